@@ -1,0 +1,132 @@
+/* model: neuron models as small swappable units.
+ *
+ * A model is a parameter block (sm_model_t, read-only while running) plus a
+ * per-neuron state (sm_nstate_t). Each provides three operations:
+ *   sm_model_step        one dense tick, exactly as the reference library does it;
+ *   sm_model_advance     k ticks with no synaptic input, in O(1) of k;
+ *   sm_model_next_spike  the earliest tick at which the neuron could spike with
+ *                        no further input, or SM_NEVER.
+ * The event-driven engine uses the last two to skip silent neurons.
+ *
+ * Which library's update a model follows is its style: the same `lif` is
+ * snnTorch Leaky in style SNNTORCH and sinabs LIF in style SINABS. The
+ * equations are in README.md, section "Neuron models". */
+#ifndef SM_MODEL_H
+#define SM_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sm_error.h"
+
+#define SM_NEVER UINT32_MAX
+
+typedef enum {
+    SM_MODEL_IAF = 0,  /* non-leaky integrate-and-fire (sinabs IAF)               */
+    SM_MODEL_LIF,      /* leaky I&F (snnTorch Leaky; sinabs LIF)                   */
+    SM_MODEL_CUBA_LIF, /* LIF + exp. synaptic current (snnTorch Synaptic, norse
+                          LIF, NEST iaf_psc_exp / PyNN IF_curr_exp / Brian2 CUBA) */
+    SM_MODEL_LI,       /* norse leaky integrator, never spikes                     */
+    SM_MODEL_LAPICQUE, /* snnTorch Lapicque                                        */
+    SM_MODEL_ALPHA,    /* snnTorch Alpha                                           */
+    SM_MODEL_COUNT
+} sm_model_kind_t;
+
+/* The update rule actually executed: a (kind, library) pair. */
+typedef enum {
+    SM_STYLE_SNNTORCH = 0, /* Leaky / Synaptic / Lapicque / Alpha / RLeaky      */
+    SM_STYLE_SINABS,       /* IAF / LIF (MultiSpike or SingleSpike)             */
+    SM_STYLE_NORSE,        /* LIF / LI: current jump, then explicit Euler        */
+    SM_STYLE_EXACT         /* physical units, exact integration (NEST, Brian2)   */
+} sm_style_t;
+
+typedef enum { SM_RESET_SUBTRACT = 0, SM_RESET_ZERO, SM_RESET_NONE } sm_reset_t;
+
+typedef struct {
+    sm_model_kind_t kind;
+    sm_style_t style;
+    sm_reset_t reset;
+    bool reset_delay;      /* snnTorch: reset applied one step later (default true)   */
+    bool threshold_ge;     /* spike iff v >= th (sinabs, NEST) instead of v > th      */
+    bool multispike;       /* sinabs MultiSpike: a step may emit a spike count > 1    */
+    bool norm_input;       /* sinabs LIF: input scaled by (1 - alpha_mem)             */
+    bool has_syn;          /* sinabs: tau_syn given                                   */
+    bool has_min_v;        /* sinabs: min_v_mem given                                 */
+
+    float threshold;
+    float beta;            /* membrane decay per tick (snnTorch beta, sinabs alpha_mem) */
+    float alpha;           /* synaptic decay per tick (snnTorch alpha, sinabs alpha_syn)*/
+    float one_minus_beta;  /* sinabs norm_input factor, as the library computes it     */
+    float v_reset;         /* value after a zero reset (norse v_reset, NEST V_reset)   */
+    float v_leak;          /* resting potential (norse v_leak, NEST E_L)               */
+    float reset_value;     /* sinabs MembraneReset.reset_value                         */
+    float min_v;           /* sinabs min_v_mem                                         */
+    float bias;            /* constant input current added every tick                 */
+
+    /* norse */
+    float am;              /* dt * tau_mem_inv                                         */
+    float as;              /* -dt * tau_syn_inv                                        */
+    /* lapicque */
+    float R, inv_RC, time_step, decay;
+    /* alpha */
+    float tau_alpha;
+    /* exact integration (SM_STYLE_EXACT), all per tick of length dt:
+     *   v <- p22*v + p21e*ie + p21i*ii + p20*(bias) + (1-p22)*v_leak
+     *   ie <- p11e*ie + x_exc;  ii <- p11i*ii + x_inh                        */
+    double p22, p21e, p21i, p11e, p11i, p20;
+    uint32_t refractory_ticks;
+    float dt_ms;           /* tick length, for reports                                 */
+} sm_model_t;
+
+/* Live state of one neuron: 16 bytes. The meaning of v, ie, ii is the value the
+ * reference library records (see README): for snnTorch mem before this step's
+ * delayed reset, for norse and sinabs after the reset. ie holds the synaptic
+ * current (alpha: exc), ii the inhibitory one (alpha: inh). */
+typedef struct {
+    float v;
+    float ie;
+    float ii;
+    uint32_t refrac;       /* ticks of refractoriness left (EXACT style)             */
+} sm_nstate_t;
+
+/* Builds a model from a name and a parameter object (cJSON, see model_params.c).
+ * Parameters may be given in the library's own terms (beta, alpha, tau_mem_inv,
+ * ...) or in physical ones (tau_m, tau_syn_E, dt in ms). `path` is the JSON path
+ * used in error messages, e.g. "populations[2].params". Unknown keys are
+ * refused. Returns 0 or -1 with err filled. */
+struct cJSON;
+int sm_model_from_json(sm_model_t *m, const char *model_name,
+                       const struct cJSON *params, const char *path,
+                       sm_error_t *err);
+
+/* Builds a model from a golden-trace class name ("snntorch.Leaky",
+ * "norse.LIFCell", "sinabs.IAF", ...) and its constructor kwargs. */
+int sm_model_from_golden(sm_model_t *m, const char *cls,
+                         const struct cJSON *params, const char *path,
+                         sm_error_t *err);
+
+/* The state a neuron starts in (all zero; norse membrane at v_leak, EXACT at
+ * v_leak). */
+void sm_model_init_state(const sm_model_t *m, sm_nstate_t *s);
+
+/* One tick with input x_exc and x_inh (already weighted and summed; bias is
+ * added inside). Models with one input port use x_exc + x_inh. Returns the
+ * number of spikes emitted (0, 1, or a count for sinabs MultiSpike). */
+uint32_t sm_model_step(const sm_model_t *m, sm_nstate_t *s, float x_exc,
+                       float x_inh);
+
+/* Advances k >= 0 ticks with zero synaptic input (the bias still acts), in
+ * O(1) of k. The caller guarantees that no spike occurs in those ticks, i.e.
+ * k < sm_model_next_spike(). The result matches k calls of sm_model_step to
+ * within 1e-5 (absolute or relative). */
+void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
+
+/* With no further input, the number of ticks d >= 1 such that the neuron
+ * cannot spike in steps 1..d-1 from now; step d is the earliest at which it
+ * could. It may err early (the engine then steps and asks again), never late.
+ * Returns SM_NEVER when it can never spike without input. */
+uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s);
+
+const char *sm_model_kind_name(sm_model_kind_t k);
+
+#endif

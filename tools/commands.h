@@ -1,0 +1,19 @@
+/* commands: the subcommands of the `spikemesh` command line.
+ * Each returns the process exit status: 0 success, 1 failure of the job
+ * (a mismatch, a failed check), 2 bad usage or bad input. */
+#ifndef SM_COMMANDS_H
+#define SM_COMMANDS_H
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} sm_command_t;
+
+int sm_cmd_conform(int argc, char **argv);
+int sm_cmd_run(int argc, char **argv);
+
+/* True if argv holds -h or --help. */
+int sm_wants_help(int argc, char **argv);
+
+#endif

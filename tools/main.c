@@ -1,0 +1,50 @@
+/* spikemesh: the command line. It only dispatches; the work is in the library. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const sm_command_t s_commands[] = {
+    {"run", sm_cmd_run, "run a network file and write spikes, traces and stats"},
+    {"conform", sm_cmd_conform, "check the neuron models against golden reference traces"},
+};
+
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: spikemesh [--version] [--help] COMMAND [ARGS]\n\n"
+               "spikemesh emulates multi-core neuromorphic chips event by event.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
+    fprintf(f, "\n'spikemesh COMMAND --help' describes one command.\n");
+}
+
+int sm_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        s_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("spikemesh %s\n", SM_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        if (!strcmp(argv[1], s_commands[i].name))
+            return s_commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "spikemesh: unknown command '%s'\n\n", argv[1]);
+    s_usage(stderr);
+    return 2;
+}
