@@ -44,9 +44,14 @@ void sm_error_prefix(sm_error_t *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
-    char tail[sizeof err->msg];
-    memcpy(tail, err->msg, sizeof tail);
-    snprintf(err->msg, sizeof err->msg, "%s%s", head, tail);
+    size_t hl = strlen(head), tl = strlen(err->msg);
+    if (hl >= sizeof err->msg)
+        hl = sizeof err->msg - 1;
+    if (hl + tl >= sizeof err->msg)
+        tl = sizeof err->msg - 1 - hl;
+    memmove(err->msg + hl, err->msg, tl);
+    memcpy(err->msg, head, hl);
+    err->msg[hl + tl] = '\0';
 }
 
 void sm_error_clear(sm_error_t *err)

@@ -1,13 +1,487 @@
-#include "engine.h"
-
+/* engine: builds the cores, the synapse table and the shards, runs the shards
+ * on threads and gathers the result. The tick loop is in shard.c. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
 
-/* Placeholder until the event engine lands: fails loudly. */
+#include "engine_int.h"
+
+void sm_run_opts_default(sm_run_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+static int s_cmp_spike(const void *a, const void *b)
+{
+    const sm_spike_t *x = a, *y = b;
+    if (x->tick != y->tick)
+        return x->tick < y->tick ? -1 : 1;
+    return (x->gid > y->gid) - (x->gid < y->gid);
+}
+
+static void s_engine_fini(sm_engine_t *e)
+{
+    if (e->shards)
+        for (uint32_t i = 0; i < e->n_shards; i++)
+            sm_shard_fini(&e->shards[i]);
+    free(e->shards);
+    if (e->cores)
+        for (uint32_t i = 0; i < e->n_cores; i++) {
+            sm_core_t *c = &e->cores[i];
+            free(c->gid);
+            free(c->pop);
+            free(c->model);
+            free(c->stage);
+            free(c->st);
+            free(c->last);
+            free(c->aux);
+            free(c->mark);
+            free(c->acc);
+            free(c->bits);
+            if (c->touched)
+                for (uint32_t r = 0; r < e->ring; r++)
+                    free(c->touched[r].a);
+            free(c->touched);
+        }
+    free(e->cores);
+    if (e->pop_models)
+        for (uint32_t p = 0; p < e->net->n_pops; p++)
+            free(e->pop_models[p]);
+    free(e->pop_models);
+    free(e->shard_of_core);
+    free(e->local_of);
+    free(e->fan_packets);
+    free(e->probe_gid);
+    free(e->wake);
+    free(e->wnext);
+    free(e->wprev);
+    free(e->d0_link);
+    free(e->dl_link);
+    sm_syntab_fini(&e->tab);
+    sm_mapping_destroy(&e->own_map);
+    if (e->zctx)
+        zmq_ctx_term(e->zctx);
+}
+
+static int s_build_cores(sm_engine_t *e, sm_error_t *err)
+{
+    const sm_net_t *net = e->net;
+    e->cores = calloc(e->n_cores, sizeof *e->cores);
+    e->pop_models = calloc(net->n_pops, sizeof *e->pop_models);
+    if (!e->cores || !e->pop_models)
+        return sm_fail(err, SM_ENOMEM, "out of memory for %u cores", e->n_cores);
+    /* Constant current sources act as extra bias, so the models' closed forms
+     * still hold. */
+    for (uint32_t p = 0; p < net->n_pops; p++) {
+        const sm_pop_t *pop = &net->pops[p];
+        if (pop->kind != SM_POP_NEURONS)
+            continue;
+        e->pop_models[p] = malloc(pop->n_models * sizeof **e->pop_models);
+        if (!e->pop_models[p])
+            return sm_fail(err, SM_ENOMEM, "out of memory for models");
+        memcpy(e->pop_models[p], pop->models, pop->n_models * sizeof **e->pop_models);
+        for (uint32_t k = 0; k < net->n_currents; k++)
+            if (net->currents[k].pop == p)
+                for (uint32_t i = 0; i < pop->n_models; i++)
+                    e->pop_models[p][i].bias += (float)net->currents[k].amplitude;
+    }
+    for (uint32_t g = 0; g < net->n_neurons; g++)
+        e->cores[e->core_of[g]].n++;
+    for (uint32_t c = 0; c < e->n_cores; c++) {
+        sm_core_t *co = &e->cores[c];
+        co->id = c;
+        co->x = c % e->width;
+        co->y = c / e->width;
+        if (co->n > SM_MAX_CORE_NEURONS)
+            return sm_fail(err, SM_ETOOBIG, "core (%u, %u) holds %u neurons, more than %u",
+                           co->x, co->y, co->n, SM_MAX_CORE_NEURONS);
+        size_t n = co->n ? co->n : 1;
+        co->words = (co->n + 63) / 64;
+        co->gid = malloc(n * sizeof *co->gid);
+        co->pop = malloc(n * sizeof *co->pop);
+        co->model = calloc(n, sizeof *co->model);
+        co->stage = calloc(n, 1);
+        co->st = calloc(n, sizeof *co->st);
+        co->last = calloc(n, sizeof *co->last);
+        co->aux = malloc(n * sizeof *co->aux);
+        co->mark = calloc(n, sizeof *co->mark);
+        co->acc = calloc(n * 2 * e->ring, sizeof *co->acc);
+        co->bits = calloc((size_t)(co->words ? co->words : 1) * e->ring, sizeof *co->bits);
+        co->touched = calloc(e->ring, sizeof *co->touched);
+        if (!co->gid || !co->pop || !co->model || !co->stage || !co->st || !co->last ||
+            !co->aux || !co->mark || !co->acc || !co->bits || !co->touched)
+            return sm_fail(err, SM_ENOMEM, "out of memory for core (%u, %u)", co->x, co->y);
+    }
+    for (uint32_t p = 0; p < net->n_pops; p++) {
+        const sm_pop_t *pop = &net->pops[p];
+        for (uint32_t i = 0; i < pop->size; i++) {
+            uint32_t g = pop->first + i;
+            sm_core_t *co = &e->cores[e->core_of[g]];
+            uint32_t l = e->local_of[g];
+            co->gid[l] = g;
+            co->pop[l] = p;
+            co->stage[l] = (uint8_t)pop->stage;
+            co->aux[l] = SM_NONE;
+            if (pop->kind == SM_POP_NEURONS) {
+                const sm_model_t *m = &e->pop_models[p][pop->n_models == 1 ? 0 : i];
+                co->model[l] = m;
+                sm_model_init_state(m, &co->st[l]);
+                if (pop->v_init)
+                    co->st[l].v = pop->v_init[i];
+            }
+        }
+    }
+    return 0;
+}
+
+/* Cuts the cores into shards of contiguous ids with balanced neuron counts. */
+static int s_build_shards(sm_engine_t *e, sm_error_t *err)
+{
+    uint32_t busy = 0;
+    for (uint32_t c = 0; c < e->n_cores; c++)
+        busy += e->cores[c].n > 0;
+    uint32_t threads = e->opts.threads;
+    if (!threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (uint32_t)n : 1;
+    }
+    e->n_shards = threads < busy ? threads : (busy ? busy : 1);
+    e->shard_of_core = calloc(e->n_cores, sizeof *e->shard_of_core);
+    e->shards = calloc(e->n_shards, sizeof *e->shards);
+    uint32_t N = e->n_shards;
+    e->d0_link = calloc((size_t)N * N, 1);
+    e->dl_link = calloc((size_t)N * N, 1);
+    if (!e->shard_of_core || !e->shards || !e->d0_link || !e->dl_link)
+        return sm_fail(err, SM_ENOMEM, "out of memory for shards");
+    uint64_t total = e->net->n_neurons, acc = 0;
+    uint32_t s = 0;
+    for (uint32_t c = 0; c < e->n_cores; c++) {
+        /* Move to the next shard once this one holds its share. */
+        while (s + 1 < N && acc >= total * (s + 1) / N)
+            s++;
+        e->shard_of_core[c] = s;
+        acc += e->cores[c].n;
+        e->cores[c].shard = s;
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        sm_shard_t *sh = &e->shards[i];
+        sh->e = e;
+        sh->id = i;
+        sh->cores = malloc(e->n_cores * sizeof *sh->cores);
+        sh->wheel = malloc(e->cal * sizeof *sh->wheel);
+        sh->out_same = calloc(N, sizeof *sh->out_same);
+        sh->out_win = calloc(N, sizeof *sh->out_win);
+        sh->fifo = calloc(N, sizeof *sh->fifo);
+        sh->push = calloc(N, sizeof *sh->push);
+        sh->probes = malloc((e->res->n_probes + 1) * sizeof *sh->probes);
+        if (!sh->cores || !sh->wheel || !sh->out_same || !sh->out_win || !sh->fifo ||
+            !sh->push || !sh->probes)
+            return sm_fail(err, SM_ENOMEM, "out of memory for shards");
+        for (uint32_t b = 0; b < e->cal; b++)
+            sh->wheel[b] = SM_NONE;
+    }
+    for (uint32_t c = 0; c < e->n_cores; c++) {
+        sm_shard_t *sh = &e->shards[e->shard_of_core[c]];
+        sh->cores[sh->n_cores++] = c;
+    }
+    for (uint32_t p = 0; p < e->res->n_probes; p++) {
+        sm_shard_t *sh = &e->shards[e->shard_of_core[e->core_of[e->probe_gid[p]]]];
+        sh->probes[sh->n_probes++] = p;
+    }
+    /* Which shards feed which, and how: this fixes the messages each tick. */
+    for (uint32_t g = 0; g < e->net->n_neurons; g++) {
+        uint32_t a = e->shard_of_core[e->core_of[g]];
+        for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
+            uint32_t b = e->shard_of_core[e->tab.fan[f].core];
+            if (a == b)
+                continue;
+            if (e->tab.fan[f].n0)
+                e->d0_link[a * N + b] = 1;
+            else
+                e->dl_link[a * N + b] = 1;
+        }
+    }
+    return 0;
+}
+
+static void *s_thread(void *arg)
+{
+    sm_shard_t *sh = arg;
+    sm_engine_t *e = sh->e;
+    uint32_t N = e->n_shards;
+    int ok = 1;
+    char ep[512];
+    if (N > 1) {
+        sh->pull = zmq_socket(e->zctx, ZMQ_PULL);
+        int zero = 0;
+        zmq_setsockopt(sh->pull, ZMQ_RCVHWM, &zero, sizeof zero);
+        if (e->transport->endpoint(ep, sizeof ep, e->run_id, sh->id, NULL) ||
+            zmq_bind(sh->pull, ep)) {
+            sm_fail(&sh->err, SM_EIO, "shard %u: cannot listen at %s: %s", sh->id, ep,
+                    zmq_strerror(zmq_errno()));
+            sh->failed = 1;
+            ok = 0;
+        }
+    }
+    pthread_barrier_wait(&e->barrier);
+    if (N > 1 && ok) {
+        for (uint32_t b = 0; b < N; b++) {
+            if (!e->d0_link[sh->id * N + b] && !e->dl_link[sh->id * N + b])
+                continue;
+            sh->push[b] = zmq_socket(e->zctx, ZMQ_PUSH);
+            int zero = 0;
+            zmq_setsockopt(sh->push[b], ZMQ_SNDHWM, &zero, sizeof zero);
+            e->transport->endpoint(ep, sizeof ep, e->run_id, b, NULL);
+            if (zmq_connect(sh->push[b], ep)) {
+                sm_fail(&sh->err, SM_EIO, "shard %u: cannot reach shard %u at %s", sh->id, b, ep);
+                sh->failed = 1;
+                ok = 0;
+                break;
+            }
+        }
+    }
+    if (ok)
+        ok = sm_shard_prepare(sh) == 0 && sm_shard_run(sh) == 0;
+    if (!ok)
+        atomic_store(&e->abort, 1);
+    /* Nobody closes a socket while another shard may still read from it. */
+    pthread_barrier_wait(&e->barrier);
+    int zero = 0;
+    for (uint32_t b = 0; b < N; b++)
+        if (sh->push[b]) {
+            zmq_setsockopt(sh->push[b], ZMQ_LINGER, &zero, sizeof zero);
+            zmq_close(sh->push[b]);
+            sh->push[b] = NULL;
+        }
+    if (sh->pull) {
+        zmq_setsockopt(sh->pull, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_close(sh->pull);
+        sh->pull = NULL;
+    }
+    return NULL;
+}
+
+static int s_gather(sm_engine_t *e, sm_error_t *err)
+{
+    sm_result_t *r = e->res;
+    size_t n = 0;
+    for (uint32_t i = 0; i < e->n_shards; i++)
+        n += e->shards[i].spikes.n;
+    r->spikes = malloc((n ? n : 1) * sizeof *r->spikes);
+    if (!r->spikes)
+        return sm_fail(err, SM_ENOMEM, "out of memory for %zu spikes", n);
+    for (uint32_t i = 0; i < e->n_shards; i++) {
+        memcpy(r->spikes + r->n_spikes, e->shards[i].spikes.a,
+               e->shards[i].spikes.n * sizeof *r->spikes);
+        r->n_spikes += e->shards[i].spikes.n;
+    }
+    qsort(r->spikes, r->n_spikes, sizeof *r->spikes, s_cmp_spike);
+
+    sm_mesh_t mesh;
+    if (sm_mesh_init(&mesh, e->width, e->height))
+        return sm_fail(err, SM_ENOMEM, "out of memory for the mesh");
+    for (uint32_t g = 0; g < e->net->n_neurons; g++) {
+        uint32_t src = e->core_of[g];
+        for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
+            uint64_t pk = e->fan_packets[f];
+            if (!pk)
+                continue;
+            e->cores[src].cnt.packets_out += pk;
+            e->cores[src].cnt.hops += pk * sm_mesh_hops(&mesh, src, e->tab.fan[f].core);
+            sm_mesh_route(&mesh, src, e->tab.fan[f].core, pk);
+        }
+    }
+    r->width = e->width;
+    r->height = e->height;
+    r->cores = calloc(e->n_cores, sizeof *r->cores);
+    uint32_t nl = 0;
+    for (size_t i = 0; i < (size_t)e->n_cores * SM_DIRS; i++)
+        nl += mesh.link[i] > 0;
+    r->links = malloc((nl ? nl : 1) * sizeof *r->links);
+    if (!r->cores || !r->links) {
+        sm_mesh_fini(&mesh);
+        return sm_fail(err, SM_ENOMEM, "out of memory for statistics");
+    }
+    for (uint32_t c = 0; c < e->n_cores; c++) {
+        sm_core_t *co = &e->cores[c];
+        uint32_t model_neurons = 0;
+        for (uint32_t l = 0; l < co->n; l++)
+            model_neurons += co->model[l] != NULL;
+        co->cnt.dense_updates = (uint64_t)model_neurons * e->ticks;
+        r->cores[c].x = co->x;
+        r->cores[c].y = co->y;
+        r->cores[c].neurons = co->n;
+        r->cores[c].c = co->cnt;
+        sm_counters_add(&r->totals, &co->cnt);
+        static const int dx[SM_DIRS] = {1, -1, 0, 0}, dy[SM_DIRS] = {0, 0, 1, -1};
+        for (int d = 0; d < SM_DIRS; d++) {
+            uint64_t pk = mesh.link[(size_t)c * SM_DIRS + d];
+            if (!pk)
+                continue;
+            sm_link_stats_t *L = &r->links[r->n_links++];
+            L->from_x = co->x;
+            L->from_y = co->y;
+            L->to_x = (uint32_t)((int)co->x + dx[d]);
+            L->to_y = (uint32_t)((int)co->y + dy[d]);
+            L->packets = pk;
+        }
+    }
+    sm_mesh_fini(&mesh);
+    return 0;
+}
+
 sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_error_t *err)
 {
-    (void)net;
-    (void)opts;
-    sm_fail(err, SM_EUNSUPPORTED, "the engine is not built yet");
+    sm_engine_t eng, *e = &eng;
+    memset(e, 0, sizeof *e);
+    e->t_start = sm_now();
+    e->net = net;
+    if (opts)
+        e->opts = *opts;
+    e->transport = &sm_transport_inproc;
+    e->ticks = e->opts.ticks ? e->opts.ticks : net->ticks;
+    e->n_stages = net->n_stages ? net->n_stages : 1;
+    if (net->n_neurons == 0) {
+        sm_fail(err, SM_EINVAL, "%s: the network has no neurons", net->path ? net->path : "network");
+        return NULL;
+    }
+    if (e->n_stages > 255) {
+        sm_fail(err, SM_EUNSUPPORTED, "%u delay-0 stages; at most 255 are supported", e->n_stages);
+        return NULL;
+    }
+    const sm_mapping_t *map = e->opts.mapping;
+    if (!map) {
+        e->own_map = sm_mapping_sequential(net, e->opts.mesh_w, e->opts.mesh_h,
+                                           e->opts.neurons_per_core, err);
+        if (!e->own_map)
+            return NULL;
+        map = e->own_map;
+    }
+    if (map->n_gids != net->n_neurons || !map->width || !map->height) {
+        sm_fail(err, SM_EINVAL, "mapping: covers %u neurons on %u x %u cores, the network has %u",
+                map->n_gids, map->width, map->height, net->n_neurons);
+        goto fail;
+    }
+    e->width = map->width;
+    e->height = map->height;
+    e->n_cores = map->width * map->height;
+    for (uint32_t g = 0; g < net->n_neurons; g++)
+        if (map->core_of[g] >= e->n_cores) {
+            sm_fail(err, SM_ERANGE, "mapping: neuron %u on core %u, outside the %u x %u mesh", g,
+                    map->core_of[g], map->width, map->height);
+            goto fail;
+        }
+    e->core_of = map->core_of;
+
+    e->res = calloc(1, sizeof *e->res);
+    if (!e->res) {
+        sm_fail(err, SM_ENOMEM, "out of memory");
+        goto fail;
+    }
+    e->res->ticks = e->ticks;
+    e->res->dt_ms = net->dt_ms;
+    e->res->n_probes = net->n_probes;
+    e->probe_gid = malloc((net->n_probes + 1) * sizeof *e->probe_gid);
+    e->res->trace = calloc((size_t)e->ticks * net->n_probes * 3 + 1, sizeof *e->res->trace);
+    if (!e->probe_gid || !e->res->trace) {
+        sm_fail(err, SM_ENOMEM, "out of memory for %u traced neurons", net->n_probes);
+        goto fail;
+    }
+    for (uint32_t p = 0; p < net->n_probes; p++)
+        e->probe_gid[p] = net->pops[net->probes[p].pop].first + net->probes[p].index;
+
+    /* Local indices first: the synapse table stores targets by them, and the
+     * cores' delay rings are sized by the table's longest delay. */
+    e->local_of = malloc(((size_t)net->n_neurons + 1) * sizeof *e->local_of);
+    uint32_t *fill = calloc(e->n_cores, sizeof *fill);
+    if (!e->local_of || !fill) {
+        free(fill);
+        sm_fail(err, SM_ENOMEM, "out of memory for the mapping");
+        goto fail;
+    }
+    for (uint32_t g = 0; g < net->n_neurons; g++)
+        e->local_of[g] = fill[e->core_of[g]]++;
+    free(fill);
+    if (sm_syntab_build(&e->tab, net, e->core_of, e->local_of, err))
+        goto fail;
+    if (e->tab.n_fan >= UINT32_MAX) {
+        sm_fail(err, SM_ETOOBIG, "%llu fan-out entries; at most 2^32 are supported",
+                (unsigned long long)e->tab.n_fan);
+        goto fail;
+    }
+    e->window = e->tab.min_delay == UINT32_MAX ? 64 : e->tab.min_delay;
+    if (e->window > 64)
+        e->window = 64;
+    uint32_t ring = 1;
+    while (ring <= e->tab.max_delay)
+        ring *= 2;
+    e->ring = ring;
+    e->ring_mask = ring - 1;
+    if (s_build_cores(e, err))
+        goto fail;
+    e->cal = 256;
+    e->fan_packets = calloc(e->tab.n_fan + 1, sizeof *e->fan_packets);
+    e->wake = malloc(((size_t)net->n_neurons + 1) * sizeof *e->wake);
+    e->wnext = malloc(((size_t)net->n_neurons + 1) * sizeof *e->wnext);
+    e->wprev = malloc(((size_t)net->n_neurons + 1) * sizeof *e->wprev);
+    if (!e->fan_packets || !e->wake || !e->wnext || !e->wprev) {
+        sm_fail(err, SM_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (uint32_t g = 0; g < net->n_neurons; g++)
+        e->wake[g] = SM_NONE;
+    if (s_build_shards(e, err))
+        goto fail;
+
+    static atomic_uint s_runs;
+    snprintf(e->run_id, sizeof e->run_id, "%ld-%u", (long)getpid(), atomic_fetch_add(&s_runs, 1));
+    if (e->n_shards > 1 && !(e->zctx = zmq_ctx_new())) {
+        sm_fail(err, SM_EIO, "cannot create a ZeroMQ context");
+        goto fail;
+    }
+    pthread_barrier_init(&e->barrier, NULL, e->n_shards);
+    pthread_t *th = calloc(e->n_shards, sizeof *th);
+    if (!th) {
+        pthread_barrier_destroy(&e->barrier);
+        sm_fail(err, SM_ENOMEM, "out of memory");
+        goto fail;
+    }
+    double t0 = sm_now();
+    for (uint32_t i = 1; i < e->n_shards; i++)
+        pthread_create(&th[i], NULL, s_thread, &e->shards[i]);
+    s_thread(&e->shards[0]);
+    for (uint32_t i = 1; i < e->n_shards; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    pthread_barrier_destroy(&e->barrier);
+    double t1 = sm_now();
+
+    /* Report the first failure that is a cause, not a consequence. */
+    int failed = 0;
+    for (uint32_t i = 0; i < e->n_shards && !failed; i++)
+        if (e->shards[i].failed && e->shards[i].err.code != SM_EPEER) {
+            *err = e->shards[i].err;
+            failed = 1;
+        }
+    for (uint32_t i = 0; i < e->n_shards && !failed; i++)
+        if (e->shards[i].failed) {
+            *err = e->shards[i].err;
+            failed = 1;
+        }
+    if (failed || s_gather(e, err))
+        goto fail;
+    e->res->threads = e->n_shards;
+    e->res->wall_seconds = t1 - t0;
+    sm_result_t *r = e->res;
+    e->res = NULL;
+    s_engine_fini(e);
+    return r;
+
+fail:
+    sm_result_destroy(&e->res);
+    s_engine_fini(e);
     return NULL;
 }
 
@@ -15,6 +489,11 @@ void sm_result_destroy(sm_result_t **r_p)
 {
     if (!r_p || !*r_p)
         return;
-    free(*r_p);
+    sm_result_t *r = *r_p;
+    free(r->spikes);
+    free(r->trace);
+    free(r->cores);
+    free(r->links);
+    free(r);
     *r_p = NULL;
 }

@@ -1,0 +1,239 @@
+#include "syntab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    sm_syntab_t *t;
+    const sm_net_t *net;
+    const sm_proj_t *pr;
+    uint32_t proj_index;
+    uint32_t src_first, dst_first;
+    uint32_t *count;      /* pass 1 */
+    uint64_t *cursor;     /* pass 2 */
+    uint16_t *meta;       /* pass 2: delay << 1 | port, per synapse */
+    sm_error_t *err;
+    int failed;
+} s_build_t;
+
+static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
+{
+    s_build_t *b = ctx;
+    (void)dst;
+    (void)w;
+    if (delay > SM_MAX_DELAY) {
+        sm_fail(b->err, SM_ERANGE, "projections[%u]: delay %u ticks exceeds the maximum of %u",
+                b->proj_index, delay, SM_MAX_DELAY);
+        b->failed = 1;
+        return 1;
+    }
+    b->count[b->src_first + src]++;
+    if (delay == 0)
+        b->t->has_delay0 = 1;
+    else if (delay < b->t->min_delay)
+        b->t->min_delay = delay;
+    if (delay > b->t->max_delay)
+        b->t->max_delay = delay;
+    return 0;
+}
+
+static int s_fill(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
+{
+    s_build_t *b = ctx;
+    uint64_t at = b->cursor[b->src_first + src]++;
+    b->t->syn[at].tgt = b->dst_first + dst; /* gid for now, packed in pass 3 */
+    b->t->syn[at].w = w;
+    b->meta[at] = (uint16_t)((delay << 1) | (b->pr->port == SM_PORT_INH ? 1u : 0u));
+    return 0;
+}
+
+typedef struct {
+    uint64_t key;  /* core << 33 | delayed << 32 | position in row */
+} s_key_t;
+
+static int s_key_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const s_key_t *)a)->key, y = ((const s_key_t *)b)->key;
+    return (x > y) - (x < y);
+}
+
+int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of,
+                    const uint32_t *local_of, sm_error_t *err)
+{
+    memset(t, 0, sizeof *t);
+    t->n_gids = net->n_neurons;
+    t->min_delay = UINT32_MAX;
+    uint32_t n = net->n_neurons;
+    s_build_t b = {.t = t, .net = net, .err = err};
+    uint16_t *meta = NULL;
+    s_key_t *keys = NULL;
+    sm_syn_t *tmp = NULL;
+    uint16_t *tmpm = NULL;
+
+    b.count = calloc((size_t)n + 1, sizeof *b.count);
+    t->row = calloc((size_t)n + 1, sizeof *t->row);
+    t->fan_off = calloc((size_t)n + 1, sizeof *t->fan_off);
+    if (!b.count || !t->row || !t->fan_off)
+        goto nomem;
+
+    for (uint32_t i = 0; i < net->n_projs; i++) {
+        const sm_proj_t *pr = &net->projs[i];
+        if (net->pops[pr->dst_pop].kind != SM_POP_NEURONS) {
+            sm_fail(err, SM_EINVAL, "projections[%u].target: '%s' is a spike source and cannot receive synapses",
+                    i, net->pops[pr->dst_pop].name);
+            goto fail;
+        }
+        b.pr = pr;
+        b.proj_index = i;
+        b.src_first = net->pops[pr->src_pop].first;
+        b.dst_first = net->pops[pr->dst_pop].first;
+        sm_proj_generate(net, pr, s_count, &b);
+        if (b.failed)
+            goto fail;
+    }
+    for (uint32_t g = 0; g < n; g++)
+        t->row[g + 1] = t->row[g] + b.count[g];
+    t->n_syn = t->row[n];
+    for (uint32_t g = 0; g < n; g++)
+        if (b.count[g] > UINT32_MAX / 2) {
+            sm_fail(err, SM_ETOOBIG, "neuron %u has %u synapses, more than one row can hold", g, b.count[g]);
+            goto fail;
+        }
+    free(b.count);
+    b.count = NULL;
+
+    t->syn = malloc((t->n_syn ? t->n_syn : 1) * sizeof *t->syn);
+    meta = malloc((t->n_syn ? t->n_syn : 1) * sizeof *meta);
+    b.cursor = malloc(((size_t)n + 1) * sizeof *b.cursor);
+    if (!t->syn || !meta || !b.cursor)
+        goto nomem;
+    memcpy(b.cursor, t->row, ((size_t)n + 1) * sizeof *b.cursor);
+    b.meta = meta;
+    for (uint32_t i = 0; i < net->n_projs; i++) {
+        const sm_proj_t *pr = &net->projs[i];
+        b.pr = pr;
+        b.proj_index = i;
+        b.src_first = net->pops[pr->src_pop].first;
+        b.dst_first = net->pops[pr->dst_pop].first;
+        sm_proj_generate(net, pr, s_fill, &b);
+    }
+    free(b.cursor);
+    b.cursor = NULL;
+
+    /* Pass 3: order each row by (core, delayed) keeping generation order, pack
+     * targets, and cut the fan-out entries. */
+    uint64_t fan_cap = 1024;
+    t->fan = malloc(fan_cap * sizeof *t->fan);
+    if (!t->fan)
+        goto nomem;
+    uint64_t scratch = 0;
+    for (uint32_t g = 0; g < n; g++) {
+        uint64_t r0 = t->row[g], len = t->row[g + 1] - r0;
+        t->fan_off[g] = t->n_fan;
+        if (!len)
+            continue;
+        if (len > scratch) {
+            free(keys);
+            free(tmp);
+            free(tmpm);
+            scratch = len;
+            keys = malloc(scratch * sizeof *keys);
+            tmp = malloc(scratch * sizeof *tmp);
+            tmpm = malloc(scratch * sizeof *tmpm);
+            if (!keys || !tmp || !tmpm)
+                goto nomem;
+        }
+        int sorted = 1;
+        for (uint64_t j = 0; j < len; j++) {
+            uint32_t core = core_of[t->syn[r0 + j].tgt];
+            uint64_t delayed = (meta[r0 + j] >> 1) != 0;
+            keys[j].key = ((uint64_t)core << 33) | (delayed << 32) | j;
+            if (j && keys[j].key < keys[j - 1].key)
+                sorted = 0;
+        }
+        if (!sorted)
+            qsort(keys, len, sizeof *keys, s_key_cmp);
+        memcpy(tmp, t->syn + r0, len * sizeof *tmp);
+        memcpy(tmpm, meta + r0, len * sizeof *tmpm);
+        uint32_t cur_core = UINT32_MAX;
+        for (uint64_t j = 0; j < len; j++) {
+            uint64_t from = keys[j].key & 0xFFFFFFFFu;
+            uint32_t tgt_gid = tmp[from].tgt;
+            uint32_t core = core_of[tgt_gid];
+            uint32_t m = tmpm[from];
+            t->syn[r0 + j].tgt = (local_of[tgt_gid] << SM_SYN_LOCAL_SHIFT) | ((m >> 1) << SM_SYN_DELAY_SHIFT) | (m & 1u);
+            t->syn[r0 + j].w = tmp[from].w;
+            if (core != cur_core) {
+                if (t->n_fan == fan_cap) {
+                    fan_cap *= 2;
+                    sm_fan_t *f = realloc(t->fan, fan_cap * sizeof *f);
+                    if (!f)
+                        goto nomem;
+                    t->fan = f;
+                }
+                sm_fan_t *f = &t->fan[t->n_fan++];
+                f->core = core;
+                f->off = (uint32_t)j;
+                f->n0 = 0;
+                f->len = 0;
+                cur_core = core;
+            }
+            sm_fan_t *f = &t->fan[t->n_fan - 1];
+            f->len++;
+            if ((m >> 1) == 0)
+                f->n0++;
+        }
+    }
+    t->fan_off[n] = t->n_fan;
+    free(meta);
+    free(keys);
+    free(tmp);
+    free(tmpm);
+    if (t->n_fan < fan_cap / 2 && t->n_fan) {
+        sm_fan_t *f = realloc(t->fan, t->n_fan * sizeof *f);
+        if (f)
+            t->fan = f;
+    }
+    if (t->max_delay == 0 && t->min_delay == UINT32_MAX)
+        t->max_delay = 0;
+    return 0;
+
+nomem:
+    sm_fail(err, SM_ENOMEM, "out of memory building the synapse table (%llu synapses)",
+            (unsigned long long)t->n_syn);
+fail:
+    free(b.count);
+    free(b.cursor);
+    free(meta);
+    free(keys);
+    free(tmp);
+    free(tmpm);
+    sm_syntab_fini(t);
+    return -1;
+}
+
+void sm_syntab_fini(sm_syntab_t *t)
+{
+    free(t->row);
+    free(t->fan_off);
+    free(t->fan);
+    free(t->syn);
+    memset(t, 0, sizeof *t);
+}
+
+uint64_t sm_syntab_find(const sm_syntab_t *t, uint32_t gid, uint32_t core)
+{
+    if (gid >= t->n_gids)
+        return UINT64_MAX;
+    uint64_t lo = t->fan_off[gid], hi = t->fan_off[gid + 1];
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (t->fan[mid].core < core)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < t->fan_off[gid + 1] && t->fan[lo].core == core)
+        return lo;
+    return UINT64_MAX;
+}

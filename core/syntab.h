@@ -1,0 +1,64 @@
+/* syntab: synapse storage, as a chip lays it out.
+ *
+ * Synapses are grouped by source neuron, then by target core. For each source
+ * the fan-out list says which cores hold synapses for it (one AER packet per
+ * core, never one per synapse); each fan-out entry points at that core's
+ * segment of the row: first the delay-0 synapses, which must be applied in
+ * the same tick, then the delayed ones. A synapse is 8 bytes: the target's
+ * index within its core, its delay and its port packed in 32 bits, and a
+ * float32 weight (float32 because trained networks' weights must be applied
+ * exactly). Within a segment synapses keep their generation order, which makes
+ * every sum independent of the mapping. */
+#ifndef SM_SYNTAB_H
+#define SM_SYNTAB_H
+
+#include <stdint.h>
+
+#include "net.h"
+#include "sm_error.h"
+
+#define SM_SYN_DELAY_SHIFT 1
+#define SM_SYN_DELAY_MASK 0x1FFu
+#define SM_SYN_LOCAL_SHIFT 10
+#define SM_MAX_DELAY 511u
+#define SM_MAX_CORE_NEURONS (1u << 22)
+
+typedef struct {
+    uint32_t tgt;   /* local << 10 | delay << 1 | port */
+    float w;
+} sm_syn_t;
+
+typedef struct {
+    uint32_t core;  /* target core                                  */
+    uint32_t off;   /* segment start, relative to the source's row   */
+    uint32_t n0;    /* delay-0 synapses at the start of the segment  */
+    uint32_t len;   /* all synapses of the segment                   */
+} sm_fan_t;
+
+typedef struct {
+    uint32_t n_gids;
+    uint64_t *row;      /* n_gids + 1: synapse row of each source          */
+    uint64_t *fan_off;  /* n_gids + 1: fan-out entries of each source       */
+    sm_fan_t *fan;
+    uint64_t n_fan;
+    sm_syn_t *syn;
+    uint64_t n_syn;
+    uint32_t min_delay; /* smallest delay >= 1 (UINT32_MAX if none)          */
+    uint32_t max_delay;
+    int has_delay0;
+} sm_syntab_t;
+
+/* Expands every projection of net into the table, placing targets by the
+ * mapping (core_of, local_of indexed by gid). */
+int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of,
+                    const uint32_t *local_of, sm_error_t *err);
+void sm_syntab_fini(sm_syntab_t *t);
+
+/* The fan-out entry of source gid for core, or UINT64_MAX if none. */
+uint64_t sm_syntab_find(const sm_syntab_t *t, uint32_t gid, uint32_t core);
+
+static inline uint32_t sm_syn_local(uint32_t tgt) { return tgt >> SM_SYN_LOCAL_SHIFT; }
+static inline uint32_t sm_syn_delay(uint32_t tgt) { return (tgt >> SM_SYN_DELAY_SHIFT) & SM_SYN_DELAY_MASK; }
+static inline uint32_t sm_syn_port(uint32_t tgt) { return tgt & 1u; }
+
+#endif

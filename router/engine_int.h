@@ -1,0 +1,127 @@
+/* engine_int: what the engine's parts share. Not a public header. */
+#ifndef SM_ENGINE_INT_H
+#define SM_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "codec.h"
+#include "engine.h"
+#include "mesh.h"
+#include "syntab.h"
+#include "transport.h"
+
+#define SM_NONE UINT32_MAX
+
+/* A growable array; it grows while the run warms up and is reused after. */
+#define SM_VEC(T) struct { T *a; uint32_t n, cap; }
+#define SM_VEC_PUSH(v, x, fail)                                                 \
+    do {                                                                        \
+        if ((v).n == (v).cap) {                                                 \
+            uint32_t nc_ = (v).cap ? (v).cap * 2 : 64;                          \
+            void *na_ = realloc((v).a, (size_t)nc_ * sizeof *(v).a);           \
+            if (!na_) { fail; }                                                 \
+            (v).a = na_;                                                        \
+            (v).cap = nc_;                                                      \
+        }                                                                       \
+        (v).a[(v).n++] = (x);                                                   \
+    } while (0)
+
+/* A spike waiting for its delayed synapses: emitted at te by src, for the
+ * core of fan-out entry `fan`. */
+typedef struct {
+    uint32_t te, src, fan, count;
+} sm_wev_t;
+
+/* A spike whose delay-0 synapses are applied before the next stage. */
+typedef struct {
+    uint32_t src, fan, count;
+} sm_d0ev_t;
+
+typedef SM_VEC(uint32_t) sm_u32vec_t;
+
+/* A neuron core: a slice of neurons, their state, their input rings. The
+ * synapses are in the engine's sm_syntab_t, segmented per core. */
+typedef struct {
+    uint32_t id, x, y, shard;
+    uint32_t n;
+    uint32_t *gid;              /* local -> gid                                  */
+    uint32_t *pop;              /* local -> population                           */
+    const sm_model_t **model;   /* local -> parameters                           */
+    uint8_t *stage;
+    sm_nstate_t *st;
+    uint32_t *last;             /* tick + 1 of the last update; 0 = initial state */
+    uint32_t *aux;              /* sources: next spike tick                      */
+    uint32_t *mark;             /* tick + 1 when updated this tick               */
+    float *acc;                 /* [ring][n][2]: input per arrival tick and port  */
+    uint64_t *bits;             /* [ring][words]: touched flags                   */
+    uint32_t words;
+    sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
+    sm_counters_t cnt;
+} sm_core_t;
+
+typedef struct sm_engine sm_engine_t;
+
+typedef struct {
+    sm_batch_t **q;             /* FIFO of decoded batches from one sender        */
+    uint32_t head, n, cap;
+} sm_fifo_t;
+
+typedef struct {
+    sm_engine_t *e;
+    uint32_t id;
+    uint32_t *cores;            /* core ids hosted                                */
+    uint32_t n_cores;
+    uint32_t *wheel;            /* calendar buckets: head gid or SM_NONE          */
+    SM_VEC(sm_wev_t) win;
+    SM_VEC(sm_d0ev_t) pend0;
+    sm_u32vec_t woken;
+    SM_VEC(sm_spike_t) spikes;
+    uint32_t *probes;           /* probe indices hosted                           */
+    uint32_t n_probes;
+    sm_batch_t *out_same, *out_win; /* per destination shard                      */
+    void *pull;
+    void **push;                /* per destination shard, or NULL                 */
+    sm_fifo_t *fifo;            /* per source shard                               */
+    sm_batch_t **pool;
+    uint32_t pool_n, pool_cap;
+    uint8_t *wire;
+    size_t wire_cap;
+    sm_error_t err;
+    int failed;
+} sm_shard_t;
+
+struct sm_engine {
+    const sm_net_t *net;
+    sm_run_opts_t opts;
+    uint32_t ticks, window, ring, ring_mask, cal;
+    uint32_t n_stages;
+    uint32_t width, height, n_cores;
+    const uint32_t *core_of;
+    uint32_t *local_of;
+    sm_mapping_t *own_map;
+    sm_core_t *cores;
+    uint32_t n_shards;
+    uint32_t *shard_of_core;
+    sm_shard_t *shards;
+    sm_syntab_t tab;
+    uint64_t *fan_packets;
+    sm_model_t **pop_models;    /* per population, with constant currents added  */
+    uint32_t *probe_gid;
+    uint32_t *wake, *wnext, *wprev; /* calendar links, by gid                      */
+    uint8_t *d0_link, *dl_link; /* [from][to] shard traffic kinds                 */
+    const sm_transport_t *transport;
+    char run_id[64];
+    void *zctx;
+    pthread_barrier_t barrier;
+    atomic_int abort;
+    sm_result_t *res;
+    double t_start;
+};
+
+int sm_shard_prepare(sm_shard_t *sh);
+int sm_shard_run(sm_shard_t *sh);
+void sm_shard_fini(sm_shard_t *sh);
+double sm_now(void);
+
+#endif

@@ -1,0 +1,644 @@
+/* shard: one thread's share of the mesh, and the synchronisation protocol.
+ *
+ * A shard hosts a group of cores and runs them tick by tick. Spikes between
+ * shards travel as AER batches over ZeroMQ. Time stays consistent with two
+ * kinds of message, both sent whether or not they carry spikes, so that a
+ * receiver can count them:
+ *   - end of window: every `window` ticks (window = the smallest delay >= 1),
+ *     a shard sends each shard it feeds the spikes of the window just done.
+ *     Those spikes cannot arrive before the next window, so a shard waits for
+ *     its upstream shards only once per window;
+ *   - same tick: a spike with delay-0 synapses must reach its targets within
+ *     the tick. Each tick is cut into stages (the topological levels of the
+ *     delay-0 projections); after stage s a shard tells every shard it feeds
+ *     through delay 0 which of its stage-s neurons fired, and before stage
+ *     s+1 a shard waits only for the shards that feed it through delay 0.
+ * Messages from one sender arrive in the order sent, and every shard follows
+ * the same schedule, so each message's (kind, tick, stage) is known in
+ * advance: anything else is a protocol error, never silently applied.
+ *
+ * Determinism: inputs are summed in a canonical order, never in arrival
+ * order. Delayed spikes of a window are sorted by (tick, source) before their
+ * synapses are applied; delay-0 spikes by source before each stage. So the
+ * same network gives the same sums, bit for bit, on any mapping and any
+ * number of threads, and the dense engine sums in the same order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "engine_int.h"
+#include "rng.h"
+
+double sm_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+#define S_OOM(sh) do { s_oom(sh); return -1; } while (0)
+
+static void s_oom(sm_shard_t *sh)
+{
+    sm_fail(&sh->err, SM_ENOMEM, "shard %u: out of memory", sh->id);
+    sh->failed = 1;
+}
+
+/* ---- calendar: neurons due to wake, in buckets by tick ------------------- */
+
+static void s_unschedule(sm_shard_t *sh, uint32_t gid)
+{
+    sm_engine_t *e = sh->e;
+    uint32_t t = e->wake[gid];
+    if (t == SM_NONE)
+        return;
+    uint32_t p = e->wprev[gid], nx = e->wnext[gid];
+    if (p == SM_NONE)
+        sh->wheel[t % e->cal] = nx;
+    else
+        e->wnext[p] = nx;
+    if (nx != SM_NONE)
+        e->wprev[nx] = p;
+    e->wake[gid] = SM_NONE;
+}
+
+static void s_schedule(sm_shard_t *sh, uint32_t gid, uint32_t now, uint32_t t)
+{
+    sm_engine_t *e = sh->e;
+    s_unschedule(sh, gid);
+    if (t >= e->ticks)
+        return;
+    /* Beyond the calendar's horizon, wake early and ask again. */
+    if (t - now >= e->cal)
+        t = now + e->cal - 1;
+    uint32_t b = t % e->cal;
+    e->wake[gid] = t;
+    e->wprev[gid] = SM_NONE;
+    e->wnext[gid] = sh->wheel[b];
+    if (sh->wheel[b] != SM_NONE)
+        e->wprev[sh->wheel[b]] = gid;
+    sh->wheel[b] = gid;
+}
+
+/* ---- sources ------------------------------------------------------------- */
+
+/* Next spike tick of a source neuron at or after `from`, or SM_NONE. */
+static uint32_t s_source_next(const sm_engine_t *e, const sm_pop_t *p, sm_core_t *c,
+                              uint32_t l, uint32_t from)
+{
+    uint32_t i = c->gid[l] - p->first;
+    if (p->kind == SM_POP_SPIKE_TIMES) {
+        uint32_t k = c->st[l].refrac;
+        uint32_t end = p->st_off[i + 1];
+        while (p->st_off[i] + k < end && p->st_ticks[p->st_off[i] + k] < from)
+            k++;
+        c->st[l].refrac = k;
+        return p->st_off[i] + k < end ? p->st_ticks[p->st_off[i] + k] : SM_NONE;
+    }
+    /* Poisson: the k-th inter-spike gap comes from its own stream, so the
+     * train does not depend on who asks or when. */
+    double prob = p->rate_hz * e->net->dt_ms * 1e-3;
+    if (prob <= 0.0 || from >= p->stop_tick)
+        return SM_NONE;
+    uint32_t k = c->st[l].refrac;
+    sm_rng_t r = sm_rng_stream(p->seed, i, k);
+    uint64_t gap = sm_rng_geometric(&r, prob);
+    uint64_t base = k == 0 ? (uint64_t)p->start_tick : (uint64_t)from;
+    uint64_t t = base + gap;
+    return t >= p->stop_tick || t >= e->ticks ? SM_NONE : (uint32_t)t;
+}
+
+/* ---- emission and delivery ------------------------------------------------ */
+
+static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint32_t w0,
+                  uint32_t count)
+{
+    sm_engine_t *e = sh->e;
+    uint32_t gid = c->gid[l];
+    const sm_pop_t *p = &e->net->pops[c->pop[l]];
+    if (p->record_spikes) {
+        sm_spike_t s = {tick, gid, count};
+        SM_VEC_PUSH(sh->spikes, s, S_OOM(sh));
+    }
+    c->cnt.spikes += count;
+    const sm_syntab_t *t = &e->tab;
+    for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++) {
+        const sm_fan_t *fa = &t->fan[f];
+        e->fan_packets[f]++;
+        uint32_t dst = e->shard_of_core[fa->core];
+        if (dst == sh->id) {
+            e->cores[fa->core].cnt.events_received++;
+            if (fa->n0) {
+                sm_d0ev_t ev = {gid, (uint32_t)f, count};
+                SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
+            }
+            if (fa->len > fa->n0) {
+                sm_wev_t ev = {tick, gid, (uint32_t)f, count};
+                SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
+            }
+        } else if (fa->n0) {
+            if (sm_batch_push(&sh->out_same[dst], gid, fa->core, 0, count))
+                S_OOM(sh);
+        } else if (sm_batch_push(&sh->out_win[dst], gid, fa->core, tick - w0, count)) {
+            S_OOM(sh);
+        }
+    }
+    return 0;
+}
+
+static inline void s_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_shard_t *sh)
+{
+    uint64_t *w = &c->bits[(size_t)slot * c->words + (l >> 6)];
+    uint64_t bit = 1ULL << (l & 63);
+    if (!(*w & bit)) {
+        *w |= bit;
+        SM_VEC_PUSH(c->touched[slot], l, s_oom(sh));
+    }
+}
+
+static int s_wev_cmp(const void *a, const void *b)
+{
+    const sm_wev_t *x = a, *y = b;
+    if (x->te != y->te)
+        return x->te < y->te ? -1 : 1;
+    if (x->src != y->src)
+        return x->src < y->src ? -1 : 1;
+    return (x->fan > y->fan) - (x->fan < y->fan);
+}
+
+static int s_d0_cmp(const void *a, const void *b)
+{
+    const sm_d0ev_t *x = a, *y = b;
+    if (x->src != y->src)
+        return x->src < y->src ? -1 : 1;
+    return (x->fan > y->fan) - (x->fan < y->fan);
+}
+
+/* Applies the delayed synapses of every spike of the window just done. */
+static void s_apply_window(sm_shard_t *sh)
+{
+    sm_engine_t *e = sh->e;
+    const sm_syntab_t *t = &e->tab;
+    if (sh->win.n > 1)
+        qsort(sh->win.a, sh->win.n, sizeof *sh->win.a, s_wev_cmp);
+    for (uint32_t i = 0; i < sh->win.n; i++) {
+        const sm_wev_t *ev = &sh->win.a[i];
+        const sm_fan_t *fa = &t->fan[ev->fan];
+        sm_core_t *c = &e->cores[fa->core];
+        const sm_syn_t *s = t->syn + t->row[ev->src] + fa->off;
+        float cnt = (float)ev->count;
+        for (uint32_t j = fa->n0; j < fa->len; j++) {
+            uint32_t tg = s[j].tgt;
+            uint32_t slot = (ev->te + sm_syn_delay(tg)) & e->ring_mask;
+            uint32_t l = sm_syn_local(tg);
+            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(tg)] += s[j].w * cnt;
+            s_touch(c, slot, l, sh);
+        }
+        c->cnt.synaptic_events += fa->len - fa->n0;
+    }
+    sh->win.n = 0;
+}
+
+/* Applies the delay-0 synapses of the spikes of the stage just done. */
+static void s_apply_delay0(sm_shard_t *sh, uint32_t tick)
+{
+    sm_engine_t *e = sh->e;
+    const sm_syntab_t *t = &e->tab;
+    uint32_t slot = tick & e->ring_mask;
+    if (sh->pend0.n > 1)
+        qsort(sh->pend0.a, sh->pend0.n, sizeof *sh->pend0.a, s_d0_cmp);
+    for (uint32_t i = 0; i < sh->pend0.n; i++) {
+        const sm_d0ev_t *ev = &sh->pend0.a[i];
+        const sm_fan_t *fa = &t->fan[ev->fan];
+        sm_core_t *c = &e->cores[fa->core];
+        const sm_syn_t *s = t->syn + t->row[ev->src] + fa->off;
+        float cnt = (float)ev->count;
+        for (uint32_t j = 0; j < fa->n0; j++) {
+            uint32_t l = sm_syn_local(s[j].tgt);
+            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(s[j].tgt)] += s[j].w * cnt;
+            s_touch(c, slot, l, sh);
+        }
+        c->cnt.synaptic_events += fa->n0;
+    }
+    sh->pend0.n = 0;
+}
+
+/* ---- neuron updates ------------------------------------------------------- */
+
+static int s_update(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint32_t w0)
+{
+    sm_engine_t *e = sh->e;
+    c->mark[l] = tick + 1;
+    const sm_pop_t *p = &e->net->pops[c->pop[l]];
+    if (p->kind != SM_POP_NEURONS) {
+        uint32_t count = 0;
+        if (c->aux[l] == tick) {
+            if (p->kind == SM_POP_SPIKE_TIMES) {
+                uint32_t i = c->gid[l] - p->first;
+                while (p->st_off[i] + c->st[l].refrac < p->st_off[i + 1] &&
+                       p->st_ticks[p->st_off[i] + c->st[l].refrac] == tick) {
+                    c->st[l].refrac++;
+                    count++;
+                }
+            } else {
+                c->st[l].refrac++;
+                count = 1;
+            }
+            c->aux[l] = s_source_next(e, p, c, l, tick + 1);
+        }
+        if (c->aux[l] != SM_NONE)
+            s_schedule(sh, c->gid[l], tick, c->aux[l]);
+        else
+            s_unschedule(sh, c->gid[l]);
+        return count ? s_emit(sh, c, l, tick, w0, count) : 0;
+    }
+    const sm_model_t *m = c->model[l];
+    sm_nstate_t *s = &c->st[l];
+    if (!e->opts.dense) {
+        uint32_t k = tick - c->last[l];
+        if (k)
+            sm_model_advance(m, s, k);
+    }
+    const float *x = &c->acc[((size_t)(tick & e->ring_mask) * c->n + l) * 2];
+    uint32_t n = sm_model_step(m, s, x[0], x[1]);
+    c->last[l] = tick + 1;
+    c->cnt.neuron_updates++;
+    if (!e->opts.dense) {
+        uint32_t d = sm_model_next_spike(m, s);
+        if (d == SM_NEVER || (uint64_t)tick + d >= e->ticks)
+            s_unschedule(sh, c->gid[l]);
+        else
+            s_schedule(sh, c->gid[l], tick, tick + d);
+    }
+    return n ? s_emit(sh, c, l, tick, w0, n) : 0;
+}
+
+/* ---- messages -------------------------------------------------------------- */
+
+static sm_batch_t *s_batch_get(sm_shard_t *sh)
+{
+    if (sh->pool_n)
+        return sh->pool[--sh->pool_n];
+    sm_batch_t *b = malloc(sizeof *b);
+    if (b)
+        sm_batch_init(b);
+    return b;
+}
+
+static void s_batch_put(sm_shard_t *sh, sm_batch_t *b)
+{
+    if (sh->pool_n == sh->pool_cap) {
+        uint32_t nc = sh->pool_cap ? sh->pool_cap * 2 : 16;
+        sm_batch_t **np = realloc(sh->pool, nc * sizeof *np);
+        if (!np) {
+            sm_batch_fini(b);
+            free(b);
+            return;
+        }
+        sh->pool = np;
+        sh->pool_cap = nc;
+    }
+    sh->pool[sh->pool_n++] = b;
+}
+
+static int s_send(sm_shard_t *sh, uint32_t to, sm_batch_t *b, uint32_t kind, uint32_t tick,
+                  uint32_t stage)
+{
+    b->kind = kind;
+    b->src_shard = sh->id;
+    b->tick = tick;
+    b->stage = stage;
+    size_t len = sm_batch_size(b);
+    if (len > sh->wire_cap) {
+        uint8_t *w = realloc(sh->wire, len);
+        if (!w)
+            S_OOM(sh);
+        sh->wire = w;
+        sh->wire_cap = len;
+    }
+    sm_batch_pack(b, sh->wire);
+    sm_batch_clear(b);
+    if (zmq_send(sh->push[to], sh->wire, len, 0) < 0) {
+        sm_fail(&sh->err, SM_EIO, "shard %u: send to shard %u failed: %s", sh->id, to,
+                zmq_strerror(zmq_errno()));
+        sh->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int s_fifo_push(sm_fifo_t *f, sm_batch_t *b)
+{
+    if (f->n == f->cap) {
+        uint32_t nc = f->cap ? f->cap * 2 : 8;
+        sm_batch_t **q = malloc(nc * sizeof *q);
+        if (!q)
+            return -1;
+        for (uint32_t i = 0; i < f->n; i++)
+            q[i] = f->q[(f->head + i) % f->cap];
+        free(f->q);
+        f->q = q;
+        f->cap = nc;
+        f->head = 0;
+    }
+    f->q[(f->head + f->n) % f->cap] = b;
+    f->n++;
+    return 0;
+}
+
+/* Waits for the next message from shard `from`, which must be (kind, tick,
+ * stage). Messages from other shards that arrive meanwhile are queued. */
+static sm_batch_t *s_expect(sm_shard_t *sh, uint32_t from, uint32_t kind, uint32_t tick,
+                            uint32_t stage)
+{
+    sm_engine_t *e = sh->e;
+    sm_fifo_t *f = &sh->fifo[from];
+    while (!f->n) {
+        zmq_pollitem_t it = {.socket = sh->pull, .events = ZMQ_POLLIN};
+        int rc = zmq_poll(&it, 1, 200);
+        if (atomic_load(&e->abort)) {
+            sm_fail(&sh->err, SM_EPEER, "shard %u: stopped because another shard failed", sh->id);
+            sh->failed = 1;
+            return NULL;
+        }
+        if (rc <= 0)
+            continue;
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sh->pull, 0) < 0) {
+            zmq_msg_close(&msg);
+            continue;
+        }
+        sm_batch_t *b = s_batch_get(sh);
+        if (!b) {
+            zmq_msg_close(&msg);
+            s_oom(sh);
+            return NULL;
+        }
+        sm_error_t perr;
+        int bad = sm_batch_unpack(b, zmq_msg_data(&msg), zmq_msg_size(&msg), e->net->n_neurons,
+                                  e->n_cores, e->window, &perr);
+        zmq_msg_close(&msg);
+        if (!bad && b->src_shard >= e->n_shards) {
+            bad = sm_fail(&perr, SM_EPROTO, "AER batch: unknown source shard %u", b->src_shard);
+        }
+        if (bad) {
+            /* A malformed message is logged and dropped; the protocol then
+             * notices the missing message and stops the run with an error
+             * rather than guess. */
+            fprintf(stderr, "spikemesh: shard %u: rejected message: %s\n", sh->id, perr.msg);
+            s_batch_put(sh, b);
+            sm_fail(&sh->err, SM_EPROTO, "shard %u: %s", sh->id, perr.msg);
+            sh->failed = 1;
+            return NULL;
+        }
+        if (s_fifo_push(&sh->fifo[b->src_shard], b)) {
+            s_oom(sh);
+            return NULL;
+        }
+    }
+    sm_batch_t *b = f->q[f->head];
+    f->head = (f->head + 1) % f->cap;
+    f->n--;
+    if (b->kind != kind || b->tick != tick || b->stage != stage) {
+        sm_fail(&sh->err, SM_EPROTO,
+                "shard %u: from shard %u expected (kind %u, tick %u, stage %u), got (%u, %u, %u)",
+                sh->id, from, kind, tick, stage, b->kind, b->tick, b->stage);
+        sh->failed = 1;
+        s_batch_put(sh, b);
+        return NULL;
+    }
+    return b;
+}
+
+/* Queues the entries of a received batch for delivery. */
+static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_tick)
+{
+    sm_engine_t *e = sh->e;
+    for (uint32_t i = 0; i < b->n; i++) {
+        uint32_t gid = b->src_gid[i], core = b->dst_core[i];
+        uint64_t f = sm_syntab_find(&e->tab, gid, core);
+        if (f == UINT64_MAX || e->shard_of_core[core] != sh->id) {
+            sm_fail(&sh->err, SM_EPROTO,
+                    "shard %u: AER entry for neuron %u and core %u matches no synapses here", sh->id,
+                    gid, core);
+            sh->failed = 1;
+            return -1;
+        }
+        const sm_fan_t *fa = &e->tab.fan[f];
+        e->cores[core].cnt.events_received++;
+        if (same_tick && fa->n0) {
+            sm_d0ev_t ev = {gid, (uint32_t)f, b->count[i]};
+            SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
+        }
+        if (fa->len > fa->n0) {
+            sm_wev_t ev = {te_base + b->dtick[i], gid, (uint32_t)f, b->count[i]};
+            SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
+        }
+    }
+    return 0;
+}
+
+/* ---- the loop --------------------------------------------------------------- */
+
+static void s_record_probes(sm_shard_t *sh, uint32_t tick)
+{
+    sm_engine_t *e = sh->e;
+    for (uint32_t i = 0; i < sh->n_probes; i++) {
+        uint32_t p = sh->probes[i], gid = e->probe_gid[p];
+        sm_core_t *c = &e->cores[e->core_of[gid]];
+        uint32_t l = e->local_of[gid];
+        float *out = &e->res->trace[((size_t)tick * e->res->n_probes + p) * 3];
+        if (!c->model[l]) {
+            out[0] = out[1] = out[2] = 0.0f;
+            continue;
+        }
+        sm_nstate_t s = c->st[l];
+        if (c->last[l] != tick + 1)
+            sm_model_advance(c->model[l], &s, tick + 1 - c->last[l]);
+        out[0] = s.v;
+        out[1] = s.ie;
+        out[2] = s.ii;
+    }
+}
+
+static void s_progress(sm_engine_t *e, uint32_t tick, double *last)
+{
+    double now = sm_now();
+    if (now - e->t_start < 1.0 || now - *last < 0.2)
+        return;
+    *last = now;
+    int width = 40, done = (int)((double)(tick + 1) / e->ticks * width);
+    fprintf(stderr, "\r[%.*s%*s] %u/%u ticks", done,
+            "########################################", width - done, "", tick + 1, e->ticks);
+    fflush(stderr);
+}
+
+int sm_shard_run(sm_shard_t *sh)
+{
+    sm_engine_t *e = sh->e;
+    const uint32_t S = e->n_stages, W = e->window, N = e->n_shards;
+    double last_progress = 0.0;
+    int show = e->opts.progress && sh->id == 0;
+
+    for (uint32_t tick = 0; tick < e->ticks && !sh->failed; tick++) {
+        uint32_t w0 = tick - tick % W;
+        if (tick == w0 && tick > 0) {
+            for (uint32_t a = 0; a < N; a++) {
+                if (!e->dl_link[a * N + sh->id])
+                    continue;
+                sm_batch_t *b = s_expect(sh, a, SM_BATCH_WINDOW, w0 - W, 0);
+                if (!b)
+                    return -1;
+                int rc = s_receive(sh, b, w0 - W, 0);
+                s_batch_put(sh, b);
+                if (rc)
+                    return -1;
+            }
+            s_apply_window(sh);
+        }
+        /* Detach this tick's calendar bucket: the neurons due now. */
+        sh->woken.n = 0;
+        uint32_t bkt = tick % e->cal;
+        for (uint32_t g = sh->wheel[bkt]; g != SM_NONE; g = e->wnext[g])
+            if (e->wake[g] == tick)
+                SM_VEC_PUSH(sh->woken, g, S_OOM(sh));
+        uint32_t slot = tick & e->ring_mask;
+
+        for (uint32_t s = 0; s < S; s++) {
+            if (s > 0) {
+                for (uint32_t a = 0; a < N; a++) {
+                    if (!e->d0_link[a * N + sh->id])
+                        continue;
+                    sm_batch_t *b = s_expect(sh, a, SM_BATCH_SAME_TICK, tick, s - 1);
+                    if (!b)
+                        return -1;
+                    int rc = s_receive(sh, b, tick, 1);
+                    s_batch_put(sh, b);
+                    if (rc)
+                        return -1;
+                }
+                s_apply_delay0(sh, tick);
+            }
+            for (uint32_t i = 0; i < sh->woken.n; i++) {
+                uint32_t g = sh->woken.a[i];
+                sm_core_t *c = &e->cores[e->core_of[g]];
+                uint32_t l = e->local_of[g];
+                if (c->stage[l] == s && c->mark[l] != tick + 1 && s_update(sh, c, l, tick, w0))
+                    return -1;
+            }
+            for (uint32_t k = 0; k < sh->n_cores; k++) {
+                sm_core_t *c = &e->cores[sh->cores[k]];
+                if (e->opts.dense) {
+                    for (uint32_t l = 0; l < c->n; l++)
+                        if (c->model[l] && c->stage[l] == s && c->mark[l] != tick + 1 &&
+                            s_update(sh, c, l, tick, w0))
+                            return -1;
+                    continue;
+                }
+                sm_u32vec_t *tv = &c->touched[slot];
+                for (uint32_t i = 0; i < tv->n; i++) {
+                    uint32_t l = tv->a[i];
+                    if (c->stage[l] == s && c->mark[l] != tick + 1 && s_update(sh, c, l, tick, w0))
+                        return -1;
+                }
+            }
+            if (sh->failed)
+                return -1;
+            if (s + 1 < S)
+                for (uint32_t b = 0; b < N; b++)
+                    if (e->d0_link[sh->id * N + b] &&
+                        s_send(sh, b, &sh->out_same[b], SM_BATCH_SAME_TICK, tick, s))
+                        return -1;
+        }
+        s_record_probes(sh, tick);
+        /* Clear this tick's slot so the ring can reuse it. */
+        for (uint32_t k = 0; k < sh->n_cores; k++) {
+            sm_core_t *c = &e->cores[sh->cores[k]];
+            sm_u32vec_t *tv = &c->touched[slot];
+            float *acc = &c->acc[(size_t)slot * c->n * 2];
+            for (uint32_t i = 0; i < tv->n; i++) {
+                acc[tv->a[i] * 2] = 0.0f;
+                acc[tv->a[i] * 2 + 1] = 0.0f;
+            }
+            tv->n = 0;
+            memset(&c->bits[(size_t)slot * c->words], 0, c->words * sizeof *c->bits);
+        }
+        if (tick + 1 == w0 + W || tick + 1 == e->ticks) {
+            if (tick + 1 < e->ticks)
+                for (uint32_t b = 0; b < N; b++)
+                    if (e->dl_link[sh->id * N + b] &&
+                        s_send(sh, b, &sh->out_win[b], SM_BATCH_WINDOW, w0, 0))
+                        return -1;
+        }
+        if (show)
+            s_progress(e, tick, &last_progress);
+    }
+    if (show && sm_now() - e->t_start >= 1.0)
+        fprintf(stderr, "\r%60s\r", "");
+    return sh->failed ? -1 : 0;
+}
+
+void sm_shard_fini(sm_shard_t *sh)
+{
+    free(sh->cores);
+    free(sh->wheel);
+    free(sh->win.a);
+    free(sh->pend0.a);
+    free(sh->woken.a);
+    free(sh->spikes.a);
+    free(sh->probes);
+    free(sh->wire);
+    uint32_t N = sh->e ? sh->e->n_shards : 0;
+    if (sh->out_same)
+        for (uint32_t i = 0; i < N; i++)
+            sm_batch_fini(&sh->out_same[i]);
+    if (sh->out_win)
+        for (uint32_t i = 0; i < N; i++)
+            sm_batch_fini(&sh->out_win[i]);
+    free(sh->out_same);
+    free(sh->out_win);
+    if (sh->fifo)
+        for (uint32_t i = 0; i < N; i++) {
+            sm_fifo_t *f = &sh->fifo[i];
+            for (uint32_t k = 0; k < f->n; k++) {
+                sm_batch_t *b = f->q[(f->head + k) % f->cap];
+                sm_batch_fini(b);
+                free(b);
+            }
+            free(f->q);
+        }
+    free(sh->fifo);
+    for (uint32_t i = 0; i < sh->pool_n; i++) {
+        sm_batch_fini(sh->pool[i]);
+        free(sh->pool[i]);
+    }
+    free(sh->pool);
+    free(sh->push);
+    memset(sh, 0, sizeof *sh);
+}
+
+/* Schedules every neuron's first wake-up, before the first tick. */
+int sm_shard_prepare(sm_shard_t *sh)
+{
+    sm_engine_t *e = sh->e;
+    for (uint32_t k = 0; k < sh->n_cores; k++) {
+        sm_core_t *c = &e->cores[sh->cores[k]];
+        for (uint32_t l = 0; l < c->n; l++) {
+            const sm_pop_t *p = &e->net->pops[c->pop[l]];
+            if (p->kind != SM_POP_NEURONS) {
+                c->aux[l] = s_source_next(e, p, c, l, 0);
+                if (c->aux[l] != SM_NONE)
+                    s_schedule(sh, c->gid[l], 0, c->aux[l]);
+            } else if (!e->opts.dense) {
+                uint32_t d = sm_model_next_spike(c->model[l], &c->st[l]);
+                if (d != SM_NEVER && d - 1 < e->ticks)
+                    s_schedule(sh, c->gid[l], 0, d - 1);
+            }
+        }
+    }
+    return 0;
+}
