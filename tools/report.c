@@ -1,0 +1,174 @@
+#include "report.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+uint32_t sm_net_pop_of(const sm_net_t *net, uint32_t gid)
+{
+    uint32_t lo = 0, hi = net->n_pops;
+    while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (net->pops[mid].first <= gid)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void s_pop_spikes(const sm_net_t *net, const sm_result_t *r, uint64_t *per_pop)
+{
+    for (size_t i = 0; i < r->n_spikes; i++)
+        per_pop[sm_net_pop_of(net, r->spikes[i].gid)] += r->spikes[i].count;
+}
+
+static double s_rate(const sm_net_t *net, const sm_result_t *r, uint32_t p, uint64_t spikes)
+{
+    double secs = (double)r->ticks * net->dt_ms * 1e-3;
+    return secs > 0 ? (double)spikes / ((double)net->pops[p].size * secs) : 0.0;
+}
+
+static void s_counters(cJSON *o, const sm_counters_t *c)
+{
+    cJSON_AddNumberToObject(o, "spikes", (double)c->spikes);
+    cJSON_AddNumberToObject(o, "synaptic_events", (double)c->synaptic_events);
+    cJSON_AddNumberToObject(o, "events_received", (double)c->events_received);
+    cJSON_AddNumberToObject(o, "neuron_updates", (double)c->neuron_updates);
+    cJSON_AddNumberToObject(o, "dense_neuron_updates", (double)c->dense_updates);
+}
+
+cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddNumberToObject(doc, "ticks", r->ticks);
+    cJSON_AddNumberToObject(doc, "dt_ms", r->dt_ms);
+    cJSON_AddStringToObject(doc, "engine", dense ? "dense" : "event");
+    cJSON *mesh = cJSON_AddObjectToObject(doc, "mesh");
+    cJSON_AddNumberToObject(mesh, "width", r->width);
+    cJSON_AddNumberToObject(mesh, "height", r->height);
+    cJSON *tot = cJSON_AddObjectToObject(doc, "totals");
+    s_counters(tot, &r->totals);
+    cJSON_AddNumberToObject(tot, "packets", (double)r->totals.packets_out);
+    cJSON_AddNumberToObject(tot, "hops", (double)r->totals.hops);
+    cJSON *cores = cJSON_AddArrayToObject(doc, "cores");
+    for (uint32_t c = 0; c < r->width * r->height; c++) {
+        const sm_core_stats_t *cs = &r->cores[c];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "x", cs->x);
+        cJSON_AddNumberToObject(o, "y", cs->y);
+        cJSON_AddNumberToObject(o, "neurons", cs->neurons);
+        s_counters(o, &cs->c);
+        cJSON_AddNumberToObject(o, "packets_out", (double)cs->c.packets_out);
+        cJSON_AddNumberToObject(o, "hops", (double)cs->c.hops);
+        cJSON_AddItemToArray(cores, o);
+    }
+    cJSON *links = cJSON_AddArrayToObject(doc, "links");
+    for (uint32_t i = 0; i < r->n_links; i++) {
+        const sm_link_stats_t *L = &r->links[i];
+        cJSON *o = cJSON_CreateObject();
+        int from[2] = {(int)L->from_x, (int)L->from_y}, to[2] = {(int)L->to_x, (int)L->to_y};
+        cJSON_AddItemToObject(o, "from", cJSON_CreateIntArray(from, 2));
+        cJSON_AddItemToObject(o, "to", cJSON_CreateIntArray(to, 2));
+        cJSON_AddNumberToObject(o, "packets", (double)L->packets);
+        cJSON_AddItemToArray(links, o);
+    }
+    uint64_t *per_pop = calloc(net->n_pops + 1, sizeof *per_pop);
+    if (per_pop)
+        s_pop_spikes(net, r, per_pop);
+    cJSON *pops = cJSON_AddArrayToObject(doc, "populations");
+    for (uint32_t p = 0; p < net->n_pops; p++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", net->pops[p].name);
+        cJSON_AddNumberToObject(o, "size", net->pops[p].size);
+        cJSON_AddBoolToObject(o, "recorded", net->pops[p].record_spikes);
+        if (net->pops[p].record_spikes && per_pop) {
+            cJSON_AddNumberToObject(o, "spikes", (double)per_pop[p]);
+            cJSON_AddNumberToObject(o, "rate_hz", s_rate(net, r, p, per_pop[p]));
+        }
+        cJSON_AddItemToArray(pops, o);
+    }
+    free(per_pop);
+    cJSON_AddNumberToObject(doc, "wall_seconds", r->wall_seconds);
+    return doc;
+}
+
+int sm_report_write_json(cJSON *doc, const char *path, sm_error_t *err)
+{
+    char *text = cJSON_Print(doc);
+    if (!text)
+        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
+    size_t n = strlen(text);
+    char *withnl = realloc(text, n + 2);
+    if (!withnl) {
+        free(text);
+        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
+    }
+    withnl[n] = '\n';
+    withnl[n + 1] = '\0';
+    int rc = sm_write_file(path, withnl, err);
+    free(withnl);
+    return rc;
+}
+
+int sm_report_write_spikes(const sm_net_t *net, const sm_result_t *r, const char *path,
+                           sm_error_t *err)
+{
+    sm_out_t o;
+    if (sm_out_open(&o, path, err))
+        return -1;
+    fputs("tick,population,index\n", o.f);
+    for (size_t i = 0; i < r->n_spikes; i++) {
+        const sm_spike_t *s = &r->spikes[i];
+        const sm_pop_t *p = &net->pops[sm_net_pop_of(net, s->gid)];
+        /* A MultiSpike count of n is n rows: each is one spike. */
+        for (uint32_t k = 0; k < s->count; k++)
+            fprintf(o.f, "%u,%s,%u\n", s->tick, p->name, s->gid - p->first);
+    }
+    return sm_out_commit(&o, err);
+}
+
+int sm_report_write_traces(const sm_net_t *net, const sm_result_t *r, const char *path,
+                           sm_error_t *err)
+{
+    sm_out_t o;
+    if (sm_out_open(&o, path, err))
+        return -1;
+    fputs("tick,population,index,v,syn_exc,syn_inh\n", o.f);
+    for (uint32_t t = 0; t < r->ticks; t++)
+        for (uint32_t p = 0; p < r->n_probes; p++) {
+            const float *v = &r->trace[((size_t)t * r->n_probes + p) * 3];
+            const sm_probe_t *pr = &net->probes[p];
+            fprintf(o.f, "%u,%s,%u,%.9g,%.9g,%.9g\n", t, net->pops[pr->pop].name, pr->index,
+                    (double)v[0], (double)v[1], (double)v[2]);
+        }
+    return sm_out_commit(&o, err);
+}
+
+void sm_report_summary(FILE *f, const sm_net_t *net, const sm_result_t *r, int dense)
+{
+    const sm_counters_t *c = &r->totals;
+    fprintf(f, "spikemesh: %u ticks of %g ms on a %u x %u mesh, %s engine, %u thread%s\n",
+            r->ticks, r->dt_ms, r->width, r->height, dense ? "dense" : "event", r->threads,
+            r->threads == 1 ? "" : "s");
+    uint64_t *per_pop = calloc(net->n_pops + 1, sizeof *per_pop);
+    if (per_pop) {
+        s_pop_spikes(net, r, per_pop);
+        for (uint32_t p = 0; p < net->n_pops; p++)
+            if (net->pops[p].record_spikes)
+                fprintf(f, "  %-16s %8u neurons %10llu spikes %10.3f Hz\n", net->pops[p].name,
+                        net->pops[p].size, (unsigned long long)per_pop[p],
+                        s_rate(net, r, p, per_pop[p]));
+        free(per_pop);
+    }
+    fprintf(f, "  spikes %llu, synaptic events %llu, packets %llu, hops %llu\n",
+            (unsigned long long)c->spikes, (unsigned long long)c->synaptic_events,
+            (unsigned long long)c->packets_out, (unsigned long long)c->hops);
+    fprintf(f, "  neuron updates %llu of %llu dense (ratio %.4f)\n",
+            (unsigned long long)c->neuron_updates, (unsigned long long)c->dense_updates,
+            c->dense_updates ? (double)c->neuron_updates / (double)c->dense_updates : 0.0);
+    fprintf(f, "  wall time %.3f s (%.3g synaptic events/s)\n", r->wall_seconds,
+            r->wall_seconds > 0 ? (double)c->synaptic_events / r->wall_seconds : 0.0);
+}
