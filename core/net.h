@@ -74,7 +74,7 @@ typedef struct {
     uint32_t k;               /* FIXED_FAN_IN                                   */
     bool allow_self;          /* autapses when src_pop == dst_pop               */
     sm_dist_t weight;
-    sm_dist_t delay;          /* ticks; drawn values are rounded to integers    */
+    sm_dist_t delay;          /* ticks; uniform: integers in [a, b], both included */
     /* LIST */
     uint32_t n_list;
     uint32_t *l_src, *l_dst, *l_delay;

@@ -495,3 +495,63 @@ Test(csv, strict_reader)
     cr_assert_str_eq(err.msg, "m.csv:3: too big, got 5");
     rm_tmp();
 }
+
+/* -------------------------------------------------------- model time step */
+
+static sm_net_t *load_text(const char *text, sm_error_t *err)
+{
+    cJSON *doc = cJSON_Parse(text);
+    cr_assert_not_null(doc, "test JSON does not parse: %s", text);
+    sm_net_t *net = sm_net_from_json(doc, "dt.json", NULL, err);
+    cJSON_Delete(doc);
+    return net;
+}
+
+Test(netfile, models_take_the_simulation_dt)
+{
+    sm_error_t err = {0};
+    /* Physical models get simulation.dt in their own unit: ms for the exact
+     * (NEST-like) style, seconds for norse. */
+    sm_net_t *net = load_text(
+        "{\"simulation\": {\"ticks\": 10, \"dt\": 0.5},"
+        " \"populations\": ["
+        "  {\"name\": \"x\", \"size\": 2, \"model\": \"cuba_lif\", \"params\": {\"tau_m\": 10}},"
+        "  {\"name\": \"n\", \"size\": 1, \"model\": \"li\", \"params\": {\"tau_mem_inv\": 100}},"
+        "  {\"name\": \"g\", \"size\": 3, \"model\": \"cuba_lif\","
+        "   \"params\": {\"tau_m\": [10, 20, 40], \"v_thresh\": -50}}]}",
+        &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    cr_assert_eq(net->pops[0].models[0].style, SM_STYLE_EXACT);
+    cr_assert_float_eq(net->pops[0].models[0].dt_ms, 0.5f, 1e-6);
+    cr_assert_float_eq(net->pops[1].models[0].dt_ms, 0.5f, 1e-6);
+    cr_assert_eq(net->pops[2].n_models, 3);
+    for (int i = 0; i < 3; i++)
+        cr_assert_float_eq(net->pops[2].models[i].dt_ms, 0.5f, 1e-6);
+    /* Longer membrane time constants decay less per tick. */
+    cr_assert_lt(net->pops[2].models[0].p22, net->pops[2].models[1].p22);
+    cr_assert_lt(net->pops[2].models[1].p22, net->pops[2].models[2].p22);
+    sm_net_destroy(&net);
+
+    /* Giving the same dt is fine; a different one would run the population
+     * at another speed than the rest. */
+    net = load_text("{\"simulation\": {\"ticks\": 10, \"dt\": 0.5}, \"populations\": ["
+                    "{\"name\": \"x\", \"size\": 2, \"model\": \"cuba_lif\","
+                    " \"params\": {\"tau_m\": 10, \"dt\": 0.5}}]}", &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    sm_net_destroy(&net);
+    net = load_text("{\"simulation\": {\"ticks\": 10, \"dt\": 0.5}, \"populations\": ["
+                    "{\"name\": \"x\", \"size\": 2, \"model\": \"cuba_lif\","
+                    " \"params\": {\"tau_m\": 10, \"dt\": 0.1}}]}", &err);
+    cr_assert_null(net);
+    cr_assert(strstr(err.msg, "dt.json: populations[0].params.dt: must match simulation.dt"),
+              "%s", err.msg);
+    cr_assert(strstr(err.msg, "got 0.1"), "%s", err.msg);
+
+    /* A model error in a per-neuron list names the neuron. */
+    net = load_text("{\"simulation\": {\"ticks\": 10}, \"populations\": ["
+                    "{\"name\": \"x\", \"size\": 3, \"model\": \"lif\","
+                    " \"params\": {\"beta\": [0.9, 0.8, 1.7]}}]}", &err);
+    cr_assert_null(net);
+    cr_assert(strstr(err.msg, "dt.json: populations[0].params.beta"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "neuron 2"), "%s", err.msg);
+}

@@ -98,6 +98,15 @@ int sm_csv_read(const char *path, const char *shown, const sm_csv_handler_t *h,
         goto out;
     }
 
+    /* A NUL would silently end the parse early: binary files are refused. */
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        unsigned long line = 1;
+        for (const char *c = buf; c < nul; c++)
+            line += *c == '\n';
+        sm_fail(err, SM_EPARSE, "%s:%lu: NUL byte: not a text file", shown, line);
+        goto out;
+    }
     char *p = buf;
     if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
         p += 3;
