@@ -12,6 +12,9 @@ typedef struct {
 
 int sm_cmd_conform(int argc, char **argv);
 int sm_cmd_run(int argc, char **argv);
+int sm_cmd_map(int argc, char **argv);
+int sm_cmd_chips(int argc, char **argv);
+int sm_cmd_plot(int argc, char **argv);
 
 /* True if argv holds -h or --help. */
 int sm_wants_help(int argc, char **argv);

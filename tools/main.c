@@ -7,6 +7,9 @@
 static const sm_command_t s_commands[] = {
     {"run", sm_cmd_run, "run a network file and write spikes, traces and stats"},
     {"conform", sm_cmd_conform, "check the neuron models against golden reference traces"},
+    {"map", sm_cmd_map, "place a network on a chip's cores and report how it fits"},
+    {"chips", sm_cmd_chips, "list the built-in chip profiles"},
+    {"plot", sm_cmd_plot, "draw a run's raster, core activity, link loads and energy as SVG"},
 };
 
 static void s_usage(FILE *f)

@@ -1,0 +1,197 @@
+/* Energy and timing report against a hand calculation; SVG plots of a run. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chip.h"
+#include "energy.h"
+
+#define FIXTURE SM_SOURCE_DIR "/tests/data/run_fixture"
+
+static sm_result_t *s_result(const sm_chip_t *chip)
+{
+    sm_result_t *r = calloc(1, sizeof *r);
+    r->ticks = 10;
+    r->dt_ms = 1.0;
+    r->width = chip->width;
+    r->height = chip->height;
+    r->cores = calloc(chip->width * chip->height, sizeof *r->cores);
+    for (uint32_t c = 0; c < chip->width * chip->height; c++) {
+        r->cores[c].x = c % chip->width;
+        r->cores[c].y = c / chip->width;
+    }
+    /* core (0,0) and core (1,0) */
+    r->cores[0].neurons = 10;
+    r->cores[0].c = (sm_counters_t){.spikes = 5, .synaptic_events = 100, .events_received = 7,
+                                    .neuron_updates = 40, .dense_updates = 100, .packets_out = 6,
+                                    .hops = 10};
+    r->cores[1].neurons = 10;
+    r->cores[1].c = (sm_counters_t){.spikes = 2, .synaptic_events = 30, .events_received = 3,
+                                    .neuron_updates = 20, .dense_updates = 100, .packets_out = 2,
+                                    .hops = 4};
+    sm_counters_add(&r->totals, &r->cores[0].c);
+    sm_counters_add(&r->totals, &r->cores[1].c);
+    r->n_links = 2;
+    r->links = calloc(2, sizeof *r->links);
+    r->links[0] = (sm_link_stats_t){0, 0, 1, 0, 10}; /* east-west   */
+    r->links[1] = (sm_link_stats_t){1, 0, 1, 1, 4};  /* north-south */
+    return r;
+}
+
+static void s_free(sm_result_t *r)
+{
+    free(r->cores);
+    free(r->links);
+    free(r);
+}
+
+Test(energy, loihi_by_hand)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_chip_t *chip = sm_chip_load("loihi", &err);
+    cr_assert_not_null(chip);
+    sm_result_t *r = s_result(chip);
+    sm_energy_t e;
+    cr_assert_eq(sm_energy_compute(chip, r, &e, &err), 0, "%s", err.msg);
+    const double pj = 1e-12;
+    /* synaptic ops: (100 + 30) x 23.6 pJ */
+    cr_expect_float_eq(e.joules[SM_ENERGY_SYNAPTIC], 130 * 23.6 * pj, 1e-20);
+    /* updates: 60 active x 81 pJ + (200 - 60) idle x 52 pJ */
+    cr_expect_float_eq(e.joules[SM_ENERGY_UPDATE], (60 * 81.0 + 140 * 52.0) * pj, 1e-20);
+    /* spikes: 7 x 1.7 pJ */
+    cr_expect_float_eq(e.joules[SM_ENERGY_SPIKE], 7 * 1.7 * pj, 1e-20);
+    /* routing: 10 east-west hops x 3.0 pJ + 4 north-south x 4.0 pJ */
+    cr_expect_float_eq(e.joules[SM_ENERGY_ROUTING], (10 * 3.0 + 4 * 4.0) * pj, 1e-20);
+    cr_expect_float_eq(e.joules[SM_ENERGY_STATIC], 0.0, 1e-30);
+    cr_expect_float_eq(e.total_joules, 15265.9 * pj, 1e-18);
+    cr_expect_eq(e.hops_ew, 10);
+    cr_expect_eq(e.hops_ns, 4);
+    cr_expect_eq(e.cores_used, 2);
+    /* core (0,0) pays its own events and the east-west link it sends on */
+    cr_expect_float_eq(e.cores[0].total, (100 * 23.6 + 40 * 81.0 + 60 * 52.0 + 5 * 1.7 + 30.0) * pj,
+                       1e-20);
+    /* time: busiest core 100 x 3.5 + 5 x 2.1 ns over 10 ticks; router: 14
+     * hops over 8 packets x mean hop latency (10 x 4.1 + 4 x 6.5) / 14, plus
+     * the hottest link's 1 packet per tick x 6.5 ns; barrier 113 ns */
+    cr_expect_float_eq(e.busy_ns_per_tick, 36.05, 1e-9);
+    cr_expect_float_eq(e.router_ns_per_tick, 14.0 / 8 * (67.0 / 14) + 6.5, 1e-9);
+    cr_expect_float_eq(e.compute_ns_per_tick, 36.05 + 8.375 + 6.5 + 113.0, 1e-9);
+    cr_expect_float_eq(e.chip_seconds_per_tick, 163.925e-9, 1e-18);
+    cr_expect_float_eq(e.realtime_factor, 1e6 / 163.925, 1e-6);
+    cr_expect_float_eq(e.link_max_per_tick, 1.0, 1e-12);
+    cr_expect_float_eq(e.link_mean_per_tick, 0.7, 1e-12);
+    cr_expect_eq(e.n_hot_links, 2);
+    cr_expect_eq(e.hot_links[0].x1, 1);
+    cr_expect_eq(e.hot_cores[0], 0);
+
+    cJSON *stats = cJSON_CreateObject();
+    cJSON *tot = cJSON_AddObjectToObject(stats, "totals");
+    cJSON_AddNumberToObject(tot, "spikes", 7);
+    cr_assert_eq(sm_energy_to_json(&e, stats), 0);
+    cr_expect_float_eq(cJSON_GetObjectItem(tot, "energy_joules")->valuedouble, e.total_joules,
+                       1e-24);
+    cr_expect_not_null(cJSON_GetObjectItem(tot, "spikes"));
+    cJSON *en = cJSON_GetObjectItem(stats, "energy");
+    cr_assert_not_null(en);
+    cr_expect_float_eq(cJSON_GetObjectItem(en, "synaptic")->valuedouble, 130 * 23.6 * pj, 1e-20);
+    cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(en, "cores")), 2);
+    cr_expect_float_eq(cJSON_GetObjectItem(stats, "chip_seconds_per_tick")->valuedouble,
+                       163.925e-9, 1e-18);
+    cJSON_Delete(stats);
+    sm_energy_fini(&e);
+    s_free(r);
+    sm_chip_destroy(&chip);
+}
+
+Test(energy, fixed_tick_static_power_and_grid_mismatch)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_chip_t *chip = sm_chip_load("spinnaker", &err);
+    sm_result_t *r = s_result(chip);
+    sm_energy_t e;
+    cr_assert_eq(sm_energy_compute(chip, r, &e, &err), 0, "%s", err.msg);
+    /* 1 ms ticks: 10 ticks = 10 ms; two cores on one chip: 0.36 W + 2 x 0.64/18 W */
+    cr_expect_float_eq(e.chip_seconds_per_tick, 1e-3, 1e-15);
+    cr_expect_float_eq(e.joules[SM_ENERGY_STATIC], (0.36 + 2 * 0.64 / 18) * 0.01, 1e-12);
+    /* packets: 8 x 0.8 nJ */
+    cr_expect_float_eq(e.joules[SM_ENERGY_ROUTING], 8 * 0.8e-9, 1e-18);
+    cr_expect_eq(e.fixed_tick, 1);
+    sm_energy_fini(&e);
+    s_free(r);
+
+    sm_chip_t *loihi = sm_chip_load("loihi", &err);
+    r = s_result(loihi);
+    cr_expect_eq(sm_energy_compute(chip, r, &e, &err), -1);
+    cr_expect(strstr(err.msg, "16 x 8") != NULL, "%s", err.msg);
+    s_free(r);
+    sm_chip_destroy(&loihi);
+    sm_chip_destroy(&chip);
+}
+
+static size_t s_count(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static char *s_read(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    size_t got = fread(b, 1, (size_t)n, f);
+    b[got] = '\0';
+    fclose(f);
+    return b;
+}
+
+Test(plot, writes_valid_svgs_from_a_run_directory)
+{
+    char dir[] = "/tmp/sm_plotXXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s/spikes.csv' '%s/stats.json' '%s/' && '%s' plot '%s' >/dev/null",
+             FIXTURE, FIXTURE, dir, SM_BIN, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char path[512];
+    struct {
+        const char *file, *elem;
+        size_t count;
+    } want[] = {{"raster.svg", "<circle", 159},     /* spikes in the fixture */
+                {"cores.svg", "class=\"core\"", 12}, /* 4 x 3 grid             */
+                {"links.svg", "class=\"link\"", 11},
+                {"energy.svg", "class=\"bar\"", 5}};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, want[i].file);
+        char *t = s_read(path);
+        cr_assert_not_null(t, "%s missing", path);
+        cr_expect(strstr(t, "<svg") != NULL && strstr(t, "</svg>") != NULL, "%s", path);
+        cr_expect_eq(s_count(t, want[i].elem), want[i].count, "%s: %zu %s", want[i].file,
+                     s_count(t, want[i].elem), want[i].elem);
+        cr_expect_eq(s_count(t, "<svg"), 1);
+        free(t);
+        remove(path);
+        snprintf(path, sizeof path, "%s/%s.tmp", dir, want[i].file);
+        cr_expect_null(fopen(path, "r"), "temporary file left: %s", path);
+    }
+    /* without "energy", energy.svg is skipped with a note, not an error */
+    snprintf(cmd, sizeof cmd,
+             "python3 -c \"import json,sys; p=sys.argv[1]; d=json.load(open(p)); d.pop('energy');"
+             " json.dump(d, open(p,'w'))\" '%s/stats.json' && '%s' plot '%s' | grep -q 'energy.svg skipped'",
+             dir, SM_BIN, dir);
+    cr_expect_eq(system(cmd), 0, "%s", cmd);
+    snprintf(path, sizeof path, "%s/energy.svg", dir);
+    cr_expect_null(fopen(path, "r"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+}

@@ -1,0 +1,90 @@
+/* energy: what a finished run would cost on a chip, in joules and in time.
+ *
+ * Counts come from the run (sm_result_t: per-core counters and per-link
+ * packets); prices come from the chip's profile (sm_chip_t). Categories:
+ *   synaptic       synaptic_events x synaptic op
+ *   neuron_update  neuron_updates x active + (dense_updates - neuron_updates)
+ *                  x inactive (a time-stepped chip updates idle neurons too)
+ *   spike          spikes x spike generated
+ *   routing        packets_out x send + events_received x receive + link
+ *                  traversals x hop energy of their direction (east-west,
+ *                  north-south, or between chips)
+ *   static         (used cores x core power + used chips x chip power) x
+ *                  emulated chip time
+ * Time per tick = the busiest core's busy time (synaptic ops, updates and
+ * spikes times their latencies) averaged per tick, plus router latency (mean
+ * hops per packet plus the hottest link's packets per tick, times hop
+ * latency), plus the barrier. */
+#ifndef SM_ENERGY_H
+#define SM_ENERGY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "chip.h"
+#include "engine.h"
+
+enum {
+    SM_ENERGY_SYNAPTIC = 0,
+    SM_ENERGY_UPDATE,
+    SM_ENERGY_SPIKE,
+    SM_ENERGY_ROUTING,
+    SM_ENERGY_STATIC,
+    SM_ENERGY_N
+};
+
+extern const char *const sm_energy_category[SM_ENERGY_N];
+
+typedef struct {
+    uint32_t x, y;
+    double joules[SM_ENERGY_N];
+    double total;
+    double busy_ns;           /* over the whole run                          */
+} sm_energy_core_t;
+
+typedef struct {
+    uint32_t x0, y0, x1, y1;
+    double per_tick;
+} sm_energy_link_t;
+
+#define SM_ENERGY_HOT 5
+
+typedef struct {
+    char chip[SM_CHIP_NAME_MAX];
+    uint32_t ticks;
+    double dt_ms;
+    double joules[SM_ENERGY_N];
+    double total_joules;
+    uint64_t hops_ew, hops_ns, hops_chip;   /* from the per-link counts      */
+    uint32_t cores_used, chips_used;
+    double busy_ns_per_tick;  /* busiest core                                 */
+    double router_ns_per_tick;
+    double barrier_ns;
+    double compute_ns_per_tick;   /* busy + router + barrier                  */
+    double chip_seconds_per_tick; /* fixed tick: max(tick, compute), else compute */
+    double realtime_factor;   /* fixed tick: tick / compute; else dt / chip time */
+    int fixed_tick;
+    double link_max_per_tick, link_mean_per_tick;
+    uint32_t n_hot_links, n_hot_cores;
+    sm_energy_link_t hot_links[SM_ENERGY_HOT];
+    uint32_t hot_cores[SM_ENERGY_HOT];      /* indices into cores, by energy   */
+    sm_energy_core_t *cores;  /* width x height, core id order; owned         */
+    uint32_t n_cores;
+} sm_energy_t;
+
+/* Fills `out` (call sm_energy_fini after). Fails with SM_EINVAL if the
+ * result's grid does not match the chip's. */
+int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t *out,
+                      sm_error_t *err);
+void sm_energy_fini(sm_energy_t *e);
+
+/* A short human summary. */
+void sm_energy_print(FILE *f, const sm_energy_t *e);
+
+/* Adds to a stats.json object: totals.energy_joules (inside "totals",
+ * created if absent), "energy" {chip, by category, total, timing, hottest
+ * links and cores, per-core list} and "chip_seconds_per_tick". */
+struct cJSON;
+int sm_energy_to_json(const sm_energy_t *e, struct cJSON *stats);
+
+#endif

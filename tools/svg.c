@@ -1,0 +1,146 @@
+/* svg: building SVG text in memory and writing it atomically. */
+#define _POSIX_C_SOURCE 200809L
+#include "svg.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void s_vput(sm_svg_t *s, const char *fmt, va_list ap)
+{
+    if (s->oom)
+        return;
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (n < 0)
+        return;
+    if (s->len + (size_t)n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 4096;
+        while (cap < s->len + (size_t)n + 1)
+            cap *= 2;
+        char *b = realloc(s->buf, cap);
+        if (!b) {
+            s->oom = 1;
+            return;
+        }
+        s->buf = b;
+        s->cap = cap;
+    }
+    vsnprintf(s->buf + s->len, s->cap - s->len, fmt, ap);
+    s->len += (size_t)n;
+}
+
+void sm_svg_printf(sm_svg_t *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vput(s, fmt, ap);
+    va_end(ap);
+}
+
+void sm_svg_begin(sm_svg_t *s, double w, double h)
+{
+    memset(s, 0, sizeof *s);
+    sm_svg_printf(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+                     "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n",
+                  w, h, w, h);
+    sm_svg_printf(s, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"white\"/>\n", w, h);
+}
+
+void sm_svg_rect(sm_svg_t *s, double x, double y, double w, double h, const char *fill)
+{
+    sm_svg_printf(s, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>\n",
+                  x, y, w, h, fill);
+}
+
+void sm_svg_line(sm_svg_t *s, double x0, double y0, double x1, double y1, const char *stroke,
+                 double width)
+{
+    sm_svg_printf(s, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" "
+                     "stroke-width=\"%.2f\"/>\n",
+                  x0, y0, x1, y1, stroke, width);
+}
+
+void sm_svg_text(sm_svg_t *s, double x, double y, double size, const char *anchor,
+                 const char *text)
+{
+    sm_svg_printf(s, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" text-anchor=\"%s\">", x, y,
+                  size, anchor);
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '<': sm_svg_printf(s, "&lt;"); break;
+        case '>': sm_svg_printf(s, "&gt;"); break;
+        case '&': sm_svg_printf(s, "&amp;"); break;
+        case '"': sm_svg_printf(s, "&quot;"); break;
+        default: sm_svg_printf(s, "%c", *p);
+        }
+    }
+    sm_svg_printf(s, "</text>\n");
+}
+
+void sm_svg_heat(double v, char out[8])
+{
+    /* white -> yellow -> red -> dark red: stays readable in grey print */
+    v = v < 0 ? 0 : (v > 1 ? 1 : v);
+    double r, g, b;
+    if (v < 0.33) {
+        double t = v / 0.33;
+        r = 255;
+        g = 255;
+        b = 255 * (1 - t);
+    } else if (v < 0.66) {
+        double t = (v - 0.33) / 0.33;
+        r = 255;
+        g = 255 * (1 - t);
+        b = 0;
+    } else {
+        double t = (v - 0.66) / 0.34;
+        r = 255 - 155 * t;
+        g = 0;
+        b = 0;
+    }
+    snprintf(out, 8, "#%02x%02x%02x", (unsigned)r, (unsigned)g, (unsigned)b);
+}
+
+void sm_svg_free(sm_svg_t *s)
+{
+    free(s->buf);
+    memset(s, 0, sizeof *s);
+}
+
+int sm_svg_save(sm_svg_t *s, const char *path, sm_error_t *err)
+{
+    sm_svg_printf(s, "</svg>\n");
+    if (s->oom) {
+        sm_svg_free(s);
+        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
+    }
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 5);
+    if (!tmp) {
+        sm_svg_free(s);
+        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
+    }
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp", 5);
+    FILE *f = fopen(tmp, "w");
+    int rc = 0;
+    if (!f) {
+        rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    } else {
+        size_t w = fwrite(s->buf, 1, s->len, f);
+        int bad = w != s->len || fflush(f) != 0;
+        if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+            rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(errno));
+            remove(tmp);
+        }
+    }
+    free(tmp);
+    sm_svg_free(s);
+    return rc;
+}
