@@ -23,6 +23,8 @@ static int s_cmp_spike(const void *a, const void *b)
 
 static void s_engine_fini(sm_engine_t *e)
 {
+    if (!e)
+        return;
     if (e->shards)
         for (uint32_t i = 0; i < e->n_shards; i++)
             sm_shard_fini(&e->shards[i]);
@@ -136,18 +138,47 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
     return 0;
 }
 
-/* Cuts the cores into shards of contiguous ids with balanced neuron counts. */
-static int s_build_shards(sm_engine_t *e, sm_error_t *err)
+/* Cuts the mesh into shards. Each shard is a rectangle, as a chip of a board
+ * would be: vertical strips of whole columns when there are enough columns,
+ * else horizontal strips, with the cut points chosen to balance neurons. */
+static void s_cut(sm_engine_t *e, uint32_t N)
 {
-    uint32_t busy = 0;
-    for (uint32_t c = 0; c < e->n_cores; c++)
-        busy += e->cores[c].n > 0;
-    uint32_t threads = e->opts.threads;
+    int by_col = e->width >= N || e->width >= e->height;
+    uint32_t lines = by_col ? e->width : e->height, other = by_col ? e->height : e->width;
+    uint64_t total = e->net->n_neurons, acc = 0;
+    uint32_t s = 0;
+    for (uint32_t a = 0; a < lines; a++) {
+        uint64_t in_line = 0;
+        for (uint32_t b = 0; b < other; b++)
+            in_line += e->cores[by_col ? b * e->width + a : a * e->width + b].n;
+        /* Leave enough lines for the shards still to come. */
+        while (s + 1 < N && (acc >= total * (s + 1) / N || lines - a <= N - 1 - s) && acc > 0)
+            s++;
+        for (uint32_t b = 0; b < other; b++) {
+            uint32_t c = by_col ? b * e->width + a : a * e->width + b;
+            e->shard_of_core[c] = s;
+            e->cores[c].shard = s;
+        }
+        acc += in_line;
+    }
+}
+
+static int s_build_shards(sm_engine_t *e, uint32_t forced, sm_error_t *err)
+{
+    uint32_t threads = forced ? forced : e->opts.threads;
     if (!threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (uint32_t)n : 1;
     }
-    e->n_shards = threads < busy ? threads : (busy ? busy : 1);
+    uint32_t lines = e->width > e->height ? e->width : e->height;
+    uint32_t busy = 0;
+    for (uint32_t c = 0; c < e->n_cores; c++)
+        busy += e->cores[c].n > 0;
+    uint32_t cap = busy < lines ? busy : lines;
+    if (forced && forced > lines)
+        return sm_fail(err, SM_EINVAL, "%u workers, but the %u x %u mesh has only %u rows or columns to share out",
+                       forced, e->width, e->height, lines);
+    e->n_shards = forced ? forced : (threads < cap ? threads : (cap ? cap : 1));
     e->shard_of_core = calloc(e->n_cores, sizeof *e->shard_of_core);
     e->shards = calloc(e->n_shards, sizeof *e->shards);
     uint32_t N = e->n_shards;
@@ -155,16 +186,7 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
     e->dl_link = calloc((size_t)N * N, 1);
     if (!e->shard_of_core || !e->shards || !e->d0_link || !e->dl_link)
         return sm_fail(err, SM_ENOMEM, "out of memory for shards");
-    uint64_t total = e->net->n_neurons, acc = 0;
-    uint32_t s = 0;
-    for (uint32_t c = 0; c < e->n_cores; c++) {
-        /* Move to the next shard once this one holds its share. */
-        while (s + 1 < N && acc >= total * (s + 1) / N)
-            s++;
-        e->shard_of_core[c] = s;
-        acc += e->cores[c].n;
-        e->cores[c].shard = s;
-    }
+    s_cut(e, N);
     for (uint32_t i = 0; i < N; i++) {
         sm_shard_t *sh = &e->shards[i];
         sh->e = e;
@@ -213,7 +235,7 @@ static void *s_thread(void *arg)
     uint32_t N = e->n_shards;
     int ok = 1;
     char ep[512];
-    if (N > 1) {
+    if (N > 1 && !sh->pull) {
         sh->pull = zmq_socket(e->zctx, ZMQ_PULL);
         int zero = 0;
         zmq_setsockopt(sh->pull, ZMQ_RCVHWM, &zero, sizeof zero);
@@ -226,6 +248,8 @@ static void *s_thread(void *arg)
         }
     }
     pthread_barrier_wait(&e->barrier);
+    if (e->ctl_ready && ok)
+        ok = e->ctl_ready(e->ctl, sh) == 0;
     if (N > 1 && ok) {
         for (uint32_t b = 0; b < N; b++) {
             if (!e->d0_link[sh->id * N + b] && !e->dl_link[sh->id * N + b])
@@ -233,7 +257,17 @@ static void *s_thread(void *arg)
             sh->push[b] = zmq_socket(e->zctx, ZMQ_PUSH);
             int zero = 0;
             zmq_setsockopt(sh->push[b], ZMQ_SNDHWM, &zero, sizeof zero);
-            e->transport->endpoint(ep, sizeof ep, e->run_id, b, NULL);
+            if (e->endpoints)
+                snprintf(ep, sizeof ep, "%s", e->endpoints[b]);
+            else
+                e->transport->endpoint(ep, sizeof ep, e->run_id, b, NULL);
+            if (e->curve_secret[0]) {
+                int one = 1;
+                zmq_setsockopt(sh->push[b], ZMQ_CURVE_SERVERKEY, e->curve_public, 40);
+                zmq_setsockopt(sh->push[b], ZMQ_CURVE_PUBLICKEY, e->curve_public, 40);
+                zmq_setsockopt(sh->push[b], ZMQ_CURVE_SECRETKEY, e->curve_secret, 40);
+                (void)one;
+            }
             if (zmq_connect(sh->push[b], ep)) {
                 sm_fail(&sh->err, SM_EIO, "shard %u: cannot reach shard %u at %s", sh->id, b, ep);
                 sh->failed = 1;
@@ -242,6 +276,8 @@ static void *s_thread(void *arg)
             }
         }
     }
+    if (e->ctl_start && ok)
+        ok = e->ctl_start(e->ctl, sh) == 0;
     if (ok)
         ok = sm_shard_prepare(sh) == 0 && sm_shard_run(sh) == 0;
     if (!ok)
@@ -263,27 +299,68 @@ static void *s_thread(void *arg)
     return NULL;
 }
 
-static int s_gather(sm_engine_t *e, sm_error_t *err)
+sm_result_t *sm_result_alloc(uint32_t ticks, double dt_ms, uint32_t n_probes, uint32_t width,
+                             uint32_t height)
 {
-    sm_result_t *r = e->res;
-    size_t n = 0;
-    for (uint32_t i = 0; i < e->n_shards; i++)
-        n += e->shards[i].spikes.n;
-    r->spikes = malloc((n ? n : 1) * sizeof *r->spikes);
-    if (!r->spikes)
-        return sm_fail(err, SM_ENOMEM, "out of memory for %zu spikes", n);
-    for (uint32_t i = 0; i < e->n_shards; i++) {
-        memcpy(r->spikes + r->n_spikes, e->shards[i].spikes.a,
-               e->shards[i].spikes.n * sizeof *r->spikes);
-        r->n_spikes += e->shards[i].spikes.n;
+    sm_result_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->ticks = ticks;
+    r->dt_ms = dt_ms;
+    r->n_probes = n_probes;
+    r->width = width;
+    r->height = height;
+    size_t nc = (size_t)width * height;
+    r->trace = calloc((size_t)ticks * n_probes * 3 + 1, sizeof *r->trace);
+    r->cores = calloc(nc, sizeof *r->cores);
+    r->link_dense = calloc(nc * SM_DIRS, sizeof *r->link_dense);
+    if (!r->trace || !r->cores || !r->link_dense) {
+        sm_result_destroy(&r);
+        return NULL;
     }
-    qsort(r->spikes, r->n_spikes, sizeof *r->spikes, s_cmp_spike);
+    for (size_t c = 0; c < nc; c++) {
+        r->cores[c].x = (uint32_t)(c % width);
+        r->cores[c].y = (uint32_t)(c / width);
+    }
+    return r;
+}
 
-    sm_mesh_t mesh;
-    if (sm_mesh_init(&mesh, e->width, e->height))
-        return sm_fail(err, SM_ENOMEM, "out of memory for the mesh");
+int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n)
+{
+    if (r->n_spikes + n > r->spikes_cap) {
+        size_t cap = r->spikes_cap ? r->spikes_cap : 1024;
+        while (cap < r->n_spikes + n)
+            cap *= 2;
+        sm_spike_t *a = realloc(r->spikes, cap * sizeof *a);
+        if (!a)
+            return -1;
+        r->spikes = a;
+        r->spikes_cap = cap;
+    }
+    memcpy(r->spikes + r->n_spikes, s, n * sizeof *s);
+    r->n_spikes += n;
+    return 0;
+}
+
+int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
+{
+    for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++) {
+        sm_shard_t *sh = &e->shards[i];
+        if (sm_result_add_spikes(r, sh->spikes.a, sh->spikes.n))
+            return sm_fail(err, SM_ENOMEM, "out of memory for spikes");
+        for (uint32_t k = 0; k < sh->n_probes; k++) {
+            uint32_t p = sh->probes[k];
+            for (uint32_t t = 0; t < r->ticks; t++)
+                memcpy(&r->trace[((size_t)t * r->n_probes + p) * 3],
+                       &e->res->trace[((size_t)t * r->n_probes + p) * 3], 3 * sizeof(float));
+        }
+    }
+    sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = r->link_dense};
     for (uint32_t g = 0; g < e->net->n_neurons; g++) {
         uint32_t src = e->core_of[g];
+        uint32_t sh = e->shard_of_core[src];
+        if (sh < e->local_first || sh >= e->local_first + e->local_n)
+            continue;
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
             uint64_t pk = e->fan_packets[f];
             if (!pk)
@@ -293,49 +370,60 @@ static int s_gather(sm_engine_t *e, sm_error_t *err)
             sm_mesh_route(&mesh, src, e->tab.fan[f].core, pk);
         }
     }
-    r->width = e->width;
-    r->height = e->height;
-    r->cores = calloc(e->n_cores, sizeof *r->cores);
-    uint32_t nl = 0;
-    for (size_t i = 0; i < (size_t)e->n_cores * SM_DIRS; i++)
-        nl += mesh.link[i] > 0;
-    r->links = malloc((nl ? nl : 1) * sizeof *r->links);
-    if (!r->cores || !r->links) {
-        sm_mesh_fini(&mesh);
-        return sm_fail(err, SM_ENOMEM, "out of memory for statistics");
-    }
     for (uint32_t c = 0; c < e->n_cores; c++) {
         sm_core_t *co = &e->cores[c];
+        if (co->shard < e->local_first || co->shard >= e->local_first + e->local_n)
+            continue;
         uint32_t model_neurons = 0;
         for (uint32_t l = 0; l < co->n; l++)
             model_neurons += co->model[l] != NULL;
         co->cnt.dense_updates = (uint64_t)model_neurons * e->ticks;
-        r->cores[c].x = co->x;
-        r->cores[c].y = co->y;
         r->cores[c].neurons = co->n;
-        r->cores[c].c = co->cnt;
-        sm_counters_add(&r->totals, &co->cnt);
-        static const int dx[SM_DIRS] = {1, -1, 0, 0}, dy[SM_DIRS] = {0, 0, 1, -1};
-        for (int d = 0; d < SM_DIRS; d++) {
-            uint64_t pk = mesh.link[(size_t)c * SM_DIRS + d];
-            if (!pk)
-                continue;
-            sm_link_stats_t *L = &r->links[r->n_links++];
-            L->from_x = co->x;
-            L->from_y = co->y;
-            L->to_x = (uint32_t)((int)co->x + dx[d]);
-            L->to_y = (uint32_t)((int)co->y + dy[d]);
-            L->packets = pk;
-        }
+        sm_counters_add(&r->cores[c].c, &co->cnt);
     }
-    sm_mesh_fini(&mesh);
     return 0;
 }
 
-sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_error_t *err)
+int sm_result_finish(sm_result_t *r, sm_error_t *err)
 {
-    sm_engine_t eng, *e = &eng;
-    memset(e, 0, sizeof *e);
+    qsort(r->spikes, r->n_spikes, sizeof *r->spikes, s_cmp_spike);
+    memset(&r->totals, 0, sizeof r->totals);
+    size_t nc = (size_t)r->width * r->height;
+    uint32_t nl = 0;
+    for (size_t c = 0; c < nc; c++) {
+        sm_counters_add(&r->totals, &r->cores[c].c);
+        for (int d = 0; d < SM_DIRS; d++)
+            nl += r->link_dense[c * SM_DIRS + d] > 0;
+    }
+    free(r->links);
+    r->n_links = 0;
+    r->links = malloc((nl ? nl : 1) * sizeof *r->links);
+    if (!r->links)
+        return sm_fail(err, SM_ENOMEM, "out of memory for statistics");
+    static const int dx[SM_DIRS] = {1, -1, 0, 0}, dy[SM_DIRS] = {0, 0, 1, -1};
+    for (size_t c = 0; c < nc; c++)
+        for (int d = 0; d < SM_DIRS; d++) {
+            uint64_t pk = r->link_dense[c * SM_DIRS + d];
+            if (!pk)
+                continue;
+            sm_link_stats_t *L = &r->links[r->n_links++];
+            L->from_x = r->cores[c].x;
+            L->from_y = r->cores[c].y;
+            L->to_x = (uint32_t)((int)r->cores[c].x + dx[d]);
+            L->to_y = (uint32_t)((int)r->cores[c].y + dy[d]);
+            L->packets = pk;
+        }
+    return 0;
+}
+
+sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint32_t shards,
+                           sm_error_t *err)
+{
+    sm_engine_t *e = calloc(1, sizeof *e);
+    if (!e) {
+        sm_fail(err, SM_ENOMEM, "out of memory");
+        return NULL;
+    }
     e->t_start = sm_now();
     e->net = net;
     if (opts)
@@ -345,18 +433,22 @@ sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_er
     e->n_stages = net->n_stages ? net->n_stages : 1;
     if (net->n_neurons == 0) {
         sm_fail(err, SM_EINVAL, "%s: the network has no neurons", net->path ? net->path : "network");
-        return NULL;
+        goto fail;
+    }
+    if (e->ticks == 0) {
+        sm_fail(err, SM_EINVAL, "%s: nothing to run: 0 ticks", net->path ? net->path : "network");
+        goto fail;
     }
     if (e->n_stages > 255) {
         sm_fail(err, SM_EUNSUPPORTED, "%u delay-0 stages; at most 255 are supported", e->n_stages);
-        return NULL;
+        goto fail;
     }
     const sm_mapping_t *map = e->opts.mapping;
     if (!map) {
         e->own_map = sm_mapping_sequential(net, e->opts.mesh_w, e->opts.mesh_h,
                                            e->opts.neurons_per_core, err);
         if (!e->own_map)
-            return NULL;
+            goto fail;
         map = e->own_map;
     }
     if (map->n_gids != net->n_neurons || !map->width || !map->height) {
@@ -374,14 +466,13 @@ sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_er
             goto fail;
         }
     e->core_of = map->core_of;
-
+    /* The shards write their traces here; gathering copies them out. */
     e->res = calloc(1, sizeof *e->res);
     if (!e->res) {
         sm_fail(err, SM_ENOMEM, "out of memory");
         goto fail;
     }
     e->res->ticks = e->ticks;
-    e->res->dt_ms = net->dt_ms;
     e->res->n_probes = net->n_probes;
     e->probe_gid = malloc((net->n_probes + 1) * sizeof *e->probe_gid);
     e->res->trace = calloc((size_t)e->ticks * net->n_probes * 3 + 1, sizeof *e->res->trace);
@@ -432,57 +523,78 @@ sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_er
     }
     for (uint32_t g = 0; g < net->n_neurons; g++)
         e->wake[g] = SM_NONE;
-    if (s_build_shards(e, err))
+    if (s_build_shards(e, shards, err))
         goto fail;
-
     static atomic_uint s_runs;
     snprintf(e->run_id, sizeof e->run_id, "%ld-%u", (long)getpid(), atomic_fetch_add(&s_runs, 1));
-    if (e->n_shards > 1 && !(e->zctx = zmq_ctx_new())) {
-        sm_fail(err, SM_EIO, "cannot create a ZeroMQ context");
-        goto fail;
-    }
-    pthread_barrier_init(&e->barrier, NULL, e->n_shards);
-    pthread_t *th = calloc(e->n_shards, sizeof *th);
+    return e;
+fail:
+    sm_engine_destroy(&e);
+    return NULL;
+}
+
+int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *err)
+{
+    e->local_first = first;
+    e->local_n = n;
+    if (e->n_shards > 1 && !e->zctx && !(e->zctx = zmq_ctx_new()))
+        return sm_fail(err, SM_EIO, "cannot create a ZeroMQ context");
+    pthread_barrier_init(&e->barrier, NULL, n);
+    pthread_t *th = calloc(n, sizeof *th);
     if (!th) {
         pthread_barrier_destroy(&e->barrier);
-        sm_fail(err, SM_ENOMEM, "out of memory");
-        goto fail;
+        return sm_fail(err, SM_ENOMEM, "out of memory");
     }
-    double t0 = sm_now();
-    for (uint32_t i = 1; i < e->n_shards; i++)
-        pthread_create(&th[i], NULL, s_thread, &e->shards[i]);
-    s_thread(&e->shards[0]);
-    for (uint32_t i = 1; i < e->n_shards; i++)
+    for (uint32_t i = 1; i < n; i++)
+        pthread_create(&th[i], NULL, s_thread, &e->shards[first + i]);
+    s_thread(&e->shards[first]);
+    for (uint32_t i = 1; i < n; i++)
         pthread_join(th[i], NULL);
     free(th);
     pthread_barrier_destroy(&e->barrier);
-    double t1 = sm_now();
-
     /* Report the first failure that is a cause, not a consequence. */
-    int failed = 0;
-    for (uint32_t i = 0; i < e->n_shards && !failed; i++)
-        if (e->shards[i].failed && e->shards[i].err.code != SM_EPEER) {
-            *err = e->shards[i].err;
-            failed = 1;
-        }
-    for (uint32_t i = 0; i < e->n_shards && !failed; i++)
-        if (e->shards[i].failed) {
-            *err = e->shards[i].err;
-            failed = 1;
-        }
-    if (failed || s_gather(e, err))
-        goto fail;
-    e->res->threads = e->n_shards;
-    e->res->wall_seconds = t1 - t0;
-    sm_result_t *r = e->res;
-    e->res = NULL;
-    s_engine_fini(e);
-    return r;
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = first; i < first + n; i++)
+            if (e->shards[i].failed && (pass || e->shards[i].err.code != SM_EPEER)) {
+                *err = e->shards[i].err;
+                return -1;
+            }
+    return 0;
+}
 
-fail:
+void sm_engine_destroy(sm_engine_t **e_p)
+{
+    if (!e_p || !*e_p)
+        return;
+    sm_engine_t *e = *e_p;
     sm_result_destroy(&e->res);
     s_engine_fini(e);
-    return NULL;
+    free(e);
+    *e_p = NULL;
+}
+
+sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_error_t *err)
+{
+    sm_engine_t *e = sm_engine_new(net, opts, 0, err);
+    if (!e)
+        return NULL;
+    sm_result_t *r = sm_result_alloc(e->ticks, net->dt_ms, net->n_probes, e->width, e->height);
+    if (!r) {
+        sm_fail(err, SM_ENOMEM, "out of memory for results");
+        sm_engine_destroy(&e);
+        return NULL;
+    }
+    double t0 = sm_now();
+    if (sm_engine_run_local(e, 0, e->n_shards, err) || sm_engine_gather(e, r, err) ||
+        sm_result_finish(r, err)) {
+        sm_result_destroy(&r);
+        sm_engine_destroy(&e);
+        return NULL;
+    }
+    r->wall_seconds = sm_now() - t0;
+    r->threads = e->n_shards;
+    sm_engine_destroy(&e);
+    return r;
 }
 
 void sm_result_destroy(sm_result_t **r_p)
@@ -494,6 +606,7 @@ void sm_result_destroy(sm_result_t **r_p)
     free(r->trace);
     free(r->cores);
     free(r->links);
+    free(r->link_dense);
     free(r);
     *r_p = NULL;
 }

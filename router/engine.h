@@ -62,6 +62,8 @@ typedef struct {
     uint32_t n_links;
     double wall_seconds;
     uint32_t threads;
+    uint64_t *link_dense;       /* internal: [core][direction] packets            */
+    size_t spikes_cap;
 } sm_result_t;
 
 void sm_run_opts_default(sm_run_opts_t *o);

@@ -117,7 +117,33 @@ struct sm_engine {
     atomic_int abort;
     sm_result_t *res;
     double t_start;
+    /* Distributed runs: explicit endpoints per shard, CURVE keys (Z85, 40
+     * chars, empty = plain), and hooks by which the worker's control channel
+     * joins the shard loop (heartbeats, abort). */
+    char **endpoints;
+    char curve_public[41], curve_secret[41];
+    void *ctl;
+    int (*ctl_ready)(void *ctl, sm_shard_t *sh);
+    int (*ctl_start)(void *ctl, sm_shard_t *sh);
+    int (*ctl_poll)(void *ctl, sm_shard_t *sh, uint32_t tick);
+    double ctl_last;
+    uint32_t local_first, local_n;
 };
+
+/* The pieces of sm_engine_run, for runs spread over processes. */
+sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint32_t shards,
+                           sm_error_t *err);
+/* Runs shards [first, first + n) on n threads (the rest run elsewhere). */
+int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *err);
+/* Adds the local shards' spikes, traces and counters into r, which holds
+ * dense per-core and per-link arrays (sm_result_alloc). */
+int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err);
+void sm_engine_destroy(sm_engine_t **e_p);
+sm_result_t *sm_result_alloc(uint32_t ticks, double dt_ms, uint32_t n_probes, uint32_t width,
+                             uint32_t height);
+/* Sorts spikes, adds up totals and lists the links that carried packets. */
+int sm_result_finish(sm_result_t *r, sm_error_t *err);
+int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n);
 
 int sm_shard_prepare(sm_shard_t *sh);
 int sm_shard_run(sm_shard_t *sh);

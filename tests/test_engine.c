@@ -2,6 +2,7 @@
  * thread counts and mappings, and Brian2's published CUBA rate. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
