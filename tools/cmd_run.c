@@ -6,8 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chip.h"
 #include "commands.h"
+#include "energy.h"
 #include "engine.h"
+#include "mapper.h"
 #include "net.h"
 #include "output.h"
 #include "report.h"
@@ -25,6 +28,12 @@ static void s_usage(FILE *f)
             "  --out DIR              output directory (default: out)\n"
             "  --neurons-per-core N   default mapping: neurons per core (default 256)\n"
             "  --mesh WxH             default mapping: mesh size (default: just big enough)\n"
+            "  --chip NAME|FILE       emulate this chip (see 'spikemesh chips'): its grid, its\n"
+            "                         limits, and an energy and timing report\n"
+            "  --mapping FILE         place neurons as in FILE (from 'spikemesh map --out')\n"
+            "  --strategy S           with --chip and no --mapping: metis (default),\n"
+            "                         sequential or random\n"
+            "  --seed N               seed of the random mapping strategies (default 1)\n"
             "  --quiet                no summary\n");
 }
 
@@ -53,6 +62,8 @@ int sm_cmd_run(int argc, char **argv)
     sm_run_opts_t o;
     sm_run_opts_default(&o);
     int quiet = 0;
+    const char *chip_name = NULL, *mapping_path = NULL, *strategy = NULL;
+    uint32_t map_seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -99,6 +110,22 @@ int sm_cmd_run(int argc, char **argv)
             }
             out_dir = v;
             i++;
+        } else if (!strcmp(a, "--chip") || !strcmp(a, "--mapping") || !strcmp(a, "--strategy")) {
+            if (!v) {
+                fprintf(stderr, "spikemesh run: %s needs a value\n", a);
+                return 2;
+            }
+            if (!strcmp(a, "--chip"))
+                chip_name = v;
+            else if (!strcmp(a, "--mapping"))
+                mapping_path = v;
+            else
+                strategy = v;
+            i++;
+        } else if (!strcmp(a, "--seed")) {
+            if (s_uint(a, v, &map_seed))
+                return 2;
+            i++;
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (a[0] == '-') {
@@ -124,16 +151,50 @@ int sm_cmd_run(int argc, char **argv)
         return 2;
     }
     o.progress = isatty(2);
+    sm_chip_t *chip = NULL;
+    sm_mapping_t *map = NULL;
+    if (chip_name && !(chip = sm_chip_load(chip_name, &err))) {
+        fprintf(stderr, "spikemesh run: %s\n", err.msg);
+        sm_net_destroy(&net);
+        return 2;
+    }
+    if (mapping_path) {
+        map = sm_mapping_load(mapping_path, net, &err);
+        if (map && chip && sm_map_check(net, chip, map, NULL, &err))
+            sm_mapping_destroy(&map);
+    } else if (chip) {
+        map = sm_map(net, chip, strategy, map_seed, NULL, &err);
+    }
+    if ((mapping_path || chip) && !map) {
+        fprintf(stderr, "spikemesh run: %s\n", err.msg);
+        sm_chip_destroy(&chip);
+        sm_net_destroy(&net);
+        return 2;
+    }
+    o.mapping = map;
     sm_result_t *r = sm_engine_run(net, &o, &err);
     if (!r) {
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
+        sm_mapping_destroy(&map);
+        sm_chip_destroy(&chip);
         sm_net_destroy(&net);
         return err.code == SM_ENOMEM || err.code == SM_EIO ? 1 : 2;
     }
     int rc = 0;
     char path[4200];
     cJSON *stats = sm_report_stats(net, r, o.dense);
-    if (sm_mkdirs(out_dir, &err))
+    sm_energy_t energy;
+    int have_energy = 0;
+    if (chip) {
+        if (sm_energy_compute(chip, r, &energy, &err)) {
+            fprintf(stderr, "spikemesh run: energy report: %s\n", err.msg);
+            rc = 1;
+        } else {
+            have_energy = 1;
+            sm_energy_to_json(&energy, stats);
+        }
+    }
+    if (!rc && sm_mkdirs(out_dir, &err))
         rc = 1;
     if (!rc) {
         snprintf(path, sizeof path, "%s/spikes.csv", out_dir);
@@ -151,10 +212,16 @@ int sm_cmd_run(int argc, char **argv)
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
     else if (!quiet) {
         sm_report_summary(stdout, net, r, o.dense);
+        if (have_energy)
+            sm_energy_print(stdout, &energy);
         printf("  wrote %s/spikes.csv, traces.csv, stats.json\n", out_dir);
     }
     cJSON_Delete(stats);
+    if (have_energy)
+        sm_energy_fini(&energy);
     sm_result_destroy(&r);
+    sm_mapping_destroy(&map);
+    sm_chip_destroy(&chip);
     sm_net_destroy(&net);
     return rc;
 }
