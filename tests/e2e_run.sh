@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# End-to-end runs of `spikemesh run`: outputs, determinism across threads,
+# event vs dense, chips and mappings, and refusal of bad options.
+# usage: e2e_run.sh SPIKEMESH SOURCE_DIR GOLDEN_DIR
+set -u
+BIN=$1
+SRC=$2
+EX=$SRC/tools/examples
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# stats.json without the wall time, which alone may differ between runs
+strip() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d.pop('wall_seconds'); print(json.dumps(d, sort_keys=True))" "$1"; }
+
+"$BIN" run --help | grep -q "usage: spikemesh run" && ok "run --help" || bad "run --help"
+"$BIN" --help | grep -q "conform" && ok "--help lists commands" || bad "--help lists commands"
+
+for ex in synfire feedforward; do
+  "$BIN" run "$EX/$ex.json" --threads 1 --out "$T/$ex-1" > "$T/$ex-1.txt" 2>&1
+  check "$ex: run exits 0" "[ $? -eq 0 ]"
+  check "$ex: summary printed" "grep -q 'neuron updates' $T/$ex-1.txt"
+  check "$ex: spikes.csv header" "head -1 $T/$ex-1/spikes.csv | grep -qx 'tick,population,index'"
+  check "$ex: spikes.csv sorted by tick" "tail -n +2 $T/$ex-1/spikes.csv | cut -d, -f1 | sort -n -c"
+  check "$ex: no temporary files left" "[ -z \"\$(ls $T/$ex-1 | grep tmp)\" ]"
+  for th in 2 4; do
+    "$BIN" run "$EX/$ex.json" --threads $th --neurons-per-core 32 --out "$T/$ex-$th" --quiet
+    "$BIN" run "$EX/$ex.json" --threads 1 --neurons-per-core 32 --out "$T/$ex-1b" --quiet
+    check "$ex: spikes identical with $th threads" "cmp -s $T/$ex-1/spikes.csv $T/$ex-$th/spikes.csv"
+    check "$ex: traces identical with $th threads" "cmp -s $T/$ex-1/traces.csv $T/$ex-$th/traces.csv"
+    check "$ex: stats identical with $th threads" "[ \"\$(strip $T/$ex-1b/stats.json)\" = \"\$(strip $T/$ex-$th/stats.json)\" ]"
+  done
+  "$BIN" run "$EX/$ex.json" --engine dense --out "$T/$ex-dense" --quiet
+  check "$ex: dense engine gives the same spikes" "cmp -s $T/$ex-1/spikes.csv $T/$ex-dense/spikes.csv"
+done
+
+# Chips: traffic-aware mapping against sequential, same spikes, fewer hops.
+for chip in loihi truenorth; do
+  for s in sequential metis; do
+    "$BIN" run "$EX/sheet.json" --chip $chip --strategy $s --out "$T/sheet-$chip-$s" --quiet
+  done
+  check "sheet on $chip: identical spikes under both mappings" "cmp -s $T/sheet-$chip-sequential/spikes.csv $T/sheet-$chip-metis/spikes.csv"
+  check "sheet on $chip: metis cuts hops by >= 30%" "python3 -c \"import json; a=json.load(open('$T/sheet-$chip-sequential/stats.json'))['totals']['hops']; b=json.load(open('$T/sheet-$chip-metis/stats.json'))['totals']['hops']; print('$chip hops', a, '->', b); exit(0 if b <= 0.7*a else 1)\""
+  check "sheet on $chip: energy in stats.json" "python3 -c \"import json; d=json.load(open('$T/sheet-$chip-metis/stats.json')); exit(0 if d['totals']['energy_joules'] > 0 and 'chip_seconds_per_tick' in d else 1)\""
+done
+"$BIN" map "$EX/sheet.json" --chip loihi --out "$T/map.json" > /dev/null
+"$BIN" run "$EX/sheet.json" --chip loihi --mapping "$T/map.json" --out "$T/sheet-file" --quiet
+check "run --mapping FILE reproduces the spikes" "cmp -s $T/sheet-loihi-metis/spikes.csv $T/sheet-file/spikes.csv"
+
+# Bad options and a network too big for the chip: clear error, exit 2, nothing written.
+"$BIN" run "$EX/synfire.json" --engine warp --out "$T/x1" 2> "$T/err1"
+check "unknown engine refused" "[ $? -eq 2 ] && grep -q 'warp' $T/err1 && [ ! -e $T/x1 ]"
+"$BIN" run "$EX/synfire.json" --threads many --out "$T/x2" 2> "$T/err2"
+check "bad thread count refused" "[ $? -eq 2 ] && grep -q 'many' $T/err2"
+"$BIN" run "$EX/cuba.json" --mesh 2x2 --out "$T/x3" 2> "$T/err3"
+check "network too big for the mesh refused" "[ $? -eq 2 ] && grep -q 'cores' $T/err3 && [ ! -e $T/x3 ]"
+"$BIN" run "$EX/cuba.json" --chip "$SRC/tests/data/tiny_chip.json" --out "$T/x4" 2> "$T/err4"
+check "network too big for the chip refused with the reason" "[ $? -eq 2 ] && grep -q 'exc' $T/err4 && [ ! -e $T/x4 ]"
+# An existing good output survives a failed run.
+mkdir -p "$T/keep" && cp "$T/synfire-1/spikes.csv" "$T/keep/"
+"$BIN" run "$EX/cuba.json" --mesh 1x1 --out "$T/keep" 2>/dev/null
+check "a failed run leaves earlier outputs intact" "cmp -s $T/synfire-1/spikes.csv $T/keep/spikes.csv"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
