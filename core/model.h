@@ -52,6 +52,8 @@ typedef struct {
     bool norm_input;       /* sinabs LIF: input scaled by (1 - alpha_mem)             */
     bool has_syn;          /* sinabs: tau_syn given                                   */
     bool has_min_v;        /* sinabs: min_v_mem given                                 */
+    bool zero_all;         /* snnTorch RLeaky: a zero reset discards the new input too
+                              (Leaky keeps it; Synaptic, Lapicque, Alpha always discard) */
 
     float threshold;
     float beta;            /* membrane decay per tick (snnTorch beta, sinabs alpha_mem) */

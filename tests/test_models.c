@@ -1,0 +1,424 @@
+/* Neuron models: the golden population cases bit for bit through
+ * sm_model_step, the same cases and long silent runs through the closed-form
+ * path (advance + next_spike), parameter errors and derived constants. */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "golden.h"
+#include "model.h"
+
+/* Every population case of the golden folder, sorted. */
+static size_t s_cases(char ***out)
+{
+    DIR *d = opendir(SM_GOLDEN_DIR);
+    cr_assert_not_null(d, "cannot open %s", SM_GOLDEN_DIR);
+    char **v = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l <= 5 || strcmp(e->d_name + l - 5, ".json") || !strncmp(e->d_name, "README", 6))
+            continue;
+        v = realloc(v, (n + 1) * sizeof *v);
+        v[n] = malloc(strlen(SM_GOLDEN_DIR) + l + 2);
+        sprintf(v[n], "%s/%s", SM_GOLDEN_DIR, e->d_name);
+        n++;
+    }
+    closedir(d);
+    *out = v;
+    return n;
+}
+
+static void s_free_cases(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+Test(models, golden_population_bit_exact)
+{
+    char **files;
+    size_t n = s_cases(&files), pops = 0;
+    cr_assert(n > 0);
+    for (size_t i = 0; i < n; i++) {
+        sm_error_t err;
+        sm_error_clear(&err);
+        sm_golden_t *g = sm_golden_load(files[i], &err);
+        cr_assert_not_null(g, "%s", err.msg);
+        if (g->kind == SM_GOLDEN_POPULATION) {
+            pops++;
+            sm_gcheck_t chk;
+            sm_gcheck_init(&chk);
+            cr_assert_eq(sm_golden_run_population(g, false, &chk, NULL, &err), 0, "%s", err.msg);
+            cr_expect_eq(chk.mismatches, 0, "%s: %s", g->name, chk.first);
+            cr_expect(chk.worst == 0.0, "%s: not bit-exact, worst %g", g->name, chk.worst);
+            cr_expect(chk.compared > 0);
+        }
+        sm_golden_destroy(&g);
+    }
+    cr_assert(pops >= 20, "only %zu population cases", pops);
+    s_free_cases(files, n);
+}
+
+Test(models, golden_population_closed_form)
+{
+    char **files;
+    size_t n = s_cases(&files);
+    for (size_t i = 0; i < n; i++) {
+        sm_error_t err;
+        sm_error_clear(&err);
+        sm_golden_t *g = sm_golden_load(files[i], &err);
+        cr_assert_not_null(g, "%s", err.msg);
+        if (g->kind == SM_GOLDEN_POPULATION) {
+            sm_gcheck_t chk;
+            sm_gcheck_init(&chk);
+            sm_gevent_t st;
+            cr_assert_eq(sm_golden_run_population(g, true, &chk, &st, &err), 0, "%s", err.msg);
+            cr_expect_eq(chk.mismatches, 0, "%s: %s", g->name, chk.first);
+            cr_expect_eq(st.steps + st.skipped, (uint64_t)g->steps * g->neurons);
+        }
+        sm_golden_destroy(&g);
+    }
+    s_free_cases(files, n);
+}
+
+/* ---- closed form against dense stepping on long silent runs --------- */
+
+static void s_model(sm_model_t *m, const char *name, const char *json)
+{
+    cJSON *p = json ? cJSON_Parse(json) : NULL;
+    cr_assert(!json || p, "bad test JSON %s", json);
+    sm_error_t err;
+    sm_error_clear(&err);
+    int rc = sm_model_from_json(m, name, p, "params", &err);
+    cJSON_Delete(p);
+    cr_assert_eq(rc, 0, "%s %s: %s", name, json, err.msg);
+}
+
+typedef struct {
+    uint32_t tick;
+    float exc, inh;
+} s_pulse_t;
+
+static bool s_close(double got, double ref, double tol)
+{
+    return fabs(got - ref) <= tol * fmax(1.0, fabs(ref));
+}
+
+/* Dense steps vs the event path (step on input or when due, else advance).
+ * Returns the number of event-path steps; the spike counts must agree.
+ * Over thousands of silent ticks the dense float steps are the inexact side:
+ * with beta = 1 their rounding adds up (about k ulp/2 after k ticks), and a
+ * leaky membrane stalls up to ulp/(2(1-beta)) short of its fixed point (1.2e-5
+ * relative for a 20 ms membrane at -65 mV and dt = 0.1 ms). The closed form
+ * is the exact solution, so the check allows 3e-5 here; the golden cases
+ * above are held to 1e-5. */
+static uint64_t s_compare(const sm_model_t *m, uint32_t T, const s_pulse_t *pulses, size_t np,
+                          uint64_t *spikes_out)
+{
+    sm_nstate_t *ref = malloc((size_t)T * sizeof *ref);
+    uint32_t *spk = malloc((size_t)T * sizeof *spk);
+    sm_nstate_t s;
+    sm_model_init_state(m, &s);
+    size_t p = 0;
+    uint64_t spikes = 0;
+    for (uint32_t t = 0; t < T; t++) {
+        float e = 0, i = 0;
+        if (p < np && pulses[p].tick == t) {
+            e = pulses[p].exc;
+            i = pulses[p].inh;
+            p++;
+        }
+        spk[t] = sm_model_step(m, &s, e, i);
+        spikes += spk[t];
+        ref[t] = s;
+    }
+    sm_model_init_state(m, &s);
+    uint64_t steps = 0;
+    p = 0;
+    uint32_t t = 0;
+    while (t < T) {
+        bool has = p < np && pulses[p].tick == t;
+        uint32_t k = 0;
+        if (!has) {
+            uint32_t next = (p < np && pulses[p].tick < T) ? pulses[p].tick : T;
+            uint32_t d = sm_model_next_spike(m, &s);
+            k = next - t;
+            if (d != SM_NEVER && d - 1 < k)
+                k = d - 1;
+        }
+        if (k == 0) {
+            float e = has ? pulses[p].exc : 0.0f, i = has ? pulses[p].inh : 0.0f;
+            p += has;
+            uint32_t n = sm_model_step(m, &s, e, i);
+            steps++;
+            cr_assert_eq(n, spk[t], "%s style %d: spike count at tick %u: %u vs dense %u",
+                         sm_model_kind_name(m->kind), m->style, t, n, spk[t]);
+            t++;
+        } else {
+            sm_model_advance(m, &s, k);
+            for (uint32_t u = t; u < t + k; u++)
+                cr_assert_eq(spk[u], 0, "%s style %d: dense spike at %u skipped (advance %u from %u)",
+                             sm_model_kind_name(m->kind), m->style, u, k, t);
+            t += k;
+        }
+        const sm_nstate_t *r = &ref[t - 1];
+        cr_assert(s_close(s.v, r->v, 3e-5) && s_close(s.ie, r->ie, 3e-5) &&
+                      s_close(s.ii, r->ii, 3e-5) && s.refrac == r->refrac,
+                  "%s style %d tick %u: (%.9g %.9g %.9g %u) vs dense (%.9g %.9g %.9g %u)",
+                  sm_model_kind_name(m->kind), m->style, t - 1, s.v, s.ie, s.ii, s.refrac, r->v,
+                  r->ie, r->ii, r->refrac);
+    }
+    free(ref);
+    free(spk);
+    if (spikes_out)
+        *spikes_out = spikes;
+    return steps;
+}
+
+static const s_pulse_t s_some[] = {{10, 0.8f, 0.0f},   {500, 2.0f, 0.0f},  {501, 0.5f, -0.2f},
+                                   {2000, -1.5f, 0.0f}, {2600, 3.0f, 0.0f}, {4000, 0.0f, -2.0f}};
+
+static void s_run(const char *name, const char *json, uint32_t T, bool must_fire)
+{
+    sm_model_t m;
+    s_model(&m, name, json);
+    uint64_t spikes;
+    uint64_t steps = s_compare(&m, T, s_some, sizeof s_some / sizeof s_some[0], &spikes);
+    if (must_fire)
+        cr_expect(spikes > 3, "%s %s: only %llu spikes", name, json, (unsigned long long)spikes);
+    /* Skipping must pay: a handful of steps per spike and per input. */
+    cr_expect(steps <= 12 * spikes + 12 * 6 + 40, "%s %s: %llu steps for %llu spikes", name, json,
+              (unsigned long long)steps, (unsigned long long)spikes);
+}
+
+Test(models, closed_form_snntorch)
+{
+    s_run("lif", "{\"beta\": 0.9, \"bias\": 0.15}", 6000, true);
+    s_run("lif", "{\"beta\": 0.99, \"bias\": 0.0101, \"threshold\": 1.0}", 6000, true);
+    s_run("lif", "{\"beta\": 0.95, \"bias\": 0.08, \"reset_mechanism\": \"zero\"}", 6000, true);
+    s_run("lif", "{\"beta\": 0.9, \"bias\": 0.15, \"reset_delay\": false}", 6000, true);
+    s_run("lif", "{\"beta\": 0.9, \"bias\": -0.01}", 6000, false);
+    s_run("lif", "{\"tau_mem\": 20, \"dt\": 1, \"bias\": 0.06}", 6000, true);
+    /* beta = 1: the dense rounding never decays, keep the run short. */
+    s_run("iaf", "{\"style\": \"snntorch\", \"bias\": 0.003}", 1500, true);
+    s_run("cuba_lif", "{\"alpha\": 0.9, \"beta\": 0.8, \"bias\": 0.03}", 6000, true);
+    s_run("cuba_lif", "{\"alpha\": 0.9, \"beta\": 0.9, \"bias\": 0.011}", 6000, true);
+    s_run("cuba_lif", "{\"alpha\": 0.95, \"beta\": 0.8, \"reset_mechanism\": \"zero\"}", 6000, false);
+    s_run("lapicque", "{\"beta\": 0.9, \"bias\": 1.3}", 6000, true);
+    s_run("lapicque", "{\"R\": 5, \"C\": 0.01, \"time_step\": 0.001, \"threshold\": 0.4, "
+                      "\"bias\": 0.1}", 6000, true);
+    s_run("alpha", "{\"alpha\": 0.9, \"beta\": 0.8, \"bias\": 0.4}", 6000, false);
+    s_run("alpha", "{\"alpha\": 0.9, \"beta\": 0.8, \"reset_mechanism\": \"subtract\"}", 6000, false);
+}
+
+Test(models, closed_form_sinabs)
+{
+    s_run("iaf", "{\"bias\": 0.0107}", 1500, true);
+    s_run("iaf", "{\"bias\": 0.0107, \"spike_fn\": \"SingleSpike\", \"min_v_mem\": -1}", 1500, true);
+    s_run("lif", "{\"tau_mem\": 20, \"bias\": 1.2}", 6000, true);
+    s_run("lif", "{\"tau_mem\": 10, \"tau_syn\": 5, \"norm_input\": false, \"bias\": 0.02, "
+                 "\"min_v_mem\": -0.3, \"reset_fn\": \"MembraneReset\"}", 6000, true);
+    s_run("lif", "{\"tau_mem\": 30, \"tau_syn\": 8, \"bias\": 1.5, \"min_v_mem\": -0.1}", 6000, true);
+    s_run("iaf", "{\"tau_syn\": 4, \"bias\": -0.001, \"min_v_mem\": -0.5}", 6000, false);
+}
+
+Test(models, closed_form_norse)
+{
+    s_run("cuba_lif", "{\"tau_mem_inv\": 100, \"tau_syn_inv\": 200, \"bias\": 1.2}", 6000, true);
+    s_run("cuba_lif", "{\"tau_mem_inv\": 100, \"tau_syn_inv\": 100, \"v_leak\": 0.5, "
+                      "\"v_th\": 0.4, \"v_reset\": 0}", 6000, true);
+    s_run("cuba_lif", "{\"tau_mem_inv\": 50, \"tau_syn_inv\": 300, \"v_th\": 0.5}", 6000, false);
+    s_run("li", "{\"tau_mem_inv\": 40, \"tau_syn_inv\": 150, \"v_leak\": 0.2, \"bias\": 0.1}",
+          6000, false);
+}
+
+/* Brian2's CUBA neuron: v_leak (-49 mV) above threshold (-50 mV), so it fires
+ * on its own; the prediction must not wake it every tick. */
+Test(models, closed_form_exact_cuba)
+{
+    const char *cuba = "{\"tau_m\": 20, \"tau_syn_E\": 5, \"tau_syn_I\": 10, \"dt\": 0.1, "
+                       "\"v_rest\": -49, \"v_reset\": -60, \"v_thresh\": -50, "
+                       "\"tau_refrac\": 5}";
+    sm_model_t m;
+    s_model(&m, "cuba_lif", cuba);
+    cr_assert_eq(m.style, SM_STYLE_EXACT);
+    cr_assert_eq(m.refractory_ticks, 50);
+    static const s_pulse_t in[] = {{100, 1.62f, 0}, {3000, 0, -9.0f}, {3001, 1.62f, 0},
+                                   {9000, 1.62f, -9.0f}};
+    uint64_t spikes;
+    uint64_t steps = s_compare(&m, 20000, in, 4, &spikes);
+    cr_assert(spikes >= 10, "%llu spikes", (unsigned long long)spikes);
+    cr_expect(steps <= 10 * spikes + 30, "%llu steps for %llu spikes", (unsigned long long)steps,
+              (unsigned long long)spikes);
+
+    s_run("cuba_lif", "{\"tau_m\": 10, \"tau_syn\": 2, \"dt\": 0.1, \"v_rest\": -65, "
+                      "\"v_reset\": -70, \"v_thresh\": -55, \"cm\": 0.25, \"i_offset\": 0.6, "
+                      "\"tau_refrac\": 2, \"spike_when\": \">=\"}", 20000, true);
+    s_run("cuba_lif", "{\"tau_m\": 20, \"tau_syn_E\": 20, \"tau_syn_I\": 5, \"v_rest\": -65, "
+                      "\"v_thresh\": -64.5, \"cm\": 1}", 20000, false);
+}
+
+/* The exact propagators against their definition, integrated finely. */
+Test(models, exact_propagators)
+{
+    sm_model_t m;
+    s_model(&m, "cuba_lif", "{\"tau_m\": 20, \"tau_syn_E\": 5, \"tau_syn_I\": 20, \"dt\": 0.5, "
+                            "\"cm\": 0.5, \"v_rest\": 0, \"v_reset\": -1, \"v_thresh\": 100}");
+    /* dV/dt = -V/tau_m + I/cm, I = e^{-t/tau_s}: Euler with tiny steps. */
+    double taus[2] = {5, 20}, want[2] = {m.p21e, m.p21i};
+    for (int j = 0; j < 2; j++) {
+        double V = 0, I = 1, h = 1e-6;
+        for (int k = 0; k < 500000; k++) {
+            V += h * (-V / 20.0 + I / 0.5);
+            I -= h * I / taus[j];
+        }
+        cr_expect(fabs(V - want[j]) < 1e-5, "p21[%d] = %.9g, integrated %.9g", j, want[j], V);
+    }
+    cr_expect(fabs(m.p20 - 20.0 / 0.5 * (1 - exp(-0.5 / 20))) < 1e-12);
+    cr_expect(fabs(m.p22 - exp(-0.5 / 20)) < 1e-15);
+}
+
+/* ---- parameter errors --------------------------------------------------- */
+
+static void s_bad(const char *name, const char *json, const char *needle1, const char *needle2)
+{
+    cJSON *p = cJSON_Parse(json);
+    cr_assert_not_null(p);
+    sm_model_t m;
+    sm_error_t err;
+    sm_error_clear(&err);
+    int rc = sm_model_from_json(&m, name, p, "populations[0].params", &err);
+    cJSON_Delete(p);
+    cr_assert_eq(rc, -1, "%s %s accepted", name, json);
+    cr_expect(strstr(err.msg, needle1), "'%s' not in '%s'", needle1, err.msg);
+    if (needle2)
+        cr_expect(strstr(err.msg, needle2), "'%s' not in '%s'", needle2, err.msg);
+}
+
+Test(models, param_errors)
+{
+    s_bad("lif", "{\"beta\": 1.5}", "populations[0].params.beta: must be in [0, 1], got 1.5", NULL);
+    s_bad("lif", "{\"beta\": 0.9, \"betta\": 1}", "populations[0].params.betta", "unknown");
+    s_bad("lif", "{\"beta\": \"x\"}", "populations[0].params.beta", "number");
+    s_bad("lif", "{}", "populations[0].params.beta", "missing");
+    s_bad("lif", "{\"beta\": 0.9, \"reset_mechanism\": \"hard\"}", "reset_mechanism", "hard");
+    s_bad("cuba_lif", "{\"tau_m\": -3}", "populations[0].params.tau_m", "-3");
+    s_bad("cuba_lif", "{\"tau_m\": 20, \"v_reset\": -40, \"v_thresh\": -50}", "v_reset", "-40");
+    s_bad("cuba_lif", "{\"tau_m\": 20, \"spike_when\": \"<\"}", "spike_when", "<");
+    s_bad("cuba_lif", "{\"tau_mem_inv\": 2000}", "tau_mem_inv", "2");
+    s_bad("iaf", "{\"spike_threshold\": 0}", "spike_threshold", "got 0");
+    s_bad("iaf", "{\"spike_fn\": \"MaxSpike\"}", "spike_fn", "MaxSpike");
+    s_bad("lif", "{\"tau_mem\": 10, \"min_v_mem\": 2}", "min_v_mem", "2");
+    s_bad("alpha", "{\"alpha\": 0.5, \"beta\": 0.8}", "alpha", "0.5");
+    s_bad("lif", "{\"beta\": 0.9, \"style\": \"nengo\"}", "style", "nengo");
+    s_bad("li", "{\"style\": \"snntorch\"}", "style", "snntorch");
+    s_bad("izhikevich", "{}", "unknown model", "izhikevich");
+}
+
+Test(models, param_styles)
+{
+    sm_model_t m;
+    s_model(&m, "cuba_lif", "{\"tau_m\": 20}");
+    cr_expect_eq(m.style, SM_STYLE_EXACT);
+    cr_expect_eq(m.v_leak, -65.0f);
+    s_model(&m, "cuba_lif", "{\"tau_mem_inv\": 50}");
+    cr_expect_eq(m.style, SM_STYLE_NORSE);
+    cr_expect_eq(m.am, 0.05f);
+    s_model(&m, "cuba_lif", "{\"alpha\": 0.9, \"beta\": 0.8}");
+    cr_expect_eq(m.style, SM_STYLE_SNNTORCH);
+    s_model(&m, "lif", "{\"tau_mem\": 20}");
+    cr_expect_eq(m.style, SM_STYLE_SNNTORCH);
+    cr_expect_eq(m.beta, (float)exp(-1.0 / 20.0));
+    s_model(&m, "lif", "{\"tau_mem\": 20, \"norm_input\": true}");
+    cr_expect_eq(m.style, SM_STYLE_SINABS);
+    cr_expect(m.threshold_ge && m.multispike && m.norm_input);
+    s_model(&m, "lif", "{\"style\": \"sinabs\", \"tau_mem\": 20}");
+    cr_expect_eq(m.style, SM_STYLE_SINABS);
+    s_model(&m, "iaf", NULL);
+    cr_expect_eq(m.style, SM_STYLE_SINABS);
+    s_model(&m, "cuba_lif", "{\"style\": \"nest\"}");
+    cr_expect_eq(m.style, SM_STYLE_EXACT);
+    /* Brian2 CUBA: without cm, v_inf = v_rest + bias (currents in mV). */
+    s_model(&m, "cuba_lif", "{\"tau_m\": 20, \"v_rest\": -60, \"i_offset\": 5, \"dt\": 0.1}");
+    cr_expect(fabs(m.p20 - (1 - m.p22)) < 1e-15);
+
+    sm_error_t err;
+    sm_error_clear(&err);
+    cr_expect_eq(sm_model_from_golden(&m, "snntorch.Izhikevich", NULL, "params", &err), -1);
+    cr_expect(strstr(err.msg, "snntorch.Izhikevich"), "%s", err.msg);
+}
+
+/* ---- derived constants ------------------------------------------------- */
+
+static void s_expect_derived(const sm_golden_t *g, const char *key, float got)
+{
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(g->derived, key);
+    cr_assert(cJSON_IsNumber(d), "%s: derived.%s missing", g->name, key);
+    float want = (float)d->valuedouble;
+    cr_expect(got == want, "%s: %s = %.9g, library %.9g", g->name, key, got, want);
+}
+
+Test(models, derived_constants)
+{
+    char **files;
+    size_t n = s_cases(&files), checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        sm_error_t err;
+        sm_error_clear(&err);
+        sm_golden_t *g = sm_golden_load(files[i], &err);
+        cr_assert_not_null(g, "%s", err.msg);
+        if (g->kind != SM_GOLDEN_POPULATION || !g->derived) {
+            sm_golden_destroy(&g);
+            continue;
+        }
+        sm_model_t m;
+        cr_assert_eq(sm_model_from_golden(&m, g->cls, g->params, "params", &err), 0, "%s", err.msg);
+        const char *c = g->cls;
+        if (!strcmp(c, "snntorch.Lapicque")) {
+            s_expect_derived(g, "inv_RC", m.inv_RC);
+            s_expect_derived(g, "decay", m.decay);
+            s_expect_derived(g, "R", m.R);
+            s_expect_derived(g, "time_step", m.time_step);
+            /* C itself is not kept; R*C = 1/inv_RC is what the update uses. */
+            const cJSON *C = cJSON_GetObjectItemCaseSensitive(g->derived, "C");
+            cr_assert(cJSON_IsNumber(C));
+            cr_expect_eq(1.0f / (m.R * (float)C->valuedouble), m.inv_RC);
+        } else if (!strcmp(c, "snntorch.Alpha")) {
+            s_expect_derived(g, "tau_alpha", m.tau_alpha);
+            s_expect_derived(g, "alpha_clamped", m.alpha);
+            s_expect_derived(g, "beta_clamped", m.beta);
+        } else if (!strncmp(c, "snntorch.", 9)) {
+            s_expect_derived(g, "beta_clamped", m.beta);
+            s_expect_derived(g, "threshold", m.threshold);
+            if (cJSON_GetObjectItemCaseSensitive(g->derived, "alpha_clamped"))
+                s_expect_derived(g, "alpha_clamped", m.alpha);
+        } else if (!strncmp(c, "norse.", 6)) {
+            s_expect_derived(g, "dt_times_tau_mem_inv", m.am);
+            s_expect_derived(g, "neg_dt_times_tau_syn_inv", m.as);
+        } else if (!strncmp(c, "sinabs.", 7)) {
+            s_expect_derived(g, "alpha_mem", m.beta);
+            s_expect_derived(g, "spike_threshold", m.threshold);
+            if (m.has_syn)
+                s_expect_derived(g, "alpha_syn", m.alpha);
+            if (m.norm_input)
+                s_expect_derived(g, "one_minus_alpha_mem", m.one_minus_beta);
+            if (m.has_min_v)
+                s_expect_derived(g, "min_v_mem", m.min_v);
+        } else {
+            cr_assert_fail("%s: unexpected class %s", g->name, c);
+        }
+        checked++;
+        sm_golden_destroy(&g);
+    }
+    cr_assert(checked >= 20);
+    s_free_cases(files, n);
+}
