@@ -348,6 +348,7 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
         sm_shard_t *sh = &e->shards[i];
         if (sm_result_add_spikes(r, sh->spikes.a, sh->spikes.n))
             return sm_fail(err, SM_ENOMEM, "out of memory for spikes");
+        r->wait_seconds += sh->wait_seconds;
         for (uint32_t k = 0; k < sh->n_probes; k++) {
             uint32_t p = sh->probes[k];
             for (uint32_t t = 0; t < r->ticks; t++)

@@ -61,7 +61,9 @@ typedef struct {
     sm_link_stats_t *links;     /* every directed link with packets > 0, sorted      */
     uint32_t n_links;
     double wall_seconds;
+    double wait_seconds;        /* summed over shards: blocked on other shards     */
     uint32_t threads;
+    uint32_t workers;           /* processes (0: one process)                      */
     uint64_t *link_dense;       /* internal: [core][direction] packets            */
     size_t spikes_cap;
 } sm_result_t;

@@ -89,6 +89,7 @@ typedef struct {
     size_t wire_cap;
     sm_error_t err;
     int failed;
+    double wait_seconds;        /* blocked waiting for other shards              */
 } sm_shard_t;
 
 struct sm_engine {

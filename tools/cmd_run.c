@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chip.h"
 #include "commands.h"
+#include "dist.h"
 #include "energy.h"
 #include "engine.h"
 #include "mapper.h"
@@ -34,6 +36,14 @@ static void s_usage(FILE *f)
             "  --strategy S           with --chip and no --mapping: metis (default),\n"
             "                         sequential or random\n"
             "  --seed N               seed of the random mapping strategies (default 1)\n"
+            "  --workers N            spread the run over N worker processes (ipc), each\n"
+            "                         hosting a rectangle of the core grid\n"
+            "  --listen tcp://A:P     with --workers N: wait for N workers started on any\n"
+            "                         machine with 'spikemesh worker --connect tcp://A:P'\n"
+            "  --transport ipc|tcp    links between local workers (default ipc)\n"
+            "  --curve KEYFILE        authenticate and encrypt (see 'spikemesh keygen')\n"
+            "  --heartbeat-timeout S  declare a silent worker dead after S seconds (3)\n"
+            "  --verbose              log the distributed set-up\n"
             "  --quiet                no summary\n");
 }
 
@@ -52,6 +62,20 @@ static int s_uint(const char *opt, const char *v, uint32_t *out)
     return 0;
 }
 
+/* A failed run leaves what it found in DIR untouched, but says so: the files
+ * there are not this run's. */
+static void s_mark_incomplete(const char *dir, const char *net, const char *why)
+{
+    struct stat st;
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+        return;
+    char path[4200], text[2048];
+    snprintf(path, sizeof path, "%s/INCOMPLETE", dir);
+    snprintf(text, sizeof text, "The last run of %s into this directory failed: %s\n"
+             "Files here are from an earlier run, or missing.\n", net, why);
+    sm_write_file(path, text, NULL);
+}
+
 int sm_cmd_run(int argc, char **argv)
 {
     if (sm_wants_help(argc, argv)) {
@@ -64,6 +88,8 @@ int sm_cmd_run(int argc, char **argv)
     int quiet = 0;
     const char *chip_name = NULL, *mapping_path = NULL, *strategy = NULL;
     uint32_t map_seed = 1;
+    sm_dist_opts_t dist;
+    sm_dist_opts_default(&dist);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -122,6 +148,44 @@ int sm_cmd_run(int argc, char **argv)
             else
                 strategy = v;
             i++;
+        } else if (!strcmp(a, "--workers")) {
+            if (s_uint(a, v, &dist.workers) || dist.workers == 0) {
+                if (v && dist.workers == 0)
+                    fprintf(stderr, "spikemesh run: --workers: must be at least 1\n");
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--listen") || !strcmp(a, "--transport") || !strcmp(a, "--curve")) {
+            if (!v) {
+                fprintf(stderr, "spikemesh run: %s needs a value\n", a);
+                return 2;
+            }
+            if (!strcmp(a, "--listen")) {
+                if (strncmp(v, "tcp://", 6)) {
+                    fprintf(stderr, "spikemesh run: --listen: expected tcp://ADDR:PORT, got '%s'\n", v);
+                    return 2;
+                }
+                dist.listen = v;
+            } else if (!strcmp(a, "--transport")) {
+                if (strcmp(v, "ipc") && strcmp(v, "tcp")) {
+                    fprintf(stderr, "spikemesh run: --transport: expected ipc or tcp, got '%s'\n", v);
+                    return 2;
+                }
+                dist.transport = v;
+            } else {
+                dist.curve_file = v;
+            }
+            i++;
+        } else if (!strcmp(a, "--heartbeat-timeout")) {
+            char *end;
+            dist.heartbeat_timeout = v ? strtod(v, &end) : 0;
+            if (!v || *end || !(dist.heartbeat_timeout > 0)) {
+                fprintf(stderr, "spikemesh run: --heartbeat-timeout: expected seconds > 0\n");
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--verbose")) {
+            dist.verbose = 1;
         } else if (!strcmp(a, "--seed")) {
             if (s_uint(a, v, &map_seed))
                 return 2;
@@ -141,6 +205,10 @@ int sm_cmd_run(int argc, char **argv)
     }
     if (!net_path) {
         s_usage(stderr);
+        return 2;
+    }
+    if (dist.listen && !dist.workers) {
+        fprintf(stderr, "spikemesh run: --listen needs --workers N\n");
         return 2;
     }
     sm_error_t err;
@@ -172,8 +240,9 @@ int sm_cmd_run(int argc, char **argv)
         return 2;
     }
     o.mapping = map;
-    sm_result_t *r = sm_engine_run(net, &o, &err);
+    sm_result_t *r = dist.workers ? sm_dist_run(net, &o, &dist, &err) : sm_engine_run(net, &o, &err);
     if (!r) {
+        s_mark_incomplete(out_dir, net_path, err.msg);
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
         sm_mapping_destroy(&map);
         sm_chip_destroy(&chip);
@@ -208,9 +277,14 @@ int sm_cmd_run(int argc, char **argv)
         snprintf(path, sizeof path, "%s/stats.json", out_dir);
         rc = sm_report_write_json(stats, path, &err) ? 1 : 0;
     }
-    if (rc)
+    if (rc) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
-    else if (!quiet) {
+        s_mark_incomplete(out_dir, net_path, err.msg);
+    } else {
+        snprintf(path, sizeof path, "%s/INCOMPLETE", out_dir);
+        unlink(path);
+    }
+    if (!rc && !quiet) {
         sm_report_summary(stdout, net, r, o.dense);
         if (have_energy)
             sm_energy_print(stdout, &energy);

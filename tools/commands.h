@@ -12,6 +12,8 @@ typedef struct {
 
 int sm_cmd_conform(int argc, char **argv);
 int sm_cmd_run(int argc, char **argv);
+int sm_cmd_worker(int argc, char **argv);
+int sm_cmd_keygen(int argc, char **argv);
 int sm_cmd_map(int argc, char **argv);
 int sm_cmd_chips(int argc, char **argv);
 int sm_cmd_plot(int argc, char **argv);

@@ -6,6 +6,8 @@
 
 static const sm_command_t s_commands[] = {
     {"run", sm_cmd_run, "run a network file and write spikes, traces and stats"},
+    {"worker", sm_cmd_worker, "join a distributed run as a worker process"},
+    {"keygen", sm_cmd_keygen, "make a CURVE key file for distributed runs"},
     {"conform", sm_cmd_conform, "check the neuron models against golden reference traces"},
     {"map", sm_cmd_map, "place a network on a chip's cores and report how it fits"},
     {"chips", sm_cmd_chips, "list the built-in chip profiles"},

@@ -92,6 +92,8 @@ cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense)
     }
     free(per_pop);
     cJSON_AddNumberToObject(doc, "wall_seconds", r->wall_seconds);
+    /* Also a timing, not a count: summed over shards, per tick. */
+    cJSON_AddNumberToObject(doc, "sync_wait_seconds_per_tick", r->ticks ? r->wait_seconds / r->ticks : 0.0);
     return doc;
 }
 
@@ -150,9 +152,13 @@ int sm_report_write_traces(const sm_net_t *net, const sm_result_t *r, const char
 void sm_report_summary(FILE *f, const sm_net_t *net, const sm_result_t *r, int dense)
 {
     const sm_counters_t *c = &r->totals;
-    fprintf(f, "spikemesh: %u ticks of %g ms on a %u x %u mesh, %s engine, %u thread%s\n",
-            r->ticks, r->dt_ms, r->width, r->height, dense ? "dense" : "event", r->threads,
-            r->threads == 1 ? "" : "s");
+    if (r->workers)
+        fprintf(f, "spikemesh: %u ticks of %g ms on a %u x %u mesh, %s engine, %u worker processes\n",
+                r->ticks, r->dt_ms, r->width, r->height, dense ? "dense" : "event", r->workers);
+    else
+        fprintf(f, "spikemesh: %u ticks of %g ms on a %u x %u mesh, %s engine, %u thread%s\n",
+                r->ticks, r->dt_ms, r->width, r->height, dense ? "dense" : "event", r->threads,
+                r->threads == 1 ? "" : "s");
     uint64_t *per_pop = calloc(net->n_pops + 1, sizeof *per_pop);
     if (per_pop) {
         s_pop_spikes(net, r, per_pop);
@@ -169,6 +175,7 @@ void sm_report_summary(FILE *f, const sm_net_t *net, const sm_result_t *r, int d
     fprintf(f, "  neuron updates %llu of %llu dense (ratio %.4f)\n",
             (unsigned long long)c->neuron_updates, (unsigned long long)c->dense_updates,
             c->dense_updates ? (double)c->neuron_updates / (double)c->dense_updates : 0.0);
-    fprintf(f, "  wall time %.3f s (%.3g synaptic events/s)\n", r->wall_seconds,
-            r->wall_seconds > 0 ? (double)c->synaptic_events / r->wall_seconds : 0.0);
+    fprintf(f, "  wall time %.3f s (%.3g synaptic events/s); waiting on other shards %.1f us/tick\n",
+            r->wall_seconds, r->wall_seconds > 0 ? (double)c->synaptic_events / r->wall_seconds : 0.0,
+            r->ticks ? 1e6 * r->wait_seconds / r->ticks : 0.0);
 }

@@ -1,0 +1,68 @@
+/* CURVE keys for a cluster, and the build identity checked at handshakes. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "codec.h"
+#include "dist.h"
+#include "model.h"
+
+const char *sm_build_id(void)
+{
+    static char id[96];
+    if (!id[0])
+        snprintf(id, sizeof id, "spikemesh %s/model %zu/wire %u", SM_VERSION, sizeof(sm_model_t),
+                 SM_WIRE_VERSION);
+    return id;
+}
+
+int sm_keygen(const char *path, sm_error_t *err)
+{
+    char pub[41], sec[41];
+    if (zmq_curve_keypair(pub, sec))
+        return sm_fail(err, SM_EUNSUPPORTED, "this libzmq has no CURVE support: %s",
+                       zmq_strerror(zmq_errno()));
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return sm_fail(err, SM_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    chmod(tmp, 0600);
+    fprintf(f, "# spikemesh cluster key: give it to the coordinator and every worker\n"
+               "public %s\nsecret %s\n", pub, sec);
+    if (fclose(f) || rename(tmp, path)) {
+        unlink(tmp);
+        return sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+int sm_curve_load(const char *path, char pub[41], char sec[41], sm_error_t *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return sm_fail(err, SM_EIO, "%s: cannot read: %s", path, strerror(errno));
+    char line[256];
+    pub[0] = sec[0] = '\0';
+    while (fgets(line, sizeof line, f)) {
+        char key[16], val[64];
+        if (line[0] == '#' || sscanf(line, "%15s %63s", key, val) != 2)
+            continue;
+        if (strlen(val) != 40) {
+            fclose(f);
+            return sm_fail(err, SM_EPARSE, "%s: %s: expected a 40-character Z85 key", path, key);
+        }
+        if (!strcmp(key, "public"))
+            memcpy(pub, val, 41);
+        else if (!strcmp(key, "secret"))
+            memcpy(sec, val, 41);
+    }
+    fclose(f);
+    uint8_t bin[32];
+    if (!pub[0] || !sec[0] || !zmq_z85_decode(bin, pub) || !zmq_z85_decode(bin, sec))
+        return sm_fail(err, SM_EPARSE, "%s: needs a 'public' and a 'secret' Z85 key (make one with spikemesh keygen)", path);
+    return 0;
+}

@@ -1,0 +1,267 @@
+/* worker: one process hosting one shard of a distributed run. It needs no
+ * files: the coordinator sends the network and the mapping. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "ctl.h"
+#include "dist.h"
+#include "engine_int.h"
+#include "netspec.h"
+
+typedef struct {
+    void *ctl;              /* DEALER to the coordinator */
+    uint32_t id;
+    double last_beat;
+    double timeout;
+    int verbose;
+} s_worker_t;
+
+static int s_send_kind(s_worker_t *w, Control__Kind kind, uint32_t tick, const char *text)
+{
+    Control m;
+    sm_ctl_init(&m, kind);
+    m.has_worker = 1;
+    m.worker = w->id;
+    m.has_tick = 1;
+    m.tick = tick;
+    m.text = (char *)text;
+    return sm_ctl_send(w->ctl, NULL, 0, &m);
+}
+
+/* Waits for a message of `kind`; ABORT or ERROR from the coordinator ends the
+ * wait with an error. */
+static Control *s_await(s_worker_t *w, Control__Kind kind, double timeout, sm_error_t *err)
+{
+    double end = sm_now() + timeout;
+    while (sm_now() < end) {
+        sm_error_t e2;
+        Control *m = sm_ctl_recv(w->ctl, 0, NULL, NULL, 200, &e2);
+        if (!m) {
+            if (e2.code == SM_EPROTO)
+                fprintf(stderr, "spikemesh worker: rejected a control message: %s\n", e2.msg);
+            continue;
+        }
+        if (m->kind == kind)
+            return m;
+        if (m->kind == CONTROL__KIND__ABORT || m->kind == CONTROL__KIND__ERROR) {
+            sm_fail(err, SM_EPEER, "the coordinator %s: %s",
+                    m->kind == CONTROL__KIND__ABORT ? "stopped the run" : "refused this worker",
+                    m->text ? m->text : "no reason given");
+            control__free_unpacked(m, NULL);
+            return NULL;
+        }
+        fprintf(stderr, "spikemesh worker: ignored an unexpected control message (kind %d)\n",
+                (int)m->kind);
+        control__free_unpacked(m, NULL);
+    }
+    sm_fail(err, SM_ETIMEDOUT, "no word from the coordinator for %.0f s", timeout);
+    return NULL;
+}
+
+static int s_hook_start(void *ctx, sm_shard_t *sh)
+{
+    s_worker_t *w = ctx;
+    if (s_send_kind(w, CONTROL__KIND__CONNECTED, 0, NULL))
+        return sm_fail(&sh->err, SM_EIO, "worker %u: cannot reach the coordinator", w->id);
+    Control *m = s_await(w, CONTROL__KIND__START, w->timeout, &sh->err);
+    if (!m)
+        return -1;
+    control__free_unpacked(m, NULL);
+    w->last_beat = sm_now();
+    return 0;
+}
+
+/* Called by the shard loop every tick and while it waits: heartbeats out,
+ * abort in. */
+static int s_hook_poll(void *ctx, sm_shard_t *sh, uint32_t tick)
+{
+    s_worker_t *w = ctx;
+    double now = sm_now();
+    if (now - w->last_beat < 0.25)
+        return 0;
+    w->last_beat = now;
+    s_send_kind(w, CONTROL__KIND__HEARTBEAT, tick, NULL);
+    sm_error_t e2;
+    Control *m;
+    while ((m = sm_ctl_recv(w->ctl, 0, NULL, NULL, 0, &e2))) {
+        int stop = m->kind == CONTROL__KIND__ABORT;
+        if (stop)
+            sm_fail(&sh->err, SM_EPEER, "worker %u: stopped by the coordinator at tick %u: %s",
+                    w->id, tick, m->text ? m->text : "");
+        control__free_unpacked(m, NULL);
+        if (stop)
+            return -1;
+    }
+    return 0;
+}
+
+int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
+{
+    s_worker_t w = {.timeout = o->timeout > 0 ? o->timeout : 30, .verbose = o->verbose};
+    char pub[41] = "", sec[41] = "";
+    if (o->curve_file && sm_curve_load(o->curve_file, pub, sec, err))
+        return -1;
+    void *zctx = zmq_ctx_new();
+    sm_zap_t *zap = NULL;
+    sm_net_t *net = NULL;
+    sm_mapping_t *map = NULL;
+    sm_engine_t *e = NULL;
+    sm_result_t *r = NULL;
+    Control *m = NULL;
+    void *pull = NULL;
+    int rc = -1, told = 0;
+    w.ctl = zmq_socket(zctx, ZMQ_DEALER);
+    int linger = 2000;
+    zmq_setsockopt(w.ctl, ZMQ_LINGER, &linger, sizeof linger);
+    if (pub[0])
+        sm_curve_client(w.ctl, pub, sec);
+    if (zmq_connect(w.ctl, o->connect)) {
+        sm_fail(err, SM_EINVAL, "--connect %s: %s", o->connect, zmq_strerror(zmq_errno()));
+        goto done;
+    }
+    Control hello;
+    sm_ctl_init(&hello, CONTROL__KIND__HELLO);
+    hello.build = (char *)sm_build_id();
+    sm_ctl_send(w.ctl, NULL, 0, &hello);
+    if (!(m = s_await(&w, CONTROL__KIND__SETUP, w.timeout, err))) {
+        if (err->code == SM_ETIMEDOUT)
+            sm_error_prefix(err, "%s: ", o->connect),
+                strncat(err->msg, " (is it running, and do both sides have the same CURVE key?)",
+                        sizeof err->msg - strlen(err->msg) - 1);
+        told = 1;
+        goto done;
+    }
+    w.id = m->worker;
+    uint32_t ticks = 0;
+    int dense = 0;
+    if (!m->has_net || sm_netspec_unpack(m->net.data, m->net.len, &net, &ticks, &dense, &map, err))
+        goto fail;
+    uint64_t fp = sm_fingerprint(m->net.data, m->net.len);
+    if (m->has_fingerprint && fp != m->fingerprint) {
+        sm_fail(err, SM_EPROTO, "the network arrived damaged (fingerprint %llx, expected %llx)",
+                (unsigned long long)fp, (unsigned long long)m->fingerprint);
+        goto fail;
+    }
+    const char *transport = m->text ? m->text : "ipc";
+    uint32_t n_workers = m->n_workers;
+    sm_run_opts_t ro;
+    sm_run_opts_default(&ro);
+    ro.ticks = ticks;
+    ro.dense = dense;
+    ro.mapping = map;
+    if (!(e = sm_engine_new(net, &ro, n_workers, err)))
+        goto fail;
+    if (w.id >= e->n_shards) {
+        sm_fail(err, SM_EPROTO, "worker id %u, but the run has %u shards", w.id, e->n_shards);
+        goto fail;
+    }
+    e->zctx = zctx;
+    if (pub[0]) {
+        memcpy(e->curve_public, pub, 41);
+        memcpy(e->curve_secret, sec, 41);
+        if (!(zap = sm_zap_start(zctx, pub, err)))
+            goto fail;
+    }
+    pull = zmq_socket(zctx, ZMQ_PULL);
+    int zero = 0;
+    zmq_setsockopt(pull, ZMQ_RCVHWM, &zero, sizeof zero);
+    if (pub[0])
+        sm_curve_server(pull, sec);
+    char ep[512];
+    if (!strcmp(transport, "tcp"))
+        snprintf(ep, sizeof ep, "tcp://%s:*", o->bind_host ? o->bind_host : "127.0.0.1");
+    else
+        snprintf(ep, sizeof ep, "ipc:///tmp/spikemesh-%ld-w%u", (long)getpid(), w.id);
+    if (zmq_bind(pull, ep)) {
+        sm_fail(err, SM_EIO, "cannot listen at %s: %s", ep, zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    size_t eplen = sizeof ep;
+    zmq_getsockopt(pull, ZMQ_LAST_ENDPOINT, ep, &eplen);
+    e->shards[w.id].pull = pull;
+    control__free_unpacked(m, NULL);
+    m = NULL;
+    Control ready;
+    sm_ctl_init(&ready, CONTROL__KIND__READY);
+    ready.has_worker = 1;
+    ready.worker = w.id;
+    ready.text = ep;
+    ready.has_fingerprint = 1;
+    ready.fingerprint = fp;
+    sm_ctl_send(w.ctl, NULL, 0, &ready);
+    if (w.verbose)
+        fprintf(stderr, "spikemesh worker %u: listening at %s\n", w.id, ep);
+    if (!(m = s_await(&w, CONTROL__KIND__PEERS, w.timeout, err))) {
+        told = 1;
+        goto done;
+    }
+    if (m->n_endpoints != e->n_shards) {
+        sm_fail(err, SM_EPROTO, "%zu peer endpoints for %u shards", m->n_endpoints, e->n_shards);
+        goto fail;
+    }
+    e->endpoints = m->endpoints;
+    e->ctl = &w;
+    e->ctl_start = s_hook_start;
+    e->ctl_poll = s_hook_poll;
+    double t0 = sm_now();
+    pull = NULL; /* the shard owns and closes it from here */
+    if (sm_engine_run_local(e, w.id, 1, err)) {
+        /* The shard closed its own sockets; report, unless told to stop. */
+        told = err->code == SM_EPEER;
+        goto fail;
+    }
+    e->endpoints = NULL;
+    if (!(r = sm_result_alloc(e->ticks, net->dt_ms, net->n_probes, e->width, e->height))) {
+        sm_fail(err, SM_ENOMEM, "out of memory for results");
+        goto fail;
+    }
+    if (sm_engine_gather(e, r, err))
+        goto fail;
+    r->wall_seconds = sm_now() - t0;
+    sm_shard_t *sh = &e->shards[w.id];
+    uint8_t *buf;
+    size_t len;
+    if (sm_part_pack(r, sh->probes, sh->n_probes, sh->cores, sh->n_cores, &buf, &len)) {
+        sm_fail(err, SM_ENOMEM, "out of memory packing results");
+        goto fail;
+    }
+    Control res;
+    sm_ctl_init(&res, CONTROL__KIND__RESULT);
+    res.has_worker = 1;
+    res.worker = w.id;
+    res.has_result = 1;
+    res.result.data = buf;
+    res.result.len = len;
+    sm_ctl_send(w.ctl, NULL, 0, &res);
+    free(buf);
+    control__free_unpacked(m, NULL);
+    m = s_await(&w, CONTROL__KIND__DONE, w.timeout, err);
+    rc = m ? 0 : -1;
+    goto done;
+fail:
+    if (!told)
+        s_send_kind(&w, CONTROL__KIND__ERROR, 0, err->msg);
+done:
+    if (m)
+        control__free_unpacked(m, NULL);
+    if (e) {
+        e->endpoints = NULL;
+        e->zctx = NULL;
+    }
+    if (pull) {
+        int z0 = 0;
+        zmq_setsockopt(pull, ZMQ_LINGER, &z0, sizeof z0);
+        zmq_close(pull);
+    }
+    sm_result_destroy(&r);
+    zmq_close(w.ctl);
+    sm_zap_stop(&zap);
+    sm_engine_destroy(&e);
+    zmq_ctx_term(zctx);
+    sm_mapping_destroy(&map);
+    sm_net_destroy(&net);
+    return rc;
+}

@@ -1,0 +1,88 @@
+/* spikemesh worker and spikemesh keygen. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "dist.h"
+
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: spikemesh worker --connect tcp://HOST:PORT [--bind ADDR] [--curve KEYFILE]\n"
+               "                        [--timeout SECONDS] [--verbose]\n\n"
+               "Joins a coordinator started with 'spikemesh run NET.json --listen tcp://ADDR:PORT\n"
+               "--workers N'. The coordinator sends the network and the mapping; the worker\n"
+               "hosts one rectangle of the core grid and trades spikes with the other workers\n"
+               "directly. --bind sets the address its data socket listens on (default\n"
+               "127.0.0.1: loopback only; give this machine's address to run across machines).\n"
+               "--curve: the cluster key from 'spikemesh keygen' (encrypts and authenticates).\n");
+}
+
+int sm_cmd_worker(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            s_usage(stdout);
+            return 0;
+        }
+    sm_worker_opts_t o = {.bind_host = "127.0.0.1", .timeout = 30};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--verbose")) {
+            o.verbose = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "spikemesh worker: %s needs a value\n", a);
+            return 2;
+        }
+        if (!strcmp(a, "--connect"))
+            o.connect = v;
+        else if (!strcmp(a, "--bind"))
+            o.bind_host = v;
+        else if (!strcmp(a, "--curve"))
+            o.curve_file = v;
+        else if (!strcmp(a, "--timeout")) {
+            char *end;
+            o.timeout = strtod(v, &end);
+            if (*end || !(o.timeout > 0)) {
+                fprintf(stderr, "spikemesh worker: --timeout: expected seconds > 0, got '%s'\n", v);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "spikemesh worker: unknown option '%s'\n", a);
+            s_usage(stderr);
+            return 2;
+        }
+        i++;
+    }
+    if (!o.connect) {
+        s_usage(stderr);
+        return 2;
+    }
+    sm_error_t err;
+    sm_error_clear(&err);
+    if (sm_worker_main(&o, &err)) {
+        fprintf(stderr, "spikemesh worker: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
+int sm_cmd_keygen(int argc, char **argv)
+{
+    if (argc != 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fprintf(argc == 2 ? stdout : stderr,
+                "usage: spikemesh keygen KEYFILE\n\n"
+                "Writes a new CURVE keypair for a cluster (mode 0600). Give the same file to the\n"
+                "coordinator and to every worker with --curve; peers without it are refused.\n");
+        return argc == 2 ? 0 : 2;
+    }
+    sm_error_t err;
+    if (sm_keygen(argv[1], &err)) {
+        fprintf(stderr, "spikemesh keygen: %s\n", err.msg);
+        return 1;
+    }
+    printf("wrote %s\n", argv[1]);
+    return 0;
+}
