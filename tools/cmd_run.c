@@ -43,6 +43,7 @@ static void s_usage(FILE *f)
             "  --transport ipc|tcp    links between local workers (default ipc)\n"
             "  --curve KEYFILE        authenticate and encrypt (see 'spikemesh keygen')\n"
             "  --heartbeat-timeout S  declare a silent worker dead after S seconds (3)\n"
+            "  --join-timeout S       wait S seconds for workers to join and build (60)\n"
             "  --verbose              log the distributed set-up\n"
             "  --quiet                no summary\n");
 }
@@ -176,13 +177,17 @@ int sm_cmd_run(int argc, char **argv)
                 dist.curve_file = v;
             }
             i++;
-        } else if (!strcmp(a, "--heartbeat-timeout")) {
+        } else if (!strcmp(a, "--heartbeat-timeout") || !strcmp(a, "--join-timeout")) {
             char *end;
-            dist.heartbeat_timeout = v ? strtod(v, &end) : 0;
-            if (!v || *end || !(dist.heartbeat_timeout > 0)) {
-                fprintf(stderr, "spikemesh run: --heartbeat-timeout: expected seconds > 0\n");
+            double x = v ? strtod(v, &end) : 0;
+            if (!v || *end || !(x > 0)) {
+                fprintf(stderr, "spikemesh run: %s: expected seconds > 0\n", a);
                 return 2;
             }
+            if (a[2] == 'h')
+                dist.heartbeat_timeout = x;
+            else
+                dist.join_timeout = x;
             i++;
         } else if (!strcmp(a, "--verbose")) {
             dist.verbose = 1;
