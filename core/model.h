@@ -42,6 +42,47 @@ typedef enum {
 
 typedef enum { SM_RESET_SUBTRACT = 0, SM_RESET_ZERO, SM_RESET_NONE } sm_reset_t;
 
+/* Ticks the closed forms tabulate (and the horizon of the event engine's
+ * calendar): advance and next_spike cost a few table lookups below it. */
+#define SM_MODEL_HORIZON 256u
+#define SM_CLOSED_READY 0x434c4f53u /* "CLOS" */
+
+/* Powers of one decay base x for k < SM_MODEL_HORIZON, in two levels of 16:
+ *   x^k     = pw[k % 16] * pw[16 + k / 16]
+ *   x^k - 1 = em[k % 16] * pw[16 + k / 16] + em[16 + k / 16]
+ * (em is computed with expm1, so that 1 - x^k keeps its digits). */
+typedef struct {
+    double pw[32];
+    double em[32];
+} sm_powtab_t;
+
+/* Derived by sm_model_prepare() from the parameters (not from bias, which
+ * stays a runtime input): the decay bases of the closed form and their power
+ * tables. Pointer-free, so that the model can be copied and sent as bytes. */
+typedef struct {
+    uint32_t ready;        /* SM_CLOSED_READY when the tables below are valid   */
+    uint32_t nc;           /* number of currents                                */
+    bool b_one;            /* beta == 1                                         */
+    bool a_one[2];         /* a_j == 1                                          */
+    uint8_t rel[2];        /* a_j vs beta: 0 equal, 1 a_j > beta, 2 a_j < beta  */
+    double beta, a[2];     /* the bases the tables were built for               */
+    double inv_1mb;        /* 1 / (1 - beta) (0 if beta == 1)                   */
+    double inv_lnb;        /* 1 / log(beta) (0 unless 0 < beta < 1)             */
+    double inv_1ma[2];     /* 1 / (1 - a_j)                                     */
+    double inv_hl[2];      /* 1 / (max(a_j, beta) - min(a_j, beta))             */
+    double sglob[2];       /* sup over n >= 1 of S_j(n) (see below)             */
+    double sall[2][2];     /* max [0] and min [1] of S_j(n) over 1 <= n < 256   */
+    double inv_1mlo[2];    /* 1 / (1 - min(a_j, beta))                          */
+    double b255;           /* beta^255                                          */
+    sm_powtab_t tb;        /* beta                                              */
+    sm_powtab_t ta[2];     /* a_j                                               */
+    sm_powtab_t tr[2];     /* min(a_j, beta) / max(a_j, beta)                   */
+    /* Max [0] and min [1] of S_j(n) = sum_{m<n} a_j^m beta^(n-1-m), how a
+     * current reaches the membrane, over the ticks n of segment i: 16i..16i+15
+     * (1..15 for segment 0). */
+    double sseg[2][2][16];
+} sm_closed_t;
+
 typedef struct {
     sm_model_kind_t kind;
     sm_style_t style;
@@ -78,6 +119,9 @@ typedef struct {
     double p22, p21e, p21i, p11e, p11i, p20;
     uint32_t refractory_ticks;
     float dt_ms;           /* tick length, for reports                                 */
+
+    /* Derived, see sm_model_prepare (about 3.2 KB). */
+    sm_closed_t closed;
 } sm_model_t;
 
 /* Live state of one neuron: 16 bytes. The meaning of v, ie, ii is the value the
@@ -107,6 +151,14 @@ int sm_model_from_golden(sm_model_t *m, const char *cls,
                          const struct cJSON *params, const char *path,
                          sm_error_t *err);
 
+/* Fills m->closed, the tables that make sm_model_advance and
+ * sm_model_next_spike cheap, from the other parameters. sm_model_from_json and
+ * sm_model_from_golden call it; whoever changes a parameter of a built model
+ * other than bias must call it again (bias may change freely: it is read at
+ * every call). Without valid tables, or when the parameters no longer match
+ * them, the closed forms still work, only slower. */
+void sm_model_prepare(sm_model_t *m);
+
 /* The state a neuron starts in (all zero; norse membrane at v_leak, EXACT at
  * v_leak). */
 void sm_model_init_state(const sm_model_t *m, sm_nstate_t *s);
@@ -126,7 +178,10 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
 /* With no further input, the number of ticks d >= 1 such that the neuron
  * cannot spike in steps 1..d-1 from now; step d is the earliest at which it
  * could. It may err early (the engine then steps and asks again), never late.
- * Returns SM_NEVER when it can never spike without input. */
+ * Returns SM_NEVER when it can never spike without input. The search stops
+ * refining at SM_MODEL_HORIZON: a neuron that cannot spike before then may get
+ * any safe answer >= SM_MODEL_HORIZON, e.g. just that (the engine's calendar
+ * wakes it no later than that anyway, and it asks again then). */
 uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s);
 
 const char *sm_model_kind_name(sm_model_kind_t k);

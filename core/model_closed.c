@@ -8,8 +8,15 @@
  * s_lin_of() writes each style in this form (s_lin_t); the rest of the file
  * works on the form only. Everything is computed in double and rounded to
  * float once, at the end, so that the result stays within 1e-5 of k dense
- * float steps however large k is. */
+ * float steps however large k is.
+ *
+ * For k < SM_MODEL_HORIZON the powers come from tables built once per model
+ * (sm_model_prepare, in m->closed): a power is two lookups and a product, and
+ * x^k - 1 is kept apart (built with expm1) so that sums like (1 - x^k)/(1 - x)
+ * keep their digits as with the expm1/log1p forms used beyond the tables. The
+ * bias is not in the tables: it enters K and e_j, computed at every call. */
 #include <math.h>
+#include <string.h>
 
 #include "model.h"
 
@@ -17,13 +24,14 @@ typedef struct {
     double beta, K;
     int nc;
     double a[2], e[2], g[2];
+    const sm_closed_t *T; /* power tables for these bases, or NULL */
 } s_lin_t;
 
 /* Ticks the prediction never exceeds: the engine simply asks again then. */
 #define S_CAP 0x7fffffffu
 #define S_MAXIT 40
 
-static void s_lin_of(const sm_model_t *m, s_lin_t *L)
+static void s_lin_form(const sm_model_t *m, s_lin_t *L)
 {
     const double b = m->bias;
     L->nc = 0;
@@ -104,6 +112,181 @@ static void s_lin_of(const sm_model_t *m, s_lin_t *L)
     }
 }
 
+/* fmax/fmin are library calls without -ffast-math; these are not (NaN
+ * operands never reach them). */
+static inline double s_max(double x, double y)
+{
+    return x > y ? x : y;
+}
+
+static inline double s_min(double x, double y)
+{
+    return x < y ? x : y;
+}
+
+/* The form of m with its tables, if they were built for these bases. */
+static void s_lin_of(const sm_model_t *m, s_lin_t *L)
+{
+    s_lin_form(m, L);
+    const sm_closed_t *T = &m->closed;
+    L->T = NULL;
+    if (T->ready != SM_CLOSED_READY || T->nc != (uint32_t)L->nc || T->beta != L->beta)
+        return;
+    for (int j = 0; j < L->nc; j++)
+        if (T->a[j] != L->a[j])
+            return;
+    L->T = T;
+}
+
+/* ---- tables ----------------------------------------------------------------- */
+
+static inline double s_tpw(const sm_powtab_t *t, uint32_t n)
+{
+    return t->pw[n & 15u] * t->pw[16u + (n >> 4)];
+}
+
+static inline double s_tem(const sm_powtab_t *t, uint32_t n)
+{
+    return t->em[n & 15u] * t->pw[16u + (n >> 4)] + t->em[16u + (n >> 4)];
+}
+
+/* S(a_j, beta, n) from the tables. */
+static inline double s_sab_tab(const sm_closed_t *T, int j, uint32_t n, double pb, double pa)
+{
+    if (T->rel[j] == 0)
+        return n ? (double)n * s_tpw(&T->tb, n - 1) : 0.0;
+    return -(T->rel[j] == 1 ? pa : pb) * s_tem(&T->tr[j], n) * T->inv_hl[j];
+}
+
+/* log x for x in [0, 1], accurate near 1 too. */
+static double s_ln01(double x)
+{
+    return x < 0.5 ? log(x) : log1p(x - 1.0);
+}
+
+static void s_tab_fill(sm_powtab_t *t, double x, double lnx, bool exact_pow)
+{
+    for (uint32_t i = 0; i < 32; i++) {
+        double k = i < 16 ? (double)i : 16.0 * (double)(i - 16);
+        if (k == 0.0) {
+            t->pw[i] = 1.0;
+            t->em[i] = 0.0;
+            continue;
+        }
+        t->pw[i] = exact_pow ? pow(x, k) : exp(k * lnx);
+        t->em[i] = expm1(k * lnx);
+    }
+}
+
+void sm_model_prepare(sm_model_t *m)
+{
+    sm_closed_t *T = &m->closed;
+    memset(T, 0, sizeof *T);
+    s_lin_t L;
+    s_lin_form(m, &L);
+    /* Tables for decaying (or constant) bases only; anything else, e.g. an
+     * unstable Euler step, keeps the general forms. */
+    if (!(L.beta >= 0.0 && L.beta <= 1.0))
+        return;
+    for (int j = 0; j < L.nc; j++)
+        if (!(L.a[j] >= 0.0 && L.a[j] <= 1.0))
+            return;
+    T->nc = (uint32_t)L.nc;
+    T->beta = L.beta;
+    T->b_one = L.beta == 1.0;
+    T->inv_1mb = T->b_one ? 0.0 : 1.0 / (1.0 - L.beta);
+    T->inv_lnb = (L.beta > 0.0 && L.beta < 1.0) ? 1.0 / s_ln01(L.beta) : 0.0;
+    s_tab_fill(&T->tb, L.beta, s_ln01(L.beta), true);
+    T->b255 = T->tb.pw[15] * T->tb.pw[31];
+    for (int j = 0; j < L.nc; j++) {
+        double a = L.a[j];
+        T->a[j] = a;
+        T->a_one[j] = a == 1.0;
+        T->inv_1ma[j] = T->a_one[j] ? 0.0 : 1.0 / (1.0 - a);
+        s_tab_fill(&T->ta[j], a, s_ln01(a), true);
+        if (a == L.beta) {
+            T->rel[j] = 0;
+            continue;
+        }
+        double hi = fmax(a, L.beta), lo = fmin(a, L.beta), q = lo / hi;
+        T->rel[j] = a > L.beta ? 1 : 2;
+        T->inv_hl[j] = 1.0 / (hi - lo);
+        /* lo - hi is exact for nearby bases: the ratio keeps its digits. */
+        s_tab_fill(&T->tr[j], q, q < 0.5 ? log(q) : log1p((lo - hi) / hi), false);
+    }
+    for (int j = 0; j < L.nc; j++) {
+        /* S_j rises then falls (its increments change sign at most once):
+         * when it has turned within the tables, their maximum is its sup. */
+        double best = 0.0, prev = 0.0;
+        bool turned = false;
+        for (uint32_t n = 1; n < SM_MODEL_HORIZON; n++) {
+            double sv = s_sab_tab(T, j, n, s_tpw(&T->tb, n), s_tpw(&T->ta[j], n));
+            uint32_t i = n / 16;
+            if (n == 1 || n % 16 == 0) {
+                T->sseg[j][0][i] = sv;
+                T->sseg[j][1][i] = sv;
+            }
+            T->sseg[j][0][i] = s_max(T->sseg[j][0][i], sv);
+            T->sseg[j][1][i] = s_min(T->sseg[j][1][i], sv);
+            best = s_max(best, sv);
+            turned = turned || sv < prev;
+            prev = sv;
+        }
+        T->inv_1mlo[j] = L.beta < 1.0 || L.a[j] < 1.0 ? 1.0 / (1.0 - s_min(L.a[j], L.beta)) : 0.0;
+        T->sall[j][0] = T->sall[j][1] = T->sseg[j][0][0];
+        for (int i = 0; i < 16; i++) {
+            T->sall[j][0] = s_max(T->sall[j][0], T->sseg[j][0][i]);
+            T->sall[j][1] = s_min(T->sall[j][1], T->sseg[j][1][i]);
+        }
+        /* Else S_j <= sum_m min(a, beta)^m. */
+        T->sglob[j] = turned ? best * (1.0 + 1e-12) : 1.0 / (1.0 - s_min(L.a[j], L.beta));
+    }
+    T->ready = SM_CLOSED_READY;
+}
+
+/* a_j^k */
+static double s_apow(const s_lin_t *L, int j, uint64_t k)
+{
+    if (L->T && k < SM_MODEL_HORIZON)
+        return s_tpw(&L->T->ta[j], (uint32_t)k);
+    return pow(L->a[j], (double)k);
+}
+
+/* s_lin_eval for n < SM_MODEL_HORIZON, from the tables. Same sums as
+ * s_S / s_T below. */
+static void s_lin_eval_tab(const s_lin_t *L, double v0, const double c0[2], uint32_t n,
+                           double *v, double c[2])
+{
+    const sm_closed_t *T = L->T;
+    const double dn = (double)n;
+    const double pb = s_tpw(&T->tb, n);
+    const double sb1 = T->b_one ? dn : -s_tem(&T->tb, n) * T->inv_1mb;
+    double out = pb * v0 + L->K * sb1;
+    for (int j = 0; j < L->nc; j++) {
+        const double cj = c0[j];
+        const double pa = s_tpw(&T->ta[j], n);
+        const double sab = s_sab_tab(T, j, n, pb, pa);
+        out += L->g[j] * cj * sab;
+        if (L->e[j] != 0.0) {
+            double t, sa1;
+            if (!T->a_one[j]) {
+                sa1 = -s_tem(&T->ta[j], n) * T->inv_1ma[j];
+                t = (sb1 - sab) * T->inv_1ma[j];
+            } else {
+                sa1 = dn;
+                t = T->b_one ? dn * (dn - 1.0) / 2.0 : (dn - sb1) * T->inv_1mb;
+            }
+            out += L->g[j] * L->e[j] * t;
+            c[j] = pa * cj + L->e[j] * sa1;
+        } else {
+            c[j] = pa * cj;
+        }
+    }
+    *v = out;
+}
+
+/* ---- general forms -------------------------------------------------------- */
+
 /* sum_{m<n} x^m y^(n-1-m) = (x^n - y^n)/(x - y). For positive bases the
  * difference is taken as hi^n * (1 - (lo/hi)^n) with expm1/log1p, so that
  * nearly equal bases (alpha close to beta) keep their digits. */
@@ -136,6 +319,10 @@ static double s_T(double a, double beta, double n)
 static void s_lin_eval(const s_lin_t *L, double v0, const double c0[2], double n,
                        double *v, double c[2])
 {
+    if (L->T && n < (double)SM_MODEL_HORIZON) {
+        s_lin_eval_tab(L, v0, c0, (uint32_t)n, v, c);
+        return;
+    }
     double ci[2] = {c0[0], c0[1]};
     double out = pow(L->beta, n) * v0 + L->K * s_S(L->beta, 1.0, n);
     for (int j = 0; j < L->nc; j++) {
@@ -183,9 +370,9 @@ static uint64_t s_clip_prefix(const s_lin_t *L, double c0, double min_v)
     if (n > 4e18)
         return UINT64_MAX;
     uint64_t k = (uint64_t)n;
-    while (k > 1 && dinf + q * pow(a, (double)(k - 1)) >= lthr)
+    while (k > 1 && dinf + q * s_apow(L, 0, k - 1) >= lthr)
         k--;
-    while (dinf + q * pow(a, (double)k) < lthr)
+    while (dinf + q * s_apow(L, 0, k) < lthr)
         k++;
     return k;
 }
@@ -224,7 +411,7 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k)
         /* Refractory ticks hold v while the currents keep decaying. */
         uint32_t h = s->refrac < k ? s->refrac : k;
         for (int j = 0; j < L.nc; j++)
-            c[j] *= pow(L.a[j], (double)h);
+            c[j] *= s_apow(&L, j, h);
         s->refrac -= h;
         k -= h;
     }
@@ -249,7 +436,7 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k)
  * (an approach to a fixed point just above threshold takes ~5 rounds). The
  * same bound summed over all k gives sup v, for the SM_NEVER answer. */
 static uint64_t s_predict(const s_lin_t *L, double v0, const double c0[2],
-                          double th_eff, bool *never)
+                          double th_eff, uint64_t horizon, bool *never)
 {
     *never = false;
     if (!(L->beta >= 0.0 && L->beta <= 1.0))
@@ -272,7 +459,7 @@ static uint64_t s_predict(const s_lin_t *L, double v0, const double c0[2],
             if (gd == 0.0)
                 continue;
             moving = true;
-            double lo = fmin(a, beta);
+            double lo = s_min(a, beta);
             if (gd > 0.0) {
                 if (lo >= 1.0)
                     return n;
@@ -281,19 +468,19 @@ static uint64_t s_predict(const s_lin_t *L, double v0, const double c0[2],
             if (a >= 1.0) {
                 unbounded_v = unbounded_v || gd > 0.0 || beta >= 1.0;
             } else if (beta < 1.0) {
-                vsup_cur += fmax(gd, 0.0) / ((1.0 - a) * (1.0 - beta));
+                vsup_cur += s_max(gd, 0.0) / ((1.0 - a) * (1.0 - beta));
             } else {
                 dinf += gd / (1.0 - a);
-                vneg += fmax(-gd, 0.0) / ((1.0 - a) * (1.0 - a));
+                vneg += s_max(-gd, 0.0) / ((1.0 - a) * (1.0 - a));
             }
         }
-        dmax += fmax(delta, 0.0);
+        dmax += s_max(delta, 0.0);
 
         double vsup;
         if (unbounded_v)
             vsup = INFINITY;
         else if (beta < 1.0)
-            vsup = v + fmax(delta, 0.0) / (1.0 - beta) + vsup_cur;
+            vsup = v + s_max(delta, 0.0) / (1.0 - beta) + vsup_cur;
         else
             vsup = (delta + dinf > 0.0) ? INFINITY : v + vneg;
         if (vsup < th_eff || dmax <= 0.0) {
@@ -311,7 +498,7 @@ static uint64_t s_predict(const s_lin_t *L, double v0, const double c0[2],
             double ratio = (vinf - th_eff) / (vinf - v);
             if (!(ratio > 0.0))
                 return n + S_CAP;
-            steps = ceil(log(ratio) / log(beta)) - 1.0;
+            steps = ceil(log(ratio) * (L->T ? L->T->inv_lnb : 1.0 / log(beta))) - 1.0;
             if (steps < 0.0)
                 steps = 0.0;
             return n + (steps > S_CAP ? S_CAP : (uint64_t)steps);
@@ -322,9 +509,132 @@ static uint64_t s_predict(const s_lin_t *L, double v0, const double c0[2],
         if ((double)n + steps > S_CAP)
             return S_CAP;
         n += (uint64_t)steps;
+        if (n >= horizon)
+            return n; /* proven safe that far: the caller asks again then */
         s_lin_eval(L, v0, c0, (double)n, &v, c);
     }
     return n;
+}
+
+/* s_predict with the tables, for a decaying membrane (beta < 1) whose
+ * currents settle (a_j < 1, or no drive e_j). With cs_j = e_j/(1 - a_j) the
+ * fixed point of the currents and vinf that of the membrane, u = v - vinf:
+ *     u(n) = u0 beta^n + sum_j d_j S_j(n),   d_j = g_j (c_j - cs_j),
+ * and the drive of current j on the membrane is w_j(n) = d_j a_j^n.
+ *  1. Over the horizon, or a segment of 16 ticks, u is bounded by the extreme
+ *     of beta^n at an end and the tabulated extremes of S_j (sall, sseg): most
+ *     calls end with the first bound.
+ *  2. Without currents the crossing is solved exactly (one log).
+ *  3. Else the bound of s_predict, started at the first segment whose bound
+ *     reaches the threshold: from tick n the increment of u is at most
+ *     max(Delta, 0) + sum_j max(gd_j, 0) / (1 - min(a_j, beta)), with
+ *     Delta = (beta - 1) u + sum_j w_j and gd_j = (a_j - 1) w_j.
+ * Returns false when the form does not apply. */
+static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], double th_eff,
+                          uint64_t horizon, bool *never, uint64_t *out)
+{
+    const sm_closed_t *T = L->T;
+    if (!T || T->b_one)
+        return false;
+    const int nc = L->nc;
+    double kp = L->K, d[2] = {0.0, 0.0};
+    for (int j = 0; j < nc; j++) {
+        double cs = 0.0;
+        if (L->e[j] != 0.0) {
+            if (T->a_one[j])
+                return false;
+            cs = L->e[j] * T->inv_1ma[j];
+            kp += L->g[j] * cs;
+        }
+        d[j] = L->g[j] * (c0[j] - cs);
+    }
+    const double beta = L->beta;
+    const double vinf = kp * T->inv_1mb, u0 = v0 - vinf, G = th_eff - vinf;
+    const double *pbh = &T->tb.pw[16];
+    *never = false;
+
+    /* 1. The whole horizon at once. */
+    const double ub = u0 * (u0 > 0.0 ? beta : T->b255);
+    if (ub + d[0] * T->sall[0][d[0] > 0.0 ? 0 : 1] + d[1] * T->sall[1][d[1] > 0.0 ? 0 : 1] < G) {
+        /* v(1..255) < th_eff. Can it ever get there? */
+        *out = SM_MODEL_HORIZON - 1;
+        if (G <= 0.0)
+            return true;
+        double sup = s_max(u0 * beta, 0.0);
+        for (int j = 0; j < nc; j++)
+            sup += s_max(d[j], 0.0) * T->sglob[j];
+        if (sup < G)
+            *never = true;
+        else
+            s_predict(L, v0, c0, th_eff, 0, never);
+        return true;
+    }
+
+    /* 2. A single exponential: u0 < 0 here (from above it only falls). */
+    if (d[0] == 0.0 && d[1] == 0.0) {
+        double ratio = G / u0;
+        if (!(u0 < 0.0 && beta > 0.0))
+            *out = 0;
+        else if (!(ratio > 0.0))
+            *out = SM_MODEL_HORIZON - 1;
+        else {
+            double steps = ceil(log(ratio) * T->inv_lnb) - 1.0;
+            *out = steps < 1.0 ? 0 : steps > S_CAP ? S_CAP : (uint64_t)steps;
+        }
+        return true;
+    }
+
+    /* 3. The first segment that may reach the threshold. */
+    const double *s0 = T->sseg[0][d[0] > 0.0 ? 0 : 1], *s1 = T->sseg[1][d[1] > 0.0 ? 0 : 1];
+    uint32_t i;
+    if (u0 > 0.0) {
+        if (u0 * beta + d[0] * s0[0] + d[1] * s1[0] >= G)
+            i = 0;
+        else
+            for (i = 1; i < 16 && u0 * pbh[i] + d[0] * s0[i] + d[1] * s1[i] < G; i++)
+                ;
+    } else {
+        const double u15 = u0 * T->tb.pw[15];
+        for (i = 0; i < 16 && u15 * pbh[i] + d[0] * s0[i] + d[1] * s1[i] < G; i++)
+            ;
+    }
+    /* v(1..n) < th_eff so far. Two segments or more away, that is enough:
+     * the neuron is woken then (if no input comes first) and asks again. */
+    uint64_t n = i ? 16 * i - 1 : 0;
+    if (i >= 2) {
+        *out = n;
+        return true;
+    }
+    for (int it = 0; it < S_MAXIT; it++) {
+        uint32_t k = (uint32_t)n;
+        double pb = s_tpw(&T->tb, k), u = u0 * pb, delta = 0.0, dmax = 0.0;
+        for (int j = 0; j < nc; j++) {
+            double pa = s_tpw(&T->ta[j], k);
+            double w = d[j] * pa, gd = (L->a[j] - 1.0) * w;
+            u += d[j] * s_sab_tab(T, j, k, pb, pa);
+            delta += w;
+            dmax += s_max(gd, 0.0) * T->inv_1mlo[j];
+        }
+        double gap = G - u;
+        if (gap <= 0.0) {
+            *out = n ? n - 1 : 0;
+            return true;
+        }
+        delta += (beta - 1.0) * u;
+        dmax += s_max(delta, 0.0);
+        if (dmax <= 0.0) {
+            *never = true; /* no tick to come can raise v */
+            return true;
+        }
+        double steps = ceil(gap / dmax) - 1.0;
+        if (steps < 1.0)
+            break;
+        n += steps > (double)SM_MODEL_HORIZON ? SM_MODEL_HORIZON : (uint64_t)steps;
+        if (n >= horizon || n >= SM_MODEL_HORIZON)
+            break; /* proven safe that far: the caller asks again then */
+    }
+    *out = n;
+    return true;
 }
 
 uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
@@ -336,7 +646,7 @@ uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
     /* The closed form is exact; the dense float steps are not. The margin
      * covers their rounding, and one tick more is taken off at the end. */
     const double th = m->threshold;
-    const double th_eff = th - 1e-5 * fmax(1.0, fabs(th));
+    const double th_eff = th - 1e-5 * s_max(1.0, fabs(th));
     double v = s->v, c[2] = {s->ie, s->ii};
     if (!(v < th_eff))
         return 1; /* at threshold already, or a delayed snnTorch reset pending */
@@ -346,7 +656,7 @@ uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
         /* Held at v_reset < threshold meanwhile: no spike possible. */
         off = s->refrac;
         for (int j = 0; j < L.nc; j++)
-            c[j] *= pow(L.a[j], (double)s->refrac);
+            c[j] *= s_apow(&L, j, s->refrac);
     }
     if (m->style == SM_STYLE_SINABS && m->has_min_v) {
         if (!(m->min_v < th_eff) || v < m->min_v)
@@ -363,7 +673,10 @@ uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
         }
     }
     bool never;
-    uint64_t safe = s_predict(&L, v, c, th_eff, &never);
+    uint64_t hz = off < SM_MODEL_HORIZON ? SM_MODEL_HORIZON - off : 0;
+    uint64_t safe;
+    if (!s_predict_seg(&L, v, c, th_eff, hz, &never, &safe))
+        safe = s_predict(&L, v, c, th_eff, hz, &never);
     if (never)
         return SM_NEVER;
     safe += off;

@@ -179,8 +179,8 @@ static const char *const s_snn_ignored[] = {
 /* Golden kwargs that change the forward pass unless left at their default. */
 static int s_snn_neutral(const s_pctx_t *c)
 {
-    double g;
-    bool b;
+    double g = 1.0;
+    bool b = false;
     const cJSON *q = s_item(c, "state_quant");
     if (s_num(c, "graded_spikes_factor", &g) > 0 && g != 1.0)
         return sm_fail(c->err, SM_EUNSUPPORTED, "%s.graded_spikes_factor: only 1 is supported, got %g",
@@ -665,7 +665,10 @@ int sm_model_from_json(sm_model_t *m, const char *model_name, const cJSON *param
         m->style = s_infer_style(m->kind, &c);
     }
     snprintf(what, sizeof what, "%s (%s style)", model_name, s_style_name(m->style));
-    return s_build(m, &c);
+    if (s_build(m, &c))
+        return -1;
+    sm_model_prepare(m);
+    return 0;
 }
 
 int sm_model_from_golden(sm_model_t *m, const char *cls, const cJSON *params, const char *path,
@@ -701,7 +704,10 @@ int sm_model_from_golden(sm_model_t *m, const char *cls, const cJSON *params, co
         m->style = map[i].style;
         m->zero_all = map[i].zero_all;
         s_pctx_t c = {params, path, cls, true, err};
-        return s_build(m, &c);
+        if (s_build(m, &c))
+            return -1;
+        sm_model_prepare(m);
+        return 0;
     }
     return sm_fail(err, SM_EUNSUPPORTED, "%s: unsupported class \"%s\"", path,
                    cls ? cls : "(none)");

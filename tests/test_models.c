@@ -267,6 +267,76 @@ Test(models, closed_form_exact_cuba)
                       "\"v_thresh\": -64.5, \"cm\": 1}", 20000, false);
 }
 
+/* The tabulated closed forms (m->closed) against the general ones (the same
+ * model with its tables dropped), and next_spike against dense stepping from
+ * random states: never late. */
+static void s_tables(const char *name, const char *json, float ce, float ci)
+{
+    sm_model_t m, slow;
+    s_model(&m, name, json);
+    cr_assert_eq(m.closed.ready, SM_CLOSED_READY, "%s %s: no tables", name, json);
+    slow = m;
+    slow.closed.ready = 0;
+    uint64_t rs = 12345;
+    for (int trial = 0; trial < 400; trial++) {
+        rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+        double r1 = (double)(rs >> 11) / 9007199254740992.0;
+        rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+        double r2 = (double)(rs >> 11) / 9007199254740992.0;
+        sm_nstate_t s0;
+        sm_model_init_state(&m, &s0);
+        double th = m.threshold, lo = m.style == SM_STYLE_EXACT ? m.v_reset : -th;
+        s0.v = (float)(lo + (th - lo) * r1 * 0.999);
+        s0.ie = (float)(ce * r2);
+        s0.ii = (float)(ci * (1.0 - r2));
+        if (m.kind == SM_MODEL_ALPHA)
+            s0.v = 0.0f;
+        uint32_t k = 1 + (uint32_t)(trial * 7 % 300);
+        sm_nstate_t a = s0, b = s0;
+        sm_model_advance(&m, &a, k);
+        sm_model_advance(&slow, &b, k);
+        cr_assert(s_close(a.v, b.v, 1e-6) && s_close(a.ie, b.ie, 1e-6) &&
+                      s_close(a.ii, b.ii, 1e-6) && a.refrac == b.refrac,
+                  "%s %s: advance %u: tables (%.9g %.9g %.9g) vs general (%.9g %.9g %.9g)", name,
+                  json, k, a.v, a.ie, a.ii, b.v, b.ie, b.ii);
+        /* Never late: no dense spike before the predicted tick. */
+        uint32_t d = sm_model_next_spike(&m, &s0);
+        uint32_t ds = sm_model_next_spike(&slow, &s0);
+        cr_assert(d >= 1);
+        if (ds == SM_NEVER && d != SM_NEVER)
+            cr_assert_geq(d, SM_MODEL_HORIZON - 1, "%s: NEVER became %u", name, d);
+        sm_nstate_t t = s0;
+        for (uint32_t u = 1; u < 2000 && u < d; u++)
+            cr_assert_eq(sm_model_step(&m, &t, 0.0f, 0.0f), 0,
+                         "%s %s: spike at %u, predicted no earlier than %u (v0 %.9g)", name, json,
+                         u, d, s0.v);
+    }
+}
+
+Test(models, closed_form_tables)
+{
+    const char *cuba = "{\"tau_m\": 20, \"tau_syn_E\": 5, \"tau_syn_I\": 10, \"dt\": 0.1, "
+                       "\"v_rest\": -49, \"v_reset\": -60, \"v_thresh\": -50, "
+                       "\"tau_refrac\": 5}";
+    s_tables("cuba_lif", cuba, 3.0f, -9.0f);
+    s_tables("cuba_lif", "{\"tau_m\": 20, \"tau_syn_E\": 20, \"tau_syn_I\": 20.000001, "
+                         "\"v_rest\": -65, \"v_thresh\": -55, \"i_offset\": 0.5, \"cm\": 1}",
+             2.0f, -2.0f);
+    s_tables("lif", "{\"beta\": 0.9, \"bias\": 0.15}", 0.0f, 0.0f);
+    s_tables("lif", "{\"beta\": 0.95, \"bias\": 0.01}", 0.0f, 0.0f);
+    s_tables("cuba_lif", "{\"alpha\": 0.9, \"beta\": 0.8, \"bias\": 0.03}", 0.5f, 0.0f);
+    s_tables("cuba_lif", "{\"alpha\": 0.9, \"beta\": 0.9, \"bias\": 0.011}", 0.5f, 0.0f);
+    s_tables("lapicque", "{\"beta\": 0.9, \"bias\": 1.3}", 0.0f, 0.0f);
+    s_tables("alpha", "{\"alpha\": 0.9, \"beta\": 0.8, \"bias\": 0.4}", 0.5f, -0.5f);
+    s_tables("lif", "{\"tau_mem\": 10, \"tau_syn\": 5, \"norm_input\": false, \"bias\": 0.02, "
+                    "\"reset_fn\": \"MembraneReset\"}", 0.3f, 0.0f);
+    s_tables("iaf", "{\"tau_syn\": 4, \"bias\": 0.001}", 0.3f, 0.0f);
+    s_tables("cuba_lif", "{\"tau_mem_inv\": 100, \"tau_syn_inv\": 200, \"bias\": 1.2}", 1.0f,
+             0.0f);
+    s_tables("cuba_lif", "{\"tau_mem_inv\": 100, \"tau_syn_inv\": 100, \"v_leak\": 0.5, "
+                         "\"v_th\": 0.4, \"v_reset\": 0}", 1.0f, 0.0f);
+}
+
 /* The exact propagators against their definition, integrated finely. */
 Test(models, exact_propagators)
 {
