@@ -90,6 +90,9 @@ typedef struct {
     sm_error_t err;
     int failed;
     double wait_seconds;        /* blocked waiting for other shards              */
+    void *scratch;              /* radix sort buffer                             */
+    size_t scratch_cap;
+    uint32_t hist[1u << 11];
 } sm_shard_t;
 
 struct sm_engine {

@@ -159,22 +159,80 @@ static inline void s_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_shard_t *
     }
 }
 
-static int s_wev_cmp(const void *a, const void *b)
+/* Stable LSD radix sort by source, then by tick: O(n), no comparisons.
+ * Entries with the same (tick, source) keep their insertion order; they go to
+ * different cores, so their relative order cannot change any sum. */
+#define S_RADIX_BITS 11
+#define S_RADIX (1u << S_RADIX_BITS)
+
+static int s_radix_pass(void *src, void *dst, uint32_t n, size_t size, uint32_t *hist,
+                        uint32_t (*digit)(const void *, uint32_t), uint32_t shift)
 {
-    const sm_wev_t *x = a, *y = b;
-    if (x->te != y->te)
-        return x->te < y->te ? -1 : 1;
-    if (x->src != y->src)
-        return x->src < y->src ? -1 : 1;
-    return (x->fan > y->fan) - (x->fan < y->fan);
+    memset(hist, 0, S_RADIX * sizeof *hist);
+    const char *a = src;
+    for (uint32_t i = 0; i < n; i++)
+        hist[digit(a + (size_t)i * size, shift)]++;
+    for (uint32_t d = 0; d < S_RADIX; d++)
+        if (hist[d] == n)
+            return 0; /* every key has this digit: nothing to do */
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d < S_RADIX; d++) {
+        uint32_t c = hist[d];
+        hist[d] = sum;
+        sum += c;
+    }
+    char *b = dst;
+    for (uint32_t i = 0; i < n; i++) {
+        const void *x = a + (size_t)i * size;
+        memcpy(b + (size_t)hist[digit(x, shift)]++ * size, x, size);
+    }
+    return 1;
 }
 
-static int s_d0_cmp(const void *a, const void *b)
+static uint32_t s_wev_src(const void *x, uint32_t shift)
 {
-    const sm_d0ev_t *x = a, *y = b;
-    if (x->src != y->src)
-        return x->src < y->src ? -1 : 1;
-    return (x->fan > y->fan) - (x->fan < y->fan);
+    return (((const sm_wev_t *)x)->src >> shift) & (S_RADIX - 1);
+}
+
+static uint32_t s_wev_te(const void *x, uint32_t shift)
+{
+    return (((const sm_wev_t *)x)->te >> shift) & (S_RADIX - 1);
+}
+
+static uint32_t s_d0_src(const void *x, uint32_t shift)
+{
+    return (((const sm_d0ev_t *)x)->src >> shift) & (S_RADIX - 1);
+}
+
+/* Sorts a[0..n) (elements of `size` bytes) using the shard's scratch space;
+ * returns the sorted array (a or the scratch). */
+static void *s_radix_sort(sm_shard_t *sh, void *a, uint32_t n, size_t size, int by_tick)
+{
+    if ((size_t)n * size > sh->scratch_cap) {
+        void *t = realloc(sh->scratch, (size_t)n * size);
+        if (!t) {
+            s_oom(sh);
+            return a;
+        }
+        sh->scratch = t;
+        sh->scratch_cap = (size_t)n * size;
+    }
+    void *x = a, *y = sh->scratch;
+    uint32_t (*src_digit)(const void *, uint32_t) = by_tick ? s_wev_src : s_d0_src;
+    for (uint32_t shift = 0; shift < 32; shift += S_RADIX_BITS)
+        if (s_radix_pass(x, y, n, size, sh->hist, src_digit, shift)) {
+            void *t = x;
+            x = y;
+            y = t;
+        }
+    if (by_tick)
+        for (uint32_t shift = 0; shift < 32; shift += S_RADIX_BITS)
+            if (s_radix_pass(x, y, n, size, sh->hist, s_wev_te, shift)) {
+                void *t = x;
+                x = y;
+                y = t;
+            }
+    return x;
 }
 
 /* Applies the delayed synapses of every spike of the window just done. */
@@ -182,10 +240,10 @@ static void s_apply_window(sm_shard_t *sh)
 {
     sm_engine_t *e = sh->e;
     const sm_syntab_t *t = &e->tab;
-    if (sh->win.n > 1)
-        qsort(sh->win.a, sh->win.n, sizeof *sh->win.a, s_wev_cmp);
+    const sm_wev_t *evs = sh->win.n > 1 ? s_radix_sort(sh, sh->win.a, sh->win.n, sizeof *evs, 1)
+                                         : sh->win.a;
     for (uint32_t i = 0; i < sh->win.n; i++) {
-        const sm_wev_t *ev = &sh->win.a[i];
+        const sm_wev_t *ev = &evs[i];
         const sm_fan_t *fa = &t->fan[ev->fan];
         sm_core_t *c = &e->cores[fa->core];
         const sm_syn_t *s = t->syn + t->row[ev->src] + fa->off;
@@ -208,10 +266,11 @@ static void s_apply_delay0(sm_shard_t *sh, uint32_t tick)
     sm_engine_t *e = sh->e;
     const sm_syntab_t *t = &e->tab;
     uint32_t slot = tick & e->ring_mask;
-    if (sh->pend0.n > 1)
-        qsort(sh->pend0.a, sh->pend0.n, sizeof *sh->pend0.a, s_d0_cmp);
+    const sm_d0ev_t *evs = sh->pend0.n > 1
+                               ? s_radix_sort(sh, sh->pend0.a, sh->pend0.n, sizeof *evs, 0)
+                               : sh->pend0.a;
     for (uint32_t i = 0; i < sh->pend0.n; i++) {
-        const sm_d0ev_t *ev = &sh->pend0.a[i];
+        const sm_d0ev_t *ev = &evs[i];
         const sm_fan_t *fa = &t->fan[ev->fan];
         sm_core_t *c = &e->cores[fa->core];
         const sm_syn_t *s = t->syn + t->row[ev->src] + fa->off;
@@ -613,6 +672,7 @@ void sm_shard_fini(sm_shard_t *sh)
     free(sh->spikes.a);
     free(sh->probes);
     free(sh->wire);
+    free(sh->scratch);
     uint32_t N = sh->e ? sh->e->n_shards : 0;
     if (sh->out_same)
         for (uint32_t i = 0; i < N; i++)
