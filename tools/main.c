@@ -12,6 +12,7 @@ static const sm_command_t s_commands[] = {
     {"map", sm_cmd_map, "place a network on a chip's cores and report how it fits"},
     {"chips", sm_cmd_chips, "list the built-in chip profiles"},
     {"plot", sm_cmd_plot, "draw a run's raster, core activity, link loads and energy as SVG"},
+    {"bench", sm_cmd_bench, "run the benchmark suite and write its figures as JSON"},
 };
 
 static void s_usage(FILE *f)

@@ -1,0 +1,91 @@
+/* bench: the benchmark suite behind `spikemesh bench`, and the workload
+ * builders it uses (kept public so that the tests can check them).
+ *
+ * Workloads (README, section "Benchmarks"):
+ *   limit     raw scatter-add of CSR rows into a float array: the ceiling;
+ *   cuba      tools/examples/cuba.json on one thread, with Brian2 beside it;
+ *   scaling   recurrent cuba_lif networks of 4k .. 1M neurons, 100 synapses each;
+ *   activity  a feed-forward 100k x 100 network driven at 0.1% .. 50% activity,
+ *             event engine against dense engine;
+ *   build     constructing and mapping 1M neurons / 100M synapses.
+ * Every measured workload runs in its own forked child so that its peak RSS is
+ * its own. */
+#ifndef SM_BENCH_H
+#define SM_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net.h"
+#include "sm_error.h"
+
+/* ---- the limit kernel ---------------------------------------------------- */
+
+/* A synapse exactly as the engine stores it: 8 bytes. */
+typedef struct {
+    uint32_t tgt;
+    float w;
+} sm_bench_syn_t;
+
+/* CSR rows: row r holds syn[off[r] .. off[r + 1]), targets in [0, n_tgt). */
+typedef struct {
+    uint32_t n_rows, n_tgt;
+    uint64_t *off;
+    sm_bench_syn_t *syn;
+} sm_bench_csr_t;
+
+/* Fills c with n_rows rows of per_row synapses to uniformly random targets
+ * in [0, n_tgt) and weights in [0, 1). Returns 0 or -1 (out of memory). */
+int sm_bench_csr_init(sm_bench_csr_t *c, uint32_t n_rows, uint32_t per_row, uint32_t n_tgt,
+                      uint64_t seed);
+void sm_bench_csr_fini(sm_bench_csr_t *c);
+
+/* Streams rows[0 .. n) and adds each synapse's weight to state[target]:
+ * nothing else. Returns the number of synapses processed. */
+uint64_t sm_bench_limit_kernel(const sm_bench_csr_t *c, const uint32_t *rows, size_t n,
+                               float *state);
+
+/* Synaptic events per second of the kernel on N rows of per_row synapses to
+ * N targets, spiking rows drawn at random, timed for at least min_seconds. */
+double sm_bench_limit(const sm_bench_csr_t *c, double min_seconds, uint64_t seed);
+
+/* ---- workload networks --------------------------------------------------- */
+
+/* Synapses per neuron in the scaling and build networks: 10 from an external
+ * Poisson population (N/10 sources) plus 90 recurrent (72 exc, 18 inh). */
+#define SM_BENCH_K_EXT 10u
+#define SM_BENCH_K_EXC 72u
+#define SM_BENCH_K_INH 18u
+#define SM_BENCH_K (SM_BENCH_K_EXT + SM_BENCH_K_EXC + SM_BENCH_K_INH)
+
+/* The scaling network: n cuba_lif neurons (EXACT style, dt 1 ms) plus n/10
+ * Poisson sources, SM_BENCH_K synapses per neuron, firing at a few Hz.
+ * Caller owns the result. */
+sm_net_t *sm_bench_scaling_net(uint32_t n, uint32_t ticks, uint64_t seed, sm_error_t *err);
+
+/* The activity network: n_src Poisson sources at rate_hz feeding n cuba_lif
+ * neurons through fixed_fan_in k, no recurrence; dt 1 ms. */
+sm_net_t *sm_bench_activity_net(uint32_t n, uint32_t n_src, uint32_t k, double rate_hz,
+                                uint32_t ticks, uint64_t seed, sm_error_t *err);
+
+/* The source rate at which a neuron with k Poisson inputs receives at least
+ * one spike in a tick of dt_ms with probability frac. */
+double sm_bench_rate_for_activity(double frac, uint32_t k, double dt_ms);
+
+/* ---- the suite ----------------------------------------------------------- */
+
+typedef struct {
+    int quick;              /* smaller sizes, shorter runs                          */
+    uint32_t repeat;        /* repeats per measurement, >= 1 (default 3)            */
+    const char *only;       /* NULL, or one workload name                           */
+    const char *json_path;  /* NULL, or where to write the results (atomically)     */
+} sm_bench_opts_t;
+
+/* Runs the suite, prints the table on stdout, writes the JSON. Returns 0, 1
+ * if a workload failed, 2 on bad options. */
+int sm_bench_run(const sm_bench_opts_t *o);
+
+/* True if name is a workload name. */
+int sm_bench_is_workload(const char *name);
+
+#endif
