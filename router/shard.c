@@ -68,12 +68,14 @@ static void s_unschedule(sm_shard_t *sh, uint32_t gid)
 static void s_schedule(sm_shard_t *sh, uint32_t gid, uint32_t now, uint32_t t)
 {
     sm_engine_t *e = sh->e;
+    /* Beyond the calendar's horizon, wake early and ask again. */
+    if (t < e->ticks && t - now >= e->cal)
+        t = now + e->cal - 1;
+    if (e->wake[gid] == t)
+        return;
     s_unschedule(sh, gid);
     if (t >= e->ticks)
         return;
-    /* Beyond the calendar's horizon, wake early and ask again. */
-    if (t - now >= e->cal)
-        t = now + e->cal - 1;
     uint32_t b = t % e->cal;
     e->wake[gid] = t;
     e->wprev[gid] = SM_NONE;
