@@ -174,14 +174,8 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
                 sm_fan_t *f = &t->fan[t->n_fan++];
                 f->core = core;
                 f->off = (uint32_t)j;
-                f->n0 = 0;
-                f->len = 0;
                 cur_core = core;
             }
-            sm_fan_t *f = &t->fan[t->n_fan - 1];
-            f->len++;
-            if ((m >> 1) == 0)
-                f->n0++;
         }
     }
     t->fan_off[n] = t->n_fan;

@@ -28,11 +28,11 @@ typedef struct {
     float w;
 } sm_syn_t;
 
+/* 8 bytes: a segment ends where the next one starts (or at the row's end),
+ * and its delay-0 synapses come first, so neither needs storing. */
 typedef struct {
     uint32_t core;  /* target core                                  */
     uint32_t off;   /* segment start, relative to the source's row   */
-    uint32_t n0;    /* delay-0 synapses at the start of the segment  */
-    uint32_t len;   /* all synapses of the segment                   */
 } sm_fan_t;
 
 typedef struct {
@@ -60,5 +60,35 @@ uint64_t sm_syntab_find(const sm_syntab_t *t, uint32_t gid, uint32_t core);
 static inline uint32_t sm_syn_local(uint32_t tgt) { return tgt >> SM_SYN_LOCAL_SHIFT; }
 static inline uint32_t sm_syn_delay(uint32_t tgt) { return (tgt >> SM_SYN_DELAY_SHIFT) & SM_SYN_DELAY_MASK; }
 static inline uint32_t sm_syn_port(uint32_t tgt) { return tgt & 1u; }
+
+/* Number of synapses in fan-out entry f of source gid. */
+static inline uint32_t sm_fan_len(const sm_syntab_t *t, uint32_t gid, uint64_t f)
+{
+    uint64_t end = f + 1 < t->fan_off[gid + 1] ? t->fan[f + 1].off : t->row[gid + 1] - t->row[gid];
+    return (uint32_t)(end - t->fan[f].off);
+}
+
+/* The segment of fan-out entry f. */
+static inline const sm_syn_t *sm_fan_syn(const sm_syntab_t *t, uint32_t gid, uint64_t f)
+{
+    return t->syn + t->row[gid] + t->fan[f].off;
+}
+
+/* Delay-0 synapses lead a segment; these say whether it has any of either. */
+static inline int sm_seg_has_delay0(const sm_syn_t *s, uint32_t len)
+{
+    return len && sm_syn_delay(s[0].tgt) == 0;
+}
+static inline int sm_seg_has_delayed(const sm_syn_t *s, uint32_t len)
+{
+    return len && sm_syn_delay(s[len - 1].tgt) != 0;
+}
+static inline uint32_t sm_seg_n0(const sm_syn_t *s, uint32_t len)
+{
+    uint32_t n = 0;
+    while (n < len && sm_syn_delay(s[n].tgt) == 0)
+        n++;
+    return n;
+}
 
 #endif

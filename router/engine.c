@@ -54,7 +54,7 @@ static void s_engine_fini(sm_engine_t *e)
     free(e->pop_models);
     free(e->shard_of_core);
     free(e->local_of);
-    free(e->fan_packets);
+    free(e->emits);
     free(e->probe_gid);
     free(e->wake);
     free(e->wnext);
@@ -219,7 +219,7 @@ static int s_build_shards(sm_engine_t *e, uint32_t forced, sm_error_t *err)
             uint32_t b = e->shard_of_core[e->tab.fan[f].core];
             if (a == b)
                 continue;
-            if (e->tab.fan[f].n0)
+            if (sm_seg_has_delay0(sm_fan_syn(&e->tab, g, f), sm_fan_len(&e->tab, g, f)))
                 e->d0_link[a * N + b] = 1;
             else
                 e->dl_link[a * N + b] = 1;
@@ -363,7 +363,7 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
         if (sh < e->local_first || sh >= e->local_first + e->local_n)
             continue;
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
-            uint64_t pk = e->fan_packets[f];
+            uint64_t pk = e->emits[g];
             if (!pk)
                 continue;
             e->cores[src].cnt.packets_out += pk;
@@ -514,11 +514,11 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
     if (s_build_cores(e, err))
         goto fail;
     e->cal = 256;
-    e->fan_packets = calloc(e->tab.n_fan + 1, sizeof *e->fan_packets);
+    e->emits = calloc((size_t)net->n_neurons + 1, sizeof *e->emits);
     e->wake = malloc(((size_t)net->n_neurons + 1) * sizeof *e->wake);
     e->wnext = malloc(((size_t)net->n_neurons + 1) * sizeof *e->wnext);
     e->wprev = malloc(((size_t)net->n_neurons + 1) * sizeof *e->wprev);
-    if (!e->fan_packets || !e->wake || !e->wnext || !e->wprev) {
+    if (!e->emits || !e->wake || !e->wnext || !e->wprev) {
         sm_fail(err, SM_ENOMEM, "out of memory");
         goto fail;
     }

@@ -109,7 +109,7 @@ struct sm_engine {
     uint32_t *shard_of_core;
     sm_shard_t *shards;
     sm_syntab_t tab;
-    uint64_t *fan_packets;
+    uint32_t *emits;            /* per gid: emissions (one packet per fan-out entry each) */
     sm_model_t **pop_models;    /* per population, with constant currents added  */
     uint32_t *probe_gid;
     uint32_t *wake, *wnext, *wprev; /* calendar links, by gid                      */

@@ -127,21 +127,26 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
     }
     c->cnt.spikes += count;
     const sm_syntab_t *t = &e->tab;
+    /* One packet per fan-out entry and emission: counting emissions per
+     * neuron is enough to recover every link's load at the end. */
+    e->emits[gid]++;
     for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++) {
         const sm_fan_t *fa = &t->fan[f];
-        e->fan_packets[f]++;
+        uint32_t len = sm_fan_len(t, gid, f);
+        const sm_syn_t *seg = sm_fan_syn(t, gid, f);
+        int d0 = sm_seg_has_delay0(seg, len);
         uint32_t dst = e->shard_of_core[fa->core];
         if (dst == sh->id) {
             e->cores[fa->core].cnt.events_received++;
-            if (fa->n0) {
+            if (d0) {
                 sm_d0ev_t ev = {gid, (uint32_t)f, count};
                 SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
             }
-            if (fa->len > fa->n0) {
+            if (sm_seg_has_delayed(seg, len)) {
                 sm_wev_t ev = {tick, gid, (uint32_t)f, count};
                 SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
             }
-        } else if (fa->n0) {
+        } else if (d0) {
             if (sm_batch_push(&sh->out_same[dst], gid, fa->core, 0, count))
                 S_OOM(sh);
         } else if (sm_batch_push(&sh->out_win[dst], gid, fa->core, tick - w0, count)) {
@@ -248,16 +253,18 @@ static void s_apply_window(sm_shard_t *sh)
         const sm_wev_t *ev = &evs[i];
         const sm_fan_t *fa = &t->fan[ev->fan];
         sm_core_t *c = &e->cores[fa->core];
-        const sm_syn_t *s = t->syn + t->row[ev->src] + fa->off;
+        uint32_t len = sm_fan_len(t, ev->src, ev->fan);
+        const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
         float cnt = (float)ev->count;
-        for (uint32_t j = fa->n0; j < fa->len; j++) {
+        uint32_t j = t->has_delay0 ? sm_seg_n0(s, len) : 0;
+        c->cnt.synaptic_events += len - j;
+        for (; j < len; j++) {
             uint32_t tg = s[j].tgt;
             uint32_t slot = (ev->te + sm_syn_delay(tg)) & e->ring_mask;
             uint32_t l = sm_syn_local(tg);
             c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(tg)] += s[j].w * cnt;
             s_touch(c, slot, l, sh);
         }
-        c->cnt.synaptic_events += fa->len - fa->n0;
     }
     sh->win.n = 0;
 }
@@ -275,14 +282,16 @@ static void s_apply_delay0(sm_shard_t *sh, uint32_t tick)
         const sm_d0ev_t *ev = &evs[i];
         const sm_fan_t *fa = &t->fan[ev->fan];
         sm_core_t *c = &e->cores[fa->core];
-        const sm_syn_t *s = t->syn + t->row[ev->src] + fa->off;
+        uint32_t len = sm_fan_len(t, ev->src, ev->fan);
+        const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
         float cnt = (float)ev->count;
-        for (uint32_t j = 0; j < fa->n0; j++) {
+        uint32_t j = 0;
+        for (; j < len && sm_syn_delay(s[j].tgt) == 0; j++) {
             uint32_t l = sm_syn_local(s[j].tgt);
             c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(s[j].tgt)] += s[j].w * cnt;
             s_touch(c, slot, l, sh);
         }
-        c->cnt.synaptic_events += fa->n0;
+        c->cnt.synaptic_events += j;
     }
     sh->pend0.n = 0;
 }
@@ -491,13 +500,14 @@ static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_t
             sh->failed = 1;
             return -1;
         }
-        const sm_fan_t *fa = &e->tab.fan[f];
+        uint32_t len = sm_fan_len(&e->tab, gid, f);
+        const sm_syn_t *seg = sm_fan_syn(&e->tab, gid, f);
         e->cores[core].cnt.events_received++;
-        if (same_tick && fa->n0) {
+        if (same_tick && sm_seg_has_delay0(seg, len)) {
             sm_d0ev_t ev = {gid, (uint32_t)f, b->count[i]};
             SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
         }
-        if (fa->len > fa->n0) {
+        if (sm_seg_has_delayed(seg, len)) {
             sm_wev_t ev = {te_base + b->dtick[i], gid, (uint32_t)f, b->count[i]};
             SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
         }
