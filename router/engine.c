@@ -33,13 +33,8 @@ static void s_engine_fini(sm_engine_t *e)
         for (uint32_t i = 0; i < e->n_cores; i++) {
             sm_core_t *c = &e->cores[i];
             free(c->gid);
-            free(c->pop);
-            free(c->model);
-            free(c->stage);
-            free(c->st);
-            free(c->last);
-            free(c->aux);
-            free(c->mark);
+            free(c->cell);
+            free(c->wheel);
             free(c->acc);
             free(c->bits);
             if (c->touched)
@@ -56,9 +51,6 @@ static void s_engine_fini(sm_engine_t *e)
     free(e->local_of);
     free(e->emits);
     free(e->probe_gid);
-    free(e->wake);
-    free(e->wnext);
-    free(e->wprev);
     free(e->d0_link);
     free(e->dl_link);
     sm_syntab_fini(&e->tab);
@@ -102,19 +94,15 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
         size_t n = co->n ? co->n : 1;
         co->words = (co->n + 63) / 64;
         co->gid = malloc(n * sizeof *co->gid);
-        co->pop = malloc(n * sizeof *co->pop);
-        co->model = calloc(n, sizeof *co->model);
-        co->stage = calloc(n, 1);
-        co->st = calloc(n, sizeof *co->st);
-        co->last = calloc(n, sizeof *co->last);
-        co->aux = malloc(n * sizeof *co->aux);
-        co->mark = calloc(n, sizeof *co->mark);
+        co->cell = calloc(n, sizeof *co->cell);
+        co->wheel = malloc(e->cal * sizeof *co->wheel);
         co->acc = calloc(n * 2 * e->ring, sizeof *co->acc);
         co->bits = calloc((size_t)(co->words ? co->words : 1) * e->ring, sizeof *co->bits);
         co->touched = calloc(e->ring, sizeof *co->touched);
-        if (!co->gid || !co->pop || !co->model || !co->stage || !co->st || !co->last ||
-            !co->aux || !co->mark || !co->acc || !co->bits || !co->touched)
+        if (!co->gid || !co->cell || !co->wheel || !co->acc || !co->bits || !co->touched)
             return sm_fail(err, SM_ENOMEM, "out of memory for core (%u, %u)", co->x, co->y);
+        for (uint32_t b = 0; b < e->cal; b++)
+            co->wheel[b] = SM_NONE;
     }
     for (uint32_t p = 0; p < net->n_pops; p++) {
         const sm_pop_t *pop = &net->pops[p];
@@ -123,15 +111,20 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
             sm_core_t *co = &e->cores[e->core_of[g]];
             uint32_t l = e->local_of[g];
             co->gid[l] = g;
-            co->pop[l] = p;
-            co->stage[l] = (uint8_t)pop->stage;
-            co->aux[l] = SM_NONE;
+            sm_cell_t *x = &co->cell[l];
+            x->pop = (uint16_t)p;
+            x->stage = (uint8_t)pop->stage;
+            x->wake = SM_NONE;
+            x->wnext = x->wprev = SM_NONE;
             if (pop->kind == SM_POP_NEURONS) {
                 const sm_model_t *m = &e->pop_models[p][pop->n_models == 1 ? 0 : i];
-                co->model[l] = m;
-                sm_model_init_state(m, &co->st[l]);
+                x->model = m;
+                sm_model_init_state(m, &x->st);
                 if (pop->v_init)
-                    co->st[l].v = pop->v_init[i];
+                    x->st.v = pop->v_init[i];
+                co->n_model++;
+            } else {
+                x->last = SM_NONE;
             }
         }
     }
@@ -192,17 +185,14 @@ static int s_build_shards(sm_engine_t *e, uint32_t forced, sm_error_t *err)
         sh->e = e;
         sh->id = i;
         sh->cores = malloc(e->n_cores * sizeof *sh->cores);
-        sh->wheel = malloc(e->cal * sizeof *sh->wheel);
         sh->out_same = calloc(N, sizeof *sh->out_same);
         sh->out_win = calloc(N, sizeof *sh->out_win);
         sh->fifo = calloc(N, sizeof *sh->fifo);
         sh->push = calloc(N, sizeof *sh->push);
         sh->probes = malloc((e->res->n_probes + 1) * sizeof *sh->probes);
-        if (!sh->cores || !sh->wheel || !sh->out_same || !sh->out_win || !sh->fifo ||
+        if (!sh->cores || !sh->out_same || !sh->out_win || !sh->fifo ||
             !sh->push || !sh->probes)
             return sm_fail(err, SM_ENOMEM, "out of memory for shards");
-        for (uint32_t b = 0; b < e->cal; b++)
-            sh->wheel[b] = SM_NONE;
     }
     for (uint32_t c = 0; c < e->n_cores; c++) {
         sm_shard_t *sh = &e->shards[e->shard_of_core[c]];
@@ -375,10 +365,7 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
         sm_core_t *co = &e->cores[c];
         if (co->shard < e->local_first || co->shard >= e->local_first + e->local_n)
             continue;
-        uint32_t model_neurons = 0;
-        for (uint32_t l = 0; l < co->n; l++)
-            model_neurons += co->model[l] != NULL;
-        co->cnt.dense_updates = (uint64_t)model_neurons * e->ticks;
+        co->cnt.dense_updates = (uint64_t)co->n_model * e->ticks;
         r->cores[c].neurons = co->n;
         sm_counters_add(&r->cores[c].c, &co->cnt);
     }
@@ -511,19 +498,18 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         ring *= 2;
     e->ring = ring;
     e->ring_mask = ring - 1;
+    e->cal = 256;
+    if (net->n_pops > UINT16_MAX) {
+        sm_fail(err, SM_EUNSUPPORTED, "%u populations; at most %u are supported", net->n_pops, UINT16_MAX);
+        goto fail;
+    }
     if (s_build_cores(e, err))
         goto fail;
-    e->cal = 256;
     e->emits = calloc((size_t)net->n_neurons + 1, sizeof *e->emits);
-    e->wake = malloc(((size_t)net->n_neurons + 1) * sizeof *e->wake);
-    e->wnext = malloc(((size_t)net->n_neurons + 1) * sizeof *e->wnext);
-    e->wprev = malloc(((size_t)net->n_neurons + 1) * sizeof *e->wprev);
-    if (!e->emits || !e->wake || !e->wnext || !e->wprev) {
+    if (!e->emits) {
         sm_fail(err, SM_ENOMEM, "out of memory");
         goto fail;
     }
-    for (uint32_t g = 0; g < net->n_neurons; g++)
-        e->wake[g] = SM_NONE;
     if (s_build_shards(e, shards, err))
         goto fail;
     static atomic_uint s_runs;

@@ -40,19 +40,31 @@ typedef struct {
 
 typedef SM_VEC(uint32_t) sm_u32vec_t;
 
-/* A neuron core: a slice of neurons, their state, their input rings. The
- * synapses are in the engine's sm_syntab_t, segmented per core. */
+/* One neuron's hot state, in one place so that an update costs one or two
+ * cache lines: 48 bytes. For a spike source (model NULL), `last` holds the
+ * next spike tick and st.refrac counts the spikes so far. */
+typedef struct {
+    sm_nstate_t st;             /* 16: the model's state                          */
+    const sm_model_t *model;    /* parameters, shared by the population            */
+    uint32_t last;              /* tick + 1 of the last update; 0 = initial state  */
+    uint32_t mark;              /* tick + 1 when updated this tick                 */
+    uint32_t wake;              /* tick at which it is due, or SM_NONE             */
+    uint32_t wnext, wprev;      /* calendar links (local indices)                  */
+    uint16_t pop;
+    uint8_t stage;
+    uint8_t pad;
+} sm_cell_t;
+
+/* A neuron core: a slice of neurons, their state, their input rings and the
+ * calendar of their wake-ups. The synapses are in the engine's sm_syntab_t,
+ * segmented per core. */
 typedef struct {
     uint32_t id, x, y, shard;
     uint32_t n;
+    uint32_t n_model;           /* neurons with a model (not sources)             */
     uint32_t *gid;              /* local -> gid                                  */
-    uint32_t *pop;              /* local -> population                           */
-    const sm_model_t **model;   /* local -> parameters                           */
-    uint8_t *stage;
-    sm_nstate_t *st;
-    uint32_t *last;             /* tick + 1 of the last update; 0 = initial state */
-    uint32_t *aux;              /* sources: next spike tick                      */
-    uint32_t *mark;             /* tick + 1 when updated this tick               */
+    sm_cell_t *cell;
+    uint32_t *wheel;            /* calendar buckets: head local index or SM_NONE  */
     float *acc;                 /* [ring][n][2]: input per arrival tick and port  */
     uint64_t *bits;             /* [ring][words]: touched flags                   */
     uint32_t words;
@@ -72,10 +84,9 @@ typedef struct {
     uint32_t id;
     uint32_t *cores;            /* core ids hosted                                */
     uint32_t n_cores;
-    uint32_t *wheel;            /* calendar buckets: head gid or SM_NONE          */
     SM_VEC(sm_wev_t) win;
     SM_VEC(sm_d0ev_t) pend0;
-    sm_u32vec_t woken;
+    SM_VEC(uint64_t) woken;      /* core << 32 | local, due this tick              */
     SM_VEC(sm_spike_t) spikes;
     uint32_t *probes;           /* probe indices hosted                           */
     uint32_t n_probes;
@@ -112,7 +123,6 @@ struct sm_engine {
     uint32_t *emits;            /* per gid: emissions (one packet per fan-out entry each) */
     sm_model_t **pop_models;    /* per population, with constant currents added  */
     uint32_t *probe_gid;
-    uint32_t *wake, *wnext, *wprev; /* calendar links, by gid                      */
     uint8_t *d0_link, *dl_link; /* [from][to] shard traffic kinds                 */
     const sm_transport_t *transport;
     char run_id[64];

@@ -47,42 +47,43 @@ static void s_oom(sm_shard_t *sh)
     sh->failed = 1;
 }
 
-/* ---- calendar: neurons due to wake, in buckets by tick ------------------- */
+/* ---- calendar: neurons due to wake, in buckets by tick, per core --------- */
 
-static void s_unschedule(sm_shard_t *sh, uint32_t gid)
+static void s_unschedule(sm_engine_t *e, sm_core_t *c, uint32_t l)
 {
-    sm_engine_t *e = sh->e;
-    uint32_t t = e->wake[gid];
-    if (t == SM_NONE)
+    sm_cell_t *x = &c->cell[l];
+    if (x->wake == SM_NONE)
         return;
-    uint32_t p = e->wprev[gid], nx = e->wnext[gid];
+    uint32_t p = x->wprev, nx = x->wnext;
     if (p == SM_NONE)
-        sh->wheel[t % e->cal] = nx;
+        c->wheel[x->wake % e->cal] = nx;
     else
-        e->wnext[p] = nx;
+        c->cell[p].wnext = nx;
     if (nx != SM_NONE)
-        e->wprev[nx] = p;
-    e->wake[gid] = SM_NONE;
+        c->cell[nx].wprev = p;
+    x->wake = SM_NONE;
 }
 
-static void s_schedule(sm_shard_t *sh, uint32_t gid, uint32_t now, uint32_t t)
+static void s_schedule(sm_engine_t *e, sm_core_t *c, uint32_t l, uint32_t now, uint64_t t)
 {
-    sm_engine_t *e = sh->e;
     /* Beyond the calendar's horizon, wake early and ask again. */
     if (t < e->ticks && t - now >= e->cal)
         t = now + e->cal - 1;
-    if (e->wake[gid] == t)
+    sm_cell_t *x = &c->cell[l];
+    if (t >= e->ticks) {
+        s_unschedule(e, c, l);
         return;
-    s_unschedule(sh, gid);
-    if (t >= e->ticks)
+    }
+    if (x->wake == t)
         return;
-    uint32_t b = t % e->cal;
-    e->wake[gid] = t;
-    e->wprev[gid] = SM_NONE;
-    e->wnext[gid] = sh->wheel[b];
-    if (sh->wheel[b] != SM_NONE)
-        e->wprev[sh->wheel[b]] = gid;
-    sh->wheel[b] = gid;
+    s_unschedule(e, c, l);
+    uint32_t b = (uint32_t)t % e->cal;
+    x->wake = (uint32_t)t;
+    x->wprev = SM_NONE;
+    x->wnext = c->wheel[b];
+    if (c->wheel[b] != SM_NONE)
+        c->cell[c->wheel[b]].wprev = l;
+    c->wheel[b] = l;
 }
 
 /* ---- sources ------------------------------------------------------------- */
@@ -92,12 +93,13 @@ static uint32_t s_source_next(const sm_engine_t *e, const sm_pop_t *p, sm_core_t
                               uint32_t l, uint32_t from)
 {
     uint32_t i = c->gid[l] - p->first;
+    sm_cell_t *x = &c->cell[l];
     if (p->kind == SM_POP_SPIKE_TIMES) {
-        uint32_t k = c->st[l].refrac;
+        uint32_t k = x->st.refrac;
         uint32_t end = p->st_off[i + 1];
         while (p->st_off[i] + k < end && p->st_ticks[p->st_off[i] + k] < from)
             k++;
-        c->st[l].refrac = k;
+        x->st.refrac = k;
         return p->st_off[i] + k < end ? p->st_ticks[p->st_off[i] + k] : SM_NONE;
     }
     /* Poisson: the k-th inter-spike gap comes from its own stream, so the
@@ -105,7 +107,7 @@ static uint32_t s_source_next(const sm_engine_t *e, const sm_pop_t *p, sm_core_t
     double prob = p->rate_hz * e->net->dt_ms * 1e-3;
     if (prob <= 0.0 || from >= p->stop_tick)
         return SM_NONE;
-    uint32_t k = c->st[l].refrac;
+    uint32_t k = x->st.refrac;
     sm_rng_t r = sm_rng_stream(p->seed, i, k);
     uint64_t gap = sm_rng_geometric(&r, prob);
     uint64_t base = k == 0 ? (uint64_t)p->start_tick : (uint64_t)from;
@@ -120,7 +122,7 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
 {
     sm_engine_t *e = sh->e;
     uint32_t gid = c->gid[l];
-    const sm_pop_t *p = &e->net->pops[c->pop[l]];
+    const sm_pop_t *p = &e->net->pops[c->cell[l].pop];
     if (p->record_spikes) {
         sm_spike_t s = {tick, gid, count};
         SM_VEC_PUSH(sh->spikes, s, S_OOM(sh));
@@ -258,6 +260,11 @@ static void s_apply_window(sm_shard_t *sh)
         float cnt = (float)ev->count;
         uint32_t j = t->has_delay0 ? sm_seg_n0(s, len) : 0;
         c->cnt.synaptic_events += len - j;
+        if (i + 4 < sh->win.n) {
+            /* The next events' synapse segments: they are elsewhere in memory. */
+            const sm_wev_t *nx = &evs[i + 4];
+            __builtin_prefetch(sm_fan_syn(t, nx->src, nx->fan), 0);
+        }
         for (; j < len; j++) {
             uint32_t tg = s[j].tgt;
             uint32_t slot = (ev->te + sm_syn_delay(tg)) & e->ring_mask;
@@ -298,50 +305,50 @@ static void s_apply_delay0(sm_shard_t *sh, uint32_t tick)
 
 /* ---- neuron updates ------------------------------------------------------- */
 
-static int s_update(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint32_t w0)
+/* Updates one neuron at `tick`: catch up over the silent ticks in closed form,
+ * step with this tick's input, and (event mode) ask when it could next fire. */
+static int s_update(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint32_t w0,
+                    int predict)
 {
     sm_engine_t *e = sh->e;
-    c->mark[l] = tick + 1;
-    const sm_pop_t *p = &e->net->pops[c->pop[l]];
-    if (p->kind != SM_POP_NEURONS) {
+    sm_cell_t *x = &c->cell[l];
+    x->mark = tick + 1;
+    if (!x->model) {
+        const sm_pop_t *p = &e->net->pops[x->pop];
         uint32_t count = 0;
-        if (c->aux[l] == tick) {
+        if (x->last == tick) {
             if (p->kind == SM_POP_SPIKE_TIMES) {
                 uint32_t i = c->gid[l] - p->first;
-                while (p->st_off[i] + c->st[l].refrac < p->st_off[i + 1] &&
-                       p->st_ticks[p->st_off[i] + c->st[l].refrac] == tick) {
-                    c->st[l].refrac++;
+                while (p->st_off[i] + x->st.refrac < p->st_off[i + 1] &&
+                       p->st_ticks[p->st_off[i] + x->st.refrac] == tick) {
+                    x->st.refrac++;
                     count++;
                 }
             } else {
-                c->st[l].refrac++;
+                x->st.refrac++;
                 count = 1;
             }
-            c->aux[l] = s_source_next(e, p, c, l, tick + 1);
+            x->last = s_source_next(e, p, c, l, tick + 1);
         }
-        if (c->aux[l] != SM_NONE)
-            s_schedule(sh, c->gid[l], tick, c->aux[l]);
+        if (x->last != SM_NONE)
+            s_schedule(e, c, l, tick, x->last);
         else
-            s_unschedule(sh, c->gid[l]);
+            s_unschedule(e, c, l);
         return count ? s_emit(sh, c, l, tick, w0, count) : 0;
     }
-    const sm_model_t *m = c->model[l];
-    sm_nstate_t *s = &c->st[l];
-    if (!e->opts.dense) {
-        uint32_t k = tick - c->last[l];
-        if (k)
-            sm_model_advance(m, s, k);
-    }
-    const float *x = &c->acc[((size_t)(tick & e->ring_mask) * c->n + l) * 2];
-    uint32_t n = sm_model_step(m, s, x[0], x[1]);
-    c->last[l] = tick + 1;
+    uint32_t k = tick - x->last;
+    if (k)
+        sm_model_advance(x->model, &x->st, k);
+    const float *in = &c->acc[((size_t)(tick & e->ring_mask) * c->n + l) * 2];
+    uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
+    x->last = tick + 1;
     c->cnt.neuron_updates++;
-    if (!e->opts.dense) {
-        uint32_t d = sm_model_next_spike(m, s);
-        if (d == SM_NEVER || (uint64_t)tick + d >= e->ticks)
-            s_unschedule(sh, c->gid[l]);
+    if (predict) {
+        uint32_t d = sm_model_next_spike(x->model, &x->st);
+        if (d == SM_NEVER)
+            s_unschedule(e, c, l);
         else
-            s_schedule(sh, c->gid[l], tick, tick + d);
+            s_schedule(e, c, l, tick, (uint64_t)tick + d);
     }
     return n ? s_emit(sh, c, l, tick, w0, n) : 0;
 }
@@ -522,16 +529,15 @@ static void s_record_probes(sm_shard_t *sh, uint32_t tick)
     sm_engine_t *e = sh->e;
     for (uint32_t i = 0; i < sh->n_probes; i++) {
         uint32_t p = sh->probes[i], gid = e->probe_gid[p];
-        sm_core_t *c = &e->cores[e->core_of[gid]];
-        uint32_t l = e->local_of[gid];
+        const sm_cell_t *x = &e->cores[e->core_of[gid]].cell[e->local_of[gid]];
         float *out = &e->res->trace[((size_t)tick * e->res->n_probes + p) * 3];
-        if (!c->model[l]) {
+        if (!x->model) {
             out[0] = out[1] = out[2] = 0.0f;
             continue;
         }
-        sm_nstate_t s = c->st[l];
-        if (c->last[l] != tick + 1)
-            sm_model_advance(c->model[l], &s, tick + 1 - c->last[l]);
+        sm_nstate_t s = x->st;
+        if (x->last != tick + 1)
+            sm_model_advance(x->model, &s, tick + 1 - x->last);
         out[0] = s.v;
         out[1] = s.ie;
         out[2] = s.ii;
@@ -573,13 +579,18 @@ int sm_shard_run(sm_shard_t *sh)
             }
             s_apply_window(sh);
         }
-        /* Detach this tick's calendar bucket: the neurons due now. */
+        /* The neurons due now, from each core's calendar bucket; and each
+         * core's mode for this tick. */
         sh->woken.n = 0;
         uint32_t bkt = tick % e->cal;
-        for (uint32_t g = sh->wheel[bkt]; g != SM_NONE; g = e->wnext[g])
-            if (e->wake[g] == tick)
-                SM_VEC_PUSH(sh->woken, g, S_OOM(sh));
         uint32_t slot = tick & e->ring_mask;
+        for (uint32_t k = 0; k < sh->n_cores; k++) {
+            uint32_t ci = sh->cores[k];
+            sm_core_t *c = &e->cores[ci];
+            for (uint32_t l = c->wheel[bkt]; l != SM_NONE; l = c->cell[l].wnext)
+                if (c->cell[l].wake == tick)
+                    SM_VEC_PUSH(sh->woken, ((uint64_t)ci << 32) | l, S_OOM(sh));
+        }
 
         for (uint32_t s = 0; s < S; s++) {
             if (s > 0) {
@@ -597,25 +608,36 @@ int sm_shard_run(sm_shard_t *sh)
                 s_apply_delay0(sh, tick);
             }
             for (uint32_t i = 0; i < sh->woken.n; i++) {
-                uint32_t g = sh->woken.a[i];
-                sm_core_t *c = &e->cores[e->core_of[g]];
-                uint32_t l = e->local_of[g];
-                if (c->stage[l] == s && c->mark[l] != tick + 1 && s_update(sh, c, l, tick, w0))
+                sm_core_t *c = &e->cores[sh->woken.a[i] >> 32];
+                uint32_t l = (uint32_t)sh->woken.a[i];
+                const sm_cell_t *x = &c->cell[l];
+                if (x->stage == s && x->mark != tick + 1 &&
+                    s_update(sh, c, l, tick, w0, !e->opts.dense))
                     return -1;
             }
             for (uint32_t k = 0; k < sh->n_cores; k++) {
                 sm_core_t *c = &e->cores[sh->cores[k]];
                 if (e->opts.dense) {
-                    for (uint32_t l = 0; l < c->n; l++)
-                        if (c->model[l] && c->stage[l] == s && c->mark[l] != tick + 1 &&
-                            s_update(sh, c, l, tick, w0))
+                    for (uint32_t l = 0; l < c->n; l++) {
+                        const sm_cell_t *x = &c->cell[l];
+                        if (x->model && x->stage == s && x->mark != tick + 1 &&
+                            s_update(sh, c, l, tick, w0, 0))
                             return -1;
+                    }
                     continue;
                 }
                 sm_u32vec_t *tv = &c->touched[slot];
                 for (uint32_t i = 0; i < tv->n; i++) {
+                    /* Touched neurons are scattered over the core: fetch
+                     * their cells and inputs a few updates ahead. */
+                    if (i + 8 < tv->n) {
+                        uint32_t ahead = tv->a[i + 8];
+                        __builtin_prefetch(&c->cell[ahead], 1);
+                        __builtin_prefetch(&c->acc[((size_t)slot * c->n + ahead) * 2], 0);
+                    }
                     uint32_t l = tv->a[i];
-                    if (c->stage[l] == s && c->mark[l] != tick + 1 && s_update(sh, c, l, tick, w0))
+                    const sm_cell_t *x = &c->cell[l];
+                    if (x->stage == s && x->mark != tick + 1 && s_update(sh, c, l, tick, w0, 1))
                         return -1;
                 }
             }
@@ -629,6 +651,7 @@ int sm_shard_run(sm_shard_t *sh)
         }
         s_record_probes(sh, tick);
         /* Clear this tick's slot so the ring can reuse it. */
+        slot = tick & e->ring_mask;
         for (uint32_t k = 0; k < sh->n_cores; k++) {
             sm_core_t *c = &e->cores[sh->cores[k]];
             sm_u32vec_t *tv = &c->touched[slot];
@@ -677,7 +700,6 @@ int sm_shard_run(sm_shard_t *sh)
 void sm_shard_fini(sm_shard_t *sh)
 {
     free(sh->cores);
-    free(sh->wheel);
     free(sh->win.a);
     free(sh->pend0.a);
     free(sh->woken.a);
@@ -721,15 +743,15 @@ int sm_shard_prepare(sm_shard_t *sh)
     for (uint32_t k = 0; k < sh->n_cores; k++) {
         sm_core_t *c = &e->cores[sh->cores[k]];
         for (uint32_t l = 0; l < c->n; l++) {
-            const sm_pop_t *p = &e->net->pops[c->pop[l]];
-            if (p->kind != SM_POP_NEURONS) {
-                c->aux[l] = s_source_next(e, p, c, l, 0);
-                if (c->aux[l] != SM_NONE)
-                    s_schedule(sh, c->gid[l], 0, c->aux[l]);
+            sm_cell_t *x = &c->cell[l];
+            if (!x->model) {
+                x->last = s_source_next(e, &e->net->pops[x->pop], c, l, 0);
+                if (x->last != SM_NONE)
+                    s_schedule(e, c, l, 0, x->last);
             } else if (!e->opts.dense) {
-                uint32_t d = sm_model_next_spike(c->model[l], &c->st[l]);
-                if (d != SM_NEVER && d - 1 < e->ticks)
-                    s_schedule(sh, c->gid[l], 0, d - 1);
+                uint32_t d = sm_model_next_spike(x->model, &x->st);
+                if (d != SM_NEVER)
+                    s_schedule(e, c, l, 0, (uint64_t)d - 1);
             }
         }
     }
