@@ -305,6 +305,18 @@ static void s_apply_delay0(sm_shard_t *sh, uint32_t tick)
 
 /* ---- neuron updates ------------------------------------------------------- */
 
+/* Brings a state k silent ticks forward. One or two ticks are cheaper to step
+ * than to jump, and stepping is what the dense engine does; they cannot
+ * spike, or the neuron would have been woken. */
+static inline void s_catch_up(const sm_model_t *m, sm_nstate_t *st, uint32_t k)
+{
+    if (k > 2)
+        sm_model_advance(m, st, k);
+    else
+        for (; k; k--)
+            sm_model_step(m, st, 0.0f, 0.0f);
+}
+
 /* Updates one neuron at `tick`: catch up over the silent ticks in closed form,
  * step with this tick's input, and (event mode) ask when it could next fire. */
 static int s_update(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint32_t w0,
@@ -336,9 +348,7 @@ static int s_update(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uin
             s_unschedule(e, c, l);
         return count ? s_emit(sh, c, l, tick, w0, count) : 0;
     }
-    uint32_t k = tick - x->last;
-    if (k)
-        sm_model_advance(x->model, &x->st, k);
+    s_catch_up(x->model, &x->st, tick - x->last);
     const float *in = &c->acc[((size_t)(tick & e->ring_mask) * c->n + l) * 2];
     uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
     x->last = tick + 1;
@@ -536,8 +546,7 @@ static void s_record_probes(sm_shard_t *sh, uint32_t tick)
             continue;
         }
         sm_nstate_t s = x->st;
-        if (x->last != tick + 1)
-            sm_model_advance(x->model, &s, tick + 1 - x->last);
+        s_catch_up(x->model, &s, tick + 1 - x->last);
         out[0] = s.v;
         out[1] = s.ie;
         out[2] = s.ii;
