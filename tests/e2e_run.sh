@@ -46,6 +46,22 @@ for chip in loihi truenorth; do
   check "sheet on $chip: metis cuts hops by >= 30%" "python3 -c \"import json; a=json.load(open('$T/sheet-$chip-sequential/stats.json'))['totals']['hops']; b=json.load(open('$T/sheet-$chip-metis/stats.json'))['totals']['hops']; print('$chip hops', a, '->', b); exit(0 if b <= 0.7*a else 1)\""
   check "sheet on $chip: energy in stats.json" "python3 -c \"import json; d=json.load(open('$T/sheet-$chip-metis/stats.json')); exit(0 if d['totals']['energy_joules'] > 0 and 'chip_seconds_per_tick' in d else 1)\""
 done
+# The Loihi energy of a real run, by hand: counts times the published pJ
+# (Davies et al. 2018): 23.6 pJ per synaptic op, 81 / 52 pJ per active /
+# inactive neuron update, 1.7 pJ per spike, 3.0 / 4.0 pJ per east-west /
+# north-south hop.
+check "loihi energy = counts x pJ (by hand)" "python3 -c \"
+import json, math
+d = json.load(open('$T/sheet-loihi-metis/stats.json')); t = d['totals']; e = d['energy']
+want = {'synaptic': t['synaptic_events'] * 23.6e-12,
+        'neuron_update': t['neuron_updates'] * 81e-12 + (t['dense_neuron_updates'] - t['neuron_updates']) * 52e-12,
+        'spike': t['spikes'] * 1.7e-12,
+        'routing': e['hops_east_west'] * 3.0e-12 + e['hops_north_south'] * 4.0e-12}
+assert e['hops_east_west'] + e['hops_north_south'] == t['hops']
+for k, v in want.items():
+    assert math.isclose(e[k], v, rel_tol=1e-9), (k, e[k], v)
+assert math.isclose(t['energy_joules'], sum(want.values()) + e['static'], rel_tol=1e-9)
+\""
 "$BIN" map "$EX/sheet.json" --chip loihi --out "$T/map.json" > /dev/null
 "$BIN" run "$EX/sheet.json" --chip loihi --mapping "$T/map.json" --out "$T/sheet-file" --quiet
 check "run --mapping FILE reproduces the spikes" "cmp -s $T/sheet-loihi-metis/spikes.csv $T/sheet-file/spikes.csv"
