@@ -165,6 +165,8 @@ static inline void s_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_shard_t *
     if (!(*w & bit)) {
         *w |= bit;
         SM_VEC_PUSH(c->touched[slot], l, s_oom(sh));
+        /* Its update comes later this tick or soon after: start the fetch. */
+        __builtin_prefetch(&c->cell[l], 1);
     }
 }
 
