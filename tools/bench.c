@@ -808,14 +808,15 @@ int sm_bench_run(const sm_bench_opts_t *o)
             failed = 1;
         } else {
             /* The engine's steady-state footprint, from its allocations
-             * (router/engine.c, core/syntab.c): per synapse 8 B; per fan-out
-             * entry 16 B + an 8 B packet counter; per gid 16 B of row and
-             * fan-out offsets, 8 B of mapping, 12 B of wake-up calendar,
-             * 45 B of core arrays (gid, pop, model pointer, stage, 16 B
-             * state, last, aux, mark) and the input rings: 8 B per ring slot
-             * plus a touched bit and a touched-list entry (<= 4 B) per slot. */
-            double syn_b = 8.0 * (double)out.n_syn + 24.0 * (double)out.n_fan;
-            double per_gid = 16 + 8 + 12 + 45 + out.ring * (8.0 + 4.0 + 1.0 / 8.0);
+             * (router/engine.c, core/syntab.c, router/engine_int.h): per
+             * synapse 8 B; per fan-out entry 8 B; per gid 16 B of row and
+             * fan-out offsets, 8 B of mapping (core and local index), 4 B of
+             * emission count, a 48 B cell (state, model pointer, last and
+             * wake ticks, calendar links), 4 B of gid, and the input rings:
+             * 8 B per ring slot plus a touched bit and a touched-list entry
+             * (<= 4 B) per slot. */
+            double syn_b = 8.0 * (double)out.n_syn + 8.0 * (double)out.n_fan;
+            double per_gid = 16 + 8 + 4 + 48 + 4 + out.ring * (8.0 + 4.0 + 1.0 / 8.0);
             double gid_b = per_gid * out.n_neurons;
             double est = syn_b + gid_b;
             double bps_est = syn_b / (double)out.n_syn;
