@@ -262,10 +262,22 @@ static void s_apply_window(sm_shard_t *sh)
         float cnt = (float)ev->count;
         uint32_t j = t->has_delay0 ? sm_seg_n0(s, len) : 0;
         c->cnt.synaptic_events += len - j;
-        if (i + 4 < sh->win.n) {
-            /* The next events' synapse segments: they are elsewhere in memory. */
-            const sm_wev_t *nx = &evs[i + 4];
+        /* Look ahead: fetch the synapse segment of the event 8 ahead, and the
+         * first target's input and cell of the event 4 ahead (its segment was
+         * fetched 4 events ago). Segments are short when connectivity is
+         * scattered, so the look-ahead has to cross events. */
+        if (i + 8 < sh->win.n) {
+            const sm_wev_t *nx = &evs[i + 8];
             __builtin_prefetch(sm_fan_syn(t, nx->src, nx->fan), 0);
+        }
+        if (i + 4 < sh->win.n) {
+            const sm_wev_t *nx = &evs[i + 4];
+            const sm_fan_t *nf = &t->fan[nx->fan];
+            const sm_core_t *nc = &e->cores[nf->core];
+            uint32_t tg = sm_fan_syn(t, nx->src, nx->fan)->tgt;
+            uint32_t nslot = (nx->te + sm_syn_delay(tg)) & e->ring_mask;
+            __builtin_prefetch(&nc->acc[((size_t)nslot * nc->n + sm_syn_local(tg)) * 2], 1);
+            __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
         }
         for (; j < len; j++) {
             uint32_t tg = s[j].tgt;
