@@ -176,16 +176,13 @@ static inline void s_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_shard_t *
 #define S_RADIX_BITS 11
 #define S_RADIX (1u << S_RADIX_BITS)
 
-static int s_radix_pass(void *src, void *dst, uint32_t n, size_t size, uint32_t *hist,
-                        uint32_t (*digit)(const void *, uint32_t), uint32_t shift)
+static void s_radix_pass(const void *src, void *dst, uint32_t n, size_t size, uint32_t *hist,
+                         uint32_t (*key)(const void *), uint32_t base, uint32_t shift)
 {
     memset(hist, 0, S_RADIX * sizeof *hist);
     const char *a = src;
     for (uint32_t i = 0; i < n; i++)
-        hist[digit(a + (size_t)i * size, shift)]++;
-    for (uint32_t d = 0; d < S_RADIX; d++)
-        if (hist[d] == n)
-            return 0; /* every key has this digit: nothing to do */
+        hist[((key(a + (size_t)i * size) - base) >> shift) & (S_RADIX - 1)]++;
     uint32_t sum = 0;
     for (uint32_t d = 0; d < S_RADIX; d++) {
         uint32_t c = hist[d];
@@ -195,30 +192,44 @@ static int s_radix_pass(void *src, void *dst, uint32_t n, size_t size, uint32_t 
     char *b = dst;
     for (uint32_t i = 0; i < n; i++) {
         const void *x = a + (size_t)i * size;
-        memcpy(b + (size_t)hist[digit(x, shift)]++ * size, x, size);
+        memcpy(b + (size_t)hist[((key(x) - base) >> shift) & (S_RADIX - 1)]++ * size, x, size);
     }
-    return 1;
 }
 
-static uint32_t s_wev_src(const void *x, uint32_t shift)
+static uint32_t s_wev_src(const void *x) { return ((const sm_wev_t *)x)->src; }
+static uint32_t s_wev_te(const void *x) { return ((const sm_wev_t *)x)->te; }
+static uint32_t s_d0_src(const void *x) { return ((const sm_d0ev_t *)x)->src; }
+
+/* Stable insertion sort by (tick, source): for the few events of a quiet tick. */
+static void s_small_sort(void *a, uint32_t n, size_t size, int by_tick)
 {
-    return (((const sm_wev_t *)x)->src >> shift) & (S_RADIX - 1);
+    char tmp[sizeof(sm_wev_t)];
+    char *base = a;
+    for (uint32_t i = 1; i < n; i++) {
+        memcpy(tmp, base + (size_t)i * size, size);
+        uint32_t ks = by_tick ? s_wev_src(tmp) : s_d0_src(tmp), kt = by_tick ? s_wev_te(tmp) : 0;
+        uint32_t j = i;
+        while (j > 0) {
+            const void *y = base + (size_t)(j - 1) * size;
+            uint32_t ys = by_tick ? s_wev_src(y) : s_d0_src(y), yt = by_tick ? s_wev_te(y) : 0;
+            if (yt < kt || (yt == kt && ys <= ks))
+                break;
+            memcpy(base + (size_t)j * size, y, size);
+            j--;
+        }
+        memcpy(base + (size_t)j * size, tmp, size);
+    }
 }
 
-static uint32_t s_wev_te(const void *x, uint32_t shift)
-{
-    return (((const sm_wev_t *)x)->te >> shift) & (S_RADIX - 1);
-}
-
-static uint32_t s_d0_src(const void *x, uint32_t shift)
-{
-    return (((const sm_d0ev_t *)x)->src >> shift) & (S_RADIX - 1);
-}
-
-/* Sorts a[0..n) (elements of `size` bytes) using the shard's scratch space;
- * returns the sorted array (a or the scratch). */
+/* Sorts a[0..n) (elements of `size` bytes) by (tick, source), stably, using
+ * the shard's scratch space; returns the sorted array (a or the scratch).
+ * Radix passes cover only the bits in which the keys differ. */
 static void *s_radix_sort(sm_shard_t *sh, void *a, uint32_t n, size_t size, int by_tick)
 {
+    if (n <= 48) {
+        s_small_sort(a, n, size, by_tick);
+        return a;
+    }
     if ((size_t)n * size > sh->scratch_cap) {
         void *t = realloc(sh->scratch, (size_t)n * size);
         if (!t) {
@@ -228,21 +239,33 @@ static void *s_radix_sort(sm_shard_t *sh, void *a, uint32_t n, size_t size, int 
         sh->scratch = t;
         sh->scratch_cap = (size_t)n * size;
     }
+    uint32_t (*src_key)(const void *) = by_tick ? s_wev_src : s_d0_src;
+    uint32_t lo = UINT32_MAX, hi = 0, tlo = UINT32_MAX, thi = 0;
+    const char *c = a;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = src_key(c + (size_t)i * size);
+        lo = k < lo ? k : lo;
+        hi = k > hi ? k : hi;
+        if (by_tick) {
+            uint32_t t = s_wev_te(c + (size_t)i * size);
+            tlo = t < tlo ? t : tlo;
+            thi = t > thi ? t : thi;
+        }
+    }
     void *x = a, *y = sh->scratch;
-    uint32_t (*src_digit)(const void *, uint32_t) = by_tick ? s_wev_src : s_d0_src;
-    for (uint32_t shift = 0; shift < 32; shift += S_RADIX_BITS)
-        if (s_radix_pass(x, y, n, size, sh->hist, src_digit, shift)) {
+    for (uint32_t shift = 0; shift < 32 && ((hi - lo) >> shift); shift += S_RADIX_BITS) {
+        s_radix_pass(x, y, n, size, sh->hist, src_key, lo, shift);
+        void *t = x;
+        x = y;
+        y = t;
+    }
+    if (by_tick)
+        for (uint32_t shift = 0; shift < 32 && ((thi - tlo) >> shift); shift += S_RADIX_BITS) {
+            s_radix_pass(x, y, n, size, sh->hist, s_wev_te, tlo, shift);
             void *t = x;
             x = y;
             y = t;
         }
-    if (by_tick)
-        for (uint32_t shift = 0; shift < 32; shift += S_RADIX_BITS)
-            if (s_radix_pass(x, y, n, size, sh->hist, s_wev_te, shift)) {
-                void *t = x;
-                x = y;
-                y = t;
-            }
     return x;
 }
 
