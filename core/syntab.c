@@ -10,7 +10,12 @@ typedef struct {
     uint32_t proj_index;
     uint32_t src_first, dst_first;
     uint32_t *count;      /* pass 1 */
+    uint32_t *rcount;     /* pass 1: remote synapses of local sources */
     uint64_t *cursor;     /* pass 2 */
+    uint64_t *rcursor;    /* pass 2 */
+    uint32_t *rtmp;       /* pass 2: core | flag per remote synapse */
+    const uint32_t *core_of;
+    const uint8_t *local;
     uint16_t *meta;       /* pass 2: delay << 1 | port, per synapse */
     sm_error_t *err;
     int failed;
@@ -19,7 +24,6 @@ typedef struct {
 static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
 {
     s_build_t *b = ctx;
-    (void)dst;
     (void)w;
     if (delay > SM_MAX_DELAY) {
         sm_fail(b->err, SM_ERANGE, "projections[%u]: delay %u ticks exceeds the maximum of %u",
@@ -27,7 +31,13 @@ static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t dela
         b->failed = 1;
         return 1;
     }
-    b->count[b->src_first + src]++;
+    if (b->local && !b->local[b->core_of[b->dst_first + dst]]) {
+        /* Not ours: a route if the source is. */
+        if (b->local[b->core_of[b->src_first + src]])
+            b->rcount[b->src_first + src]++;
+    } else {
+        b->count[b->src_first + src]++;
+    }
     if (delay == 0)
         b->t->has_delay0 = 1;
     else if (delay < b->t->min_delay)
@@ -40,6 +50,12 @@ static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t dela
 static int s_fill(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
 {
     s_build_t *b = ctx;
+    uint32_t dcore = b->core_of[b->dst_first + dst];
+    if (b->local && !b->local[dcore]) {
+        if (b->local[b->core_of[b->src_first + src]])
+            b->rtmp[b->rcursor[b->src_first + src]++] = dcore | (delay ? SM_ROUTE_DL : SM_ROUTE_D0);
+        return 0;
+    }
     uint64_t at = b->cursor[b->src_first + src]++;
     b->t->syn[at].tgt = b->dst_first + dst; /* gid for now, packed in pass 3 */
     b->t->syn[at].w = w;
@@ -57,20 +73,58 @@ static int s_key_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int s_u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = SM_ROUTE_CORE(*(const uint32_t *)a), y = SM_ROUTE_CORE(*(const uint32_t *)b);
+    return (x > y) - (x < y);
+}
+
+/* One route per (source, core), flags merged; frees the gathering arrays. */
+static int s_compact_routes(sm_syntab_t *t, s_build_t *b, uint32_t n)
+{
+    uint64_t out = 0;
+    for (uint32_t g = 0; g < n; g++) {
+        uint64_t lo = t->route_off[g], hi = t->route_off[g + 1];
+        t->route_off[g] = out;
+        if (hi - lo > 1)
+            qsort(b->rtmp + lo, hi - lo, sizeof *b->rtmp, s_u32_cmp);
+        for (uint64_t i = lo; i < hi; i++) {
+            uint32_t r = b->rtmp[i];
+            if (out > t->route_off[g] && SM_ROUTE_CORE(b->rtmp[out - 1]) == SM_ROUTE_CORE(r))
+                b->rtmp[out - 1] |= r;
+            else
+                b->rtmp[out++] = r;
+        }
+    }
+    t->route_off[n] = out;
+    t->n_route = out;
+    t->route = realloc(b->rtmp, (out + 1) * sizeof *t->route);
+    if (!t->route)
+        t->route = b->rtmp;
+    b->rtmp = NULL;
+    free(b->rcount);
+    free(b->rcursor);
+    b->rcount = NULL;
+    b->rcursor = NULL;
+    return 0;
+}
+
 int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of,
-                    const uint32_t *local_of, sm_error_t *err)
+                    const uint32_t *local_of, const uint8_t *local, sm_error_t *err)
 {
     memset(t, 0, sizeof *t);
     t->n_gids = net->n_neurons;
     t->min_delay = UINT32_MAX;
     uint32_t n = net->n_neurons;
-    s_build_t b = {.t = t, .net = net, .err = err};
+    s_build_t b = {.t = t, .net = net, .err = err, .core_of = core_of, .local = local};
     uint16_t *meta = NULL;
     s_key_t *keys = NULL;
     sm_syn_t *tmp = NULL;
     uint16_t *tmpm = NULL;
 
     b.count = calloc((size_t)n + 1, sizeof *b.count);
+    if (local && !(b.rcount = calloc((size_t)n + 1, sizeof *b.rcount)))
+        goto nomem;
     t->row = calloc((size_t)n + 1, sizeof *t->row);
     t->fan_off = calloc((size_t)n + 1, sizeof *t->fan_off);
     if (!b.count || !t->row || !t->fan_off)
@@ -101,6 +155,20 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         }
     free(b.count);
     b.count = NULL;
+    if (local) {
+        /* Routes: gather core | flag per remote synapse, then keep one entry
+         * per (source, core) with the flags merged. */
+        t->route_off = calloc((size_t)n + 1, sizeof *t->route_off);
+        b.rcursor = malloc(((size_t)n + 1) * sizeof *b.rcursor);
+        if (!t->route_off || !b.rcursor)
+            goto nomem;
+        for (uint32_t g = 0; g < n; g++)
+            t->route_off[g + 1] = t->route_off[g] + b.rcount[g];
+        b.rtmp = malloc((t->route_off[n] + 1) * sizeof *b.rtmp);
+        if (!b.rtmp)
+            goto nomem;
+        memcpy(b.rcursor, t->route_off, ((size_t)n + 1) * sizeof *b.rcursor);
+    }
 
     t->syn = malloc((t->n_syn ? t->n_syn : 1) * sizeof *t->syn);
     meta = malloc((t->n_syn ? t->n_syn : 1) * sizeof *meta);
@@ -119,6 +187,8 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     }
     free(b.cursor);
     b.cursor = NULL;
+    if (local && s_compact_routes(t, &b, n))
+        goto nomem;
 
     /* Pass 3: order each row by (core, delayed) keeping generation order, pack
      * targets, and cut the fan-out entries. */
@@ -193,10 +263,19 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     return 0;
 
 nomem:
+    free(b.rcount);
+    free(b.rcursor);
+    free(b.rtmp);
+    b.rcount = NULL;
+    b.rcursor = NULL;
+    b.rtmp = NULL;
     sm_fail(err, SM_ENOMEM, "out of memory building the synapse table (%llu synapses)",
             (unsigned long long)t->n_syn);
 fail:
     free(b.count);
+    free(b.rcount);
+    free(b.rcursor);
+    free(b.rtmp);
     free(b.cursor);
     free(meta);
     free(keys);
@@ -208,6 +287,8 @@ fail:
 
 void sm_syntab_fini(sm_syntab_t *t)
 {
+    free(t->route_off);
+    free(t->route);
     free(t->row);
     free(t->fan_off);
     free(t->fan);

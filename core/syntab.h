@@ -43,15 +43,27 @@ typedef struct {
     uint64_t n_fan;
     sm_syn_t *syn;
     uint64_t n_syn;
+    /* Only when the table holds one shard's cores (a worker process): for
+     * each source on those cores, the other cores its spikes go to, 4 bytes
+     * each: core | SM_ROUTE_D0 (has delay-0 synapses) | SM_ROUTE_DL. */
+    uint64_t *route_off;    /* n_gids + 1, or NULL                            */
+    uint32_t *route;
+    uint64_t n_route;
     uint32_t min_delay; /* smallest delay >= 1 (UINT32_MAX if none)          */
     uint32_t max_delay;
     int has_delay0;
 } sm_syntab_t;
 
+#define SM_ROUTE_D0 (1u << 31)
+#define SM_ROUTE_DL (1u << 30)
+#define SM_ROUTE_CORE(x) ((x) & 0x3FFFFFFFu)
+
 /* Expands every projection of net into the table, placing targets by the
- * mapping (core_of, local_of indexed by gid). */
+ * mapping (core_of, local_of indexed by gid). With `local` (one flag per
+ * core), only synapses onto local cores are kept, and sources on local cores
+ * get routes to the other cores their spikes reach. NULL: every core. */
 int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of,
-                    const uint32_t *local_of, sm_error_t *err);
+                    const uint32_t *local_of, const uint8_t *local, sm_error_t *err);
 void sm_syntab_fini(sm_syntab_t *t);
 
 /* The fan-out entry of source gid for core, or UINT64_MAX if none. */

@@ -134,7 +134,7 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
 /* Cuts the mesh into shards. Each shard is a rectangle, as a chip of a board
  * would be: vertical strips of whole columns when there are enough columns,
  * else horizontal strips, with the cut points chosen to balance neurons. */
-static void s_cut(sm_engine_t *e, uint32_t N)
+static void s_cut(sm_engine_t *e, const uint32_t *count, uint32_t N)
 {
     int by_col = e->width >= N || e->width >= e->height;
     uint32_t lines = by_col ? e->width : e->height, other = by_col ? e->height : e->width;
@@ -143,20 +143,21 @@ static void s_cut(sm_engine_t *e, uint32_t N)
     for (uint32_t a = 0; a < lines; a++) {
         uint64_t in_line = 0;
         for (uint32_t b = 0; b < other; b++)
-            in_line += e->cores[by_col ? b * e->width + a : a * e->width + b].n;
+            in_line += count[by_col ? b * e->width + a : a * e->width + b];
         /* Leave enough lines for the shards still to come. */
         while (s + 1 < N && (acc >= total * (s + 1) / N || lines - a <= N - 1 - s) && acc > 0)
             s++;
         for (uint32_t b = 0; b < other; b++) {
             uint32_t c = by_col ? b * e->width + a : a * e->width + b;
             e->shard_of_core[c] = s;
-            e->cores[c].shard = s;
         }
         acc += in_line;
     }
 }
 
-static int s_build_shards(sm_engine_t *e, uint32_t forced, sm_error_t *err)
+/* Chooses the number of shards and cuts the mesh, from the neurons per core;
+ * before anything else is built, so that a worker builds only its part. */
+static int s_plan_shards(sm_engine_t *e, const uint32_t *count, uint32_t forced, sm_error_t *err)
 {
     uint32_t threads = forced ? forced : e->opts.threads;
     if (!threads) {
@@ -166,20 +167,29 @@ static int s_build_shards(sm_engine_t *e, uint32_t forced, sm_error_t *err)
     uint32_t lines = e->width > e->height ? e->width : e->height;
     uint32_t busy = 0;
     for (uint32_t c = 0; c < e->n_cores; c++)
-        busy += e->cores[c].n > 0;
+        busy += count[c] > 0;
     uint32_t cap = busy < lines ? busy : lines;
     if (forced && forced > lines)
         return sm_fail(err, SM_EINVAL, "%u workers, but the %u x %u mesh has only %u rows or columns to share out",
                        forced, e->width, e->height, lines);
     e->n_shards = forced ? forced : (threads < cap ? threads : (cap ? cap : 1));
     e->shard_of_core = calloc(e->n_cores, sizeof *e->shard_of_core);
-    e->shards = calloc(e->n_shards, sizeof *e->shards);
+    if (!e->shard_of_core)
+        return sm_fail(err, SM_ENOMEM, "out of memory for shards");
+    s_cut(e, count, e->n_shards);
+    return 0;
+}
+
+static int s_build_shards(sm_engine_t *e, sm_error_t *err)
+{
     uint32_t N = e->n_shards;
+    e->shards = calloc(N, sizeof *e->shards);
     e->d0_link = calloc((size_t)N * N, 1);
     e->dl_link = calloc((size_t)N * N, 1);
-    if (!e->shard_of_core || !e->shards || !e->d0_link || !e->dl_link)
+    if (!e->shards || !e->d0_link || !e->dl_link)
         return sm_fail(err, SM_ENOMEM, "out of memory for shards");
-    s_cut(e, N);
+    for (uint32_t c = 0; c < e->n_cores; c++)
+        e->cores[c].shard = e->shard_of_core[c];
     for (uint32_t i = 0; i < N; i++) {
         sm_shard_t *sh = &e->shards[i];
         sh->e = e;
@@ -214,6 +224,14 @@ static int s_build_shards(sm_engine_t *e, uint32_t forced, sm_error_t *err)
             else
                 e->dl_link[a * N + b] = 1;
         }
+        if (e->tab.route_off)
+            for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
+                uint32_t b = e->shard_of_core[SM_ROUTE_CORE(e->tab.route[r])];
+                if (e->tab.route[r] & SM_ROUTE_D0)
+                    e->d0_link[a * N + b] = 1;
+                else
+                    e->dl_link[a * N + b] = 1;
+            }
     }
     return 0;
 }
@@ -360,6 +378,16 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
             e->cores[src].cnt.hops += pk * sm_mesh_hops(&mesh, src, e->tab.fan[f].core);
             sm_mesh_route(&mesh, src, e->tab.fan[f].core, pk);
         }
+        if (e->tab.route_off)
+            for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
+                uint64_t pk = e->emits[g];
+                uint32_t dst = SM_ROUTE_CORE(e->tab.route[r]);
+                if (!pk)
+                    continue;
+                e->cores[src].cnt.packets_out += pk;
+                e->cores[src].cnt.hops += pk * sm_mesh_hops(&mesh, src, dst);
+                sm_mesh_route(&mesh, src, dst, pk);
+            }
     }
     for (uint32_t c = 0; c < e->n_cores; c++) {
         sm_core_t *co = &e->cores[c];
@@ -405,8 +433,9 @@ int sm_result_finish(sm_result_t *r, sm_error_t *err)
 }
 
 sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint32_t shards,
-                           sm_error_t *err)
+                           int only_shard, sm_error_t *err)
 {
+    uint8_t *local = NULL;
     sm_engine_t *e = calloc(1, sizeof *e);
     if (!e) {
         sm_fail(err, SM_ENOMEM, "out of memory");
@@ -482,8 +511,28 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
     }
     for (uint32_t g = 0; g < net->n_neurons; g++)
         e->local_of[g] = fill[e->core_of[g]]++;
+    if (s_plan_shards(e, fill, shards, err)) {
+        free(fill);
+        goto fail;
+    }
     free(fill);
-    if (sm_syntab_build(&e->tab, net, e->core_of, e->local_of, err))
+    /* A worker keeps the synapses of its own cores only, and routes for its
+     * own neurons' spikes to the others. */
+    if (only_shard >= 0) {
+        if ((uint32_t)only_shard >= e->n_shards) {
+            sm_fail(err, SM_EINVAL, "shard %d of %u", only_shard, e->n_shards);
+            goto fail;
+        }
+        if (!(local = calloc(e->n_cores, 1))) {
+            sm_fail(err, SM_ENOMEM, "out of memory");
+            goto fail;
+        }
+        for (uint32_t c = 0; c < e->n_cores; c++)
+            local[c] = e->shard_of_core[c] == (uint32_t)only_shard;
+    }
+    int built = sm_syntab_build(&e->tab, net, e->core_of, e->local_of, local, err);
+    free(local);
+    if (built)
         goto fail;
     if (e->tab.n_fan >= UINT32_MAX) {
         sm_fail(err, SM_ETOOBIG, "%llu fan-out entries; at most 2^32 are supported",
@@ -510,7 +559,7 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         sm_fail(err, SM_ENOMEM, "out of memory");
         goto fail;
     }
-    if (s_build_shards(e, shards, err))
+    if (s_build_shards(e, err))
         goto fail;
     static atomic_uint s_runs;
     snprintf(e->run_id, sizeof e->run_id, "%ld-%u", (long)getpid(), atomic_fetch_add(&s_runs, 1));
@@ -562,7 +611,7 @@ void sm_engine_destroy(sm_engine_t **e_p)
 
 sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_error_t *err)
 {
-    sm_engine_t *e = sm_engine_new(net, opts, 0, err);
+    sm_engine_t *e = sm_engine_new(net, opts, 0, -1, err);
     if (!e)
         return NULL;
     sm_result_t *r = sm_result_alloc(e->ticks, net->dt_ms, net->n_probes, e->width, e->height);

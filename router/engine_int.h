@@ -145,8 +145,10 @@ struct sm_engine {
 };
 
 /* The pieces of sm_engine_run, for runs spread over processes. */
+/* shards: 0 = from the thread count; only_shard >= 0: build only what that
+ * shard needs (a worker process), -1: everything. */
 sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint32_t shards,
-                           sm_error_t *err);
+                           int only_shard, sm_error_t *err);
 /* Runs shards [first, first + n) on n threads (the rest run elsewhere). */
 int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *err);
 /* Adds the local shards' spikes, traces and counters into r, which holds

@@ -155,6 +155,15 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
             S_OOM(sh);
         }
     }
+    /* Cores whose synapses live in other processes. */
+    if (t->route_off)
+        for (uint64_t r = t->route_off[gid]; r < t->route_off[gid + 1]; r++) {
+            uint32_t core = SM_ROUTE_CORE(t->route[r]);
+            uint32_t dst = e->shard_of_core[core];
+            sm_batch_t *b = t->route[r] & SM_ROUTE_D0 ? &sh->out_same[dst] : &sh->out_win[dst];
+            if (sm_batch_push(b, gid, core, t->route[r] & SM_ROUTE_D0 ? 0 : tick - w0, count))
+                S_OOM(sh);
+        }
     return 0;
 }
 

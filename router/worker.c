@@ -152,7 +152,7 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     ro.ticks = ticks;
     ro.dense = dense;
     ro.mapping = map;
-    if (!(e = sm_engine_new(net, &ro, n_workers, err)))
+    if (!(e = sm_engine_new(net, &ro, n_workers, (int)w.id, err)))
         goto fail;
     if (w.id >= e->n_shards) {
         sm_fail(err, SM_EPROTO, "worker id %u, but the run has %u shards", w.id, e->n_shards);

@@ -346,7 +346,7 @@ static int s_child_build(const s_job_t *j, s_out_t *o)
     free(fill);
     sm_syntab_t tab;
     t0 = s_now();
-    int rc = sm_syntab_build(&tab, net, map->core_of, local, &err);
+    int rc = sm_syntab_build(&tab, net, map->core_of, local, NULL, &err);
     o->syntab_s = s_now() - t0;
     free(local);
     sm_mapping_destroy(&map);
