@@ -399,6 +399,12 @@ static int s_update(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uin
     uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
     x->last = tick + 1;
     c->cnt.neuron_updates++;
+    /* Every model's response to input is monotone: input that is nowhere
+     * positive can only delay the next spike, so a wake-up still ahead stays
+     * a valid (early) one, and so does none. Only a neuron due now must ask. */
+    if (predict && in[0] <= 0.0f && in[1] <= 0.0f && (in[0] < 0.0f || in[1] < 0.0f) &&
+        x->wake != tick)
+        predict = 0;
     if (predict) {
         uint32_t d = sm_model_next_spike(x->model, &x->st);
         if (d == SM_NEVER)
