@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "ctl.h"
 #include "engine_int.h"
 
 void sm_run_opts_default(sm_run_opts_t *o)
@@ -269,13 +270,8 @@ static void *s_thread(void *arg)
                 snprintf(ep, sizeof ep, "%s", e->endpoints[b]);
             else
                 e->transport->endpoint(ep, sizeof ep, e->run_id, b, NULL);
-            if (e->curve_secret[0]) {
-                int one = 1;
-                zmq_setsockopt(sh->push[b], ZMQ_CURVE_SERVERKEY, e->curve_public, 40);
-                zmq_setsockopt(sh->push[b], ZMQ_CURVE_PUBLICKEY, e->curve_public, 40);
-                zmq_setsockopt(sh->push[b], ZMQ_CURVE_SECRETKEY, e->curve_secret, 40);
-                (void)one;
-            }
+            if (e->curve_secret[0])
+                sm_curve_client(sh->push[b], e->curve_public, e->curve_secret);
             if (zmq_connect(sh->push[b], ep)) {
                 sm_fail(&sh->err, SM_EIO, "shard %u: cannot reach shard %u at %s", sh->id, b, ep);
                 sh->failed = 1;
