@@ -132,27 +132,50 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
     return 0;
 }
 
-/* Cuts the mesh into shards. Each shard is a rectangle, as a chip of a board
- * would be: vertical strips of whole columns when there are enough columns,
- * else horizontal strips, with the cut points chosen to balance neurons. */
-static void s_cut(sm_engine_t *e, const uint32_t *count, uint32_t N)
+/* The mesh is cut along its longer side: columns if it is at least as wide as
+ * tall, else rows. Each line's neuron count goes into per_line. */
+static uint32_t s_lines(const sm_engine_t *e, const uint32_t *count, uint64_t *per_line,
+                        uint32_t *busy)
 {
-    int by_col = e->width >= N || e->width >= e->height;
+    int by_col = e->width >= e->height;
     uint32_t lines = by_col ? e->width : e->height, other = by_col ? e->height : e->width;
-    uint64_t total = e->net->n_neurons, acc = 0;
-    uint32_t s = 0;
+    *busy = 0;
     for (uint32_t a = 0; a < lines; a++) {
-        uint64_t in_line = 0;
+        per_line[a] = 0;
         for (uint32_t b = 0; b < other; b++)
-            in_line += count[by_col ? b * e->width + a : a * e->width + b];
-        /* Leave enough lines for the shards still to come. */
-        while (s + 1 < N && (acc >= total * (s + 1) / N || lines - a <= N - 1 - s) && acc > 0)
-            s++;
-        for (uint32_t b = 0; b < other; b++) {
-            uint32_t c = by_col ? b * e->width + a : a * e->width + b;
-            e->shard_of_core[c] = s;
+            per_line[a] += count[by_col ? b * e->width + a : a * e->width + b];
+        *busy += per_line[a] > 0;
+    }
+    return lines;
+}
+
+/* Cuts the mesh into N shards, each a rectangle of whole lines, as a chip of
+ * a board would be, balancing neurons. Every shard gets at least one line
+ * with neurons (N <= busy lines); empty lines go with their neighbours. */
+static void s_cut(sm_engine_t *e, const uint64_t *per_line, uint32_t lines, uint32_t busy,
+                  uint32_t N)
+{
+    int by_col = e->width >= e->height;
+    uint32_t other = by_col ? e->height : e->width;
+    uint64_t total = 0, acc = 0;
+    for (uint32_t a = 0; a < lines; a++)
+        total += per_line[a];
+    uint32_t s = 0, busy_in_s = 0, busy_left = busy;
+    for (uint32_t a = 0; a < lines; a++) {
+        if (per_line[a]) {
+            /* Move on once this shard has its share, or when the busy lines
+             * left are just enough for one per shard to come. */
+            if (s + 1 < N && busy_in_s > 0 &&
+                (acc >= total * (s + 1) / N || busy_left <= N - 1 - s)) {
+                s++;
+                busy_in_s = 0;
+            }
+            busy_in_s++;
+            busy_left--;
         }
-        acc += in_line;
+        for (uint32_t b = 0; b < other; b++)
+            e->shard_of_core[by_col ? b * e->width + a : a * e->width + b] = s;
+        acc += per_line[a];
     }
 }
 
@@ -165,19 +188,28 @@ static int s_plan_shards(sm_engine_t *e, const uint32_t *count, uint32_t forced,
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (uint32_t)n : 1;
     }
-    uint32_t lines = e->width > e->height ? e->width : e->height;
-    uint32_t busy = 0;
-    for (uint32_t c = 0; c < e->n_cores; c++)
-        busy += count[c] > 0;
-    uint32_t cap = busy < lines ? busy : lines;
-    if (forced && forced > lines)
-        return sm_fail(err, SM_EINVAL, "%u workers, but the %u x %u mesh has only %u rows or columns to share out",
-                       forced, e->width, e->height, lines);
-    e->n_shards = forced ? forced : (threads < cap ? threads : (cap ? cap : 1));
+    uint32_t maxdim = e->width > e->height ? e->width : e->height;
+    uint64_t *per_line = malloc(((size_t)maxdim + 1) * sizeof *per_line);
     e->shard_of_core = calloc(e->n_cores, sizeof *e->shard_of_core);
-    if (!e->shard_of_core)
+    if (!per_line || !e->shard_of_core) {
+        free(per_line);
         return sm_fail(err, SM_ENOMEM, "out of memory for shards");
-    s_cut(e, count, e->n_shards);
+    }
+    uint32_t busy, lines = s_lines(e, count, per_line, &busy);
+    if (forced && (forced > busy || forced > SM_MAX_SHARDS)) {
+        free(per_line);
+        return sm_fail(err, SM_EINVAL,
+                       "%u workers, but only %u %s of the %u x %u mesh hold neurons (at most %u "
+                       "workers; use --mesh or --neurons-per-core to spread the network)",
+                       forced, busy, e->width >= e->height ? "columns" : "rows", e->width,
+                       e->height, SM_MAX_SHARDS);
+    }
+    uint32_t cap = busy ? busy : 1;
+    if (cap > SM_MAX_SHARDS)
+        cap = SM_MAX_SHARDS;
+    e->n_shards = forced ? forced : (threads < cap ? threads : cap);
+    s_cut(e, per_line, lines, busy, e->n_shards);
+    free(per_line);
     return 0;
 }
 
@@ -237,6 +269,34 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
     return 0;
 }
 
+static void s_barrier_wait(sm_engine_t *e)
+{
+    pthread_mutex_lock(&e->bar_mu);
+    uint32_t gen = e->bar_gen;
+    if (++e->bar_have >= e->bar_need) {
+        e->bar_have = 0;
+        e->bar_gen++;
+        pthread_cond_broadcast(&e->bar_cv);
+    } else {
+        while (gen == e->bar_gen)
+            pthread_cond_wait(&e->bar_cv, &e->bar_mu);
+    }
+    pthread_mutex_unlock(&e->bar_mu);
+}
+
+/* One party fewer, from now on (a thread that never started). */
+static void s_barrier_drop(sm_engine_t *e)
+{
+    pthread_mutex_lock(&e->bar_mu);
+    e->bar_need--;
+    if (e->bar_have && e->bar_have >= e->bar_need) {
+        e->bar_have = 0;
+        e->bar_gen++;
+        pthread_cond_broadcast(&e->bar_cv);
+    }
+    pthread_mutex_unlock(&e->bar_mu);
+}
+
 static void *s_thread(void *arg)
 {
     sm_shard_t *sh = arg;
@@ -247,6 +307,12 @@ static void *s_thread(void *arg)
     if (N > 1 && !sh->pull) {
         sh->pull = zmq_socket(e->zctx, ZMQ_PULL);
         int zero = 0;
+        if (!sh->pull) {
+            sm_fail(&sh->err, SM_EIO, "shard %u: cannot open a socket: %s", sh->id,
+                    zmq_strerror(zmq_errno()));
+            sh->failed = 1;
+            ok = 0;
+        } else
         zmq_setsockopt(sh->pull, ZMQ_RCVHWM, &zero, sizeof zero);
         if (e->transport->endpoint(ep, sizeof ep, e->run_id, sh->id, NULL) ||
             zmq_bind(sh->pull, ep)) {
@@ -256,7 +322,7 @@ static void *s_thread(void *arg)
             ok = 0;
         }
     }
-    pthread_barrier_wait(&e->barrier);
+    s_barrier_wait(e);
     if (e->ctl_ready && ok)
         ok = e->ctl_ready(e->ctl, sh) == 0;
     if (N > 1 && ok) {
@@ -265,6 +331,13 @@ static void *s_thread(void *arg)
                 continue;
             sh->push[b] = zmq_socket(e->zctx, ZMQ_PUSH);
             int zero = 0;
+            if (!sh->push[b]) {
+                sm_fail(&sh->err, SM_EIO, "shard %u: cannot open a socket to shard %u: %s", sh->id,
+                        b, zmq_strerror(zmq_errno()));
+                sh->failed = 1;
+                ok = 0;
+                break;
+            }
             zmq_setsockopt(sh->push[b], ZMQ_SNDHWM, &zero, sizeof zero);
             if (e->endpoints)
                 snprintf(ep, sizeof ep, "%s", e->endpoints[b]);
@@ -287,7 +360,7 @@ static void *s_thread(void *arg)
     if (!ok)
         atomic_store(&e->abort, 1);
     /* Nobody closes a socket while another shard may still read from it. */
-    pthread_barrier_wait(&e->barrier);
+    s_barrier_wait(e);
     int zero = 0;
     for (uint32_t b = 0; b < N; b++)
         if (sh->push[b]) {
@@ -469,6 +542,11 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
                 map->n_gids, map->width, map->height, net->n_neurons);
         goto fail;
     }
+    if ((uint64_t)map->width * map->height > SM_MAX_CORES) {
+        sm_fail(err, SM_ETOOBIG, "mesh %u x %u: more than %u cores", map->width, map->height,
+                SM_MAX_CORES);
+        goto fail;
+    }
     e->width = map->width;
     e->height = map->height;
     e->n_cores = map->width * map->height;
@@ -569,21 +647,45 @@ int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *
 {
     e->local_first = first;
     e->local_n = n;
-    if (e->n_shards > 1 && !e->zctx && !(e->zctx = zmq_ctx_new()))
-        return sm_fail(err, SM_EIO, "cannot create a ZeroMQ context");
-    pthread_barrier_init(&e->barrier, NULL, n);
+    if (e->n_shards > 1 && !e->zctx) {
+        if (!(e->zctx = zmq_ctx_new()))
+            return sm_fail(err, SM_EIO, "cannot create a ZeroMQ context");
+        /* Every shard has a PULL and a PUSH per shard it feeds. */
+        zmq_ctx_set(e->zctx, ZMQ_MAX_SOCKETS, (int)(e->n_shards * (e->n_shards + 1) + 16));
+    }
+    pthread_mutex_init(&e->bar_mu, NULL);
+    pthread_cond_init(&e->bar_cv, NULL);
+    e->bar_need = n;
+    e->bar_have = e->bar_gen = 0;
     pthread_t *th = calloc(n, sizeof *th);
-    if (!th) {
-        pthread_barrier_destroy(&e->barrier);
+    uint8_t *started = calloc(n, 1);
+    if (!th || !started) {
+        free(th);
+        free(started);
         return sm_fail(err, SM_ENOMEM, "out of memory");
     }
-    for (uint32_t i = 1; i < n; i++)
-        pthread_create(&th[i], NULL, s_thread, &e->shards[first + i]);
+    int spawn_failed = 0;
+    for (uint32_t i = 1; i < n; i++) {
+        if (pthread_create(&th[i], NULL, s_thread, &e->shards[first + i])) {
+            /* Its shard never runs: the others must not wait for it. */
+            spawn_failed = 1;
+            atomic_store(&e->abort, 1);
+            s_barrier_drop(e);
+            s_barrier_drop(e);
+            continue;
+        }
+        started[i] = 1;
+    }
     s_thread(&e->shards[first]);
     for (uint32_t i = 1; i < n; i++)
-        pthread_join(th[i], NULL);
+        if (started[i])
+            pthread_join(th[i], NULL);
     free(th);
-    pthread_barrier_destroy(&e->barrier);
+    free(started);
+    pthread_cond_destroy(&e->bar_cv);
+    pthread_mutex_destroy(&e->bar_mu);
+    if (spawn_failed)
+        return sm_fail(err, SM_ENOMEM, "cannot start %u threads (try --threads with fewer)", n);
     /* Report the first failure that is a cause, not a consequence. */
     for (int pass = 0; pass < 2; pass++)
         for (uint32_t i = first; i < first + n; i++)

@@ -12,6 +12,10 @@
 #include "transport.h"
 
 #define SM_NONE UINT32_MAX
+/* Shards per run: each holds a socket to every shard it feeds. */
+#define SM_MAX_SHARDS 64
+/* Cores per mesh: ids, routes and counters are sized for this. */
+#define SM_MAX_CORES (1u << 24)
 
 /* A growable array; it grows while the run warms up and is reused after. */
 #define SM_VEC(T) struct { T *a; uint32_t n, cap; }
@@ -127,7 +131,11 @@ struct sm_engine {
     const sm_transport_t *transport;
     char run_id[64];
     void *zctx;
-    pthread_barrier_t barrier;
+    /* A barrier whose party can shrink: a thread that could not be started
+     * is dropped from it instead of leaving the others waiting forever. */
+    pthread_mutex_t bar_mu;
+    pthread_cond_t bar_cv;
+    uint32_t bar_need, bar_have, bar_gen;
     atomic_int abort;
     sm_result_t *res;
     double t_start;
