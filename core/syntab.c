@@ -31,12 +31,18 @@ static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t dela
         b->failed = 1;
         return 1;
     }
-    if (b->local && !b->local[b->core_of[b->dst_first + dst]]) {
+    uint32_t *n;
+    if (b->local && !b->local[b->core_of[b->dst_first + dst]])
         /* Not ours: a route if the source is. */
-        if (b->local[b->core_of[b->src_first + src]])
-            b->rcount[b->src_first + src]++;
-    } else {
-        b->count[b->src_first + src]++;
+        n = b->local[b->core_of[b->src_first + src]] ? &b->rcount[b->src_first + src] : NULL;
+    else
+        n = &b->count[b->src_first + src];
+    /* A row is indexed by 32 bits: refuse before the count wraps. */
+    if (n && ++*n > UINT32_MAX / 2) {
+        sm_fail(b->err, SM_ETOOBIG, "projections[%u]: neuron %u of '%s' has more than %u synapses",
+                b->proj_index, src, b->net->pops[b->pr->src_pop].name, UINT32_MAX / 2);
+        b->failed = 1;
+        return 1;
     }
     if (delay == 0)
         b->t->has_delay0 = 1;
@@ -148,11 +154,6 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     for (uint32_t g = 0; g < n; g++)
         t->row[g + 1] = t->row[g] + b.count[g];
     t->n_syn = t->row[n];
-    for (uint32_t g = 0; g < n; g++)
-        if (b.count[g] > UINT32_MAX / 2) {
-            sm_fail(err, SM_ETOOBIG, "neuron %u has %u synapses, more than one row can hold", g, b.count[g]);
-            goto fail;
-        }
     free(b.count);
     b.count = NULL;
     if (local) {

@@ -571,8 +571,18 @@ static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_t
         }
         uint32_t len = sm_fan_len(&e->tab, gid, f);
         const sm_syn_t *seg = sm_fan_syn(&e->tab, gid, f);
+        /* A same-tick entry must be for this tick and carry delay-0 synapses;
+         * a window entry must not: anything else would land in a wrong slot. */
+        int d0 = sm_seg_has_delay0(seg, len);
+        if (same_tick ? (b->dtick[i] != 0 || !d0) : d0) {
+            sm_fail(&sh->err, SM_EPROTO,
+                    "shard %u: AER entry (neuron %u, core %u, dtick %u) in a %s batch does not match its synapses",
+                    sh->id, gid, core, b->dtick[i], same_tick ? "same-tick" : "window");
+            sh->failed = 1;
+            return -1;
+        }
         e->cores[core].cnt.events_received++;
-        if (same_tick && sm_seg_has_delay0(seg, len)) {
+        if (same_tick) {
             sm_d0ev_t ev = {gid, (uint32_t)f, b->count[i]};
             SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
         }
