@@ -140,15 +140,25 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
             r.text = c->refused;
             sm_ctl_send(c->sock, ident, ilen, &r);
         } else if (i < 0) {
-            for (uint32_t k = 0; k < c->n; k++)
-                if (!c->peers[k].joined && (c->peers[k].pid <= 0 || 1)) {
-                    s_peer_t *p = &c->peers[k];
-                    p->joined = 1;
-                    memcpy(p->ident, ident, ilen);
-                    p->ident_len = ilen;
-                    p->last_seen = sm_now();
-                    break;
-                }
+            /* A worker we started takes the slot of its pid, so that a death
+             * is blamed on the right worker; others take the free slots. */
+            int k = -1;
+            for (uint32_t j = 0; j < c->n && k < 0; j++)
+                if (!c->peers[j].joined && c->peers[j].pid > 0 && m->has_pid &&
+                    (uint32_t)c->peers[j].pid == m->pid)
+                    k = (int)j;
+            for (uint32_t j = 0; j < c->n && k < 0; j++)
+                if (!c->peers[j].joined && c->peers[j].pid <= 0)
+                    k = (int)j;
+            if (k < 0) {
+                fprintf(stderr, "spikemesh: coordinator: a worker joined that was not expected; ignored\n");
+            } else {
+                s_peer_t *p = &c->peers[k];
+                p->joined = 1;
+                memcpy(p->ident, ident, ilen);
+                p->ident_len = ilen;
+                p->last_seen = sm_now();
+            }
         }
     } else if (i < 0) {
         fprintf(stderr, "spikemesh: coordinator: ignored a message from an unknown peer\n");
@@ -196,8 +206,13 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
 static int s_wait_all(s_coord_t *c, size_t flag_offset, double timeout, int watch_beats,
                       const char *what, sm_error_t *err)
 {
-    double end = sm_now() + timeout;
+    double end = sm_now() + timeout, beat = 0.0;
     for (;;) {
+        if (sm_now() - beat >= 1.0) {
+            /* Keepalives: workers waiting on others know we are alive. */
+            beat = sm_now();
+            s_broadcast(c, CONTROL__KIND__HEARTBEAT, NULL);
+        }
         uint32_t have = 0;
         for (uint32_t i = 0; i < c->n; i++)
             have += *(int *)((char *)&c->peers[i] + flag_offset) != 0;

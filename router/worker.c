@@ -46,6 +46,12 @@ static Control *s_await(s_worker_t *w, Control__Kind kind, double timeout, sm_er
         }
         if (m->kind == kind)
             return m;
+        if (m->kind == CONTROL__KIND__HEARTBEAT) {
+            /* The coordinator is alive, only waiting for others. */
+            end = sm_now() + timeout;
+            control__free_unpacked(m, NULL);
+            continue;
+        }
         if (m->kind == CONTROL__KIND__ABORT || m->kind == CONTROL__KIND__ERROR) {
             sm_fail(err, SM_EPEER, "the coordinator %s: %s",
                     m->kind == CONTROL__KIND__ABORT ? "stopped the run" : "refused this worker",
@@ -125,6 +131,8 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     Control hello;
     sm_ctl_init(&hello, CONTROL__KIND__HELLO);
     hello.build = (char *)sm_build_id();
+    hello.has_pid = 1;
+    hello.pid = (uint32_t)getpid();
     sm_ctl_send(w.ctl, NULL, 0, &hello);
     if (!(m = s_await(&w, CONTROL__KIND__SETUP, w.timeout, err))) {
         if (err->code == SM_ETIMEDOUT)
