@@ -1,5 +1,6 @@
 /* CURVE keys for a cluster, and the build identity checked at handshakes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,15 +28,21 @@ int sm_keygen(const char *path, sm_error_t *err)
                        zmq_strerror(zmq_errno()));
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    /* Created private and new: never readable by others, never through a
+     * link someone left at that name. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return sm_fail(err, SM_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-    chmod(tmp, 0600);
+    }
     fprintf(f, "# spikemesh cluster key: give it to the coordinator and every worker\n"
                "public %s\nsecret %s\n", pub, sec);
     if (fclose(f) || rename(tmp, path)) {
+        int e = errno;
         unlink(tmp);
-        return sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(errno));
+        return sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(e));
     }
     return 0;
 }

@@ -270,18 +270,8 @@ int sm_cmd_run(int argc, char **argv)
     }
     if (!rc && sm_mkdirs(out_dir, &err))
         rc = 1;
-    if (!rc) {
-        snprintf(path, sizeof path, "%s/spikes.csv", out_dir);
-        rc = sm_report_write_spikes(net, r, path, &err) ? 1 : 0;
-    }
-    if (!rc) {
-        snprintf(path, sizeof path, "%s/traces.csv", out_dir);
-        rc = sm_report_write_traces(net, r, path, &err) ? 1 : 0;
-    }
-    if (!rc) {
-        snprintf(path, sizeof path, "%s/stats.json", out_dir);
-        rc = sm_report_write_json(stats, path, &err) ? 1 : 0;
-    }
+    if (!rc && sm_report_write_all(net, r, stats, out_dir, &err))
+        rc = 1;
     if (rc) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
         s_mark_incomplete(out_dir, net_path, err.msg);

@@ -1,6 +1,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,19 +45,45 @@ int sm_out_commit(sm_out_t *o, sm_error_t *err)
 {
     if (!o->f)
         return sm_fail(err, SM_EIO, "%s: not open", o->path);
-    int bad = ferror(o->f) || fflush(o->f) || fsync(fileno(o->f));
-    if (fclose(o->f))
-        bad = 1;
+    if (sm_out_finish(o, err))
+        return -1;
+    return sm_out_rename(o, err);
+}
+
+int sm_out_finish(sm_out_t *o, sm_error_t *err)
+{
+    if (!o->f)
+        return sm_fail(err, SM_EIO, "%s: not open", o->path);
+    int e = 0;
+    if (ferror(o->f) || fflush(o->f) || fsync(fileno(o->f)))
+        e = errno ? errno : EIO;
+    if (fclose(o->f) && !e)
+        e = errno;
     o->f = NULL;
-    if (bad) {
-        int e = errno;
+    if (e) {
         unlink(o->tmp);
         return sm_fail(err, SM_EIO, "%s: write failed: %s", o->path, strerror(e));
     }
+    return 0;
+}
+
+int sm_out_rename(sm_out_t *o, sm_error_t *err)
+{
     if (rename(o->tmp, o->path)) {
         int e = errno;
         unlink(o->tmp);
         return sm_fail(err, SM_EIO, "%s: cannot replace: %s", o->path, strerror(e));
+    }
+    /* Make the rename itself durable. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", o->path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    int fd = open(slash ? dir : ".", O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
     }
     return 0;
 }
@@ -66,8 +93,9 @@ void sm_out_abort(sm_out_t *o)
     if (o->f) {
         fclose(o->f);
         o->f = NULL;
-        unlink(o->tmp);
     }
+    if (o->tmp[0])
+        unlink(o->tmp);
 }
 
 int sm_write_file(const char *path, const char *text, sm_error_t *err)

@@ -19,6 +19,10 @@ int sm_mkdirs(const char *dir, sm_error_t *err);
 int sm_out_open(sm_out_t *o, const char *path, sm_error_t *err);
 /* Flushes, syncs and renames into place; closes in every case. */
 int sm_out_commit(sm_out_t *o, sm_error_t *err);
+/* The two halves of commit, for several files replaced together: finish
+ * (flush, sync, close) all of them, then rename all of them. */
+int sm_out_finish(sm_out_t *o, sm_error_t *err);
+int sm_out_rename(sm_out_t *o, sm_error_t *err);
 /* Discards the temporary file. */
 void sm_out_abort(sm_out_t *o);
 /* Writes a whole string atomically. */

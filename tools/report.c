@@ -97,56 +97,73 @@ cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense)
     return doc;
 }
 
-int sm_report_write_json(cJSON *doc, const char *path, sm_error_t *err)
+void sm_report_spikes(FILE *f, const sm_net_t *net, const sm_result_t *r)
 {
-    char *text = cJSON_Print(doc);
-    if (!text)
-        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
-    size_t n = strlen(text);
-    char *withnl = realloc(text, n + 2);
-    if (!withnl) {
-        free(text);
-        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
-    }
-    withnl[n] = '\n';
-    withnl[n + 1] = '\0';
-    int rc = sm_write_file(path, withnl, err);
-    free(withnl);
-    return rc;
-}
-
-int sm_report_write_spikes(const sm_net_t *net, const sm_result_t *r, const char *path,
-                           sm_error_t *err)
-{
-    sm_out_t o;
-    if (sm_out_open(&o, path, err))
-        return -1;
-    fputs("tick,population,index\n", o.f);
+    fputs("tick,population,index\n", f);
     for (size_t i = 0; i < r->n_spikes; i++) {
         const sm_spike_t *s = &r->spikes[i];
         const sm_pop_t *p = &net->pops[sm_net_pop_of(net, s->gid)];
         /* A MultiSpike count of n is n rows: each is one spike. */
         for (uint32_t k = 0; k < s->count; k++)
-            fprintf(o.f, "%u,%s,%u\n", s->tick, p->name, s->gid - p->first);
+            fprintf(f, "%u,%s,%u\n", s->tick, p->name, s->gid - p->first);
     }
-    return sm_out_commit(&o, err);
 }
 
-int sm_report_write_traces(const sm_net_t *net, const sm_result_t *r, const char *path,
-                           sm_error_t *err)
+void sm_report_traces(FILE *f, const sm_net_t *net, const sm_result_t *r)
 {
-    sm_out_t o;
-    if (sm_out_open(&o, path, err))
-        return -1;
-    fputs("tick,population,index,v,syn_exc,syn_inh\n", o.f);
+    fputs("tick,population,index,v,syn_exc,syn_inh\n", f);
     for (uint32_t t = 0; t < r->ticks; t++)
         for (uint32_t p = 0; p < r->n_probes; p++) {
             const float *v = &r->trace[((size_t)t * r->n_probes + p) * 3];
             const sm_probe_t *pr = &net->probes[p];
-            fprintf(o.f, "%u,%s,%u,%.9g,%.9g,%.9g\n", t, net->pops[pr->pop].name, pr->index,
+            fprintf(f, "%u,%s,%u,%.9g,%.9g,%.9g\n", t, net->pops[pr->pop].name, pr->index,
                     (double)v[0], (double)v[1], (double)v[2]);
         }
-    return sm_out_commit(&o, err);
+}
+
+/* All three files are written to temporaries first and renamed only when all
+ * are complete, so DIR never mixes this run's files with an older run's
+ * unless a rename itself fails. */
+int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, cJSON *stats,
+                        const char *dir, sm_error_t *err)
+{
+    static const char *const names[3] = {"spikes.csv", "traces.csv", "stats.json"};
+    sm_out_t o[3];
+    memset(o, 0, sizeof o);
+    int rc = 0, opened = 0;
+    char *json = cJSON_Print(stats);
+    if (!json)
+        return sm_fail(err, SM_ENOMEM, "%s/stats.json: out of memory", dir);
+    for (int i = 0; i < 3 && !rc; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (sm_out_open(&o[i], path, err)) {
+            rc = -1;
+            break;
+        }
+        opened = i + 1;
+        if (i == 0)
+            sm_report_spikes(o[i].f, net, r);
+        else if (i == 1)
+            sm_report_traces(o[i].f, net, r);
+        else
+            fprintf(o[i].f, "%s\n", json);
+        if (sm_out_finish(&o[i], err))
+            rc = -1;
+    }
+    free(json);
+    if (rc) {
+        for (int i = 0; i < opened; i++)
+            sm_out_abort(&o[i]);
+        return -1;
+    }
+    for (int i = 0; i < 3; i++)
+        if (sm_out_rename(&o[i], err)) {
+            for (int k = i + 1; k < 3; k++)
+                sm_out_abort(&o[k]);
+            return -1;
+        }
+    return 0;
 }
 
 void sm_report_summary(FILE *f, const sm_net_t *net, const sm_result_t *r, int dense)

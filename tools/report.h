@@ -13,11 +13,12 @@ struct cJSON;
 /* Builds the stats.json document (caller owns it). Keys are a stable interface:
  * see README, section Outputs. */
 struct cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense);
-int sm_report_write_spikes(const sm_net_t *net, const sm_result_t *r, const char *path,
-                           sm_error_t *err);
-int sm_report_write_traces(const sm_net_t *net, const sm_result_t *r, const char *path,
-                           sm_error_t *err);
-int sm_report_write_json(struct cJSON *doc, const char *path, sm_error_t *err);
+void sm_report_spikes(FILE *f, const sm_net_t *net, const sm_result_t *r);
+void sm_report_traces(FILE *f, const sm_net_t *net, const sm_result_t *r);
+/* Writes DIR/spikes.csv, DIR/traces.csv and DIR/stats.json: all three to
+ * temporary files first, renamed into place only once all are complete. */
+int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, struct cJSON *stats,
+                        const char *dir, sm_error_t *err);
 void sm_report_summary(FILE *f, const sm_net_t *net, const sm_result_t *r, int dense);
 /* Population of gid (binary search over the populations' first gids). */
 uint32_t sm_net_pop_of(const sm_net_t *net, uint32_t gid);
