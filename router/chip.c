@@ -129,6 +129,8 @@ static int s_u32(const s_ctx_t *cx, const cJSON *obj, const char *key, const cha
     return 0;
 }
 
+#define S_FIGURE_MAX 1e15
+
 static int s_doubles(const s_ctx_t *cx, const cJSON *obj, const char *path,
                      const s_field_t *fields, size_t n, sm_chip_t *c)
 {
@@ -146,6 +148,10 @@ static int s_doubles(const s_ctx_t *cx, const cJSON *obj, const char *path,
         snprintf(p, sizeof p, "%s.%s", path, fields[i].key);
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
             return s_bad(cx, p, "must be a finite number >= 0", v);
+        /* Figures are per event (or per core, per chip): a huge one would
+         * overflow the totals to infinity once multiplied by the counts. */
+        if (v->valuedouble > S_FIGURE_MAX)
+            return s_bad(cx, p, "must be at most 1e15", v);
         memcpy((char *)c + fields[i].off, &v->valuedouble, sizeof(double));
     }
     return 0;
@@ -288,9 +294,10 @@ static int s_from_doc(const s_ctx_t *cx, const cJSON *doc, sm_chip_t *c)
 sm_chip_t *sm_chip_from_string(const char *text, const char *name, sm_error_t *err)
 {
     s_ctx_t cx = {name ? name : "chip", err};
-    cJSON *doc = cJSON_Parse(text);
+    /* Trailing text after the object is refused, not ignored. */
+    const char *at = NULL;
+    cJSON *doc = cJSON_ParseWithOpts(text, &at, 1);
     if (!doc) {
-        const char *at = cJSON_GetErrorPtr();
         size_t line = 1;
         for (const char *p = text; at && p < at && *p; p++)
             line += *p == '\n';
@@ -350,9 +357,15 @@ sm_chip_t *sm_chip_load(const char *name_or_path, sm_error_t *err)
                 name_or_path);
         return NULL;
     }
-    char *text = sm_file_read(name_or_path, NULL, err);
+    size_t len;
+    char *text = sm_file_read(name_or_path, &len, err);
     if (!text)
         return NULL;
+    if (strlen(text) != len) {
+        sm_fail(err, SM_EPARSE, "%s: NUL byte: not a text file", name_or_path);
+        free(text);
+        return NULL;
+    }
     sm_chip_t *c = sm_chip_from_string(text, name_or_path, err);
     free(text);
     return c;

@@ -45,6 +45,11 @@ static char *s_read_file(const char *path, sm_error_t *err)
         return NULL;
     }
     buf[len] = '\0';
+    if (strlen(buf) != len) {
+        free(buf);
+        sm_fail(err, SM_EPARSE, "%s: NUL byte: not a text file", path);
+        return NULL;
+    }
     return buf;
 }
 

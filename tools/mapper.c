@@ -991,10 +991,12 @@ static int s_get_u32(const cJSON *doc, const char *key, const char *path, uint32
 
 sm_mapping_t *sm_mapping_load(const char *path, const sm_net_t *net, sm_error_t *err)
 {
-    char *text = sm_file_read(path, NULL, err);
+    size_t len;
+    char *text = sm_file_read(path, &len, err);
     if (!text)
         return NULL;
-    cJSON *doc = cJSON_Parse(text);
+    /* Neither a NUL nor text after the object is silently ignored. */
+    cJSON *doc = strlen(text) == len ? cJSON_ParseWithOpts(text, NULL, 1) : NULL;
     free(text);
     sm_mapping_t *m = NULL;
     if (!doc || !cJSON_IsObject(doc)) {

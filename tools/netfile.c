@@ -5,6 +5,7 @@
  * file, the JSON path of the value at fault and the value itself, so that a
  * typo never runs silently as a different network. */
 #include <cjson/cJSON.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -199,6 +200,26 @@ static int s_number(s_ld_t *L, const cJSON *v, const char *path, double *out)
     return 0;
 }
 
+/* A number stored as float32 (weights, initial values, currents): one
+ * beyond the float range would silently become infinite. */
+#define S_FLOAT_MSG "must be a number within float32 range (|x| <= 3.4e38)"
+
+static int s_float(s_ld_t *L, const cJSON *v, const char *path, double *out)
+{
+    if (s_number(L, v, path, out) < 0)
+        return -1;
+    if (fabs(*out) > FLT_MAX)
+        return s_err(L, SM_ERANGE, path, v, S_FLOAT_MSG);
+    return 0;
+}
+
+/* Box-Muller as seeded (u1 >= 1e-300) never draws |z| >= 38: a normal
+ * within this stays within float range. */
+static bool s_normal_fits_float(double mean, double sd)
+{
+    return fabs(mean) + 38.0 * sd <= FLT_MAX;
+}
+
 /* An integer in [lo, hi]; `what` says what it counts ("ticks"). */
 static int s_int(s_ld_t *L, const cJSON *v, const char *path, double lo,
                  double hi, const char *what, double *out)
@@ -268,6 +289,16 @@ static int s_pair(s_ld_t *L, const cJSON *v, const char *path, double *a, double
         return -1;
     s_at(p, "%s[1]", path);
     return s_number(L, v->child->next, p, b);
+}
+
+/* A [lo, hi] pair of numbers within float32 range. */
+static int s_fpair(s_ld_t *L, const cJSON *v, const char *path, double *a, double *b)
+{
+    if (s_pair(L, v, path, a, b) < 0)
+        return -1;
+    if (fabs(*a) > FLT_MAX || fabs(*b) > FLT_MAX)
+        return s_err(L, SM_ERANGE, path, v, S_FLOAT_MSG);
+    return 0;
 }
 
 static int s_pop_ref(s_ld_t *L, const cJSON *v, const char *path, uint32_t *out)
@@ -504,7 +535,7 @@ static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
 
     if (cJSON_IsNumber(v)) {
         double x = 0;
-        if (s_number(L, v, p, &x) < 0)
+        if (s_float(L, v, p, &x) < 0)
             return -1;
         for (uint32_t i = 0; i < pop->size; i++)
             pop->v_init[i] = (float)x;
@@ -519,7 +550,7 @@ static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
         for (const cJSON *e = v->child; e; e = e->next, i++) {
             double x = 0;
             s_at(q, "%s[%u]", p, i);
-            if (s_number(L, e, q, &x) < 0)
+            if (s_float(L, e, q, &x) < 0)
                 return -1;
             pop->v_init[i] = (float)x;
         }
@@ -535,12 +566,14 @@ static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
     bool uniform = !strcmp(v->child->string, "uniform");
     double a, b;
     s_at(q, "%s.%s", p, v->child->string);
-    if (s_pair(L, v->child, q, &a, &b) < 0)
+    if (s_fpair(L, v->child, q, &a, &b) < 0)
         return -1;
     if (uniform && a > b)
         return s_err(L, SM_ERANGE, q, v->child, "lo must be <= hi");
     if (!uniform && b < 0)
         return s_err(L, SM_ERANGE, q, v->child, "sd must be >= 0");
+    if (!uniform && !s_normal_fits_float(a, b))
+        return s_err(L, SM_ERANGE, q, v->child, "draws would leave float32 range");
     for (uint32_t i = 0; i < pop->size; i++) {
         sm_rng_t r = sm_rng_stream(L->net->seed ^ S_TAG_INIT, pi, i);
         double x = uniform ? a + (b - a) * sm_rng_uniform(&r) : a + b * sm_rng_normal(&r);
@@ -880,7 +913,7 @@ static int s_weight(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
     char p[S_PATH];
     memset(d, 0, sizeof *d);
     if (cJSON_IsNumber(v))
-        return s_number(L, v, path, &d->a);
+        return s_float(L, v, path, &d->a);
     if (!cJSON_IsObject(v))
         return s_err(L, SM_EPARSE, path, v,
                      "must be a number, {\"uniform\": [lo, hi]} or {\"normal\": [mean, sd]}");
@@ -896,7 +929,7 @@ static int s_weight(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
             return s_err(L, SM_EPARSE, p, NULL, "only a normal distribution takes bounds");
         }
         d->kind = SM_DIST_UNIFORM;
-        if (s_pair(L, u, p, &d->a, &d->b) < 0)
+        if (s_fpair(L, u, p, &d->a, &d->b) < 0)
             return -1;
         if (d->a > d->b)
             return s_err(L, SM_ERANGE, p, u, "lo must be <= hi");
@@ -904,15 +937,18 @@ static int s_weight(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
     }
     s_at(p, "%s.normal", path);
     d->kind = SM_DIST_NORMAL;
-    if (s_pair(L, n, p, &d->a, &d->b) < 0)
+    if (s_fpair(L, n, p, &d->a, &d->b) < 0)
         return -1;
     if (d->b < 0)
         return s_err(L, SM_ERANGE, p, n, "sd must be >= 0");
-    if (!b)
+    if (!b) {
+        if (!s_normal_fits_float(d->a, d->b))
+            return s_err(L, SM_ERANGE, p, n, "draws would leave float32 range; give bounds");
         return 0;
+    }
     s_at(p, "%s.bounds", path);
     d->has_bounds = true;
-    if (s_pair(L, b, p, &d->lo, &d->hi) < 0)
+    if (s_fpair(L, b, p, &d->lo, &d->hi) < 0)
         return -1;
     if (d->lo > d->hi)
         return s_err(L, SM_ERANGE, p, b, "lo must be <= hi");
@@ -1032,6 +1068,11 @@ static int s_conn_check(const s_conn_t *c, const double *v, size_t n, char *msg,
         snprintf(msg, cap, "has no weight, and the projection gives no constant \"weight\"");
         return -1;
     }
+    if (n >= 3 && fabs(v[2]) > FLT_MAX) {
+        *col = 3;
+        snprintf(msg, cap, "weight " S_FLOAT_MSG ", got %g", v[2]);
+        return -1;
+    }
     if (n >= 4 && (v[3] != floor(v[3]) || v[3] < 0 || v[3] > (double)UINT32_MAX)) {
         *col = 4;
         snprintf(msg, cap, "delay must be an integer number of ticks >= 0, got %g", v[3]);
@@ -1078,8 +1119,12 @@ static int s_matrix_row(void *ctx, const double *v, size_t n, sm_error_t *err)
                        "expected %u columns (one per neuron of source \"%s\"), got %zu",
                        c->n_src, c->src_name, n);
     float *row = c->pr->matrix + (size_t)c->rows * c->n_src;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (fabs(v[i]) > FLT_MAX)
+            return sm_fail(err, SM_ERANGE, "field %zu: weight " S_FLOAT_MSG ", got %g", i + 1,
+                           v[i]);
         row[i] = (float)v[i];
+    }
     c->rows++;
     return 0;
 }
@@ -1185,7 +1230,7 @@ static int s_matrix(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
             double w;
             char r[S_PATH];
             s_at(r, "%s[%u]", q, s);
-            if (s_number(L, e, r, &w) < 0)
+            if (s_float(L, e, r, &w) < 0)
                 return -1;
             c->pr->matrix[(size_t)t * c->n_src + s] = (float)w;
         }
@@ -1392,7 +1437,7 @@ static int s_currents(s_ld_t *L, const cJSON *arr)
                          "\"%s\" is a spike source and has no membrane to inject into",
                          net->pops[cur->pop].name);
         s_at(p, "%s.amplitude", path);
-        if (!(v = s_req(L, jc, path, "amplitude")) || s_number(L, v, p, &cur->amplitude) < 0)
+        if (!(v = s_req(L, jc, path, "amplitude")) || s_float(L, v, p, &cur->amplitude) < 0)
             return -1;
         net->n_currents = i + 1;
     }
@@ -1564,6 +1609,15 @@ sm_net_t *sm_net_load(const char *path, sm_error_t *err)
     char *buf = sm_file_read(path, &len, err);
     if (!buf)
         return NULL;
+    /* cJSON takes a NUL for blank space: a binary file is refused instead. */
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        unsigned line, col;
+        s_line_col(buf, (size_t)(nul - buf), &line, &col);
+        sm_fail(err, SM_EPARSE, "%s:%u:%u: NUL byte: not a text file", path, line, col);
+        free(buf);
+        return NULL;
+    }
     const char *end = NULL;
     /* cJSON's trailing-garbage check wants the terminating NUL inside the
      * length it is given. */

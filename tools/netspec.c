@@ -1,5 +1,8 @@
 #include "netspec.h"
 
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,9 +173,12 @@ static void *s_dup(const void *src, size_t n, size_t elem)
     return d;
 }
 
-static int s_dist_from(sm_dist_t *d, const Dist *s)
+/* What the network file loader accepts (tools/netfile.c): finite values
+ * within float range, lo <= hi, sd >= 0, bounds that hold some of a normal;
+ * delays are integers of ticks. */
+static int s_dist_from(sm_dist_t *d, const Dist *s, bool delay)
 {
-    if (!s || s->kind > SM_DIST_NORMAL)
+    if (!s || s->kind > SM_DIST_NORMAL || !isfinite(s->a) || !isfinite(s->b))
         return -1;
     d->kind = (sm_dist_kind_t)s->kind;
     d->a = s->a;
@@ -180,7 +186,52 @@ static int s_dist_from(sm_dist_t *d, const Dist *s)
     d->has_bounds = s->has_bounds;
     d->lo = s->lo;
     d->hi = s->hi;
-    return 0;
+    if (delay)
+        return d->kind == SM_DIST_NORMAL || d->a < 0 || d->a > UINT32_MAX ||
+                       d->a != floor(d->a) ||
+                       (d->kind == SM_DIST_UNIFORM &&
+                        (d->b < d->a || d->b > UINT32_MAX || d->b != floor(d->b)))
+                   ? -1 : 0;
+    if (fabs(d->a) > FLT_MAX || fabs(d->b) > FLT_MAX)
+        return -1;
+    if (d->kind == SM_DIST_UNIFORM)
+        return d->a <= d->b ? 0 : -1;
+    if (d->kind != SM_DIST_NORMAL)
+        return 0;
+    if (d->b < 0)
+        return -1;
+    if (!d->has_bounds)
+        return fabs(d->a) + 38.0 * d->b <= FLT_MAX ? 0 : -1;
+    if (!isfinite(d->lo) || !isfinite(d->hi) || d->lo > d->hi || fabs(d->lo) > FLT_MAX ||
+        fabs(d->hi) > FLT_MAX)
+        return -1;
+    double mass = d->b == 0 ? (d->a >= d->lo && d->a <= d->hi)
+                            : 0.5 * (erfc((d->lo - d->a) / (d->b * sqrt(2.0))) -
+                                     erfc((d->hi - d->a) / (d->b * sqrt(2.0))));
+    return mass >= 1e-4 ? 0 : -1;
+}
+
+/* A parameter block travels as bytes: its enums, flags and table counts are
+ * checked before anything reads them (a bool byte other than 0 or 1 is
+ * undefined behaviour to load). */
+static bool s_model_ok(const sm_model_t *m)
+{
+    const size_t flags[] = {offsetof(sm_model_t, reset_delay), offsetof(sm_model_t, threshold_ge),
+                            offsetof(sm_model_t, multispike),  offsetof(sm_model_t, norm_input),
+                            offsetof(sm_model_t, has_syn),     offsetof(sm_model_t, has_min_v),
+                            offsetof(sm_model_t, zero_all),
+                            offsetof(sm_model_t, closed) + offsetof(sm_closed_t, b_one),
+                            offsetof(sm_model_t, closed) + offsetof(sm_closed_t, a_one),
+                            offsetof(sm_model_t, closed) + offsetof(sm_closed_t, a_one) + 1};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (((const unsigned char *)m)[flags[i]] > 1)
+            return false;
+    unsigned kind, style, reset;
+    memcpy(&kind, (const unsigned char *)m + offsetof(sm_model_t, kind), sizeof kind);
+    memcpy(&style, (const unsigned char *)m + offsetof(sm_model_t, style), sizeof style);
+    memcpy(&reset, (const unsigned char *)m + offsetof(sm_model_t, reset), sizeof reset);
+    return kind < SM_MODEL_COUNT && style <= SM_STYLE_EXACT && reset <= SM_RESET_NONE &&
+           m->closed.nc <= 2 && m->closed.rel[0] <= 2 && m->closed.rel[1] <= 2;
 }
 
 int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *ticks,
@@ -202,6 +253,10 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
     net->ticks = ns->ticks;
     net->seed = ns->seed;
     net->n_stages = ns->n_stages;
+    if (!(net->dt_ms > 0) || !isfinite(net->dt_ms) || net->ticks == 0 || ns->n_pops == 0) {
+        why = "bad simulation settings";
+        goto bad;
+    }
     if (ns->path)
         net->path = strdup(ns->path);
     for (size_t i = 0; i < ns->n_pops; i++) {
@@ -222,6 +277,12 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
         p.stop_tick = q->stop_tick;
         p.record_spikes = q->record_spikes;
         p.stage = q->stage;
+        if (p.kind == SM_POP_POISSON &&
+            (!isfinite(p.rate_hz) || p.rate_hz < 0 || p.rate_hz * net->dt_ms / 1000.0 > 1.0 ||
+             p.stop_tick < p.start_tick)) {
+            why = "bad Poisson source";
+            goto bad;
+        }
         if (p.kind == SM_POP_NEURONS) {
             if (!q->has_models || (q->n_models != 1 && q->n_models != q->size) ||
                 q->models.len != q->n_models * sizeof(sm_model_t) ||
@@ -232,11 +293,15 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
             p.n_models = q->n_models;
             p.models = s_dup(q->models.data, q->n_models, sizeof *p.models);
             for (uint32_t k = 0; p.models && k < p.n_models; k++)
-                if ((unsigned)p.models[k].kind >= SM_MODEL_COUNT ||
-                    (unsigned)p.models[k].style > SM_STYLE_EXACT ||
-                    (unsigned)p.models[k].reset > SM_RESET_NONE) {
+                if (!s_model_ok(&p.models[k])) {
                     free(p.models);
                     why = "bad model kind";
+                    goto bad;
+                }
+            for (size_t k = 0; k < q->n_v_init; k++)
+                if (!isfinite(q->v_init[k])) {
+                    free(p.models);
+                    why = "bad initial value";
                     goto bad;
                 }
             if (q->n_v_init)
@@ -252,12 +317,22 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
                      q->st_off[q->size] == q->n_st_ticks;
             for (uint32_t k = 0; ok && k < q->size; k++)
                 ok = q->st_off[k] <= q->st_off[k + 1];
+            /* Each neuron's ticks strictly increasing, as the loader sorts them. */
+            for (uint32_t k = 0; ok && k < q->size; k++)
+                for (uint32_t j = q->st_off[k] + 1; ok && j < q->st_off[k + 1]; j++)
+                    ok = q->st_ticks[j] > q->st_ticks[j - 1];
             if (!ok) {
                 why = "bad spike times";
                 goto bad;
             }
             p.st_off = s_dup(q->st_off, q->n_st_off, sizeof *p.st_off);
             p.st_ticks = s_dup(q->st_ticks, q->n_st_ticks, sizeof *p.st_ticks);
+            if (!p.st_off || !p.st_ticks) {
+                free(p.st_off);
+                free(p.st_ticks);
+                why = "out of memory";
+                goto bad;
+            }
         }
         if (sm_net_add_pop(net, &p) < 0) {
             free(p.models);
@@ -277,8 +352,10 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
         sm_proj_t pr;
         memset(&pr, 0, sizeof pr);
         if (q->src_pop >= net->n_pops || q->dst_pop >= net->n_pops || q->port > 1 ||
-            q->conn > SM_CONN_MATRIX || s_dist_from(&pr.weight, q->weight) ||
-            s_dist_from(&pr.delay, q->delay)) {
+            q->conn > SM_CONN_MATRIX || s_dist_from(&pr.weight, q->weight, false) ||
+            s_dist_from(&pr.delay, q->delay, true) || net->pops[q->dst_pop].kind != SM_POP_NEURONS ||
+            (q->conn == SM_CONN_FIXED_PROB && !(q->p >= 0 && q->p <= 1)) ||
+            (q->conn == SM_CONN_FIXED_FAN_IN && q->k > net->pops[q->src_pop].size)) {
             why = "bad projection";
             goto bad;
         }
@@ -298,7 +375,7 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
             size_t n = q->n_l_src;
             int ok = q->n_l_dst == n && q->n_l_delay == n && q->n_l_weight == n;
             for (size_t k = 0; ok && k < n; k++)
-                ok = q->l_src[k] < ns_ && q->l_dst[k] < nd;
+                ok = q->l_src[k] < ns_ && q->l_dst[k] < nd && isfinite(q->l_weight[k]);
             if (!ok) {
                 why = "bad connection list";
                 goto bad;
@@ -308,20 +385,65 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
             pr.l_dst = s_dup(q->l_dst, n, sizeof *pr.l_dst);
             pr.l_delay = s_dup(q->l_delay, n, sizeof *pr.l_delay);
             pr.l_weight = s_dup(q->l_weight, n, sizeof *pr.l_weight);
+            if (!pr.l_src || !pr.l_dst || !pr.l_delay || !pr.l_weight) {
+                free(pr.l_src);
+                free(pr.l_dst);
+                free(pr.l_delay);
+                free(pr.l_weight);
+                why = "out of memory";
+                goto bad;
+            }
         }
         if (pr.conn == SM_CONN_MATRIX) {
-            if (q->n_matrix != (size_t)ns_ * nd) {
+            int ok = q->n_matrix == (size_t)ns_ * nd;
+            for (size_t k = 0; ok && k < q->n_matrix; k++)
+                ok = isfinite(q->matrix[k]);
+            if (!ok) {
                 why = "bad weight matrix";
                 goto bad;
             }
             pr.matrix = s_dup(q->matrix, q->n_matrix, sizeof *pr.matrix);
+            if (!pr.matrix) {
+                why = "out of memory";
+                goto bad;
+            }
         }
-        if (pr.conn == SM_CONN_ONE_TO_ONE && ns_ != nd) {
-            why = "one_to_one between populations of different sizes";
+        if ((pr.conn == SM_CONN_ONE_TO_ONE && ns_ != nd) || sm_net_add_proj(net, &pr) < 0) {
+            free(pr.l_src);
+            free(pr.l_dst);
+            free(pr.l_delay);
+            free(pr.l_weight);
+            free(pr.matrix);
+            why = pr.conn == SM_CONN_ONE_TO_ONE && ns_ != nd
+                      ? "one_to_one between populations of different sizes" : "out of memory";
             goto bad;
         }
-        if (sm_net_add_proj(net, &pr) < 0) {
+    }
+    /* Stages and delay bounds follow from the projections: recompute them
+     * and refuse a message whose own disagree (or that has a delay-0 cycle). */
+    {
+        uint32_t *sent = malloc(((size_t)net->n_pops + 2 * (size_t)net->n_projs + 1) * sizeof *sent);
+        if (!sent) {
             why = "out of memory";
+            goto bad;
+        }
+        for (uint32_t i = 0; i < net->n_pops; i++)
+            sent[i] = net->pops[i].stage;
+        for (uint32_t j = 0; j < net->n_projs; j++) {
+            sent[net->n_pops + 2 * j] = net->projs[j].min_delay;
+            sent[net->n_pops + 2 * j + 1] = net->projs[j].max_delay;
+        }
+        uint32_t sent_stages = net->n_stages;
+        sm_error_t ferr;
+        int ok = sm_net_finish(net, &ferr) == 0 && net->n_stages == sent_stages;
+        for (uint32_t i = 0; ok && i < net->n_pops; i++)
+            ok = sent[i] == net->pops[i].stage;
+        for (uint32_t j = 0; ok && j < net->n_projs; j++)
+            ok = sent[net->n_pops + 2 * j] == net->projs[j].min_delay &&
+                 sent[net->n_pops + 2 * j + 1] == net->projs[j].max_delay;
+        free(sent);
+        if (!ok) {
+            why = "stages or delays do not match the projections";
             goto bad;
         }
     }
@@ -338,7 +460,9 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
         goto bad;
     }
     for (uint32_t i = 0; i < net->n_currents; i++) {
-        if (ns->current_pop[i] >= net->n_pops) {
+        if (ns->current_pop[i] >= net->n_pops ||
+            net->pops[ns->current_pop[i]].kind != SM_POP_NEURONS ||
+            !isfinite(ns->current_amp[i]) || fabs(ns->current_amp[i]) > FLT_MAX) {
             why = "bad current";
             goto bad;
         }
@@ -346,7 +470,8 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
         net->currents[i].amplitude = ns->current_amp[i];
     }
     for (uint32_t i = 0; i < net->n_probes; i++) {
-        if (ns->probe_pop[i] >= net->n_pops || ns->probe_index[i] >= net->pops[ns->probe_pop[i]].size) {
+        if (ns->probe_pop[i] >= net->n_pops || ns->probe_index[i] >= net->pops[ns->probe_pop[i]].size ||
+            net->pops[ns->probe_pop[i]].kind != SM_POP_NEURONS) {
             why = "bad probe";
             goto bad;
         }
