@@ -65,7 +65,8 @@ static int s_grow(void **arr, uint32_t n, size_t elem)
 
 int sm_net_add_pop(sm_net_t *net, const sm_pop_t *pop)
 {
-    if (net->n_pops == UINT32_MAX || pop->size > UINT32_MAX - net->n_neurons)
+    if (net->n_pops == UINT32_MAX || net->n_neurons > SM_MAX_NEURONS ||
+        pop->size > SM_MAX_NEURONS - net->n_neurons)
         return -1;
     if (s_grow((void **)&net->pops, net->n_pops, sizeof *net->pops) < 0)
         return -1;

@@ -17,6 +17,10 @@
 #include "sm_error.h"
 
 #define SM_NAME_MAX 64
+/* Neurons per network: 2^28 (268M), far past one machine's memory at ~120
+ * bytes a neuron, but a bound that keeps a 100-byte file from asking for
+ * gigabytes before anything checks it. */
+#define SM_MAX_NEURONS (1u << 28)
 
 typedef enum {
     SM_POP_NEURONS = 0,   /* a population of model neurons                    */

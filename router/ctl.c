@@ -127,8 +127,11 @@ static void *s_zap_loop(void *arg)
         int n = 0, more = 1;
         while (more && n < 8) {
             zmq_msg_init(&f[n]);
-            if (zmq_msg_recv(&f[n], z->sock, 0) < 0)
+            if (zmq_msg_recv(&f[n], z->sock, 0) < 0) {
+                zmq_msg_close(&f[n]);
+                more = 0;
                 break;
+            }
             more = zmq_msg_more(&f[n]);
             n++;
         }
@@ -178,7 +181,12 @@ sm_zap_t *sm_zap_start(void *zctx, const char *pub, sm_error_t *err)
         sm_fail(err, SM_EIO, "cannot start the ZAP handler: %s", zmq_strerror(zmq_errno()));
         return NULL;
     }
-    pthread_create(&z->th, NULL, s_zap_loop, z);
+    if (pthread_create(&z->th, NULL, s_zap_loop, z)) {
+        zmq_close(z->sock);
+        free(z);
+        sm_fail(err, SM_EIO, "cannot start the ZAP handler thread");
+        return NULL;
+    }
     return z;
 }
 

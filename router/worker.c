@@ -111,6 +111,8 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     if (o->curve_file && sm_curve_load(o->curve_file, pub, sec, err))
         return -1;
     void *zctx = zmq_ctx_new();
+    if (!zctx)
+        return sm_fail(err, SM_EIO, "cannot create a ZeroMQ context");
     sm_zap_t *zap = NULL;
     sm_net_t *net = NULL;
     sm_mapping_t *map = NULL;

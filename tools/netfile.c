@@ -843,8 +843,8 @@ static int s_population(s_ld_t *L, const cJSON *jp, uint32_t pi)
     s_at(p, "%s.size", path);
     if (!(v = s_req(L, jp, path, "size")) || s_u32(L, v, p, 1, NULL, &pop.size) < 0)
         return -1;
-    if (pop.size > UINT32_MAX - L->net->n_neurons)
-        return s_err(L, SM_ERANGE, p, v, "the network would exceed %u neurons", UINT32_MAX);
+    if (pop.size > SM_MAX_NEURONS - L->net->n_neurons)
+        return s_err(L, SM_ERANGE, p, v, "the network would exceed %u neurons", SM_MAX_NEURONS);
 
     const cJSON *src = s_get(jp, "source");
     int rc = -1;
