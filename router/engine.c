@@ -233,8 +233,9 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
         sh->fifo = calloc(N, sizeof *sh->fifo);
         sh->push = calloc(N, sizeof *sh->push);
         sh->probes = malloc((e->res->n_probes + 1) * sizeof *sh->probes);
+        sh->active = calloc(e->ring, sizeof *sh->active);
         if (!sh->cores || !sh->out_same || !sh->out_win || !sh->fifo ||
-            !sh->push || !sh->probes)
+            !sh->push || !sh->probes || !sh->active)
             return sm_fail(err, SM_ENOMEM, "out of memory for shards");
     }
     for (uint32_t c = 0; c < e->n_cores; c++) {

@@ -73,6 +73,7 @@ typedef struct {
     uint64_t *bits;             /* [ring][words]: touched flags                   */
     uint32_t words;
     sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
+    uint32_t n_sched;           /* neurons in the calendar                        */
     sm_counters_t cnt;
 } sm_core_t;
 
@@ -91,6 +92,8 @@ typedef struct {
     SM_VEC(sm_wev_t) win;
     SM_VEC(sm_d0ev_t) pend0;
     SM_VEC(uint64_t) woken;      /* core << 32 | local, due this tick              */
+    sm_u32vec_t *active;        /* [ring]: cores with input at that tick: a quiet
+                                   tick costs nothing for the cores it misses    */
     SM_VEC(sm_spike_t) spikes;
     uint32_t *probes;           /* probe indices hosted                           */
     uint32_t n_probes;

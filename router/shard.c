@@ -62,6 +62,7 @@ static void s_unschedule(sm_engine_t *e, sm_core_t *c, uint32_t l)
     if (nx != SM_NONE)
         c->cell[nx].wprev = p;
     x->wake = SM_NONE;
+    c->n_sched--;
 }
 
 static void s_schedule(sm_engine_t *e, sm_core_t *c, uint32_t l, uint32_t now, uint64_t t)
@@ -84,6 +85,7 @@ static void s_schedule(sm_engine_t *e, sm_core_t *c, uint32_t l, uint32_t now, u
     if (c->wheel[b] != SM_NONE)
         c->cell[c->wheel[b]].wprev = l;
     c->wheel[b] = l;
+    c->n_sched++;
 }
 
 /* ---- sources ------------------------------------------------------------- */
@@ -173,6 +175,8 @@ static inline void s_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_shard_t *
     uint64_t bit = 1ULL << (l & 63);
     if (!(*w & bit)) {
         *w |= bit;
+        if (!c->touched[slot].n)
+            SM_VEC_PUSH(sh->active[slot], c->id, s_oom(sh));
         SM_VEC_PUSH(c->touched[slot], l, s_oom(sh));
         /* Its update comes later this tick or soon after: start the fetch. */
         __builtin_prefetch(&c->cell[l], 1);
@@ -658,6 +662,8 @@ int sm_shard_run(sm_shard_t *sh)
         for (uint32_t k = 0; k < sh->n_cores; k++) {
             uint32_t ci = sh->cores[k];
             sm_core_t *c = &e->cores[ci];
+            if (!c->n_sched)
+                continue;
             for (uint32_t l = c->wheel[bkt]; l != SM_NONE; l = c->cell[l].wnext)
                 if (c->cell[l].wake == tick)
                     SM_VEC_PUSH(sh->woken, ((uint64_t)ci << 32) | l, S_OOM(sh));
@@ -686,17 +692,20 @@ int sm_shard_run(sm_shard_t *sh)
                     s_update(sh, c, l, tick, w0, !e->opts.dense))
                     return -1;
             }
-            for (uint32_t k = 0; k < sh->n_cores; k++) {
-                sm_core_t *c = &e->cores[sh->cores[k]];
-                if (e->opts.dense) {
+            if (e->opts.dense)
+                for (uint32_t k = 0; k < sh->n_cores; k++) {
+                    sm_core_t *c = &e->cores[sh->cores[k]];
                     for (uint32_t l = 0; l < c->n; l++) {
                         const sm_cell_t *x = &c->cell[l];
                         if (x->model && x->stage == s && x->mark != tick + 1 &&
                             s_update(sh, c, l, tick, w0, 0))
                             return -1;
                     }
-                    continue;
                 }
+            /* Only the cores with input this tick; the list may grow as
+             * delay-0 input reaches cores in later stages. */
+            for (uint32_t k = 0; !e->opts.dense && k < sh->active[slot].n; k++) {
+                sm_core_t *c = &e->cores[sh->active[slot].a[k]];
                 sm_u32vec_t *tv = &c->touched[slot];
                 for (uint32_t i = 0; i < tv->n; i++) {
                     /* Touched neurons are scattered over the core: fetch
@@ -723,8 +732,8 @@ int sm_shard_run(sm_shard_t *sh)
         s_record_probes(sh, tick);
         /* Clear this tick's slot so the ring can reuse it. */
         slot = tick & e->ring_mask;
-        for (uint32_t k = 0; k < sh->n_cores; k++) {
-            sm_core_t *c = &e->cores[sh->cores[k]];
+        for (uint32_t k = 0; k < sh->active[slot].n; k++) {
+            sm_core_t *c = &e->cores[sh->active[slot].a[k]];
             sm_u32vec_t *tv = &c->touched[slot];
             float *acc = &c->acc[(size_t)slot * c->n * 2];
             for (uint32_t i = 0; i < tv->n; i++) {
@@ -734,6 +743,7 @@ int sm_shard_run(sm_shard_t *sh)
             tv->n = 0;
             memset(&c->bits[(size_t)slot * c->words], 0, c->words * sizeof *c->bits);
         }
+        sh->active[slot].n = 0;
         /* The last window is sent too: its spikes arrive after the end, but
          * receivers count them, so counters do not depend on the mapping. */
         if (tick + 1 == w0 + W || tick + 1 == e->ticks)
@@ -778,6 +788,10 @@ void sm_shard_fini(sm_shard_t *sh)
     free(sh->probes);
     free(sh->wire);
     free(sh->scratch);
+    if (sh->active && sh->e)
+        for (uint32_t r = 0; r < sh->e->ring; r++)
+            free(sh->active[r].a);
+    free(sh->active);
     uint32_t N = sh->e ? sh->e->n_shards : 0;
     if (sh->out_same)
         for (uint32_t i = 0; i < N; i++)
