@@ -230,8 +230,19 @@ static bool s_model_ok(const sm_model_t *m)
     memcpy(&kind, (const unsigned char *)m + offsetof(sm_model_t, kind), sizeof kind);
     memcpy(&style, (const unsigned char *)m + offsetof(sm_model_t, style), sizeof style);
     memcpy(&reset, (const unsigned char *)m + offsetof(sm_model_t, reset), sizeof reset);
-    return kind < SM_MODEL_COUNT && style <= SM_STYLE_EXACT && reset <= SM_RESET_NONE &&
-           m->closed.nc <= 2 && m->closed.rel[0] <= 2 && m->closed.rel[1] <= 2;
+    if (!(kind < SM_MODEL_COUNT && style <= SM_STYLE_EXACT && reset <= SM_RESET_NONE &&
+          m->closed.nc <= 2 && m->closed.rel[0] <= 2 && m->closed.rel[1] <= 2))
+        return false;
+    /* The parameters the updates read must be finite numbers: a NaN would run
+     * silently. */
+    const double p[] = {m->threshold, m->beta, m->alpha, m->one_minus_beta, m->v_reset,
+                        m->v_leak, m->reset_value, m->min_v, m->bias, m->am, m->as, m->R,
+                        m->inv_RC, m->time_step, m->decay, m->tau_alpha, m->p22, m->p21e,
+                        m->p21i, m->p11e, m->p11i, m->p20};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+        if (!isfinite(p[i]))
+            return false;
+    return true;
 }
 
 int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *ticks,
@@ -295,7 +306,7 @@ int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *
             for (uint32_t k = 0; p.models && k < p.n_models; k++)
                 if (!s_model_ok(&p.models[k])) {
                     free(p.models);
-                    why = "bad model kind";
+                    why = "bad model parameters";
                     goto bad;
                 }
             for (size_t k = 0; k < q->n_v_init; k++)
