@@ -110,7 +110,11 @@ int sm_batch_unpack(sm_batch_t *b, const uint8_t *buf, size_t len,
                 SM_WIRE_VERSION);
         goto done;
     }
-    if (m->kind != SM_BATCH_SAME_TICK && m->kind != SM_BATCH_WINDOW) {
+    if (m->kind == SM_BATCH_ACK && m->n_src_gid) {
+        sm_fail(err, SM_EPROTO, "AER batch: a credit carries %zu entries", m->n_src_gid);
+        goto done;
+    }
+    if (m->kind != SM_BATCH_SAME_TICK && m->kind != SM_BATCH_WINDOW && m->kind != SM_BATCH_ACK) {
         sm_fail(err, SM_EPROTO, "AER batch: unknown kind %u", m->kind);
         goto done;
     }

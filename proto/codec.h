@@ -13,7 +13,9 @@
 
 #define SM_WIRE_VERSION 1
 
-enum { SM_BATCH_SAME_TICK = 1, SM_BATCH_WINDOW = 2 };
+/* Same-tick spikes, a window's spikes, and a credit: "I have finished window
+ * `tick`" (no entries), which bounds how far a shard may run ahead. */
+enum { SM_BATCH_SAME_TICK = 1, SM_BATCH_WINDOW = 2, SM_BATCH_ACK = 3 };
 
 typedef struct {
     uint32_t kind;

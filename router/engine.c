@@ -234,8 +234,12 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
         sh->push = calloc(N, sizeof *sh->push);
         sh->probes = malloc((e->res->n_probes + 1) * sizeof *sh->probes);
         sh->active = calloc(e->ring, sizeof *sh->active);
+        sh->acked = malloc(N * sizeof *sh->acked);
+        sm_batch_init(&sh->credit);
+        for (uint32_t k = 0; sh->acked && k < N; k++)
+            sh->acked[k] = -1;
         if (!sh->cores || !sh->out_same || !sh->out_win || !sh->fifo ||
-            !sh->push || !sh->probes || !sh->active)
+            !sh->push || !sh->probes || !sh->active || !sh->acked)
             return sm_fail(err, SM_ENOMEM, "out of memory for shards");
     }
     for (uint32_t c = 0; c < e->n_cores; c++) {
@@ -328,7 +332,9 @@ static void *s_thread(void *arg)
         ok = e->ctl_ready(e->ctl, sh) == 0;
     if (N > 1 && ok) {
         for (uint32_t b = 0; b < N; b++) {
-            if (!e->d0_link[sh->id * N + b] && !e->dl_link[sh->id * N + b])
+            /* Spikes go to the shards fed, credits back to the feeders. */
+            if (!e->d0_link[sh->id * N + b] && !e->dl_link[sh->id * N + b] &&
+                !e->d0_link[b * N + sh->id] && !e->dl_link[b * N + sh->id])
                 continue;
             sh->push[b] = zmq_socket(e->zctx, ZMQ_PUSH);
             int zero = 0;

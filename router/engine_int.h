@@ -101,6 +101,8 @@ typedef struct {
     void *pull;
     void **push;                /* per destination shard, or NULL                 */
     sm_fifo_t *fifo;            /* per source shard                               */
+    int64_t *acked;             /* per shard fed: last window it acknowledged     */
+    sm_batch_t credit;          /* an empty batch, sent as a credit               */
     sm_batch_t **pool;
     uint32_t pool_n, pool_cap;
     uint8_t *wire;

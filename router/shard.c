@@ -492,58 +492,84 @@ static int s_fifo_push(sm_fifo_t *f, sm_batch_t *b)
     return 0;
 }
 
+/* Receives one message, if any comes within 100 ms, and files it: credits
+ * aside, everything else in its sender's queue. Returns -1 if the run must
+ * stop. */
+static int s_pump(sm_shard_t *sh, uint32_t tick)
+{
+    sm_engine_t *e = sh->e;
+    zmq_pollitem_t it = {.socket = sh->pull, .events = ZMQ_POLLIN};
+    int rc = zmq_poll(&it, 1, 100);
+    if (atomic_load(&e->abort)) {
+        sm_fail(&sh->err, SM_EPEER, "shard %u: stopped because another shard failed", sh->id);
+        sh->failed = 1;
+        return -1;
+    }
+    if (e->ctl_poll && e->ctl_poll(e->ctl, sh, tick)) {
+        sh->failed = 1;
+        return -1;
+    }
+    if (rc <= 0)
+        return 0;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    if (zmq_msg_recv(&msg, sh->pull, 0) < 0) {
+        zmq_msg_close(&msg);
+        return 0;
+    }
+    sm_batch_t *b = s_batch_get(sh);
+    if (!b) {
+        zmq_msg_close(&msg);
+        s_oom(sh);
+        return -1;
+    }
+    sm_error_t perr;
+    int bad = sm_batch_unpack(b, zmq_msg_data(&msg), zmq_msg_size(&msg), e->net->n_neurons,
+                              e->n_cores, e->window, &perr);
+    zmq_msg_close(&msg);
+    if (!bad && (b->src_shard >= e->n_shards || b->src_shard == sh->id))
+        bad = sm_fail(&perr, SM_EPROTO, "AER batch: bad source shard %u", b->src_shard);
+    if (bad) {
+        /* Undecodable: it cannot be from a peer following the protocol,
+         * so it is logged and dropped, and the run goes on. */
+        fprintf(stderr, "spikemesh: shard %u: rejected a message: %s\n", sh->id, perr.msg);
+        s_batch_put(sh, b);
+        return 0;
+    }
+    if (b->kind == SM_BATCH_ACK) {
+        if ((int64_t)b->tick > sh->acked[b->src_shard])
+            sh->acked[b->src_shard] = b->tick;
+        s_batch_put(sh, b);
+        return 0;
+    }
+    if (s_fifo_push(&sh->fifo[b->src_shard], b)) {
+        s_oom(sh);
+        return -1;
+    }
+    return 0;
+}
+
+/* Waits until shard `to` has acknowledged window `index`. */
+static int s_wait_credit(sm_shard_t *sh, uint32_t to, uint32_t index, uint32_t tick)
+{
+    double t0 = sm_now();
+    while (sh->acked[to] < (int64_t)index)
+        if (s_pump(sh, tick))
+            return -1;
+    sh->wait_seconds += sm_now() - t0;
+    return 0;
+}
+
 /* Waits for the next message from shard `from`, which must be (kind, tick,
  * stage). Messages from other shards that arrive meanwhile are queued. */
 static sm_batch_t *s_expect(sm_shard_t *sh, uint32_t from, uint32_t kind, uint32_t tick,
                             uint32_t stage)
 {
-    sm_engine_t *e = sh->e;
     sm_fifo_t *f = &sh->fifo[from];
     double t0 = sm_now();
-    while (!f->n) {
-        zmq_pollitem_t it = {.socket = sh->pull, .events = ZMQ_POLLIN};
-        int rc = zmq_poll(&it, 1, 100);
-        if (atomic_load(&e->abort)) {
-            sm_fail(&sh->err, SM_EPEER, "shard %u: stopped because another shard failed", sh->id);
-            sh->failed = 1;
+    while (!f->n)
+        if (s_pump(sh, tick))
             return NULL;
-        }
-        if (e->ctl_poll && e->ctl_poll(e->ctl, sh, tick)) {
-            sh->failed = 1;
-            return NULL;
-        }
-        if (rc <= 0)
-            continue;
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, sh->pull, 0) < 0) {
-            zmq_msg_close(&msg);
-            continue;
-        }
-        sm_batch_t *b = s_batch_get(sh);
-        if (!b) {
-            zmq_msg_close(&msg);
-            s_oom(sh);
-            return NULL;
-        }
-        sm_error_t perr;
-        int bad = sm_batch_unpack(b, zmq_msg_data(&msg), zmq_msg_size(&msg), e->net->n_neurons,
-                                  e->n_cores, e->window, &perr);
-        zmq_msg_close(&msg);
-        if (!bad && (b->src_shard >= e->n_shards || b->src_shard == sh->id))
-            bad = sm_fail(&perr, SM_EPROTO, "AER batch: bad source shard %u", b->src_shard);
-        if (bad) {
-            /* Undecodable: it cannot be from a peer following the protocol,
-             * so it is logged and dropped, and the run goes on. */
-            fprintf(stderr, "spikemesh: shard %u: rejected a message: %s\n", sh->id, perr.msg);
-            s_batch_put(sh, b);
-            continue;
-        }
-        if (s_fifo_push(&sh->fifo[b->src_shard], b)) {
-            s_oom(sh);
-            return NULL;
-        }
-    }
     sh->wait_seconds += sm_now() - t0;
     sm_batch_t *b = f->q[f->head];
     f->head = (f->head + 1) % f->cap;
@@ -640,6 +666,13 @@ int sm_shard_run(sm_shard_t *sh)
 
     for (uint32_t tick = 0; tick < e->ticks && !sh->failed; tick++) {
         uint32_t w0 = tick - tick % W;
+        uint32_t wi = w0 / W;
+        /* Flow control: no more than ~32 windows ahead of the shards fed. */
+        if (tick == w0 && wi >= 32 && wi % 16 == 0)
+            for (uint32_t b = 0; b < N; b++)
+                if ((e->dl_link[sh->id * N + b] || e->d0_link[sh->id * N + b]) &&
+                    s_wait_credit(sh, b, wi - 17, tick))
+                    return -1;
         if (tick == w0 && tick > 0) {
             for (uint32_t a = 0; a < N; a++) {
                 if (!e->dl_link[a * N + sh->id])
@@ -746,11 +779,17 @@ int sm_shard_run(sm_shard_t *sh)
         sh->active[slot].n = 0;
         /* The last window is sent too: its spikes arrive after the end, but
          * receivers count them, so counters do not depend on the mapping. */
-        if (tick + 1 == w0 + W || tick + 1 == e->ticks)
+        if (tick + 1 == w0 + W || tick + 1 == e->ticks) {
             for (uint32_t b = 0; b < N; b++)
                 if (e->dl_link[sh->id * N + b] &&
                     s_send(sh, b, &sh->out_win[b], SM_BATCH_WINDOW, w0, 0))
                     return -1;
+            if (wi % 16 == 15)
+                for (uint32_t a = 0; a < N; a++)
+                    if ((e->dl_link[a * N + sh->id] || e->d0_link[a * N + sh->id]) &&
+                        s_send(sh, a, &sh->credit, SM_BATCH_ACK, wi, 0))
+                        return -1;
+        }
         if (show)
             s_progress(e, tick, &last_progress);
         if (e->ctl_poll && e->ctl_poll(e->ctl, sh, tick)) {
@@ -801,6 +840,8 @@ void sm_shard_fini(sm_shard_t *sh)
             sm_batch_fini(&sh->out_win[i]);
     free(sh->out_same);
     free(sh->out_win);
+    sm_batch_fini(&sh->credit);
+    free(sh->acked);
     if (sh->fifo)
         for (uint32_t i = 0; i < N; i++) {
             sm_fifo_t *f = &sh->fifo[i];
