@@ -62,6 +62,14 @@ for k, v in want.items():
     assert math.isclose(e[k], v, rel_tol=1e-9), (k, e[k], v)
 assert math.isclose(t['energy_joules'], sum(want.values()) + e['static'], rel_tol=1e-9)
 \""
+# Pictures of a real run: four SVG files, each a well-formed document with content.
+"$BIN" plot "$T/sheet-loihi-metis" > /dev/null
+check "plot of a real run writes raster, cores, links, energy SVGs" "python3 -c \"
+import xml.etree.ElementTree as ET
+for n in ('raster', 'cores', 'links', 'energy'):
+    root = ET.parse('$T/sheet-loihi-metis/%s.svg' % n).getroot()
+    assert root.tag.endswith('svg') and len(list(root.iter())) > 10, n
+\""
 "$BIN" map "$EX/sheet.json" --chip loihi --out "$T/map.json" > /dev/null
 "$BIN" run "$EX/sheet.json" --chip loihi --mapping "$T/map.json" --out "$T/sheet-file" --quiet
 check "run --mapping FILE reproduces the spikes" "cmp -s $T/sheet-loihi-metis/spikes.csv $T/sheet-file/spikes.csv"
