@@ -430,12 +430,7 @@ static int s_path(s_conf_t *cf, const char *path)
 
 int sm_cmd_conform(int argc, char **argv)
 {
-    /* Not sm_wants_help(): that lives in main.c, outside the library, and the
-     * tests call this command in process. */
-    bool help = false;
-    for (int i = 1; i < argc; i++)
-        help = help || !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
-    if (help) {
+    if (sm_wants_help(argc, argv)) {
         s_usage(stdout);
         return 0;
     }

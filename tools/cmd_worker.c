@@ -20,11 +20,10 @@ static void s_usage(FILE *f)
 
 int sm_cmd_worker(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            s_usage(stdout);
-            return 0;
-        }
+    if (sm_wants_help(argc, argv)) {
+        s_usage(stdout);
+        return 0;
+    }
     sm_worker_opts_t o = {.bind_host = "127.0.0.1", .timeout = 30};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -71,12 +70,13 @@ int sm_cmd_worker(int argc, char **argv)
 
 int sm_cmd_keygen(int argc, char **argv)
 {
-    if (argc != 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fprintf(argc == 2 ? stdout : stderr,
+    int help = sm_wants_help(argc, argv);
+    if (argc != 2 || help) {
+        fprintf(help ? stdout : stderr,
                 "usage: spikemesh keygen KEYFILE\n\n"
                 "Writes a new CURVE keypair for a cluster (mode 0600). Give the same file to the\n"
                 "coordinator and to every worker with --curve; peers without it are refused.\n");
-        return argc == 2 ? 0 : 2;
+        return help ? 0 : 2;
     }
     sm_error_t err;
     if (sm_keygen(argv[1], &err)) {

@@ -25,14 +25,6 @@ static void s_usage(FILE *f)
     fprintf(f, "\n'spikemesh COMMAND --help' describes one command.\n");
 }
 
-int sm_wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return 1;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
