@@ -119,6 +119,35 @@ static uint32_t s_source_next(const sm_engine_t *e, const sm_pop_t *p, sm_core_t
 
 /* ---- emission and delivery ------------------------------------------------ */
 
+/* A spike (src, emitted at te) has reached a local core through fan-out entry
+ * f: its delay-0 synapses wait for the next stage, its delayed ones for the
+ * end of the window. */
+static int s_enqueue(sm_shard_t *sh, uint32_t core, uint32_t src, uint64_t f, int d0,
+                     int delayed, uint32_t te, uint32_t count)
+{
+    sh->e->cores[core].cnt.events_received++;
+    if (d0) {
+        sm_d0ev_t ev = {src, (uint32_t)f, count};
+        SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
+    }
+    if (delayed) {
+        sm_wev_t ev = {te, src, (uint32_t)f, count};
+        SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
+    }
+    return 0;
+}
+
+/* A spike for a core of shard dst: in this tick's same-tick batch if it has
+ * delay-0 synapses there, else in the window's batch. */
+static int s_post(sm_shard_t *sh, uint32_t dst, uint32_t gid, uint32_t core, int d0,
+                  uint32_t dtick, uint32_t count)
+{
+    sm_batch_t *b = d0 ? &sh->out_same[dst] : &sh->out_win[dst];
+    if (sm_batch_push(b, gid, core, d0 ? 0 : dtick, count))
+        S_OOM(sh);
+    return 0;
+}
+
 static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint32_t w0,
                   uint32_t count)
 {
@@ -135,36 +164,23 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
      * neuron is enough to recover every link's load at the end. */
     e->emits[gid]++;
     for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++) {
-        const sm_fan_t *fa = &t->fan[f];
-        uint32_t len = sm_fan_len(t, gid, f);
+        uint32_t core = t->fan[f].core, len = sm_fan_len(t, gid, f);
         const sm_syn_t *seg = sm_fan_syn(t, gid, f);
         int d0 = sm_seg_has_delay0(seg, len);
-        uint32_t dst = e->shard_of_core[fa->core];
-        if (dst == sh->id) {
-            e->cores[fa->core].cnt.events_received++;
-            if (d0) {
-                sm_d0ev_t ev = {gid, (uint32_t)f, count};
-                SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
-            }
-            if (sm_seg_has_delayed(seg, len)) {
-                sm_wev_t ev = {tick, gid, (uint32_t)f, count};
-                SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
-            }
-        } else if (d0) {
-            if (sm_batch_push(&sh->out_same[dst], gid, fa->core, 0, count))
-                S_OOM(sh);
-        } else if (sm_batch_push(&sh->out_win[dst], gid, fa->core, tick - w0, count)) {
-            S_OOM(sh);
-        }
+        uint32_t dst = e->shard_of_core[core];
+        int rc = dst == sh->id
+                     ? s_enqueue(sh, core, gid, f, d0, sm_seg_has_delayed(seg, len), tick, count)
+                     : s_post(sh, dst, gid, core, d0, tick - w0, count);
+        if (rc)
+            return -1;
     }
     /* Cores whose synapses live in other processes. */
     if (t->route_off)
         for (uint64_t r = t->route_off[gid]; r < t->route_off[gid + 1]; r++) {
             uint32_t core = SM_ROUTE_CORE(t->route[r]);
-            uint32_t dst = e->shard_of_core[core];
-            sm_batch_t *b = t->route[r] & SM_ROUTE_D0 ? &sh->out_same[dst] : &sh->out_win[dst];
-            if (sm_batch_push(b, gid, core, t->route[r] & SM_ROUTE_D0 ? 0 : tick - w0, count))
-                S_OOM(sh);
+            if (s_post(sh, e->shard_of_core[core], gid, core, (t->route[r] & SM_ROUTE_D0) != 0,
+                       tick - w0, count))
+                return -1;
         }
     return 0;
 }
@@ -611,15 +627,9 @@ static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_t
             sh->failed = 1;
             return -1;
         }
-        e->cores[core].cnt.events_received++;
-        if (same_tick) {
-            sm_d0ev_t ev = {gid, (uint32_t)f, b->count[i]};
-            SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
-        }
-        if (sm_seg_has_delayed(seg, len)) {
-            sm_wev_t ev = {te_base + b->dtick[i], gid, (uint32_t)f, b->count[i]};
-            SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
-        }
+        if (s_enqueue(sh, core, gid, f, same_tick, sm_seg_has_delayed(seg, len),
+                      te_base + b->dtick[i], b->count[i]))
+            return -1;
     }
     return 0;
 }
