@@ -257,18 +257,13 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
             uint32_t b = e->shard_of_core[e->tab.fan[f].core];
             if (a == b)
                 continue;
-            if (sm_seg_has_delay0(sm_fan_syn(&e->tab, g, f), sm_fan_len(&e->tab, g, f)))
-                e->d0_link[a * N + b] = 1;
-            else
-                e->dl_link[a * N + b] = 1;
+            int d0 = sm_seg_has_delay0(sm_fan_syn(&e->tab, g, f), sm_fan_len(&e->tab, g, f));
+            (d0 ? e->d0_link : e->dl_link)[a * N + b] = 1;
         }
         if (e->tab.route_off)
             for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
                 uint32_t b = e->shard_of_core[SM_ROUTE_CORE(e->tab.route[r])];
-                if (e->tab.route[r] & SM_ROUTE_D0)
-                    e->d0_link[a * N + b] = 1;
-                else
-                    e->dl_link[a * N + b] = 1;
+                (e->tab.route[r] & SM_ROUTE_D0 ? e->d0_link : e->dl_link)[a * N + b] = 1;
             }
     }
     return 0;
@@ -444,25 +439,19 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
     for (uint32_t g = 0; g < e->net->n_neurons; g++) {
         uint32_t src = e->core_of[g];
         uint32_t sh = e->shard_of_core[src];
-        if (sh < e->local_first || sh >= e->local_first + e->local_n)
+        uint64_t pk = e->emits[g];
+        if (!pk || sh < e->local_first || sh >= e->local_first + e->local_n)
             continue;
+        /* Each emission sent one packet to every target core. */
+        sm_counters_t *cnt = &e->cores[src].cnt;
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
-            uint64_t pk = e->emits[g];
-            if (!pk)
-                continue;
-            e->cores[src].cnt.packets_out += pk;
-            e->cores[src].cnt.hops += pk * sm_mesh_hops(&mesh, src, e->tab.fan[f].core);
-            sm_mesh_route(&mesh, src, e->tab.fan[f].core, pk);
+            cnt->packets_out += pk;
+            cnt->hops += pk * sm_mesh_route(&mesh, src, e->tab.fan[f].core, pk);
         }
         if (e->tab.route_off)
             for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
-                uint64_t pk = e->emits[g];
-                uint32_t dst = SM_ROUTE_CORE(e->tab.route[r]);
-                if (!pk)
-                    continue;
-                e->cores[src].cnt.packets_out += pk;
-                e->cores[src].cnt.hops += pk * sm_mesh_hops(&mesh, src, dst);
-                sm_mesh_route(&mesh, src, dst, pk);
+                cnt->packets_out += pk;
+                cnt->hops += pk * sm_mesh_route(&mesh, src, SM_ROUTE_CORE(e->tab.route[r]), pk);
             }
     }
     for (uint32_t c = 0; c < e->n_cores; c++) {

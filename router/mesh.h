@@ -15,9 +15,8 @@ typedef struct {
 
 int sm_mesh_init(sm_mesh_t *m, uint32_t width, uint32_t height);
 void sm_mesh_fini(sm_mesh_t *m);
-/* Hop count between two cores. */
-uint32_t sm_mesh_hops(const sm_mesh_t *m, uint32_t from, uint32_t to);
-/* Adds `packets` to every link on the X-then-Y route from one core to another. */
-void sm_mesh_route(sm_mesh_t *m, uint32_t from, uint32_t to, uint64_t packets);
+/* Adds `packets` to every link on the X-then-Y route from one core to
+ * another; returns the route's hop count. */
+uint32_t sm_mesh_route(sm_mesh_t *m, uint32_t from, uint32_t to, uint64_t packets);
 
 #endif
