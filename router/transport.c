@@ -17,21 +17,21 @@ static int s_ipc(char *buf, size_t n, const char *run_id, uint32_t shard, const 
     return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
-/* base is "host:port0"; shard k listens on port0 + k. */
+/* base is "host:port0" (shard k on port0 + k) or "host" (any free port). */
 static int s_tcp(char *buf, size_t n, const char *run_id, uint32_t shard, const char *base)
 {
     (void)run_id;
     char host[256] = "127.0.0.1";
-    unsigned port0 = 47000;
+    const char *colon = base ? strrchr(base, ':') : NULL;
+    size_t hl = base ? (colon ? (size_t)(colon - base) : strlen(base)) : 0;
+    if (hl >= sizeof host)
+        return -1;
     if (base) {
-        const char *colon = strrchr(base, ':');
-        if (!colon || (size_t)(colon - base) >= sizeof host)
-            return -1;
-        memcpy(host, base, (size_t)(colon - base));
-        host[colon - base] = '\0';
-        port0 = (unsigned)strtoul(colon + 1, NULL, 10);
+        memcpy(host, base, hl);
+        host[hl] = '\0';
     }
-    int w = snprintf(buf, n, "tcp://%s:%u", host, port0 + shard);
+    int w = colon ? snprintf(buf, n, "tcp://%s:%lu", host, strtoul(colon + 1, NULL, 10) + shard)
+                  : snprintf(buf, n, "tcp://%s:*", host);
     return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 

@@ -10,8 +10,10 @@
 typedef struct {
     const char *scheme;
     /* Writes the endpoint at which shard `shard` of run `run_id` listens.
-     * `base` is transport specific (a directory for ipc, host:port0 for tcp;
-     * unused for inproc). Returns 0, or -1 if it does not fit in buf. */
+     * `base` is transport specific: a directory for ipc (default /tmp);
+     * "host:port0" for tcp (shard k listens on port0 + k), or just "host" for
+     * a port the system picks; unused for inproc. Returns 0, or -1 if it does
+     * not fit in buf. */
     int (*endpoint)(char *buf, size_t n, const char *run_id, uint32_t shard,
                     const char *base);
 } sm_transport_t;

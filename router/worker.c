@@ -10,6 +10,7 @@
 #include "dist.h"
 #include "engine_int.h"
 #include "netspec.h"
+#include "transport.h"
 
 typedef struct {
     void *ctl;              /* DEALER to the coordinator */
@@ -180,11 +181,14 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     zmq_setsockopt(pull, ZMQ_RCVHWM, &zero, sizeof zero);
     if (pub[0])
         sm_curve_server(pull, sec);
-    char ep[512];
-    if (!strcmp(transport, "tcp"))
-        snprintf(ep, sizeof ep, "tcp://%s:*", o->bind_host ? o->bind_host : "127.0.0.1");
-    else
-        snprintf(ep, sizeof ep, "ipc:///tmp/spikemesh-%ld-w%u", (long)getpid(), w.id);
+    char ep[512], run_id[32];
+    int tcp = !strcmp(transport, "tcp");
+    snprintf(run_id, sizeof run_id, "%ld", (long)getpid());
+    const sm_transport_t *tr = tcp ? &sm_transport_tcp : &sm_transport_ipc;
+    if (tr->endpoint(ep, sizeof ep, run_id, w.id, tcp ? o->bind_host : NULL)) {
+        sm_fail(err, SM_EINVAL, "--bind %s: address too long", o->bind_host);
+        goto fail;
+    }
     if (zmq_bind(pull, ep)) {
         sm_fail(err, SM_EIO, "cannot listen at %s: %s", ep, zmq_strerror(zmq_errno()));
         goto fail;
