@@ -30,6 +30,20 @@ static int s_pair_cmp(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* Sorts pairs by key and sums the weights of equal keys; returns the count. */
+static size_t s_merge_pairs(s_pair_t *pairs, size_t np)
+{
+    qsort(pairs, np, sizeof *pairs, s_pair_cmp);
+    size_t m = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (m && pairs[m - 1].key == pairs[i].key)
+            pairs[m - 1].w += pairs[i].w;
+        else
+            pairs[m++] = pairs[i];
+    }
+    return m;
+}
+
 typedef struct {
     uint32_t k;
     size_t *off;
@@ -77,26 +91,10 @@ static int s_pgraph_build(const sm_mgraph_t *g, const uint32_t *part_of, uint32_
         }
         /* merge now and then so the list stays near the number of pairs */
         if (np > (1u << 22)) {
-            qsort(pairs, np, sizeof *pairs, s_pair_cmp);
-            size_t m = 0;
-            for (size_t i = 0; i < np; i++) {
-                if (m && pairs[m - 1].key == pairs[i].key)
-                    pairs[m - 1].w += pairs[i].w;
-                else
-                    pairs[m++] = pairs[i];
-            }
-            np = m;
+            np = s_merge_pairs(pairs, np);
         }
     }
-    qsort(pairs, np, sizeof *pairs, s_pair_cmp);
-    size_t m = 0;
-    for (size_t i = 0; i < np; i++) {
-        if (m && pairs[m - 1].key == pairs[i].key)
-            pairs[m - 1].w += pairs[i].w;
-        else
-            pairs[m++] = pairs[i];
-    }
-    np = m;
+    np = s_merge_pairs(pairs, np);
     pg->off = calloc((size_t)k + 1, sizeof *pg->off);
     pg->nb = malloc((np ? 2 * np : 1) * sizeof *pg->nb);
     pg->w = malloc((np ? 2 * np : 1) * sizeof *pg->w);
