@@ -1,7 +1,7 @@
 /* model: dispatch of the per-library updates. Each style lives in its own
  * file (model_snntorch.c, model_sinabs.c, model_norse.c, model_exact.c); the
- * closed forms used to skip silent ticks are in model_closed.c and the
- * parameter parsing in model_params.c. */
+ * closed forms used to skip silent ticks are in model_closed.c. Parameters
+ * are read from JSON by tools/io/model_json.c. */
 #include "model.h"
 
 /* The per-style steps. They are not in model.h because nothing but this

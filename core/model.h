@@ -135,25 +135,13 @@ typedef struct {
     uint32_t refrac;       /* ticks of refractoriness left (EXACT style)             */
 } sm_nstate_t;
 
-/* Builds a model from a name and a parameter object (cJSON, see model_params.c).
- * Parameters may be given in the library's own terms (beta, alpha, tau_mem_inv,
- * ...) or in physical ones (tau_m, tau_syn_E, dt in ms). `path` is the JSON path
- * used in error messages, e.g. "populations[2].params". Unknown keys are
- * refused. Returns 0 or -1 with err filled. */
-struct cJSON;
-int sm_model_from_json(sm_model_t *m, const char *model_name,
-                       const struct cJSON *params, const char *path,
-                       sm_error_t *err);
-
-/* Builds a model from a golden-trace class name ("snntorch.Leaky",
- * "norse.LIFCell", "sinabs.IAF", ...) and its constructor kwargs. */
-int sm_model_from_golden(sm_model_t *m, const char *cls,
-                         const struct cJSON *params, const char *path,
-                         sm_error_t *err);
+/* Sets up the EXACT style's propagators from physical constants (ms, nF);
+ * the JSON reader (tools/io/model_json.c) calls it. */
+int sm_model_exact_setup(sm_model_t *m, double tau_m, double tau_e, double tau_i,
+                         double cm, double dt, double tau_refrac, sm_error_t *err);
 
 /* Fills m->closed, the tables that make sm_model_advance and
- * sm_model_next_spike cheap, from the other parameters. sm_model_from_json and
- * sm_model_from_golden call it; whoever changes a parameter of a built model
+ * sm_model_next_spike cheap, from the other parameters. The model readers call it; whoever changes a parameter of a built model
  * other than bias must call it again (bias may change freely: it is read at
  * every call). Without valid tables, or when the parameters no longer match
  * them, the closed forms still work, only slower. */

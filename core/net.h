@@ -129,18 +129,8 @@ typedef int (*sm_syn_fn)(void *ctx, uint32_t src, uint32_t dst, float weight,
 int sm_proj_generate(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn,
                      void *ctx);
 
-/* Reads a network file (JSON; format in README). Every error names the file,
- * the JSON path and the value. Caller owns the result. */
-sm_net_t *sm_net_load(const char *path, sm_error_t *err);
-
-/* Builds the network from a parsed document; base_dir resolves relative CSV
- * paths. `name` is used in messages. */
-struct cJSON;
-sm_net_t *sm_net_from_json(const struct cJSON *doc, const char *name,
-                           const char *base_dir, sm_error_t *err);
-
 /* Computes pop stages from the delay-0 projections and refuses a delay-0
- * cycle, naming it ("a -> b -> a"). Called by the loaders. */
+ * cycle, naming it ("a -> b -> a"). Every loader calls it. */
 int sm_net_finish(sm_net_t *net, sm_error_t *err);
 
 /* An empty network to fill by hand (tests, golden network cases). */

@@ -15,7 +15,8 @@
 #include "ctl.h"
 #include "dist.h"
 #include "engine_int.h"
-#include "netspec.h"
+#include "netmsg.h"
+#include "part.h"
 
 typedef struct {
     uint8_t ident[256];
@@ -58,14 +59,14 @@ static int s_peer_of(s_coord_t *c, const uint8_t *ident, size_t len)
     return -1;
 }
 
-static void s_send(s_coord_t *c, uint32_t i, Control *m)
+static void s_send(s_coord_t *c, uint32_t i, sm_ctl_t *m)
 {
     sm_ctl_send(c->sock, c->peers[i].ident, c->peers[i].ident_len, m);
 }
 
-static void s_broadcast(s_coord_t *c, Control__Kind kind, const char *text)
+static void s_broadcast(s_coord_t *c, sm_ctl_kind_t kind, const char *text)
 {
-    Control m;
+    sm_ctl_t m;
     sm_ctl_init(&m, kind);
     m.text = (char *)text;
     for (uint32_t i = 0; i < c->n; i++)
@@ -121,7 +122,7 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
     uint8_t ident[256];
     size_t ilen = 0;
     sm_error_t e2;
-    Control *m = sm_ctl_recv(c->sock, 1, ident, &ilen, 100, &e2);
+    sm_ctl_t *m = sm_ctl_recv(c->sock, 1, ident, &ilen, 100, &e2);
     if (!m) {
         if (e2.code == SM_EPROTO)
             fprintf(stderr, "spikemesh: coordinator: rejected a control message: %s\n", e2.msg);
@@ -129,14 +130,14 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
     }
     int i = s_peer_of(c, ident, ilen);
     int rc = 0;
-    if (m->kind == CONTROL__KIND__HELLO) {
+    if (m->kind == SM_CTL_HELLO) {
         const char *build = m->build ? m->build : "(none)";
         if (strcmp(build, sm_build_id())) {
             snprintf(c->refused, sizeof c->refused, "refused a worker built as '%s' (this is '%s')",
                      build, sm_build_id());
             fprintf(stderr, "spikemesh: coordinator: %s\n", c->refused);
-            Control r;
-            sm_ctl_init(&r, CONTROL__KIND__ERROR);
+            sm_ctl_t r;
+            sm_ctl_init(&r, SM_CTL_ERROR);
             r.text = c->refused;
             sm_ctl_send(c->sock, ident, ilen, &r);
         } else if (i < 0) {
@@ -168,18 +169,18 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
         if (m->has_tick)
             p->tick = m->tick;
         switch (m->kind) {
-        case CONTROL__KIND__READY:
+        case SM_CTL_READY:
             if (m->text && !p->endpoint) {
                 p->endpoint = strdup(m->text);
                 p->ready = 1;
             }
             break;
-        case CONTROL__KIND__CONNECTED:
+        case SM_CTL_CONNECTED:
             p->connected = 1;
             break;
-        case CONTROL__KIND__HEARTBEAT:
+        case SM_CTL_HEARTBEAT:
             break;
-        case CONTROL__KIND__RESULT:
+        case SM_CTL_RESULT:
             if (m->has_result && !p->result) {
                 p->result = malloc(m->result.len + 1);
                 if (p->result) {
@@ -189,7 +190,7 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
                 }
             }
             break;
-        case CONTROL__KIND__ERROR:
+        case SM_CTL_ERROR:
             sm_fail(err, SM_EPEER, "worker %d failed at tick %u: %s", i, p->tick,
                     m->text ? m->text : "no reason given");
             rc = -1;
@@ -198,7 +199,7 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
             fprintf(stderr, "spikemesh: coordinator: ignored an unexpected message from worker %d\n", i);
         }
     }
-    control__free_unpacked(m, NULL);
+    sm_ctl_destroy(&m);
     return rc;
 }
 
@@ -211,7 +212,7 @@ static int s_wait_all(s_coord_t *c, size_t flag_offset, double timeout, int watc
         if (sm_now() - beat >= 1.0) {
             /* Keepalives: workers waiting on others know we are alive. */
             beat = sm_now();
-            s_broadcast(c, CONTROL__KIND__HEARTBEAT, NULL);
+            s_broadcast(c, SM_CTL_HEARTBEAT, NULL);
         }
         uint32_t have = 0;
         for (uint32_t i = 0; i < c->n; i++)
@@ -264,7 +265,7 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
     uint32_t ticks = opts->ticks ? opts->ticks : net->ticks;
     if (d->curve_file && sm_curve_load(d->curve_file, pub, sec, err))
         goto out;
-    if (sm_netspec_pack(net, ticks, opts->dense, map, &spec, &spec_len, err))
+    if (sm_netmsg_pack(net, ticks, opts->dense, map, &spec, &spec_len, err))
         goto out;
     c.peers = calloc(c.n, sizeof *c.peers);
     c.zctx = zmq_ctx_new();
@@ -312,8 +313,8 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
         goto out;
     uint64_t fp = sm_fingerprint(spec, spec_len);
     for (uint32_t i = 0; i < c.n; i++) {
-        Control m;
-        sm_ctl_init(&m, CONTROL__KIND__SETUP);
+        sm_ctl_t m;
+        sm_ctl_init(&m, SM_CTL_SETUP);
         m.has_worker = m.has_n_workers = m.has_net = m.has_fingerprint = 1;
         m.worker = i;
         m.n_workers = c.n;
@@ -335,8 +336,8 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
         if (d->verbose)
             fprintf(stderr, "spikemesh: worker %u listening at %s\n", i, eps[i]);
     }
-    Control peers;
-    sm_ctl_init(&peers, CONTROL__KIND__PEERS);
+    sm_ctl_t peers;
+    sm_ctl_init(&peers, SM_CTL_PEERS);
     peers.n_endpoints = c.n;
     peers.endpoints = eps;
     for (uint32_t i = 0; i < c.n; i++)
@@ -347,7 +348,7 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
     double t0 = sm_now();
     for (uint32_t i = 0; i < c.n; i++)
         c.peers[i].last_seen = t0;
-    s_broadcast(&c, CONTROL__KIND__START, NULL);
+    s_broadcast(&c, SM_CTL_START, NULL);
     if (s_wait_all(&c, S_FLAG(done), 1e9, 1, "finished", err))
         goto out;
     double wall = sm_now() - t0;
@@ -368,10 +369,10 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
     r->wall_seconds = wall;
     r->threads = 1;
     r->workers = c.n;
-    s_broadcast(&c, CONTROL__KIND__DONE, NULL);
+    s_broadcast(&c, SM_CTL_DONE, NULL);
 out:
     if (!r && c.sock)
-        s_broadcast(&c, CONTROL__KIND__ABORT, err->msg);
+        s_broadcast(&c, SM_CTL_ABORT, err->msg);
     /* Give workers a moment to leave on their own, then make sure. */
     if (c.peers) {
         for (int wait = 0; wait < 40; wait++) {

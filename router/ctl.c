@@ -7,23 +7,13 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "codec.h"
-#include "engine_int.h"
 
-void sm_ctl_init(Control *m, Control__Kind kind)
+int sm_ctl_send(void *sock, const uint8_t *ident, size_t ident_len, const sm_ctl_t *m)
 {
-    control__init(m);
-    m->version = SM_WIRE_VERSION;
-    m->kind = kind;
-}
-
-int sm_ctl_send(void *sock, const uint8_t *ident, size_t ident_len, Control *m)
-{
-    size_t len = control__get_packed_size(m);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf)
+    uint8_t *buf;
+    size_t len;
+    if (sm_ctl_pack(m, &buf, &len))
         return -1;
-    control__pack(m, buf);
     int rc = 0;
     if (ident && zmq_send(sock, ident, ident_len, ZMQ_SNDMORE) < 0)
         rc = -1;
@@ -33,7 +23,7 @@ int sm_ctl_send(void *sock, const uint8_t *ident, size_t ident_len, Control *m)
     return rc;
 }
 
-Control *sm_ctl_recv(void *sock, int router, uint8_t *ident, size_t *ident_len, int timeout_ms,
+sm_ctl_t *sm_ctl_recv(void *sock, int router, uint8_t *ident, size_t *ident_len, int timeout_ms,
                      sm_error_t *err)
 {
     zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
@@ -75,19 +65,13 @@ Control *sm_ctl_recv(void *sock, int router, uint8_t *ident, size_t *ident_len, 
         if (!m)
             break;
     }
-    Control *m = extra ? NULL : control__unpack(NULL, zmq_msg_size(&part), zmq_msg_data(&part));
-    size_t size = zmq_msg_size(&part);
+    if (extra) {
+        zmq_msg_close(&part);
+        sm_fail(err, SM_EPROTO, "control message of more than one frame");
+        return NULL;
+    }
+    sm_ctl_t *m = sm_ctl_unpack(zmq_msg_data(&part), zmq_msg_size(&part), err);
     zmq_msg_close(&part);
-    if (!m) {
-        sm_fail(err, SM_EPROTO, "malformed control message (%zu bytes)", size);
-        return NULL;
-    }
-    if (m->version != SM_WIRE_VERSION) {
-        sm_fail(err, SM_EPROTO, "control message of wire version %u, expected %u", m->version,
-                SM_WIRE_VERSION);
-        control__free_unpacked(m, NULL);
-        return NULL;
-    }
     return m;
 }
 
@@ -202,141 +186,4 @@ void sm_zap_stop(sm_zap_t **z_p)
     zmq_close(z->sock);
     free(z);
     *z_p = NULL;
-}
-
-/* ---- result parts -------------------------------------------------------- */
-
-int sm_part_pack(const sm_result_t *r, const uint32_t *probes, uint32_t n_probes,
-                 const uint32_t *cores, uint32_t n_cores, uint8_t **buf, size_t *len)
-{
-    ResultPart p;
-    result_part__init(&p);
-    size_t ns = r->n_spikes, nl = 0, nc = (size_t)r->width * r->height;
-    for (size_t i = 0; i < nc * SM_DIRS; i++)
-        nl += r->link_dense[i] > 0;
-    uint32_t *st = malloc((ns + 1) * sizeof *st), *sg = malloc((ns + 1) * sizeof *sg),
-             *sc = malloc((ns + 1) * sizeof *sc);
-    float *tr = malloc(((size_t)n_probes * r->ticks * 3 + 1) * sizeof *tr);
-    uint64_t *cnt = malloc(((size_t)n_cores * 7 + 1) * sizeof *cnt);
-    uint32_t *neu = malloc(((size_t)n_cores + 1) * sizeof *neu);
-    uint32_t *li = malloc((nl + 1) * sizeof *li);
-    uint64_t *lp = malloc((nl + 1) * sizeof *lp);
-    int rc = -1;
-    if (!st || !sg || !sc || !tr || !cnt || !neu || !li || !lp)
-        goto done;
-    for (size_t i = 0; i < ns; i++) {
-        st[i] = r->spikes[i].tick;
-        sg[i] = r->spikes[i].gid;
-        sc[i] = r->spikes[i].count;
-    }
-    for (uint32_t k = 0; k < n_probes; k++)
-        for (uint32_t t = 0; t < r->ticks; t++)
-            memcpy(&tr[((size_t)k * r->ticks + t) * 3],
-                   &r->trace[((size_t)t * r->n_probes + probes[k]) * 3], 3 * sizeof(float));
-    for (uint32_t k = 0; k < n_cores; k++) {
-        const sm_counters_t *c = &r->cores[cores[k]].c;
-        uint64_t v[7] = {c->spikes, c->synaptic_events, c->events_received, c->neuron_updates,
-                         c->dense_updates, c->packets_out, c->hops};
-        memcpy(&cnt[(size_t)k * 7], v, sizeof v);
-        neu[k] = r->cores[cores[k]].neurons;
-    }
-    nl = 0;
-    for (size_t i = 0; i < nc * SM_DIRS; i++)
-        if (r->link_dense[i]) {
-            li[nl] = (uint32_t)i;
-            lp[nl++] = r->link_dense[i];
-        }
-    p.n_spike_tick = p.n_spike_gid = p.n_spike_count = ns;
-    p.spike_tick = st;
-    p.spike_gid = sg;
-    p.spike_count = sc;
-    p.n_probe = n_probes;
-    p.probe = (uint32_t *)probes;
-    p.n_trace = (size_t)n_probes * r->ticks * 3;
-    p.trace = tr;
-    p.n_core = n_cores;
-    p.core = (uint32_t *)cores;
-    p.n_counters = (size_t)n_cores * 7;
-    p.counters = cnt;
-    p.n_neurons = n_cores;
-    p.neurons = neu;
-    p.n_link_index = p.n_link_packets = nl;
-    p.link_index = li;
-    p.link_packets = lp;
-    p.wall_seconds = r->wall_seconds;
-    p.wait_seconds = r->wait_seconds;
-    *len = result_part__get_packed_size(&p);
-    *buf = malloc(*len ? *len : 1);
-    if (*buf) {
-        result_part__pack(&p, *buf);
-        rc = 0;
-    }
-done:
-    free(st);
-    free(sg);
-    free(sc);
-    free(tr);
-    free(cnt);
-    free(neu);
-    free(li);
-    free(lp);
-    return rc;
-}
-
-int sm_part_merge(sm_result_t *r, const uint8_t *buf, size_t len, uint32_t n_gids, sm_error_t *err)
-{
-    ResultPart *p = result_part__unpack(NULL, len, buf);
-    if (!p)
-        return sm_fail(err, SM_EPROTO, "result: malformed (%zu bytes)", len);
-    size_t nc = (size_t)r->width * r->height;
-    const char *why = NULL;
-    if (p->n_spike_gid != p->n_spike_tick || p->n_spike_count != p->n_spike_tick ||
-        p->n_trace != p->n_probe * (size_t)r->ticks * 3 || p->n_counters != p->n_core * 7 ||
-        p->n_neurons != p->n_core || p->n_link_packets != p->n_link_index)
-        why = "field lengths differ";
-    for (size_t i = 0; !why && i < p->n_spike_tick; i++)
-        if (p->spike_tick[i] >= r->ticks || p->spike_gid[i] >= n_gids || !p->spike_count[i])
-            why = "spike out of range";
-    for (size_t i = 0; !why && i < p->n_probe; i++)
-        if (p->probe[i] >= r->n_probes)
-            why = "probe out of range";
-    for (size_t i = 0; !why && i < p->n_core; i++)
-        if (p->core[i] >= nc)
-            why = "core out of range";
-    for (size_t i = 0; !why && i < p->n_link_index; i++)
-        if (p->link_index[i] >= nc * SM_DIRS)
-            why = "link out of range";
-    if (why) {
-        result_part__free_unpacked(p, NULL);
-        return sm_fail(err, SM_EPROTO, "result: %s", why);
-    }
-    for (size_t i = 0; i < p->n_spike_tick; i++) {
-        sm_spike_t s = {p->spike_tick[i], p->spike_gid[i], p->spike_count[i]};
-        if (sm_result_add_spikes(r, &s, 1)) {
-            result_part__free_unpacked(p, NULL);
-            return sm_fail(err, SM_ENOMEM, "out of memory for spikes");
-        }
-    }
-    for (size_t k = 0; k < p->n_probe; k++)
-        for (uint32_t t = 0; t < r->ticks; t++)
-            memcpy(&r->trace[((size_t)t * r->n_probes + p->probe[k]) * 3],
-                   &p->trace[(k * r->ticks + t) * 3], 3 * sizeof(float));
-    for (size_t k = 0; k < p->n_core; k++) {
-        sm_counters_t c;
-        const uint64_t *v = &p->counters[k * 7];
-        c.spikes = v[0];
-        c.synaptic_events = v[1];
-        c.events_received = v[2];
-        c.neuron_updates = v[3];
-        c.dense_updates = v[4];
-        c.packets_out = v[5];
-        c.hops = v[6];
-        sm_counters_add(&r->cores[p->core[k]].c, &c);
-        r->cores[p->core[k]].neurons = p->neurons[k];
-    }
-    for (size_t i = 0; i < p->n_link_index; i++)
-        r->link_dense[p->link_index[i]] += p->link_packets[i];
-    r->wait_seconds += p->wait_seconds;
-    result_part__free_unpacked(p, NULL);
-    return 0;
 }

@@ -6,18 +6,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control.pb-c.h"
-#include "engine.h"
+#include "ctlmsg.h"
 #include "sm_error.h"
 
 /* Sends m; on a ROUTER socket, first the peer's identity frame. */
-int sm_ctl_send(void *sock, const uint8_t *ident, size_t ident_len, Control *m);
+int sm_ctl_send(void *sock, const uint8_t *ident, size_t ident_len, const sm_ctl_t *m);
 /* Receives one control message within timeout_ms (-1: forever). Returns NULL
  * on timeout (err->code SM_ETIMEDOUT) or on a malformed message (SM_EPROTO,
- * the message is dropped). On a ROUTER socket, the identity is copied out. */
-Control *sm_ctl_recv(void *sock, int router, uint8_t *ident, size_t *ident_len, int timeout_ms,
+ * the message is dropped). On a ROUTER socket, the identity is copied out.
+ * Caller owns the result (sm_ctl_destroy). */
+sm_ctl_t *sm_ctl_recv(void *sock, int router, uint8_t *ident, size_t *ident_len, int timeout_ms,
                      sm_error_t *err);
-void sm_ctl_init(Control *m, Control__Kind kind);
 
 /* CURVE: a server socket (binds) or a client socket (connects), keyed by the
  * cluster keypair. */
@@ -27,11 +26,5 @@ void sm_curve_client(void *sock, const char *pub, const char *sec);
 typedef struct sm_zap sm_zap_t;
 sm_zap_t *sm_zap_start(void *zctx, const char *pub, sm_error_t *err);
 void sm_zap_stop(sm_zap_t **z_p);
-
-/* Result parts: one worker's spikes, traces and counters. */
-int sm_part_pack(const sm_result_t *r, const uint32_t *probes, uint32_t n_probes,
-                 const uint32_t *cores, uint32_t n_cores, uint8_t **buf, size_t *len);
-int sm_part_merge(sm_result_t *r, const uint8_t *buf, size_t len, uint32_t n_gids,
-                  sm_error_t *err);
 
 #endif

@@ -14,13 +14,6 @@ void sm_run_opts_default(sm_run_opts_t *o)
     memset(o, 0, sizeof *o);
 }
 
-static int s_cmp_spike(const void *a, const void *b)
-{
-    const sm_spike_t *x = a, *y = b;
-    if (x->tick != y->tick)
-        return x->tick < y->tick ? -1 : 1;
-    return (x->gid > y->gid) - (x->gid < y->gid);
-}
 
 static void s_engine_fini(sm_engine_t *e)
 {
@@ -378,48 +371,7 @@ static void *s_thread(void *arg)
     return NULL;
 }
 
-sm_result_t *sm_result_alloc(uint32_t ticks, double dt_ms, uint32_t n_probes, uint32_t width,
-                             uint32_t height)
-{
-    sm_result_t *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    r->ticks = ticks;
-    r->dt_ms = dt_ms;
-    r->n_probes = n_probes;
-    r->width = width;
-    r->height = height;
-    size_t nc = (size_t)width * height;
-    r->trace = calloc((size_t)ticks * n_probes * 3 + 1, sizeof *r->trace);
-    r->cores = calloc(nc, sizeof *r->cores);
-    r->link_dense = calloc(nc * SM_DIRS, sizeof *r->link_dense);
-    if (!r->trace || !r->cores || !r->link_dense) {
-        sm_result_destroy(&r);
-        return NULL;
-    }
-    for (size_t c = 0; c < nc; c++) {
-        r->cores[c].x = (uint32_t)(c % width);
-        r->cores[c].y = (uint32_t)(c / width);
-    }
-    return r;
-}
 
-int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n)
-{
-    if (r->n_spikes + n > r->spikes_cap) {
-        size_t cap = r->spikes_cap ? r->spikes_cap : 1024;
-        while (cap < r->n_spikes + n)
-            cap *= 2;
-        sm_spike_t *a = realloc(r->spikes, cap * sizeof *a);
-        if (!a)
-            return -1;
-        r->spikes = a;
-        r->spikes_cap = cap;
-    }
-    memcpy(r->spikes + r->n_spikes, s, n * sizeof *s);
-    r->n_spikes += n;
-    return 0;
-}
 
 int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
 {
@@ -465,37 +417,6 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
     return 0;
 }
 
-int sm_result_finish(sm_result_t *r, sm_error_t *err)
-{
-    qsort(r->spikes, r->n_spikes, sizeof *r->spikes, s_cmp_spike);
-    memset(&r->totals, 0, sizeof r->totals);
-    size_t nc = (size_t)r->width * r->height;
-    uint32_t nl = 0;
-    for (size_t c = 0; c < nc; c++) {
-        sm_counters_add(&r->totals, &r->cores[c].c);
-        for (int d = 0; d < SM_DIRS; d++)
-            nl += r->link_dense[c * SM_DIRS + d] > 0;
-    }
-    free(r->links);
-    r->n_links = 0;
-    r->links = malloc((nl ? nl : 1) * sizeof *r->links);
-    if (!r->links)
-        return sm_fail(err, SM_ENOMEM, "out of memory for statistics");
-    static const int dx[SM_DIRS] = {1, -1, 0, 0}, dy[SM_DIRS] = {0, 0, 1, -1};
-    for (size_t c = 0; c < nc; c++)
-        for (int d = 0; d < SM_DIRS; d++) {
-            uint64_t pk = r->link_dense[c * SM_DIRS + d];
-            if (!pk)
-                continue;
-            sm_link_stats_t *L = &r->links[r->n_links++];
-            L->from_x = r->cores[c].x;
-            L->from_y = r->cores[c].y;
-            L->to_x = (uint32_t)((int)r->cores[c].x + dx[d]);
-            L->to_y = (uint32_t)((int)r->cores[c].y + dy[d]);
-            L->packets = pk;
-        }
-    return 0;
-}
 
 sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint32_t shards,
                            int only_shard, sm_error_t *err)
@@ -727,16 +648,3 @@ sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_er
     return r;
 }
 
-void sm_result_destroy(sm_result_t **r_p)
-{
-    if (!r_p || !*r_p)
-        return;
-    sm_result_t *r = *r_p;
-    free(r->spikes);
-    free(r->trace);
-    free(r->cores);
-    free(r->links);
-    free(r->link_dense);
-    free(r);
-    *r_p = NULL;
-}

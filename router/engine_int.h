@@ -168,11 +168,6 @@ int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *
  * dense per-core and per-link arrays (sm_result_alloc). */
 int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err);
 void sm_engine_destroy(sm_engine_t **e_p);
-sm_result_t *sm_result_alloc(uint32_t ticks, double dt_ms, uint32_t n_probes, uint32_t width,
-                             uint32_t height);
-/* Sorts spikes, adds up totals and lists the links that carried packets. */
-int sm_result_finish(sm_result_t *r, sm_error_t *err);
-int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n);
 
 int sm_shard_prepare(sm_shard_t *sh);
 int sm_shard_run(sm_shard_t *sh);

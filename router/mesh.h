@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-enum { SM_DIR_EAST = 0, SM_DIR_WEST, SM_DIR_NORTH, SM_DIR_SOUTH, SM_DIRS };
+#include "grid.h"
 
 typedef struct {
     uint32_t width, height;

@@ -9,7 +9,8 @@
 #include "ctl.h"
 #include "dist.h"
 #include "engine_int.h"
-#include "netspec.h"
+#include "netmsg.h"
+#include "part.h"
 #include "transport.h"
 
 typedef struct {
@@ -20,9 +21,9 @@ typedef struct {
     int verbose;
 } s_worker_t;
 
-static int s_send_kind(s_worker_t *w, Control__Kind kind, uint32_t tick, const char *text)
+static int s_send_kind(s_worker_t *w, sm_ctl_kind_t kind, uint32_t tick, const char *text)
 {
-    Control m;
+    sm_ctl_t m;
     sm_ctl_init(&m, kind);
     m.has_worker = 1;
     m.worker = w->id;
@@ -34,12 +35,12 @@ static int s_send_kind(s_worker_t *w, Control__Kind kind, uint32_t tick, const c
 
 /* Waits for a message of `kind`; ABORT or ERROR from the coordinator ends the
  * wait with an error. */
-static Control *s_await(s_worker_t *w, Control__Kind kind, double timeout, sm_error_t *err)
+static sm_ctl_t *s_await(s_worker_t *w, sm_ctl_kind_t kind, double timeout, sm_error_t *err)
 {
     double end = sm_now() + timeout;
     while (sm_now() < end) {
         sm_error_t e2;
-        Control *m = sm_ctl_recv(w->ctl, 0, NULL, NULL, 200, &e2);
+        sm_ctl_t *m = sm_ctl_recv(w->ctl, 0, NULL, NULL, 200, &e2);
         if (!m) {
             if (e2.code == SM_EPROTO)
                 fprintf(stderr, "spikemesh worker: rejected a control message: %s\n", e2.msg);
@@ -47,22 +48,22 @@ static Control *s_await(s_worker_t *w, Control__Kind kind, double timeout, sm_er
         }
         if (m->kind == kind)
             return m;
-        if (m->kind == CONTROL__KIND__HEARTBEAT) {
+        if (m->kind == SM_CTL_HEARTBEAT) {
             /* The coordinator is alive, only waiting for others. */
             end = sm_now() + timeout;
-            control__free_unpacked(m, NULL);
+            sm_ctl_destroy(&m);
             continue;
         }
-        if (m->kind == CONTROL__KIND__ABORT || m->kind == CONTROL__KIND__ERROR) {
+        if (m->kind == SM_CTL_ABORT || m->kind == SM_CTL_ERROR) {
             sm_fail(err, SM_EPEER, "the coordinator %s: %s",
-                    m->kind == CONTROL__KIND__ABORT ? "stopped the run" : "refused this worker",
+                    m->kind == SM_CTL_ABORT ? "stopped the run" : "refused this worker",
                     m->text ? m->text : "no reason given");
-            control__free_unpacked(m, NULL);
+            sm_ctl_destroy(&m);
             return NULL;
         }
         fprintf(stderr, "spikemesh worker: ignored an unexpected control message (kind %d)\n",
                 (int)m->kind);
-        control__free_unpacked(m, NULL);
+        sm_ctl_destroy(&m);
     }
     sm_fail(err, SM_ETIMEDOUT, "no word from the coordinator for %.0f s", timeout);
     return NULL;
@@ -71,12 +72,12 @@ static Control *s_await(s_worker_t *w, Control__Kind kind, double timeout, sm_er
 static int s_hook_start(void *ctx, sm_shard_t *sh)
 {
     s_worker_t *w = ctx;
-    if (s_send_kind(w, CONTROL__KIND__CONNECTED, 0, NULL))
+    if (s_send_kind(w, SM_CTL_CONNECTED, 0, NULL))
         return sm_fail(&sh->err, SM_EIO, "worker %u: cannot reach the coordinator", w->id);
-    Control *m = s_await(w, CONTROL__KIND__START, w->timeout, &sh->err);
+    sm_ctl_t *m = s_await(w, SM_CTL_START, w->timeout, &sh->err);
     if (!m)
         return -1;
-    control__free_unpacked(m, NULL);
+    sm_ctl_destroy(&m);
     w->last_beat = sm_now();
     return 0;
 }
@@ -90,15 +91,15 @@ static int s_hook_poll(void *ctx, sm_shard_t *sh, uint32_t tick)
     if (now - w->last_beat < 0.25)
         return 0;
     w->last_beat = now;
-    s_send_kind(w, CONTROL__KIND__HEARTBEAT, tick, NULL);
+    s_send_kind(w, SM_CTL_HEARTBEAT, tick, NULL);
     sm_error_t e2;
-    Control *m;
+    sm_ctl_t *m;
     while ((m = sm_ctl_recv(w->ctl, 0, NULL, NULL, 0, &e2))) {
-        int stop = m->kind == CONTROL__KIND__ABORT;
+        int stop = m->kind == SM_CTL_ABORT;
         if (stop)
             sm_fail(&sh->err, SM_EPEER, "worker %u: stopped by the coordinator at tick %u: %s",
                     w->id, tick, m->text ? m->text : "");
-        control__free_unpacked(m, NULL);
+        sm_ctl_destroy(&m);
         if (stop)
             return -1;
     }
@@ -119,7 +120,7 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     sm_mapping_t *map = NULL;
     sm_engine_t *e = NULL;
     sm_result_t *r = NULL;
-    Control *m = NULL;
+    sm_ctl_t *m = NULL;
     void *pull = NULL;
     int rc = -1, told = 0;
     w.ctl = zmq_socket(zctx, ZMQ_DEALER);
@@ -131,13 +132,13 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
         sm_fail(err, SM_EINVAL, "--connect %s: %s", o->connect, zmq_strerror(zmq_errno()));
         goto done;
     }
-    Control hello;
-    sm_ctl_init(&hello, CONTROL__KIND__HELLO);
+    sm_ctl_t hello;
+    sm_ctl_init(&hello, SM_CTL_HELLO);
     hello.build = (char *)sm_build_id();
     hello.has_pid = 1;
     hello.pid = (uint32_t)getpid();
     sm_ctl_send(w.ctl, NULL, 0, &hello);
-    if (!(m = s_await(&w, CONTROL__KIND__SETUP, w.timeout, err))) {
+    if (!(m = s_await(&w, SM_CTL_SETUP, w.timeout, err))) {
         if (err->code == SM_ETIMEDOUT)
             sm_error_prefix(err, "%s: ", o->connect),
                 strncat(err->msg, " (is it running, and do both sides have the same CURVE key?)",
@@ -148,7 +149,7 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     w.id = m->worker;
     uint32_t ticks = 0;
     int dense = 0;
-    if (!m->has_net || sm_netspec_unpack(m->net.data, m->net.len, &net, &ticks, &dense, &map, err))
+    if (!m->has_net || sm_netmsg_unpack(m->net.data, m->net.len, &net, &ticks, &dense, &map, err))
         goto fail;
     uint64_t fp = sm_fingerprint(m->net.data, m->net.len);
     if (m->has_fingerprint && fp != m->fingerprint) {
@@ -196,10 +197,10 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     size_t eplen = sizeof ep;
     zmq_getsockopt(pull, ZMQ_LAST_ENDPOINT, ep, &eplen);
     e->shards[w.id].pull = pull;
-    control__free_unpacked(m, NULL);
+    sm_ctl_destroy(&m);
     m = NULL;
-    Control ready;
-    sm_ctl_init(&ready, CONTROL__KIND__READY);
+    sm_ctl_t ready;
+    sm_ctl_init(&ready, SM_CTL_READY);
     ready.has_worker = 1;
     ready.worker = w.id;
     ready.text = ep;
@@ -208,7 +209,7 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     sm_ctl_send(w.ctl, NULL, 0, &ready);
     if (w.verbose)
         fprintf(stderr, "spikemesh worker %u: listening at %s\n", w.id, ep);
-    if (!(m = s_await(&w, CONTROL__KIND__PEERS, w.timeout, err))) {
+    if (!(m = s_await(&w, SM_CTL_PEERS, w.timeout, err))) {
         told = 1;
         goto done;
     }
@@ -242,8 +243,8 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
         sm_fail(err, SM_ENOMEM, "out of memory packing results");
         goto fail;
     }
-    Control res;
-    sm_ctl_init(&res, CONTROL__KIND__RESULT);
+    sm_ctl_t res;
+    sm_ctl_init(&res, SM_CTL_RESULT);
     res.has_worker = 1;
     res.worker = w.id;
     res.has_result = 1;
@@ -251,16 +252,16 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     res.result.len = len;
     sm_ctl_send(w.ctl, NULL, 0, &res);
     free(buf);
-    control__free_unpacked(m, NULL);
-    m = s_await(&w, CONTROL__KIND__DONE, w.timeout, err);
+    sm_ctl_destroy(&m);
+    m = s_await(&w, SM_CTL_DONE, w.timeout, err);
     rc = m ? 0 : -1;
     goto done;
 fail:
     if (!told)
-        s_send_kind(&w, CONTROL__KIND__ERROR, 0, err->msg);
+        s_send_kind(&w, SM_CTL_ERROR, 0, err->msg);
 done:
     if (m)
-        control__free_unpacked(m, NULL);
+        sm_ctl_destroy(&m);
     if (e) {
         e->endpoints = NULL;
         e->zctx = NULL;

@@ -42,7 +42,7 @@ map_fits() { # chip
 }
 check "map sheet.json --chip loihi" map_fits loihi
 check "map sheet.json --chip truenorth" map_fits truenorth
-check "map sheet.json --chip FILE (user chip)" map_fits "$SRC/tools/chips/mini_board.json"
+check "map sheet.json --chip FILE (user chip)" map_fits "$SRC/tools/chip/profiles/mini_board.json"
 
 metis_beats_sequential() { # chip: metis hops/tick at most 70% of sequential
     local s m

@@ -5,7 +5,7 @@
 
 #include "chip.h"
 
-#define CHIPS_DIR SM_SOURCE_DIR "/tools/chips"
+#define CHIPS_DIR SM_SOURCE_DIR "/tools/chip/profiles"
 
 Test(chip, builtins_have_their_published_figures)
 {

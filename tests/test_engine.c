@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "net.h"
 #include "rng.h"
+#include "netfile.h"
 
 static sm_net_t *s_load(const char *name)
 {

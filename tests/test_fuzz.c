@@ -30,8 +30,11 @@
 #include "golden.h"
 #include "mapper.h"
 #include "net.h"
-#include "netspec.h"
+#include "netmsg.h"
 #include "rng.h"
+#include "netfile.h"
+#include "part.h"
+#include "mapfile.h"
 
 /* A decoder that asks for terabytes because a size field says so must get
  * NULL back and refuse cleanly, as it would without ASan; ASan's default is
@@ -43,7 +46,7 @@ const char *__asan_default_options(void)
 }
 
 #define DATA_DIR SM_SOURCE_DIR "/tests/data"
-#define CHIPS_DIR SM_SOURCE_DIR "/tools/chips"
+#define CHIPS_DIR SM_SOURCE_DIR "/tools/chip/profiles"
 
 /* Populations larger than this are not handed to the loader: it allocates
  * and fills per-neuron arrays (initial values, spike-time offsets, weight
@@ -1073,13 +1076,13 @@ static void netspec_fuzz(const char *path, uint64_t seed, uint32_t iters, fz_sta
     cr_assert(map, "%s", err.msg);
     uint8_t *orig;
     size_t len;
-    cr_assert_eq(sm_netspec_pack(net, 77, 0, map, &orig, &len, &err), 0, "%s", err.msg);
+    cr_assert_eq(sm_netmsg_pack(net, 77, 0, map, &orig, &len, &err), 0, "%s", err.msg);
     {
         sm_net_t *back;
         sm_mapping_t *bm;
         uint32_t ticks;
         int dense;
-        cr_assert_eq(sm_netspec_unpack(orig, len, &back, &ticks, &dense, &bm, &err), 0, "%s",
+        cr_assert_eq(sm_netmsg_unpack(orig, len, &back, &ticks, &dense, &bm, &err), 0, "%s",
                      err.msg);
         const char *why = net_invariants(back, true);
         cr_assert(!why, "%s round trip: %s", path, why);
@@ -1099,7 +1102,7 @@ static void netspec_fuzz(const char *path, uint64_t seed, uint32_t iters, fz_sta
         uint32_t ticks = 0;
         int dense = 0;
         sm_error_clear(&err);
-        if (sm_netspec_unpack(buf, n, &back, &ticks, &dense, &bm, &err) < 0) {
+        if (sm_netmsg_unpack(buf, n, &back, &ticks, &dense, &bm, &err) < 0) {
             fz_refused(st, "netspec", &err, NULL, buf, n);
             if (back || bm)
                 fz_bad(st, "netspec", buf, n, "refused, but left a network or mapping behind");
@@ -1390,13 +1393,13 @@ static void netspec_expect_refused(void (*edit)(sm_net_t *), const char *what)
     edit(net);
     uint8_t *buf;
     size_t len;
-    cr_assert_eq(sm_netspec_pack(net, 10, 0, map, &buf, &len, &err), 0, "%s", err.msg);
+    cr_assert_eq(sm_netmsg_pack(net, 10, 0, map, &buf, &len, &err), 0, "%s", err.msg);
     sm_net_t *back = NULL;
     sm_mapping_t *bm = NULL;
     uint32_t ticks;
     int dense;
     sm_error_clear(&err);
-    int rc = sm_netspec_unpack(buf, len, &back, &ticks, &dense, &bm, &err);
+    int rc = sm_netmsg_unpack(buf, len, &back, &ticks, &dense, &bm, &err);
     cr_expect_eq(rc, -1, "%s: accepted", what);
     cr_expect(rc == 0 || strstr(err.msg, "network message: "), "%s: %s", what, err.msg);
     sm_net_destroy(&back);

@@ -10,6 +10,8 @@
 #include "chip.h"
 #include "mapper.h"
 #include "net.h"
+#include "netfile.h"
+#include "mapfile.h"
 
 static sm_net_t *s_net(const char *text)
 {

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "golden.h"
+#include "model_json.h"
 #include "model.h"
 
 /* Every population case of the golden folder, sorted. */

@@ -12,6 +12,7 @@
 
 #include "csv.h"
 #include "net.h"
+#include "netfile.h"
 
 #define DATA SM_SOURCE_DIR "/tests/data"
 

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "control.pb-c.h"
 #include "codec.h"
+#include "ctlmsg.h"
 #include "rng.h"
 
 int main(int argc, char **argv)
@@ -46,23 +46,25 @@ int main(int argc, char **argv)
         zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
         if (zmq_connect(s, argv[2]))
             return 1;
-        Control m;
-        control__init(&m);
-        m.version = SM_WIRE_VERSION;
-        m.kind = CONTROL__KIND__HELLO;
+        sm_ctl_t m;
+        sm_ctl_init(&m, SM_CTL_HELLO);
         m.build = "spikemesh 0.0.0-other/model 1/wire 1";
-        uint8_t buf[256];
-        size_t len = control__pack(&m, buf);
-        zmq_send(s, buf, len, 0);
+        uint8_t *hello, buf[256];
+        size_t len;
+        if (sm_ctl_pack(&m, &hello, &len))
+            return 1;
+        zmq_send(s, hello, len, 0);
+        free(hello);
         zmq_pollitem_t it = {.socket = s, .events = ZMQ_POLLIN};
         int rc = 1;
         if (zmq_poll(&it, 1, 5000) > 0) {
             int n = zmq_recv(s, buf, sizeof buf, 0);
-            Control *a = n > 0 ? control__unpack(NULL, (size_t)n, buf) : NULL;
+            sm_error_t err;
+            sm_ctl_t *a = n > 0 && (size_t)n <= sizeof buf ? sm_ctl_unpack(buf, (size_t)n, &err) : NULL;
             if (a) {
                 printf("answer: kind %d: %s\n", (int)a->kind, a->text ? a->text : "");
-                rc = a->kind == CONTROL__KIND__ERROR ? 0 : 1;
-                control__free_unpacked(a, NULL);
+                rc = a->kind == SM_CTL_ERROR ? 0 : 1;
+                sm_ctl_destroy(&a);
             }
         } else {
             printf("no answer\n");

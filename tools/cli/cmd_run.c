@@ -16,6 +16,8 @@
 #include "net.h"
 #include "output.h"
 #include "report.h"
+#include "netfile.h"
+#include "mapfile.h"
 
 static void s_usage(FILE *f)
 {

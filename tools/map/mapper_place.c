@@ -138,7 +138,7 @@ static double s_cost_at(const sm_chip_t *chip, const s_pgraph_t *pg, const uint3
         uint32_t b = pg->nb[e];
         if (b == skip || pos[b] == S_NONE)
             continue;
-        s += pg->w[e] * sm_map_route_cost(chip, c, pos[b]);
+        s += pg->w[e] * sm_chip_route_cost(chip, c, pos[b]);
     }
     return s;
 }
@@ -174,7 +174,7 @@ static void s_greedy(const sm_chip_t *chip, const s_pgraph_t *pg, uint32_t *pos,
                     continue;
                 double cost = s_cost_at(chip, pg, pos, a, c, S_NONE);
                 /* stay compact around the centre when costs tie */
-                cost += 1e-9 * sm_map_route_cost(chip, c, center);
+                cost += 1e-9 * sm_chip_route_cost(chip, c, center);
                 if (cost < bc) {
                     bc = cost;
                     where = c;

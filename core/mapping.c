@@ -1,7 +1,23 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "engine.h"
+#include "mapping.h"
+
+sm_mapping_t *sm_mapping_new(uint32_t w, uint32_t h, uint32_t n, sm_error_t *err)
+{
+    sm_mapping_t *m = calloc(1, sizeof *m);
+    if (m)
+        m->core_of = malloc((n ? n : 1) * sizeof *m->core_of);
+    if (!m || !m->core_of) {
+        free(m);
+        sm_fail(err, SM_ENOMEM, "mapping of %u neurons: out of memory", n);
+        return NULL;
+    }
+    m->width = w;
+    m->height = h;
+    m->n_gids = n;
+    return m;
+}
 
 sm_mapping_t *sm_mapping_sequential(const sm_net_t *net, uint32_t w, uint32_t h,
                                     uint32_t per_core, sm_error_t *err)
@@ -20,15 +36,9 @@ sm_mapping_t *sm_mapping_sequential(const sm_net_t *net, uint32_t w, uint32_t h,
                 net->n_neurons, (unsigned long long)need, per_core, w, h, w * h);
         return NULL;
     }
-    sm_mapping_t *m = calloc(1, sizeof *m);
-    if (!m || !(m->core_of = malloc(((size_t)net->n_neurons + 1) * sizeof *m->core_of))) {
-        free(m);
-        sm_fail(err, SM_ENOMEM, "out of memory for the mapping");
+    sm_mapping_t *m = sm_mapping_new(w, h, net->n_neurons, err);
+    if (!m)
         return NULL;
-    }
-    m->width = w;
-    m->height = h;
-    m->n_gids = net->n_neurons;
     for (uint32_t g = 0; g < net->n_neurons; g++)
         m->core_of[g] = g / per_core;
     return m;

@@ -23,11 +23,10 @@
 #include <stdio.h>
 
 #include "chip.h"
-#include "engine.h"
+#include "mapping.h"
+#include "mgraph.h"
 #include "net.h"
 #include "sm_error.h"
-
-#define SM_MAP_DEFAULT_RATE_HZ 10.0
 
 /* Use of one per-core limit over the used cores. */
 typedef struct {
@@ -72,34 +71,7 @@ int sm_map_check(const sm_net_t *net, const sm_chip_t *chip, const sm_mapping_t 
 
 void sm_map_report_print(FILE *f, const sm_map_report_t *rep);
 
-/* Mapping files (JSON): {"format": "spikemesh-mapping", "version": 1,
- * "chip", "strategy", "seed", "width", "height", "n_gids",
- * "populations": [{"name", "first", "size"}], "cores": [core id per gid]}.
- * Saving writes path.tmp and renames it, so a reader never sees half a file.
- * chip, strategy may be NULL. */
-int sm_mapping_save(const sm_mapping_t *m, const sm_net_t *net, const char *chip,
-                    const char *strategy, uint64_t seed, const char *path, sm_error_t *err);
-
-/* Loads a mapping for `net`: the gid count, the populations (if listed) and
- * every core id are checked. Caller owns the result. */
-sm_mapping_t *sm_mapping_load(const char *path, const sm_net_t *net, sm_error_t *err);
-
-/* ---- internal to tools/mapper*.c ----------------------------------------- */
-
-/* The neuron graph the strategies work on: directed, unique (source,target)
- * pairs with their synapse counts, plus the unique sources of every target. */
-typedef struct {
-    uint32_t n;
-    uint64_t n_syn;
-    size_t *out_off;          /* n + 1 */
-    uint32_t *out_dst;
-    uint32_t *out_w;          /* synapses from source to that target           */
-    size_t *in_off;           /* n + 1 */
-    uint32_t *in_src;         /* distinct sources of each target               */
-    uint64_t *syn_in;         /* synapses into each neuron                     */
-    double *rate;             /* expected spikes per tick                      */
-    uint32_t *pop_of;
-} sm_mgraph_t;
+/* ---- internal to tools/map/ ------------------------------------------------ */
 
 /* Cuts the graph into parts that METIS balances on neuron count and fan-in
  * synapses; returns the number of parts, or 0 with err filled. part_of has
@@ -112,10 +84,5 @@ uint32_t sm_map_metis_parts(const sm_mgraph_t *g, const sm_chip_t *chip, uint32_
  * cost; core_of_part has k entries. Returns 0 or -1. */
 int sm_map_place(const sm_mgraph_t *g, const sm_chip_t *chip, const uint32_t *part_of,
                  uint32_t k, uint64_t seed, uint32_t *core_of_part, sm_error_t *err);
-
-/* Route cost of one packet between two cores as the placement weighs it:
- * hops priced by the chip's per-direction hop energies (or plain hop counts
- * when the chip prices none). */
-double sm_map_route_cost(const sm_chip_t *chip, uint32_t from, uint32_t to);
 
 #endif

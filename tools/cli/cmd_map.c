@@ -8,6 +8,8 @@
 #include "commands.h"
 #include "mapper.h"
 #include "net.h"
+#include "netfile.h"
+#include "mapfile.h"
 
 static void s_help(FILE *f)
 {

@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "golden.h"
 #include "net.h"
+#include "model_json.h"
 
 typedef struct {
     bool advance;     /* also run the closed-form (event) path of population cases */

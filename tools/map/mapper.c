@@ -2,6 +2,7 @@
  * strategies, the driver for metis, the report and mapping files. */
 #define _POSIX_C_SOURCE 200809L
 #include "mapper.h"
+#include "mgraph.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "csv.h"
 #include "rng.h"
 
 #define S_NONE UINT32_MAX
@@ -22,201 +22,11 @@ static const char *const s_lim_names[S_LIM_N] = {
     "neurons per core", "synapses (fan-in) per core", "distinct input axons per core",
     "fan-out (distinct target cores) per core"};
 
-/* Same layout as router/mapping.c (struct and core_of from malloc), so that
- * sm_mapping_destroy frees what the mapper returns. */
-static sm_mapping_t *s_mapping_new(uint32_t w, uint32_t h, uint32_t n, sm_error_t *err)
-{
-    sm_mapping_t *m = calloc(1, sizeof *m);
-    if (m)
-        m->core_of = malloc((n ? n : 1) * sizeof *m->core_of);
-    if (!m || !m->core_of) {
-        free(m);
-        sm_fail(err, SM_ENOMEM, "mapping of %u neurons: out of memory", n);
-        return NULL;
-    }
-    m->width = w;
-    m->height = h;
-    m->n_gids = n;
-    return m;
-}
-
 static double s_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* ---- the neuron graph ---------------------------------------------------- */
-
-typedef struct {
-    uint64_t *keys;           /* src << 32 | dst */
-    size_t n, cap;
-    uint32_t src_first, dst_first;
-    int oom;
-} s_collect_t;
-
-static int s_collect(void *ctx, uint32_t src, uint32_t dst, float weight, uint32_t delay)
-{
-    s_collect_t *c = ctx;
-    (void)weight;
-    (void)delay;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 1 << 16;
-        uint64_t *k = realloc(c->keys, cap * sizeof *k);
-        if (!k) {
-            c->oom = 1;
-            return 1;
-        }
-        c->keys = k;
-        c->cap = cap;
-    }
-    c->keys[c->n++] = ((uint64_t)(c->src_first + src) << 32) | (c->dst_first + dst);
-    return 0;
-}
-
-/* LSD radix sort on 64-bit keys, 16 bits a pass: synapse lists reach tens of
- * millions, where qsort's comparisons dominate the mapping time. */
-static int s_radix_sort(uint64_t *a, size_t n)
-{
-    uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
-    size_t *cnt = malloc(65536 * sizeof *cnt);
-    if (!tmp || !cnt) {
-        free(tmp);
-        free(cnt);
-        return -1;
-    }
-    uint64_t *src = a, *dst = tmp;
-    for (int pass = 0; pass < 4; pass++) {
-        int sh = pass * 16;
-        memset(cnt, 0, 65536 * sizeof *cnt);
-        for (size_t i = 0; i < n; i++)
-            cnt[(src[i] >> sh) & 0xffff]++;
-        size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
-            size_t c = cnt[d];
-            cnt[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            dst[cnt[(src[i] >> sh) & 0xffff]++] = src[i];
-        uint64_t *t = src;
-        src = dst;
-        dst = t;
-    }
-    /* four passes: the sorted keys are back in `a` */
-    free(tmp);
-    free(cnt);
-    return 0;
-}
-
-static void s_graph_free(sm_mgraph_t *g)
-{
-    free(g->out_off);
-    free(g->out_dst);
-    free(g->out_w);
-    free(g->in_off);
-    free(g->in_src);
-    free(g->syn_in);
-    free(g->rate);
-    free(g->pop_of);
-    memset(g, 0, sizeof *g);
-}
-
-static double s_pop_rate(const sm_net_t *net, const sm_pop_t *p, uint32_t i)
-{
-    double ticks = net->ticks ? net->ticks : 1;
-    switch (p->kind) {
-    case SM_POP_POISSON: {
-        double stop = p->stop_tick < net->ticks ? p->stop_tick : net->ticks;
-        double active = stop > p->start_tick ? (stop - p->start_tick) / ticks : 0.0;
-        if (!net->ticks)
-            active = 1.0;
-        return p->rate_hz * net->dt_ms * 1e-3 * active;
-    }
-    case SM_POP_SPIKE_TIMES:
-        return p->st_off ? (p->st_off[i + 1] - p->st_off[i]) / ticks : 0.0;
-    case SM_POP_NEURONS:
-        break;
-    }
-    return SM_MAP_DEFAULT_RATE_HZ * net->dt_ms * 1e-3;
-}
-
-static int s_graph_build(const sm_net_t *net, sm_mgraph_t *g, sm_error_t *err)
-{
-    memset(g, 0, sizeof *g);
-    uint32_t n = g->n = net->n_neurons;
-    s_collect_t c = {0};
-    for (uint32_t j = 0; j < net->n_projs; j++) {
-        const sm_proj_t *pr = &net->projs[j];
-        c.src_first = net->pops[pr->src_pop].first;
-        c.dst_first = net->pops[pr->dst_pop].first;
-        if (sm_proj_generate(net, pr, s_collect, &c) < 0 && c.oom) {
-            free(c.keys);
-            return sm_fail(err, SM_ENOMEM, "mapper: out of memory listing synapses (%zu so far)",
-                           c.n);
-        }
-    }
-    g->n_syn = c.n;
-    g->out_off = calloc((size_t)n + 1, sizeof *g->out_off);
-    g->in_off = calloc((size_t)n + 1, sizeof *g->in_off);
-    g->syn_in = calloc(n ? n : 1, sizeof *g->syn_in);
-    g->rate = calloc(n ? n : 1, sizeof *g->rate);
-    g->pop_of = calloc(n ? n : 1, sizeof *g->pop_of);
-    if (!g->out_off || !g->in_off || !g->syn_in || !g->rate || !g->pop_of ||
-        s_radix_sort(c.keys, c.n) < 0)
-        goto oom;
-    size_t n_pairs = 0;
-    for (size_t i = 0; i < c.n; i++)
-        if (i == 0 || c.keys[i] != c.keys[i - 1])
-            n_pairs++;
-    g->out_dst = malloc((n_pairs ? n_pairs : 1) * sizeof *g->out_dst);
-    g->out_w = malloc((n_pairs ? n_pairs : 1) * sizeof *g->out_w);
-    g->in_src = malloc((n_pairs ? n_pairs : 1) * sizeof *g->in_src);
-    if (!g->out_dst || !g->out_w || !g->in_src)
-        goto oom;
-    size_t k = 0;
-    for (size_t i = 0; i < c.n; i++) {
-        uint32_t s = (uint32_t)(c.keys[i] >> 32), d = (uint32_t)c.keys[i];
-        g->syn_in[d]++;
-        if (i > 0 && c.keys[i] == c.keys[i - 1]) {
-            g->out_w[k - 1]++;
-            continue;
-        }
-        g->out_dst[k] = d;
-        g->out_w[k] = 1;
-        g->out_off[s + 1]++;
-        g->in_off[d + 1]++;
-        k++;
-    }
-    for (uint32_t v = 0; v < n; v++) {
-        g->out_off[v + 1] += g->out_off[v];
-        g->in_off[v + 1] += g->in_off[v];
-    }
-    /* Pairs are sorted by source, so filling targets in pair order leaves
-     * each target's sources sorted too. */
-    size_t *fill = malloc(((size_t)n + 1) * sizeof *fill);
-    if (!fill)
-        goto oom;
-    memcpy(fill, g->in_off, ((size_t)n + 1) * sizeof *fill);
-    for (uint32_t s = 0; s < n; s++)
-        for (size_t e = g->out_off[s]; e < g->out_off[s + 1]; e++)
-            g->in_src[fill[g->out_dst[e]]++] = s;
-    free(fill);
-    free(c.keys);
-    for (uint32_t p = 0; p < net->n_pops; p++) {
-        const sm_pop_t *pp = &net->pops[p];
-        for (uint32_t i = 0; i < pp->size; i++) {
-            g->pop_of[pp->first + i] = p;
-            g->rate[pp->first + i] = s_pop_rate(net, pp, i);
-        }
-    }
-    return 0;
-oom:
-    free(c.keys);
-    s_graph_free(g);
-    return sm_fail(err, SM_ENOMEM, "mapper: out of memory building the graph of %u neurons and "
-                   "%zu synapses", n, c.n);
 }
 
 /* ---- loads of parts ------------------------------------------------------ */
@@ -577,10 +387,10 @@ int sm_map_check(const sm_net_t *net, const sm_chip_t *chip, const sm_mapping_t 
         return sm_fail(err, SM_EINVAL, "mapping has %u neurons, the network %u", m->n_gids,
                        net->n_neurons);
     sm_mgraph_t g;
-    if (s_graph_build(net, &g, err) < 0)
+    if (sm_mgraph_build(net, &g, err) < 0)
         return -1;
     int rc = s_measure(net, chip, &g, m, rep, err);
-    s_graph_free(&g);
+    sm_mgraph_free(&g);
     return rc;
 }
 
@@ -742,7 +552,7 @@ sm_mapping_t *sm_map(const sm_net_t *net, const sm_chip_t *chip, const char *str
         return NULL;
     }
     sm_mgraph_t g;
-    if (s_graph_build(net, &g, err) < 0)
+    if (sm_mgraph_build(net, &g, err) < 0)
         return NULL;
     uint32_t n = g.n, cores = sm_chip_cores(chip);
     sm_mapping_t *m = NULL;
@@ -849,7 +659,7 @@ sm_mapping_t *sm_map(const sm_net_t *net, const sm_chip_t *chip, const char *str
     } else if (sm_map_place(&g, chip, part_of, k, seed, core_of_part, err) < 0) {
         goto done;
     }
-    m = s_mapping_new(chip->width, chip->height, n, err);
+    m = sm_mapping_new(chip->width, chip->height, n, err);
     if (!m)
         goto done;
     for (uint32_t v = 0; v < n; v++)
@@ -870,7 +680,7 @@ done:
     free(part_of);
     free(stamp);
     free(core_of_part);
-    s_graph_free(&g);
+    sm_mgraph_free(&g);
     return m;
 }
 
@@ -910,180 +720,3 @@ void sm_map_report_print(FILE *f, const sm_map_report_t *r)
         fprintf(f, "  mapped in %.3f s\n", r->seconds);
 }
 
-/* ---- mapping files ------------------------------------------------------- */
-
-static void s_json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
-int sm_mapping_save(const sm_mapping_t *m, const sm_net_t *net, const char *chip,
-                    const char *strategy, uint64_t seed, const char *path, sm_error_t *err)
-{
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 5);
-    if (!tmp)
-        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp", 5);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    fprintf(f, "{\"format\": \"spikemesh-mapping\", \"version\": 1, \"chip\": ");
-    s_json_str(f, chip ? chip : "");
-    fprintf(f, ", \"strategy\": ");
-    s_json_str(f, strategy ? strategy : "");
-    fprintf(f, ", \"seed\": %llu,\n \"width\": %u, \"height\": %u, \"n_gids\": %u,\n",
-            (unsigned long long)seed, m->width, m->height, m->n_gids);
-    fprintf(f, " \"populations\": [");
-    for (uint32_t p = 0; net && p < net->n_pops; p++) {
-        fprintf(f, "%s\n  {\"name\": ", p ? "," : "");
-        s_json_str(f, net->pops[p].name);
-        fprintf(f, ", \"first\": %u, \"size\": %u}", net->pops[p].first, net->pops[p].size);
-    }
-    fprintf(f, "],\n \"cores\": [");
-    for (uint32_t v = 0; v < m->n_gids; v++)
-        fprintf(f, "%s%u", v == 0 ? "" : (v % 32 ? "," : ",\n  "), m->core_of[v]);
-    fprintf(f, "]}\n");
-    int bad = ferror(f);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        bad = 1;
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        int rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return rc;
-    }
-    free(tmp);
-    return 0;
-}
-
-static int s_get_u32(const cJSON *doc, const char *key, const char *path, uint32_t *out,
-                     sm_error_t *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 4294967295.0 ||
-        v->valuedouble != floor(v->valuedouble)) {
-        char *t = v ? cJSON_PrintUnformatted(v) : NULL;
-        sm_fail(err, SM_EPARSE, "%s: %s: must be a whole number >= 0, got %s", path, key,
-                t ? t : "nothing");
-        free(t);
-        return -1;
-    }
-    *out = (uint32_t)v->valuedouble;
-    return 0;
-}
-
-sm_mapping_t *sm_mapping_load(const char *path, const sm_net_t *net, sm_error_t *err)
-{
-    size_t len;
-    char *text = sm_file_read(path, &len, err);
-    if (!text)
-        return NULL;
-    /* Neither a NUL nor text after the object is silently ignored. */
-    cJSON *doc = strlen(text) == len ? cJSON_ParseWithOpts(text, NULL, 1) : NULL;
-    free(text);
-    sm_mapping_t *m = NULL;
-    if (!doc || !cJSON_IsObject(doc)) {
-        sm_fail(err, SM_EPARSE, "%s: not a JSON object", path);
-        goto out;
-    }
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
-    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "spikemesh-mapping") != 0) {
-        sm_fail(err, SM_EPARSE, "%s: format: must be \"spikemesh-mapping\"", path);
-        goto out;
-    }
-    uint32_t w, h, n;
-    if (s_get_u32(doc, "width", path, &w, err) < 0 || s_get_u32(doc, "height", path, &h, err) < 0 ||
-        s_get_u32(doc, "n_gids", path, &n, err) < 0)
-        goto out;
-    if (w == 0 || h == 0 || (uint64_t)w * h > (1u << 24)) {
-        sm_fail(err, SM_EPARSE, "%s: width x height: %u x %u is not a usable grid", path, w, h);
-        goto out;
-    }
-    if (n != net->n_neurons) {
-        sm_fail(err, SM_EINVAL, "%s: n_gids: %u, but the network has %u neurons", path, n,
-                net->n_neurons);
-        goto out;
-    }
-    const cJSON *pops = cJSON_GetObjectItemCaseSensitive(doc, "populations");
-    if (pops && cJSON_GetArraySize(pops) > 0) {
-        if (!cJSON_IsArray(pops) || (uint32_t)cJSON_GetArraySize(pops) != net->n_pops) {
-            sm_fail(err, SM_EINVAL, "%s: populations: %d listed, the network has %u", path,
-                    cJSON_GetArraySize(pops), net->n_pops);
-            goto out;
-        }
-        uint32_t p = 0;
-        const cJSON *it;
-        cJSON_ArrayForEach(it, pops) {
-            const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
-            const cJSON *sz = cJSON_GetObjectItemCaseSensitive(it, "size");
-            if (!cJSON_IsString(nm) || strcmp(nm->valuestring, net->pops[p].name) != 0 ||
-                !cJSON_IsNumber(sz) || sz->valuedouble != net->pops[p].size) {
-                sm_fail(err, SM_EINVAL, "%s: populations[%u]: does not match the network's "
-                        "population '%s' of %u neurons", path, p, net->pops[p].name,
-                        net->pops[p].size);
-                goto out;
-            }
-            p++;
-        }
-    }
-    const cJSON *cores = cJSON_GetObjectItemCaseSensitive(doc, "cores");
-    if (!cJSON_IsArray(cores) || (uint32_t)cJSON_GetArraySize(cores) != n) {
-        sm_fail(err, SM_EPARSE, "%s: cores: must be an array of %u core ids, got %d entries",
-                path, n, cores ? cJSON_GetArraySize(cores) : -1);
-        goto out;
-    }
-    m = s_mapping_new(w, h, n, err);
-    if (!m)
-        goto out;
-    uint32_t i = 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, cores) {
-        if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble >= (double)w * h ||
-            it->valuedouble != floor(it->valuedouble)) {
-            char *t = cJSON_PrintUnformatted(it);
-            sm_fail(err, SM_EPARSE, "%s: cores[%u]: must be a core id in [0, %u), got %s", path,
-                    i, w * h, t ? t : "?");
-            free(t);
-            sm_mapping_destroy(&m);
-            goto out;
-        }
-        m->core_of[i++] = (uint32_t)it->valuedouble;
-    }
-out:
-    cJSON_Delete(doc);
-    return m;
-}
-
-double sm_map_route_cost(const sm_chip_t *chip, uint32_t from, uint32_t to)
-{
-    uint32_t ew, ns, ch;
-    sm_chip_route(chip, from, to, &ew, &ns, &ch);
-    const sm_chip_energy_t *e = &chip->energy;
-    double cew = e->hop_ew, cns = e->hop_ns;
-    if (cew <= 0 && cns <= 0)
-        cew = cns = 1.0;
-    else if (cew <= 0)
-        cew = cns;
-    else if (cns <= 0)
-        cns = cew;
-    /* an unpriced chip crossing still costs at least an on-chip hop */
-    double cch = e->hop_chip > 0 ? e->hop_chip : (cew > cns ? cew : cns);
-    return ew * cew + ns * cns + ch * cch;
-}

@@ -1,21 +1,21 @@
-/* netspec: a network and its mapping as one protobuf message, so that a
+/* netmsg: a network and its mapping as one protobuf message, so that a
  * worker process needs no files. Models travel as their parameter blocks,
  * which is why coordinator and worker must be the same build (checked at the
  * handshake). Decoding validates every count and index before use. */
-#ifndef SM_NETSPEC_H
-#define SM_NETSPEC_H
+#ifndef SM_NETMSG_H
+#define SM_NETMSG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "mapping.h"
 #include "net.h"
 
 /* Packs net, the run's ticks and engine, and the mapping. Caller frees *buf. */
-int sm_netspec_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapping_t *map,
+int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapping_t *map,
                     uint8_t **buf, size_t *len, sm_error_t *err);
 /* Rebuilds them. Caller owns *net and *map. */
-int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **net, uint32_t *ticks,
+int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **net, uint32_t *ticks,
                       int *dense, sm_mapping_t **map, sm_error_t *err);
 /* FNV-1a over bytes: the fingerprint compared at the handshake. */
 uint64_t sm_fingerprint(const uint8_t *buf, size_t len);

@@ -31,13 +31,17 @@ static double s_rate(const sm_net_t *net, const sm_result_t *r, uint32_t p, uint
     return secs > 0 ? (double)spikes / ((double)net->pops[p].size * secs) : 0.0;
 }
 
-static void s_counters(cJSON *o, const sm_counters_t *c)
+/* Every counter of the list; the totals call packets_out "packets". */
+static void s_counters(cJSON *o, const sm_counters_t *c, int totals)
 {
-    cJSON_AddNumberToObject(o, "spikes", (double)c->spikes);
-    cJSON_AddNumberToObject(o, "synaptic_events", (double)c->synaptic_events);
-    cJSON_AddNumberToObject(o, "events_received", (double)c->events_received);
-    cJSON_AddNumberToObject(o, "neuron_updates", (double)c->neuron_updates);
-    cJSON_AddNumberToObject(o, "dense_neuron_updates", (double)c->dense_updates);
+    uint64_t v[SM_N_COUNTERS];
+    sm_counters_to_array(c, v);
+    for (int i = 0; i < SM_N_COUNTERS; i++) {
+        const char *name = sm_counter_names[i];
+        if (totals && i == SM_COUNTER_packets_out)
+            name = "packets";
+        cJSON_AddNumberToObject(o, name, (double)v[i]);
+    }
 }
 
 cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense)
@@ -50,9 +54,7 @@ cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense)
     cJSON_AddNumberToObject(mesh, "width", r->width);
     cJSON_AddNumberToObject(mesh, "height", r->height);
     cJSON *tot = cJSON_AddObjectToObject(doc, "totals");
-    s_counters(tot, &r->totals);
-    cJSON_AddNumberToObject(tot, "packets", (double)r->totals.packets_out);
-    cJSON_AddNumberToObject(tot, "hops", (double)r->totals.hops);
+    s_counters(tot, &r->totals, 1);
     cJSON *cores = cJSON_AddArrayToObject(doc, "cores");
     for (uint32_t c = 0; c < r->width * r->height; c++) {
         const sm_core_stats_t *cs = &r->cores[c];
@@ -60,9 +62,7 @@ cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense)
         cJSON_AddNumberToObject(o, "x", cs->x);
         cJSON_AddNumberToObject(o, "y", cs->y);
         cJSON_AddNumberToObject(o, "neurons", cs->neurons);
-        s_counters(o, &cs->c);
-        cJSON_AddNumberToObject(o, "packets_out", (double)cs->c.packets_out);
-        cJSON_AddNumberToObject(o, "hops", (double)cs->c.hops);
+        s_counters(o, &cs->c, 0);
         cJSON_AddItemToArray(cores, o);
     }
     cJSON *links = cJSON_AddArrayToObject(doc, "links");

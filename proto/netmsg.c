@@ -1,4 +1,4 @@
-#include "netspec.h"
+#include "netmsg.h"
 
 #include <float.h>
 #include <math.h>
@@ -29,7 +29,7 @@ static void s_dist_to(Dist *d, const sm_dist_t *s)
     d->hi = s->hi;
 }
 
-int sm_netspec_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapping_t *map,
+int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapping_t *map,
                     uint8_t **buf, size_t *len, sm_error_t *err)
 {
     NetSpec ns;
@@ -245,7 +245,7 @@ static bool s_model_ok(const sm_model_t *m)
     return true;
 }
 
-int sm_netspec_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *ticks,
+int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *ticks,
                       int *dense, sm_mapping_t **map_out, sm_error_t *err)
 {
     *out = NULL;

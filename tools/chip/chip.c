@@ -442,3 +442,20 @@ void sm_chip_print(FILE *f, const sm_chip_t *c)
         fprintf(f, "%g (%g ms)", t->tick, t->tick / 1e6);
     fprintf(f, "\n  source: %s\n", c->source);
 }
+
+double sm_chip_route_cost(const sm_chip_t *chip, uint32_t from, uint32_t to)
+{
+    uint32_t ew, ns, ch;
+    sm_chip_route(chip, from, to, &ew, &ns, &ch);
+    const sm_chip_energy_t *e = &chip->energy;
+    double cew = e->hop_ew, cns = e->hop_ns;
+    if (cew <= 0 && cns <= 0)
+        cew = cns = 1.0;
+    else if (cew <= 0)
+        cew = cns;
+    else if (cns <= 0)
+        cns = cew;
+    /* an unpriced chip crossing still costs at least an on-chip hop */
+    double cch = e->hop_chip > 0 ? e->hop_chip : (cew > cns ? cew : cns);
+    return ew * cew + ns * cns + ch * cch;
+}

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "netfile.h"
 #include "rng.h"
 
 /* ---- the limit kernel ---------------------------------------------------- */

@@ -14,8 +14,10 @@
 #include <string.h>
 
 #include "csv.h"
+#include "model_json.h"
 #include "net.h"
 #include "rng.h"
+#include "netfile.h"
 
 #define S_PATH 256
 

@@ -16,6 +16,7 @@
 #include "bench.h"
 #include "engine.h"
 #include "syntab.h"
+#include "netfile.h"
 
 #define S_MAXREP 32
 #define S_SEED 20240611ULL

@@ -1,6 +1,7 @@
 /* golden: loader and runner of golden reference traces. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "golden.h"
+#include "model_json.h"
 
 #include <math.h>
 #include <stdio.h>

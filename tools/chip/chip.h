@@ -105,4 +105,9 @@ double sm_chip_route_pj(const sm_chip_t *c, uint32_t from, uint32_t to);
 /* Prints the main figures of a chip on a few lines. */
 void sm_chip_print(FILE *f, const sm_chip_t *c);
 
+/* Route cost of one packet between two cores as the placement weighs it:
+ * hops priced by the chip's per-direction hop energies (or plain hop counts
+ * when the chip prices none). */
+double sm_chip_route_cost(const sm_chip_t *chip, uint32_t from, uint32_t to);
+
 #endif

@@ -1,4 +1,4 @@
-/* model_params: neuron parameters from JSON, in a library's own terms or in
+/* model_json: neuron parameters from JSON, in a library's own terms or in
  * physical units, and from the constructor kwargs of a golden trace.
  *
  * Every error names the JSON path, the field and the value. The derived
@@ -11,10 +11,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "model.h"
-
-int sm_model_exact_setup(sm_model_t *m, double tau_m, double tau_e, double tau_i,
-                         double cm, double dt, double tau_refrac, sm_error_t *err);
+#include "model_json.h"
 
 typedef struct {
     const cJSON *obj;   /* may be NULL: no parameters, all defaults */

@@ -1,0 +1,58 @@
+/* result: a run's spikes, traces and counters, per core and per link. */
+#ifndef SM_RESULT_H
+#define SM_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "grid.h"
+#include "sm_error.h"
+
+typedef struct {
+    uint32_t tick;
+    uint32_t gid;
+    uint32_t count;
+} sm_spike_t;
+
+typedef struct {
+    uint32_t x, y;
+    uint32_t neurons;
+    sm_counters_t c;
+} sm_core_stats_t;
+
+typedef struct {
+    uint32_t from_x, from_y, to_x, to_y;
+    uint64_t packets;
+} sm_link_stats_t;
+
+typedef struct {
+    uint32_t ticks;
+    double dt_ms;
+    sm_spike_t *spikes;         /* sorted by (tick, gid)                            */
+    size_t n_spikes;
+    uint32_t n_probes;
+    float *trace;               /* [tick][probe][3]: v, ie, ii after the tick        */
+    sm_counters_t totals;
+    sm_core_stats_t *cores;     /* width x height, id order                         */
+    uint32_t width, height;
+    sm_link_stats_t *links;     /* every directed link with packets > 0, sorted      */
+    uint32_t n_links;
+    double wall_seconds;
+    double wait_seconds;        /* summed over shards: blocked on other shards     */
+    uint32_t threads;
+    uint32_t workers;           /* processes (0: one process)                      */
+    uint64_t *link_dense;       /* internal: [core][direction] packets            */
+    size_t spikes_cap;
+} sm_result_t;
+
+/* Dense per-core and per-link arrays for a width x height grid; NULL when out
+ * of memory. */
+sm_result_t *sm_result_alloc(uint32_t ticks, double dt_ms, uint32_t n_probes, uint32_t width,
+                             uint32_t height);
+/* Sorts spikes, adds up totals and lists the links that carried packets. */
+int sm_result_finish(sm_result_t *r, sm_error_t *err);
+int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n);
+void sm_result_destroy(sm_result_t **r_p);
+
+#endif
