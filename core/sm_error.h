@@ -34,7 +34,8 @@ const char *sm_strerror(sm_err_t code);
 
 /* Records an error (if err is not NULL) and returns -1, so that callers can
  * write `return sm_fail(err, SM_EINVAL, "x: must be > 0, got %g", x);`.
- * If err already holds a message, the new one is prefixed to it. */
+ * It replaces whatever err held: the innermost failure writes the message and
+ * callers add context with sm_error_prefix. */
 int sm_fail(sm_error_t *err, sm_err_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
