@@ -398,12 +398,13 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
         sm_counters_t *cnt = &e->cores[src].cnt;
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
             cnt->packets_out += pk;
-            cnt->hops += pk * sm_mesh_route(&mesh, src, e->tab.fan[f].core, pk);
+            cnt->hops += pk * sm_mesh_route(&mesh, src, e->tab.fan[f].core, pk, NULL);
         }
         if (e->tab.route_off)
             for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
                 cnt->packets_out += pk;
-                cnt->hops += pk * sm_mesh_route(&mesh, src, SM_ROUTE_CORE(e->tab.route[r]), pk);
+                cnt->hops +=
+                    pk * sm_mesh_route(&mesh, src, SM_ROUTE_CORE(e->tab.route[r]), pk, NULL);
             }
     }
     for (uint32_t c = 0; c < e->n_cores; c++) {

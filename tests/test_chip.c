@@ -67,7 +67,9 @@ Test(chip, user_file_with_a_board_of_chips)
     cr_expect_eq(ew, 6);
     cr_expect_eq(ns, 6);
     cr_expect_eq(ch, 2);
-    cr_expect_float_eq(sm_chip_route_pj(c, 0, 63), 6 * 3.0 + 6 * 4.0 + 2 * 40.0, 1e-9);
+    /* sent and received (1 pJ each), then carried */
+    cr_expect_float_eq(sm_chip_packet_pj(c, 0, 63), 2 * 1.0 + 6 * 3.0 + 6 * 4.0 + 2 * 40.0,
+                       1e-9);
     sm_chip_route(c, 9, 10, &ew, &ns, &ch);
     cr_expect(ew == 1 && ns == 0 && ch == 0);
     sm_chip_destroy(&c);

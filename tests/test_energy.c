@@ -128,6 +128,15 @@ Test(energy, fixed_tick_static_power_and_grid_mismatch)
     cr_expect_eq(sm_energy_compute(chip, r, &e, &err), -1);
     cr_expect(strstr(err.msg, "16 x 8") != NULL, "%s", err.msg);
     s_free(r);
+
+    /* a link is one hop between neighbouring cores of the grid */
+    r = s_result(loihi);
+    r->links[1] = (sm_link_stats_t){1, 0, 3, 0, 4};
+    cr_expect_eq(sm_energy_compute(loihi, r, &e, &err), -1);
+    cr_expect(strstr(err.msg, "(1,0)->(3,0)") != NULL, "%s", err.msg);
+    r->links[1] = (sm_link_stats_t){15, 7, 16, 7, 4};
+    cr_expect_eq(sm_energy_compute(loihi, r, &e, &err), -1);
+    s_free(r);
     sm_chip_destroy(&loihi);
     sm_chip_destroy(&chip);
 }

@@ -874,7 +874,7 @@ static void chip_try(fz_stats_t *st, const char *text, size_t len)
         sm_chip_route(c, 0, n - 1, &ew, &ns, &ch);
         if ((uint64_t)ew + ns + ch > (uint64_t)c->width + c->height)
             fz_bad(st, "chip", text, len, "route longer than the grid");
-        if (!isfinite(sm_chip_route_pj(c, n - 1, 0)))
+        if (!isfinite(sm_chip_packet_pj(c, n - 1, 0)))
             fz_bad(st, "chip", text, len, "route energy not finite");
     }
     sm_chip_destroy(&c);

@@ -1,4 +1,5 @@
-/* chip: loading chip descriptions (built-in or JSON) and routing costs. */
+/* chip: loading chip descriptions (built-in or JSON) and printing them
+ * (routes and their prices: chip_route.c). */
 #include "chip.h"
 
 #include <cjson/cJSON.h>
@@ -379,35 +380,6 @@ void sm_chip_destroy(sm_chip_t **chip_p)
     *chip_p = NULL;
 }
 
-void sm_chip_route(const sm_chip_t *c, uint32_t from, uint32_t to, uint32_t *ew,
-                   uint32_t *ns, uint32_t *chip)
-{
-    uint32_t fx = from % c->width, fy = from / c->width;
-    uint32_t tx = to % c->width, ty = to / c->width;
-    uint32_t dx = fx > tx ? fx - tx : tx - fx;
-    uint32_t dy = fy > ty ? fy - ty : ty - fy;
-    /* A hop crosses a chip boundary when the two cores it joins lie in
-     * different chips; along one axis that happens once per boundary between
-     * the two coordinates. */
-    uint32_t cx = (fx / c->chip_w > tx / c->chip_w) ? fx / c->chip_w - tx / c->chip_w
-                                                    : tx / c->chip_w - fx / c->chip_w;
-    uint32_t cy = (fy / c->chip_h > ty / c->chip_h) ? fy / c->chip_h - ty / c->chip_h
-                                                    : ty / c->chip_h - fy / c->chip_h;
-    if (ew)
-        *ew = dx - cx;
-    if (ns)
-        *ns = dy - cy;
-    if (chip)
-        *chip = cx + cy;
-}
-
-double sm_chip_route_pj(const sm_chip_t *c, uint32_t from, uint32_t to)
-{
-    uint32_t ew, ns, ch;
-    sm_chip_route(c, from, to, &ew, &ns, &ch);
-    return ew * c->energy.hop_ew + ns * c->energy.hop_ns + ch * c->energy.hop_chip;
-}
-
 static void s_lim(FILE *f, const char *what, uint64_t v)
 {
     if (v)
@@ -441,21 +413,4 @@ void sm_chip_print(FILE *f, const sm_chip_t *c)
     if (t->tick > 0)
         fprintf(f, "%g (%g ms)", t->tick, t->tick / 1e6);
     fprintf(f, "\n  source: %s\n", c->source);
-}
-
-double sm_chip_route_cost(const sm_chip_t *chip, uint32_t from, uint32_t to)
-{
-    uint32_t ew, ns, ch;
-    sm_chip_route(chip, from, to, &ew, &ns, &ch);
-    const sm_chip_energy_t *e = &chip->energy;
-    double cew = e->hop_ew, cns = e->hop_ns;
-    if (cew <= 0 && cns <= 0)
-        cew = cns = 1.0;
-    else if (cew <= 0)
-        cew = cns;
-    else if (cns <= 0)
-        cns = cew;
-    /* an unpriced chip crossing still costs at least an on-chip hop */
-    double cch = e->hop_chip > 0 ? e->hop_chip : (cew > cns ? cew : cns);
-    return ew * cew + ns * cns + ch * cch;
 }

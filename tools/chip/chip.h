@@ -2,9 +2,11 @@
  *
  * A chip description gives the core grid (one chip, or several chips tiled on
  * a board, whose links cost more), the limits of one core, the precision of
- * weights and state, and an energy and timing profile per event. The mapper
- * (tools/mapper.c) places a network within the limits; the energy report
- * (tools/energy.c) prices a finished run's counters with the profile.
+ * weights and state, and an energy and timing profile per event: the one
+ * price list of a chip. The mapper (tools/map) places a network within the
+ * limits; the energy report (energy.h) prices a finished run's counters with
+ * the profile. Routes are the router's (sm_mesh_route in router/mesh.h), seen
+ * here with the chip's tiling (chip_route.c).
  *
  * Built-in profiles (loihi, truenorth, spinnaker) live in chip_profiles.c
  * with the publications their figures come from; users can give their own
@@ -93,17 +95,18 @@ static inline uint32_t sm_chip_cores(const sm_chip_t *c)
     return c->width * c->height;
 }
 
+/* Prints the main figures of a chip on a few lines. */
+void sm_chip_print(FILE *f, const sm_chip_t *c);
+
 /* Link traversals between two cores under dimension-order (X then Y)
  * routing: east-west and north-south hops inside chips, and hops that cross
  * a chip boundary (counted in `chip`, not in ew/ns). Any pointer may be NULL. */
 void sm_chip_route(const sm_chip_t *c, uint32_t from, uint32_t to, uint32_t *ew,
                    uint32_t *ns, uint32_t *chip);
 
-/* Energy (pJ) of one packet's hops from core `from` to core `to`. */
-double sm_chip_route_pj(const sm_chip_t *c, uint32_t from, uint32_t to);
-
-/* Prints the main figures of a chip on a few lines. */
-void sm_chip_print(FILE *f, const sm_chip_t *c);
+/* Energy (pJ) of one packet from core `from` to core `to`: sent, received
+ * and carried over its hops. */
+double sm_chip_packet_pj(const sm_chip_t *c, uint32_t from, uint32_t to);
 
 /* Route cost of one packet between two cores as the placement weighs it:
  * hops priced by the chip's per-direction hop energies (or plain hop counts

@@ -66,20 +66,32 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
         }
     }
 
-    /* hops from the per-link counts, priced by direction; a link's energy is
-     * charged to the core that sends on it */
+    /* hops from the per-link counts, priced by the kind of hop a link is (a
+     * one-hop route on the chip); a link's energy is charged to the core that
+     * sends on it */
     double link_sum = 0, hop_lat_sum = 0;
     uint64_t hops = 0;
     for (uint32_t i = 0; i < res->n_links; i++) {
         const sm_link_stats_t *l = &res->links[i];
-        int cross = l->from_x / chip->chip_w != l->to_x / chip->chip_w ||
-                    l->from_y / chip->chip_h != l->to_y / chip->chip_h;
+        uint32_t ew = 0, ns = 0, ch = 0;
+        if (l->from_x < res->width && l->from_y < res->height && l->to_x < res->width &&
+            l->to_y < res->height)
+            sm_chip_route(chip, l->from_y * res->width + l->from_x,
+                          l->to_y * res->width + l->to_x, &ew, &ns, &ch);
+        if (ew + ns + ch != 1) {
+            free(chip_cores);
+            sm_energy_fini(out);
+            return sm_fail(err, SM_EINVAL,
+                           "energy: link (%u,%u)->(%u,%u) does not join two neighbouring cores "
+                           "of the %u x %u grid",
+                           l->from_x, l->from_y, l->to_x, l->to_y, res->width, res->height);
+        }
         double pj, lat;
-        if (cross) {
+        if (ch) {
             pj = E->hop_chip;
             lat = T->hop_chip;
             out->hops_chip += l->packets;
-        } else if (l->from_y == l->to_y) {
+        } else if (ew) {
             pj = E->hop_ew;
             lat = T->hop_ew;
             out->hops_ew += l->packets;
@@ -90,9 +102,8 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
         }
         hops += l->packets;
         hop_lat_sum += l->packets * lat;
-        if (l->from_x < res->width && l->from_y < res->height)
-            out->cores[l->from_y * res->width + l->from_x].joules[SM_ENERGY_ROUTING] +=
-                l->packets * pj * S_PJ;
+        out->cores[l->from_y * res->width + l->from_x].joules[SM_ENERGY_ROUTING] +=
+            l->packets * pj * S_PJ;
         double per_tick = l->packets / ticks;
         link_sum += per_tick;
         if (per_tick > out->link_max_per_tick)

@@ -320,7 +320,6 @@ static int s_measure(const sm_net_t *net, const sm_chip_t *chip, const sm_mgraph
     r.routing_pj_per_tick = 0;
     for (uint32_t c = 0; c < cores; c++)
         cst[c] = S_NONE;
-    const sm_chip_energy_t *en = &chip->energy;
     for (uint32_t u = 0; u < g.n; u++) {
         uint32_t cu = m->core_of[u];
         double rate = g.rate[u];
@@ -337,9 +336,7 @@ static int s_measure(const sm_net_t *net, const sm_chip_t *chip, const sm_mgraph
             r.packets_per_tick += rate;
             r.hops_per_tick += rate * (ew + ns + ch);
             r.chip_hops_per_tick += rate * ch;
-            r.routing_pj_per_tick +=
-                rate * (en->packet_send + en->packet_recv + ew * en->hop_ew + ns * en->hop_ns +
-                        ch * en->hop_chip);
+            r.routing_pj_per_tick += rate * sm_chip_packet_pj(chip, cu, cv);
         }
     }
     int rc = 0;
