@@ -1,37 +1,41 @@
-/* model: dispatch of the per-library updates. Each style lives in its own
- * file (model_snntorch.c, model_sinabs.c, model_norse.c, model_exact.c); the
- * closed forms used to skip silent ticks are in model_closed.c. Parameters
- * are read from JSON by tools/io/model_json.c. */
-#include "model.h"
+/* model: dispatch of the per-library updates through the style tables. Each
+ * style lives in its own file (model_snntorch.c, model_sinabs.c,
+ * model_norse.c, model_exact.c, see model_int.h); the closed forms used to
+ * skip silent ticks are in model_closed.c. Parameters are read from JSON by
+ * tools/io/model_json.c. */
+#include "model_int.h"
 
-/* The per-style steps. They are not in model.h because nothing but this
- * dispatcher should pick a style by hand. */
-uint32_t sm_model_step_snntorch(const sm_model_t *m, sm_nstate_t *s, float x);
-uint32_t sm_model_step_sinabs(const sm_model_t *m, sm_nstate_t *s, float x);
-uint32_t sm_model_step_norse(const sm_model_t *m, sm_nstate_t *s, float x);
-uint32_t sm_model_step_exact(const sm_model_t *m, sm_nstate_t *s, float x_exc,
-                             float x_inh);
+const sm_style_ops_t *const sm_style_table[SM_STYLE_COUNT] = {
+    [SM_STYLE_SNNTORCH] = &sm_style_snntorch,
+    [SM_STYLE_SINABS] = &sm_style_sinabs,
+    [SM_STYLE_NORSE] = &sm_style_norse,
+    [SM_STYLE_EXACT] = &sm_style_exact,
+};
+
+void sm_style_init_zero(const sm_model_t *m, sm_nstate_t *s)
+{
+    (void)m;
+    *s = (sm_nstate_t){0.0f, 0.0f, 0.0f, 0};
+}
+
+void sm_style_init_leak(const sm_model_t *m, sm_nstate_t *s)
+{
+    *s = (sm_nstate_t){m->v_leak, 0.0f, 0.0f, 0};
+}
 
 void sm_model_init_state(const sm_model_t *m, sm_nstate_t *s)
 {
-    s->v = (m->style == SM_STYLE_NORSE || m->style == SM_STYLE_EXACT) ? m->v_leak : 0.0f;
-    s->ie = 0.0f;
-    s->ii = 0.0f;
-    s->refrac = 0;
+    sm_style_of(m)->init_state(m, s);
 }
 
 uint32_t sm_model_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
 {
-    if (m->style == SM_STYLE_EXACT)
-        return sm_model_step_exact(m, s, x_exc, x_inh);
-    /* One input port: the sum of both, then the constant bias. With no bias
-     * and no inhibitory input this is x_exc unchanged, bit for bit. */
-    float x = (x_exc + x_inh) + m->bias;
-    switch (m->style) {
-    case SM_STYLE_SINABS: return sm_model_step_sinabs(m, s, x);
-    case SM_STYLE_NORSE: return sm_model_step_norse(m, s, x);
-    default: return sm_model_step_snntorch(m, s, x);
-    }
+    return sm_style_of(m)->step(m, s, x_exc, x_inh);
+}
+
+const char *sm_model_style_name(sm_style_t s)
+{
+    return (unsigned)s < SM_STYLE_COUNT ? sm_style_table[s]->name : "?";
 }
 
 const char *sm_model_kind_name(sm_model_kind_t k)

@@ -37,7 +37,8 @@ typedef enum {
     SM_STYLE_SNNTORCH = 0, /* Leaky / Synaptic / Lapicque / Alpha / RLeaky      */
     SM_STYLE_SINABS,       /* IAF / LIF (MultiSpike or SingleSpike)             */
     SM_STYLE_NORSE,        /* LIF / LI: current jump, then explicit Euler        */
-    SM_STYLE_EXACT         /* physical units, exact integration (NEST, Brian2)   */
+    SM_STYLE_EXACT,        /* physical units, exact integration (NEST, Brian2)   */
+    SM_STYLE_COUNT
 } sm_style_t;
 
 typedef enum { SM_RESET_SUBTRACT = 0, SM_RESET_ZERO, SM_RESET_NONE } sm_reset_t;
@@ -45,7 +46,8 @@ typedef enum { SM_RESET_SUBTRACT = 0, SM_RESET_ZERO, SM_RESET_NONE } sm_reset_t;
 /* Ticks the closed forms tabulate (and the horizon of the event engine's
  * calendar): advance and next_spike cost a few table lookups below it. */
 #define SM_MODEL_HORIZON 256u
-#define SM_CLOSED_READY 0x434c4f53u /* "CLOS" */
+#define SM_CLOSED_FORM 0x464f524du  /* "FORM": sm_closed_t.lin and nc are valid   */
+#define SM_CLOSED_READY 0x434c4f53u /* "CLOS": the power tables are valid too      */
 
 /* Powers of one decay base x for k < SM_MODEL_HORIZON, in two levels of 16:
  *   x^k     = pw[k % 16] * pw[16 + k / 16]
@@ -56,16 +58,35 @@ typedef struct {
     double em[32];
 } sm_powtab_t;
 
-/* Derived by sm_model_prepare() from the parameters (not from bias, which
- * stays a runtime input): the decay bases of the closed form and their power
- * tables. Pointer-free, so that the model can be copied and sent as bytes. */
+/* A style's update with zero synaptic input, as a triangular affine map:
+ *     c_j(n+1) = a_j c_j(n) + e_j,   v(n+1) = beta v(n) + sum_j g_j c_j(n) + K.
+ * The bias b stays a runtime input; it enters as
+ *     K = (((b + kb_in) * kb_mul[0]) * kb_mul[1]) * kb_mul[2] + kb_out,
+ *     e_j = b * eb[j],
+ * a chain that repeats each style's own double arithmetic bit for bit (an
+ * unused step is * 1.0 or + -0.0, which change no value, not even a zero's
+ * sign). The flags are bytes, not bool: the model travels as bytes and any
+ * value of them must be safe to load. */
 typedef struct {
-    uint32_t ready;        /* SM_CLOSED_READY when the tables below are valid   */
-    uint32_t nc;           /* number of currents                                */
+    double beta, a[2], g[2];
+    double kb_in, kb_mul[3], kb_out;
+    double eb[2];
+    uint8_t hold;          /* refractory ticks hold v (sm_nstate_t.refrac)      */
+    uint8_t clip;          /* v is kept >= min_v (sinabs min_v_mem)             */
+    uint8_t silent;        /* never spikes (norse LI)                           */
+} sm_linform_t;
+
+/* Derived by sm_model_prepare() from the parameters (not from bias, which
+ * stays a runtime input): the style's form and, for decaying bases, their
+ * power tables. Pointer-free, so that the model can be copied and sent as
+ * bytes. */
+typedef struct {
+    uint32_t ready;        /* SM_CLOSED_FORM or SM_CLOSED_READY (else unset)    */
+    uint32_t nc;           /* number of currents of lin (0..2)                  */
+    sm_linform_t lin;      /* the form; the tables are for its bases            */
     bool b_one;            /* beta == 1                                         */
     bool a_one[2];         /* a_j == 1                                          */
     uint8_t rel[2];        /* a_j vs beta: 0 equal, 1 a_j > beta, 2 a_j < beta  */
-    double beta, a[2];     /* the bases the tables were built for               */
     double inv_1mb;        /* 1 / (1 - beta) (0 if beta == 1)                   */
     double inv_lnb;        /* 1 / log(beta) (0 unless 0 < beta < 1)             */
     double inv_1ma[2];     /* 1 / (1 - a_j)                                     */
@@ -120,7 +141,7 @@ typedef struct {
     uint32_t refractory_ticks;
     float dt_ms;           /* tick length, for reports                                 */
 
-    /* Derived, see sm_model_prepare (about 3.2 KB). */
+    /* Derived, see sm_model_prepare (about 3.3 KB). */
     sm_closed_t closed;
 } sm_model_t;
 
@@ -140,11 +161,13 @@ typedef struct {
 int sm_model_exact_setup(sm_model_t *m, double tau_m, double tau_e, double tau_i,
                          double cm, double dt, double tau_refrac, sm_error_t *err);
 
-/* Fills m->closed, the tables that make sm_model_advance and
- * sm_model_next_spike cheap, from the other parameters. The model readers call it; whoever changes a parameter of a built model
- * other than bias must call it again (bias may change freely: it is read at
- * every call). Without valid tables, or when the parameters no longer match
- * them, the closed forms still work, only slower. */
+/* Fills m->closed from the other parameters: the style's form with zero
+ * input, resolved once here instead of at every call, and the tables that
+ * make sm_model_advance and sm_model_next_spike cheap. The model readers call
+ * it; whoever changes a parameter of a built model other than bias must call
+ * it again (bias may change freely: it is read at every call). A model never
+ * prepared (closed.ready unset) still works, only slower: its form is then
+ * built at every call and the general closed forms replace the tables. */
 void sm_model_prepare(sm_model_t *m);
 
 /* The state a neuron starts in (all zero; norse membrane at v_leak, EXACT at
@@ -173,5 +196,9 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
 uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s);
 
 const char *sm_model_kind_name(sm_model_kind_t k);
+
+/* The style's own name ("snntorch", "sinabs", "norse", "exact"), "?" if s is
+ * not a style. */
+const char *sm_model_style_name(sm_style_t s);
 
 #endif

@@ -5,10 +5,11 @@
  *     c_j(n+1) = a_j * c_j(n) + e_j,
  * and the membrane depends on them,
  *     v(n+1) = beta * v(n) + sum_j g_j * c_j(n) + K.
- * s_lin_of() writes each style in this form (s_lin_t); the rest of the file
- * works on the form only. Everything is computed in double and rounded to
- * float once, at the end, so that the result stays within 1e-5 of k dense
- * float steps however large k is.
+ * Each style states itself in this form once (its lin_form, see model_int.h),
+ * stored by sm_model_prepare in m->closed.lin; a call only adds its bias
+ * (s_lin_of), and the rest of the file works on the form alone. Everything
+ * is computed in double and rounded to float once, at the end, so that the
+ * result stays within 1e-5 of k dense float steps however large k is.
  *
  * For k < SM_MODEL_HORIZON the powers come from tables built once per model
  * (sm_model_prepare, in m->closed): a power is two lookups and a product, and
@@ -18,99 +19,23 @@
 #include <math.h>
 #include <string.h>
 
-#include "model.h"
+#include "model_int.h"
 
+/* The form of one call: the model's (stored) form with this call's bias. */
 typedef struct {
-    double beta, K;
+    const sm_linform_t *f; /* beta, a_j, g_j and the flags              */
+    const sm_closed_t *T;  /* power tables for these bases, or NULL      */
     int nc;
-    double a[2], e[2], g[2];
-    const sm_closed_t *T; /* power tables for these bases, or NULL */
+    double K, e[2];
 } s_lin_t;
 
 /* Ticks the prediction never exceeds: the engine simply asks again then. */
 #define S_CAP 0x7fffffffu
 #define S_MAXIT 40
 
-static void s_lin_form(const sm_model_t *m, s_lin_t *L)
-{
-    const double b = m->bias;
-    L->nc = 0;
-    L->a[0] = L->a[1] = L->e[0] = L->e[1] = L->g[0] = L->g[1] = 0.0;
-    switch (m->style) {
-    case SM_STYLE_EXACT:
-        L->beta = m->p22;
-        L->K = m->p20 * b + (1.0 - m->p22) * (double)m->v_leak;
-        L->nc = 2;
-        L->a[0] = m->p11e;
-        L->a[1] = m->p11i;
-        L->g[0] = m->p21e;
-        L->g[1] = m->p21i;
-        return;
-    case SM_STYLE_NORSE: {
-        /* i1 = i + b;  v' = (1-am) v + am*i + am*(v_leak + b);  i' = (1+as) i1 */
-        double am = m->am, as1 = 1.0 + (double)m->as;
-        L->beta = 1.0 - am;
-        L->K = am * ((double)m->v_leak + b);
-        L->nc = 1;
-        L->a[0] = as1;
-        L->e[0] = as1 * b;
-        L->g[0] = am;
-        return;
-    }
-    case SM_STYLE_SINABS: {
-        double f = m->norm_input ? (double)m->one_minus_beta : 1.0;
-        double rv = (m->reset == SM_RESET_ZERO) ? (double)m->reset_value : 0.0;
-        L->beta = m->beta;
-        if (m->has_syn) {
-            /* isyn' = alpha*(isyn + b);  v' = beta v + f*isyn' + rv */
-            double a = m->alpha;
-            L->nc = 1;
-            L->a[0] = a;
-            L->e[0] = a * b;
-            L->g[0] = f * a;
-            L->K = f * a * b + rv;
-        } else {
-            L->K = f * b + rv;
-        }
-        return;
-    }
-    case SM_STYLE_SNNTORCH:
-        break;
-    }
-    switch (m->kind) {
-    case SM_MODEL_CUBA_LIF:
-        /* syn' = alpha syn + b;  v' = beta v + syn' */
-        L->beta = m->beta;
-        L->K = b;
-        L->nc = 1;
-        L->a[0] = m->alpha;
-        L->e[0] = b;
-        L->g[0] = m->alpha;
-        return;
-    case SM_MODEL_LAPICQUE:
-        L->beta = m->decay;
-        L->K = ((b * m->R) * m->inv_RC) * m->time_step;
-        return;
-    case SM_MODEL_ALPHA: {
-        /* mem does not depend on its past: v' = tau*(a exc + b + beta inh - b) */
-        double ta = m->tau_alpha;
-        L->beta = 0.0;
-        L->K = 0.0;
-        L->nc = 2;
-        L->a[0] = m->alpha;
-        L->e[0] = b;
-        L->g[0] = ta * m->alpha;
-        L->a[1] = m->beta;
-        L->e[1] = -b;
-        L->g[1] = ta * m->beta;
-        return;
-    }
-    default:
-        L->beta = (m->kind == SM_MODEL_IAF) ? 1.0 : (double)m->beta;
-        L->K = b;
-        return;
-    }
-}
+/* What a style's lin_form starts from: v' = v + b. */
+static const sm_linform_t s_lin_identity = {
+    .beta = 1.0, .kb_in = -0.0, .kb_mul = {1.0, 1.0, 1.0}, .kb_out = -0.0};
 
 /* fmax/fmin are library calls without -ffast-math; these are not (NaN
  * operands never reach them). */
@@ -124,18 +49,32 @@ static inline double s_min(double x, double y)
     return x < y ? x : y;
 }
 
-/* The form of m with its tables, if they were built for these bases. */
-static void s_lin_of(const sm_model_t *m, s_lin_t *L)
+/* A model never prepared: its style's form, built now in *spare. */
+static void s_lin_unprepared(const sm_model_t *m, sm_linform_t *spare, s_lin_t *L)
 {
-    s_lin_form(m, L);
-    const sm_closed_t *T = &m->closed;
+    *spare = s_lin_identity;
+    L->nc = (int)sm_style_of(m)->lin_form(m, spare);
+    L->f = spare;
     L->T = NULL;
-    if (T->ready != SM_CLOSED_READY || T->nc != (uint32_t)L->nc || T->beta != L->beta)
-        return;
-    for (int j = 0; j < L->nc; j++)
-        if (T->a[j] != L->a[j])
-            return;
-    L->T = T;
+}
+
+/* The form of m for this call: the one sm_model_prepare stored (spare unused)
+ * with the bias terms of this call. */
+static inline void s_lin_of(const sm_model_t *m, sm_linform_t *spare, s_lin_t *L)
+{
+    const sm_closed_t *T = &m->closed;
+    if (T->ready == SM_CLOSED_READY || T->ready == SM_CLOSED_FORM) {
+        L->f = &T->lin;
+        L->nc = (int)T->nc;
+        L->T = T->ready == SM_CLOSED_READY ? T : NULL;
+    } else {
+        s_lin_unprepared(m, spare, L);
+    }
+    const sm_linform_t *f = L->f;
+    const double b = m->bias;
+    L->K = (((b + f->kb_in) * f->kb_mul[0]) * f->kb_mul[1]) * f->kb_mul[2] + f->kb_out;
+    L->e[0] = b * f->eb[0];
+    L->e[1] = b * f->eb[1];
 }
 
 /* ---- tables ----------------------------------------------------------------- */
@@ -182,25 +121,25 @@ void sm_model_prepare(sm_model_t *m)
 {
     sm_closed_t *T = &m->closed;
     memset(T, 0, sizeof *T);
-    s_lin_t L;
-    s_lin_form(m, &L);
+    T->lin = s_lin_identity;
+    T->nc = sm_style_of(m)->lin_form(m, &T->lin);
+    T->ready = SM_CLOSED_FORM;
+    const sm_linform_t L = T->lin;
+    const int nc = (int)T->nc;
     /* Tables for decaying (or constant) bases only; anything else, e.g. an
      * unstable Euler step, keeps the general forms. */
     if (!(L.beta >= 0.0 && L.beta <= 1.0))
         return;
-    for (int j = 0; j < L.nc; j++)
+    for (int j = 0; j < nc; j++)
         if (!(L.a[j] >= 0.0 && L.a[j] <= 1.0))
             return;
-    T->nc = (uint32_t)L.nc;
-    T->beta = L.beta;
     T->b_one = L.beta == 1.0;
     T->inv_1mb = T->b_one ? 0.0 : 1.0 / (1.0 - L.beta);
     T->inv_lnb = (L.beta > 0.0 && L.beta < 1.0) ? 1.0 / s_ln01(L.beta) : 0.0;
     s_tab_fill(&T->tb, L.beta, s_ln01(L.beta), true);
     T->b255 = T->tb.pw[15] * T->tb.pw[31];
-    for (int j = 0; j < L.nc; j++) {
+    for (int j = 0; j < nc; j++) {
         double a = L.a[j];
-        T->a[j] = a;
         T->a_one[j] = a == 1.0;
         T->inv_1ma[j] = T->a_one[j] ? 0.0 : 1.0 / (1.0 - a);
         s_tab_fill(&T->ta[j], a, s_ln01(a), true);
@@ -214,7 +153,7 @@ void sm_model_prepare(sm_model_t *m)
         /* lo - hi is exact for nearby bases: the ratio keeps its digits. */
         s_tab_fill(&T->tr[j], q, q < 0.5 ? log(q) : log1p((lo - hi) / hi), false);
     }
-    for (int j = 0; j < L.nc; j++) {
+    for (int j = 0; j < nc; j++) {
         /* S_j rises then falls (its increments change sign at most once):
          * when it has turned within the tables, their maximum is its sup. */
         double best = 0.0, prev = 0.0;
@@ -249,7 +188,7 @@ static double s_apow(const s_lin_t *L, int j, uint64_t k)
 {
     if (L->T && k < SM_MODEL_HORIZON)
         return s_tpw(&L->T->ta[j], (uint32_t)k);
-    return pow(L->a[j], (double)k);
+    return pow(L->f->a[j], (double)k);
 }
 
 /* s_lin_eval for n < SM_MODEL_HORIZON, from the tables. Same sums as
@@ -266,7 +205,7 @@ static void s_lin_eval_tab(const s_lin_t *L, double v0, const double c0[2], uint
         const double cj = c0[j];
         const double pa = s_tpw(&T->ta[j], n);
         const double sab = s_sab_tab(T, j, n, pb, pa);
-        out += L->g[j] * cj * sab;
+        out += L->f->g[j] * cj * sab;
         if (L->e[j] != 0.0) {
             double t, sa1;
             if (!T->a_one[j]) {
@@ -276,7 +215,7 @@ static void s_lin_eval_tab(const s_lin_t *L, double v0, const double c0[2], uint
                 sa1 = dn;
                 t = T->b_one ? dn * (dn - 1.0) / 2.0 : (dn - sb1) * T->inv_1mb;
             }
-            out += L->g[j] * L->e[j] * t;
+            out += L->f->g[j] * L->e[j] * t;
             c[j] = pa * cj + L->e[j] * sa1;
         } else {
             c[j] = pa * cj;
@@ -324,12 +263,12 @@ static void s_lin_eval(const s_lin_t *L, double v0, const double c0[2], double n
         return;
     }
     double ci[2] = {c0[0], c0[1]};
-    double out = pow(L->beta, n) * v0 + L->K * s_S(L->beta, 1.0, n);
+    double out = pow(L->f->beta, n) * v0 + L->K * s_S(L->f->beta, 1.0, n);
     for (int j = 0; j < L->nc; j++) {
-        double a = L->a[j];
-        out += L->g[j] * ci[j] * s_S(a, L->beta, n);
+        double a = L->f->a[j];
+        out += L->f->g[j] * ci[j] * s_S(a, L->f->beta, n);
         if (L->e[j] != 0.0) {
-            out += L->g[j] * L->e[j] * s_T(a, L->beta, n);
+            out += L->f->g[j] * L->e[j] * s_T(a, L->f->beta, n);
             c[j] = pow(a, n) * ci[j] + L->e[j] * s_S(a, 1.0, n);
         } else {
             c[j] = pow(a, n) * ci[j];
@@ -350,13 +289,13 @@ static uint64_t s_clip_prefix(const s_lin_t *L, double c0, double min_v)
 {
     if (L->nc != 1)
         return 0;
-    double a = L->a[0];
+    double a = L->f->a[0];
     if (!(a >= 0.0 && a < 1.0))
         return 0;
-    double lthr = (1.0 - L->beta) * min_v;
+    double lthr = (1.0 - L->f->beta) * min_v;
     double cs = L->e[0] / (1.0 - a);
-    double q = L->g[0] * (c0 - cs);
-    double dinf = L->K + L->g[0] * cs;
+    double q = L->f->g[0] * (c0 - cs);
+    double dinf = L->K + L->f->g[0] * cs;
     if (!(q < 0.0) || dinf + q >= lthr)
         return 0;
     if (dinf <= lthr)
@@ -382,10 +321,10 @@ static void s_clip_eval(const s_lin_t *L, double min_v, double *v, double c[2], 
     /* Only a fresh state can lie below min_v (min_v > 0); one plain step and
      * the clip put it back in range. */
     while (k > 0 && *v < min_v) {
-        double nv = L->beta * *v + L->K;
+        double nv = L->f->beta * *v + L->K;
         for (int j = 0; j < L->nc; j++) {
-            nv += L->g[j] * c[j];
-            c[j] = L->a[j] * c[j] + L->e[j];
+            nv += L->f->g[j] * c[j];
+            c[j] = L->f->a[j] * c[j] + L->e[j];
         }
         *v = fmax(nv, min_v);
         k--;
@@ -404,10 +343,11 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k)
 {
     if (k == 0)
         return;
+    sm_linform_t spare;
     s_lin_t L;
-    s_lin_of(m, &L);
+    s_lin_of(m, &spare, &L);
     double v = s->v, c[2] = {s->ie, s->ii};
-    if (m->style == SM_STYLE_EXACT && s->refrac > 0) {
+    if (L.f->hold && s->refrac > 0) {
         /* Refractory ticks hold v while the currents keep decaying. */
         uint32_t h = s->refrac < k ? s->refrac : k;
         for (int j = 0; j < L.nc; j++)
@@ -415,7 +355,7 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k)
         s->refrac -= h;
         k -= h;
     }
-    if (m->style == SM_STYLE_SINABS && m->has_min_v)
+    if (L.f->clip)
         s_clip_eval(&L, m->min_v, &v, c, k);
     else if (k > 0)
         s_lin_eval(&L, v, c, (double)k, &v, c);
@@ -439,13 +379,13 @@ static uint64_t s_predict(const s_lin_t *L, double v0, const double c0[2],
                           double th_eff, uint64_t horizon, bool *never)
 {
     *never = false;
-    if (!(L->beta >= 0.0 && L->beta <= 1.0))
+    if (!(L->f->beta >= 0.0 && L->f->beta <= 1.0))
         return 0;
     for (int j = 0; j < L->nc; j++)
-        if (!(L->a[j] >= 0.0 && L->a[j] <= 1.0))
+        if (!(L->f->a[j] >= 0.0 && L->f->a[j] <= 1.0))
             return 0;
 
-    const double beta = L->beta;
+    const double beta = L->f->beta;
     double v = v0, c[2] = {c0[0], c0[1]};
     uint64_t n = 0;
     for (int it = 0; it < S_MAXIT; it++) {
@@ -453,9 +393,9 @@ static uint64_t s_predict(const s_lin_t *L, double v0, const double c0[2],
         double dmax = 0.0, vsup_cur = 0.0, dinf = 0.0, vneg = 0.0;
         bool unbounded_v = false, moving = false;
         for (int j = 0; j < L->nc; j++) {
-            delta += L->g[j] * c[j];
-            double a = L->a[j];
-            double gd = L->g[j] * ((a - 1.0) * c[j] + L->e[j]);
+            delta += L->f->g[j] * c[j];
+            double a = L->f->a[j];
+            double gd = L->f->g[j] * ((a - 1.0) * c[j] + L->e[j]);
             if (gd == 0.0)
                 continue;
             moving = true;
@@ -544,11 +484,11 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
             if (T->a_one[j])
                 return false;
             cs = L->e[j] * T->inv_1ma[j];
-            kp += L->g[j] * cs;
+            kp += L->f->g[j] * cs;
         }
-        d[j] = L->g[j] * (c0[j] - cs);
+        d[j] = L->f->g[j] * (c0[j] - cs);
     }
-    const double beta = L->beta;
+    const double beta = L->f->beta;
     const double vinf = kp * T->inv_1mb, u0 = v0 - vinf, G = th_eff - vinf;
     const double *pbh = &T->tb.pw[16];
     *never = false;
@@ -610,7 +550,7 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
         double pb = s_tpw(&T->tb, k), u = u0 * pb, delta = 0.0, dmax = 0.0;
         for (int j = 0; j < nc; j++) {
             double pa = s_tpw(&T->ta[j], k);
-            double w = d[j] * pa, gd = (L->a[j] - 1.0) * w;
+            double w = d[j] * pa, gd = (L->f->a[j] - 1.0) * w;
             u += d[j] * s_sab_tab(T, j, k, pb, pa);
             delta += w;
             dmax += s_max(gd, 0.0) * T->inv_1mlo[j];
@@ -639,10 +579,11 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
 
 uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
 {
-    if (m->kind == SM_MODEL_LI)
-        return SM_NEVER;
+    sm_linform_t spare;
     s_lin_t L;
-    s_lin_of(m, &L);
+    s_lin_of(m, &spare, &L);
+    if (L.f->silent)
+        return SM_NEVER;
     /* The closed form is exact; the dense float steps are not. The margin
      * covers their rounding, and one tick more is taken off at the end. */
     const double th = m->threshold;
@@ -652,13 +593,13 @@ uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
         return 1; /* at threshold already, or a delayed snnTorch reset pending */
 
     uint64_t off = 0;
-    if (m->style == SM_STYLE_EXACT && s->refrac > 0) {
+    if (L.f->hold && s->refrac > 0) {
         /* Held at v_reset < threshold meanwhile: no spike possible. */
         off = s->refrac;
         for (int j = 0; j < L.nc; j++)
             c[j] *= s_apow(&L, j, s->refrac);
     }
-    if (m->style == SM_STYLE_SINABS && m->has_min_v) {
+    if (L.f->clip) {
         if (!(m->min_v < th_eff) || v < m->min_v)
             return 1;
         /* In a clipping prefix the membrane only falls; the trajectory

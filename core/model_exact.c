@@ -4,12 +4,7 @@
  * state stays float. */
 #include <math.h>
 
-#include "model.h"
-
-uint32_t sm_model_step_exact(const sm_model_t *m, sm_nstate_t *s, float x_exc,
-                             float x_inh);
-int sm_model_exact_setup(sm_model_t *m, double tau_m, double tau_e, double tau_i,
-                         double cm, double dt, double tau_refrac, sm_error_t *err);
+#include "model_int.h"
 
 /* Response of V to a unit current that decays with tau_s, over one tick h:
  * (1/cm) * (e^{-h/tau_s} - e^{-h/tau_m}) / (1/tau_m - 1/tau_s), written with
@@ -41,8 +36,7 @@ int sm_model_exact_setup(sm_model_t *m, double tau_m, double tau_e, double tau_i
     return 0;
 }
 
-uint32_t sm_model_step_exact(const sm_model_t *m, sm_nstate_t *s, float x_exc,
-                             float x_inh)
+static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
 {
     if (s->refrac > 0) {
         s->refrac--;
@@ -60,3 +54,24 @@ uint32_t sm_model_step_exact(const sm_model_t *m, sm_nstate_t *s, float x_exc,
     s->refrac = m->refractory_ticks;
     return 1;
 }
+
+static uint32_t s_lin_form(const sm_model_t *m, sm_linform_t *f)
+{
+    /* K = p20*b + (1 - p22)*v_leak; refractory ticks hold v */
+    f->beta = m->p22;
+    f->kb_mul[0] = m->p20;
+    f->kb_out = (1.0 - m->p22) * (double)m->v_leak;
+    f->a[0] = m->p11e;
+    f->a[1] = m->p11i;
+    f->g[0] = m->p21e;
+    f->g[1] = m->p21i;
+    f->hold = 1;
+    return 2;
+}
+
+const sm_style_ops_t sm_style_exact = {
+    .name = "exact",
+    .step = s_step,
+    .lin_form = s_lin_form,
+    .init_state = sm_style_init_leak,
+};

@@ -3,12 +3,11 @@
  * sinabs' lif_forward. */
 #include <math.h>
 
-#include "model.h"
+#include "model_int.h"
 
-uint32_t sm_model_step_sinabs(const sm_model_t *m, sm_nstate_t *s, float x);
-
-uint32_t sm_model_step_sinabs(const sm_model_t *m, sm_nstate_t *s, float x)
+static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
 {
+    const float x = sm_model_one_input(m, x_exc, x_inh);
     const float th = m->threshold;
     float isyn = x;
     if (m->has_syn) {
@@ -42,3 +41,29 @@ uint32_t sm_model_step_sinabs(const sm_model_t *m, sm_nstate_t *s, float x)
     s->v = v;
     return n;
 }
+
+static uint32_t s_lin_form(const sm_model_t *m, sm_linform_t *f)
+{
+    const double norm = m->norm_input ? (double)m->one_minus_beta : 1.0;
+    f->beta = m->beta;
+    f->kb_out = (m->reset == SM_RESET_ZERO) ? (double)m->reset_value : 0.0;
+    f->clip = m->has_min_v;
+    if (!m->has_syn) {
+        /* v' = beta v + norm*b + reset_value */
+        f->kb_mul[0] = norm;
+        return 0;
+    }
+    /* isyn' = alpha*(isyn + b);  v' = beta v + norm*isyn' + reset_value */
+    f->a[0] = m->alpha;
+    f->eb[0] = m->alpha;
+    f->g[0] = norm * m->alpha;
+    f->kb_mul[0] = norm * m->alpha;
+    return 1;
+}
+
+const sm_style_ops_t sm_style_sinabs = {
+    .name = "sinabs",
+    .step = s_step,
+    .lin_form = s_lin_form,
+    .init_state = sm_style_init_zero,
+};

@@ -3,9 +3,7 @@
  * library evaluates them (see README, "Neuron models"). The spike and reset
  * flags are kept as floats 0/1 because the library multiplies by them: the
  * products, not branches, decide the rounding of the result. */
-#include "model.h"
-
-uint32_t sm_model_step_snntorch(const sm_model_t *m, sm_nstate_t *s, float x);
+#include "model_int.h"
 
 /* reset_delay=False: the library undoes the delayed reset and applies this
  * step's own; d may be -1 when the previous mem was still above threshold. */
@@ -101,8 +99,9 @@ static uint32_t s_alpha(const sm_model_t *m, sm_nstate_t *s, float x)
     return s_finish(m, s, mem, r);
 }
 
-uint32_t sm_model_step_snntorch(const sm_model_t *m, sm_nstate_t *s, float x)
+static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
 {
+    const float x = sm_model_one_input(m, x_exc, x_inh);
     switch (m->kind) {
     case SM_MODEL_CUBA_LIF: return s_synaptic(m, s, x);
     case SM_MODEL_LAPICQUE: return s_lapicque(m, s, x);
@@ -110,3 +109,45 @@ uint32_t sm_model_step_snntorch(const sm_model_t *m, sm_nstate_t *s, float x)
     default: return s_leaky(m, s, x);
     }
 }
+
+static uint32_t s_lin_form(const sm_model_t *m, sm_linform_t *f)
+{
+    switch (m->kind) {
+    case SM_MODEL_CUBA_LIF:
+        /* syn' = alpha syn + b;  v' = beta v + syn' */
+        f->beta = m->beta;
+        f->a[0] = m->alpha;
+        f->g[0] = m->alpha;
+        f->eb[0] = 1.0;
+        return 1;
+    case SM_MODEL_LAPICQUE:
+        /* K = ((b R) / RC) time_step, in that order */
+        f->beta = m->decay;
+        f->kb_mul[0] = m->R;
+        f->kb_mul[1] = m->inv_RC;
+        f->kb_mul[2] = m->time_step;
+        return 0;
+    case SM_MODEL_ALPHA:
+        /* mem does not depend on its past: v' = tau*(a exc + b + beta inh - b) */
+        f->beta = 0.0;
+        f->kb_mul[0] = 0.0;
+        f->kb_out = 0.0; /* K = +0 */
+        f->a[0] = m->alpha;
+        f->g[0] = (double)m->tau_alpha * m->alpha;
+        f->eb[0] = 1.0;
+        f->a[1] = m->beta;
+        f->g[1] = (double)m->tau_alpha * m->beta;
+        f->eb[1] = -1.0;
+        return 2;
+    default:
+        f->beta = (m->kind == SM_MODEL_IAF) ? 1.0 : (double)m->beta;
+        return 0;
+    }
+}
+
+const sm_style_ops_t sm_style_snntorch = {
+    .name = "snntorch",
+    .step = s_step,
+    .lin_form = s_lin_form,
+    .init_state = sm_style_init_zero,
+};

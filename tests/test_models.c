@@ -270,14 +270,17 @@ Test(models, closed_form_exact_cuba)
 
 /* The tabulated closed forms (m->closed) against the general ones (the same
  * model with its tables dropped), and next_spike against dense stepping from
- * random states: never late. */
+ * random states: never late. The form stored by sm_model_prepare, without its
+ * tables, gives what the style's form built at every call gives, bit for bit. */
 static void s_tables(const char *name, const char *json, float ce, float ci)
 {
-    sm_model_t m, slow;
+    sm_model_t m, slow, form;
     s_model(&m, name, json);
     cr_assert_eq(m.closed.ready, SM_CLOSED_READY, "%s %s: no tables", name, json);
     slow = m;
     slow.closed.ready = 0;
+    form = m;
+    form.closed.ready = SM_CLOSED_FORM;
     uint64_t rs = 12345;
     for (int trial = 0; trial < 400; trial++) {
         rs = rs * 6364136223846793005ull + 1442695040888963407ull;
@@ -296,6 +299,10 @@ static void s_tables(const char *name, const char *json, float ce, float ci)
         sm_nstate_t a = s0, b = s0;
         sm_model_advance(&m, &a, k);
         sm_model_advance(&slow, &b, k);
+        sm_nstate_t f = s0;
+        sm_model_advance(&form, &f, k);
+        cr_assert(!memcmp(&f, &b, sizeof f), "%s %s: advance %u: stored form differs", name,
+                  json, k);
         cr_assert(s_close(a.v, b.v, 1e-6) && s_close(a.ie, b.ie, 1e-6) &&
                       s_close(a.ii, b.ii, 1e-6) && a.refrac == b.refrac,
                   "%s %s: advance %u: tables (%.9g %.9g %.9g) vs general (%.9g %.9g %.9g)", name,
@@ -303,6 +310,8 @@ static void s_tables(const char *name, const char *json, float ce, float ci)
         /* Never late: no dense spike before the predicted tick. */
         uint32_t d = sm_model_next_spike(&m, &s0);
         uint32_t ds = sm_model_next_spike(&slow, &s0);
+        cr_assert_eq(sm_model_next_spike(&form, &s0), ds, "%s %s: stored form differs", name,
+                     json);
         cr_assert(d >= 1);
         if (ds == SM_NEVER && d != SM_NEVER)
             cr_assert_geq(d, SM_MODEL_HORIZON - 1, "%s: NEVER became %u", name, d);
@@ -391,6 +400,8 @@ Test(models, param_errors)
     s_bad("lif", "{\"tau_mem\": 10, \"min_v_mem\": 2}", "min_v_mem", "2");
     s_bad("alpha", "{\"alpha\": 0.5, \"beta\": 0.8}", "alpha", "0.5");
     s_bad("lif", "{\"beta\": 0.9, \"style\": \"nengo\"}", "style", "nengo");
+    s_bad("lif", "{\"beta\": 0.9, \"style\": \"nengo\"}",
+          "\"exact\" (\"nest\", \"pynn\", \"brian2\") or \"norse\"", NULL);
     s_bad("li", "{\"style\": \"snntorch\"}", "style", "snntorch");
     s_bad("izhikevich", "{}", "unknown model", "izhikevich");
 }
@@ -418,6 +429,17 @@ Test(models, param_styles)
     cr_expect_eq(m.style, SM_STYLE_SINABS);
     s_model(&m, "cuba_lif", "{\"style\": \"nest\"}");
     cr_expect_eq(m.style, SM_STYLE_EXACT);
+    s_model(&m, "cuba_lif", "{\"style\": \"brian2\"}");
+    cr_expect_eq(m.style, SM_STYLE_EXACT);
+    /* v_leak is norse's and exact's; tau_m only exact's. */
+    s_model(&m, "cuba_lif", "{\"v_leak\": -60}");
+    cr_expect_eq(m.style, SM_STYLE_NORSE);
+    s_model(&m, "cuba_lif", "{\"tau_m\": 20, \"v_leak\": -60}");
+    cr_expect_eq(m.style, SM_STYLE_EXACT);
+    s_model(&m, "li", NULL);
+    cr_expect_eq(m.style, SM_STYLE_NORSE);
+    for (int st = 0; st < SM_STYLE_COUNT; st++)
+        cr_expect_neq(strcmp(sm_model_style_name((sm_style_t)st), "?"), 0);
     /* Brian2 CUBA: without cm, v_inf = v_rest + bias (currents in mV). */
     s_model(&m, "cuba_lif", "{\"tau_m\": 20, \"v_rest\": -60, \"i_offset\": 5, \"dt\": 0.1}");
     cr_expect(fabs(m.p20 - (1 - m.p22)) < 1e-15);

@@ -21,17 +21,6 @@ typedef struct {
     sm_error_t *err;
 } s_pctx_t;
 
-static const char *s_style_name(sm_style_t s)
-{
-    switch (s) {
-    case SM_STYLE_SNNTORCH: return "snntorch";
-    case SM_STYLE_SINABS: return "sinabs";
-    case SM_STYLE_NORSE: return "norse";
-    case SM_STYLE_EXACT: return "exact";
-    }
-    return "?";
-}
-
 static const cJSON *s_item(const s_pctx_t *c, const char *key)
 {
     const cJSON *it = c->obj ? cJSON_GetObjectItemCaseSensitive(c->obj, key) : NULL;
@@ -569,57 +558,119 @@ static int s_kind_of(const char *name, sm_model_kind_t *k)
 
 static bool s_any(const s_pctx_t *c, const char *const *keys)
 {
-    for (; *keys; keys++)
+    for (; keys && *keys; keys++)
         if (s_has(c, *keys))
             return true;
     return false;
 }
 
-/* Which library a parameter block speaks, when "style" does not say. */
-static sm_style_t s_infer_style(sm_model_kind_t k, const s_pctx_t *c)
+/* ---- the styles ------------------------------------------------------------ */
+
+#define S_KIND(k) (1u << (k))
+
+typedef struct {
+    sm_style_t style;            /* its name is sm_model_style_name(style)         */
+    const char *const *aliases;  /* more names "style" may give, or NULL           */
+    unsigned kinds;              /* the models it implements (S_KIND bits)         */
+    unsigned defaults;           /* the models it is for when nothing says         */
+    const char *const *keys;     /* keys that say a block is in this style, or NULL */
+    int (*read)(sm_model_t *m, const s_pctx_t *c);
+} s_style_row_t;
+
+static const char *const s_sinabs_keys[] = {"spike_threshold", "spike_fn", "reset_fn",
+                                            "min_v_mem", "norm_input", "tau_syn", "alpha_mem",
+                                            "alpha_syn", "reset_value", NULL};
+static const char *const s_exact_keys[] = {"tau_m", "tau_syn_E", "tau_syn_I", "v_rest",
+                                           "v_thresh", "tau_refrac", "i_offset", "cm",
+                                           "spike_when", NULL};
+static const char *const s_exact_aliases[] = {"nest", "pynn", "brian2", NULL};
+static const char *const s_norse_keys[] = {"tau_mem_inv", "tau_syn_inv", "v_th", "v_leak",
+                                           "v_reset", "method", NULL};
+
+/* In the order a block without "style" is matched: the first style that
+ * implements the model and whose keys the block uses, else the model's
+ * default. Exact comes before norse: its keys are its own, while norse's
+ * v_leak and v_reset are exact's too. */
+static const s_style_row_t s_styles[] = {
+    {.style = SM_STYLE_SNNTORCH,
+     .kinds = S_KIND(SM_MODEL_IAF) | S_KIND(SM_MODEL_LIF) | S_KIND(SM_MODEL_CUBA_LIF) |
+              S_KIND(SM_MODEL_LAPICQUE) | S_KIND(SM_MODEL_ALPHA),
+     .defaults = S_KIND(SM_MODEL_LIF) | S_KIND(SM_MODEL_CUBA_LIF) | S_KIND(SM_MODEL_LAPICQUE) |
+                 S_KIND(SM_MODEL_ALPHA),
+     .read = s_snntorch},
+    {.style = SM_STYLE_SINABS,
+     .kinds = S_KIND(SM_MODEL_IAF) | S_KIND(SM_MODEL_LIF),
+     .defaults = S_KIND(SM_MODEL_IAF),
+     .keys = s_sinabs_keys,
+     .read = s_sinabs},
+    {.style = SM_STYLE_EXACT,
+     .aliases = s_exact_aliases,
+     .kinds = S_KIND(SM_MODEL_CUBA_LIF),
+     .keys = s_exact_keys,
+     .read = s_exact},
+    {.style = SM_STYLE_NORSE,
+     .kinds = S_KIND(SM_MODEL_CUBA_LIF) | S_KIND(SM_MODEL_LI),
+     .defaults = S_KIND(SM_MODEL_LI),
+     .keys = s_norse_keys,
+     .read = s_norse},
+};
+
+#define S_N_STYLES (sizeof s_styles / sizeof s_styles[0])
+
+static const s_style_row_t *s_style_row(sm_style_t st)
 {
-    static const char *const sinabs_keys[] = {"spike_threshold", "spike_fn", "reset_fn",
-                                              "min_v_mem", "norm_input", "tau_syn", "alpha_mem",
-                                              "alpha_syn", "reset_value", NULL};
-    static const char *const exact_keys[] = {"tau_m", "tau_syn_E", "tau_syn_I", "v_rest",
-                                             "v_thresh", "tau_refrac", "i_offset", "cm",
-                                             "spike_when", NULL};
-    static const char *const norse_keys[] = {"tau_mem_inv", "tau_syn_inv", "v_th", "v_leak",
-                                             "v_reset", "method", NULL};
-    switch (k) {
-    case SM_MODEL_IAF: return SM_STYLE_SINABS;
-    case SM_MODEL_LIF: return s_any(c, sinabs_keys) ? SM_STYLE_SINABS : SM_STYLE_SNNTORCH;
-    case SM_MODEL_LI: return SM_STYLE_NORSE;
-    case SM_MODEL_CUBA_LIF:
-        if (s_any(c, exact_keys))
-            return SM_STYLE_EXACT;
-        if (s_any(c, norse_keys))
-            return SM_STYLE_NORSE;
-        return SM_STYLE_SNNTORCH;
-    default: return SM_STYLE_SNNTORCH;
+    for (size_t i = 0; i < S_N_STYLES; i++)
+        if (s_styles[i].style == st)
+            return &s_styles[i];
+    return NULL;
+}
+
+static const s_style_row_t *s_style_named(const char *name)
+{
+    for (size_t i = 0; i < S_N_STYLES; i++) {
+        if (!strcmp(name, sm_model_style_name(s_styles[i].style)))
+            return &s_styles[i];
+        for (const char *const *a = s_styles[i].aliases; a && *a; a++)
+            if (!strcmp(name, *a))
+                return &s_styles[i];
+    }
+    return NULL;
+}
+
+/* "snntorch", "sinabs", "exact" ("nest", "pynn", "brian2") or "norse" */
+static void s_style_list(char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < S_N_STYLES && n < size; i++) {
+        const s_style_row_t *r = &s_styles[i];
+        const char *sep = i == 0 ? "" : i + 1 == S_N_STYLES ? " or " : ", ";
+        n += (size_t)snprintf(buf + n, size - n, "%s\"%s\"", sep, sm_model_style_name(r->style));
+        for (const char *const *al = r->aliases; al && *al && n < size; al++)
+            n += (size_t)snprintf(buf + n, size - n, "%s\"%s\"%s", al == r->aliases ? " (" : ", ",
+                                  *al, al[1] ? "" : ")");
     }
 }
 
-static bool s_style_ok(sm_model_kind_t k, sm_style_t s)
+/* Which library a parameter block speaks, when "style" does not say. */
+static sm_style_t s_infer_style(sm_model_kind_t k, const s_pctx_t *c)
 {
-    switch (k) {
-    case SM_MODEL_IAF:
-    case SM_MODEL_LIF: return s == SM_STYLE_SNNTORCH || s == SM_STYLE_SINABS;
-    case SM_MODEL_CUBA_LIF: return s != SM_STYLE_SINABS;
-    case SM_MODEL_LI: return s == SM_STYLE_NORSE;
-    default: return s == SM_STYLE_SNNTORCH;
-    }
+    for (size_t i = 0; i < S_N_STYLES; i++)
+        if ((s_styles[i].kinds & S_KIND(k)) && s_any(c, s_styles[i].keys))
+            return s_styles[i].style;
+    for (size_t i = 0; i < S_N_STYLES; i++)
+        if (s_styles[i].defaults & S_KIND(k))
+            return s_styles[i].style;
+    return SM_STYLE_SNNTORCH;
 }
 
 static int s_build(sm_model_t *m, const s_pctx_t *c)
 {
-    switch (m->style) {
-    case SM_STYLE_SNNTORCH: return s_snntorch(m, c);
-    case SM_STYLE_SINABS: return s_sinabs(m, c);
-    case SM_STYLE_NORSE: return s_norse(m, c);
-    case SM_STYLE_EXACT: return s_exact(m, c);
-    }
-    return -1;
+    const s_style_row_t *row = s_style_row(m->style);
+    if (!row)
+        return sm_fail(c->err, SM_EINVAL, "%s: no parameter reader for style %d", c->path,
+                       (int)m->style);
+    return row->read(m, c);
 }
 
 int sm_model_from_json(sm_model_t *m, const char *model_name, const cJSON *params,
@@ -641,27 +692,20 @@ int sm_model_from_json(sm_model_t *m, const char *model_name, const cJSON *param
     if (hs < 0)
         return -1;
     if (hs) {
-        if (!strcmp(st, "snntorch"))
-            m->style = SM_STYLE_SNNTORCH;
-        else if (!strcmp(st, "sinabs"))
-            m->style = SM_STYLE_SINABS;
-        else if (!strcmp(st, "norse"))
-            m->style = SM_STYLE_NORSE;
-        else if (!strcmp(st, "exact") || !strcmp(st, "nest") || !strcmp(st, "pynn") ||
-                 !strcmp(st, "brian2"))
-            m->style = SM_STYLE_EXACT;
-        else
-            return sm_fail(err, SM_EINVAL,
-                           "%s.style: must be \"snntorch\", \"sinabs\", \"norse\" or \"exact\" "
-                           "(\"nest\"), got \"%s\"",
-                           path, st);
-        if (!s_style_ok(m->kind, m->style))
+        const s_style_row_t *row = s_style_named(st);
+        if (!row) {
+            char list[256];
+            s_style_list(list, sizeof list);
+            return sm_fail(err, SM_EINVAL, "%s.style: must be %s, got \"%s\"", path, list, st);
+        }
+        if (!(row->kinds & S_KIND(m->kind)))
             return sm_fail(err, SM_EUNSUPPORTED, "%s.style: model %s has no \"%s\" style", path,
                            model_name, st);
+        m->style = row->style;
     } else {
         m->style = s_infer_style(m->kind, &c);
     }
-    snprintf(what, sizeof what, "%s (%s style)", model_name, s_style_name(m->style));
+    snprintf(what, sizeof what, "%s (%s style)", model_name, sm_model_style_name(m->style));
     if (s_build(m, &c))
         return -1;
     sm_model_prepare(m);
