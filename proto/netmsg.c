@@ -230,7 +230,7 @@ static bool s_model_ok(const sm_model_t *m)
     memcpy(&kind, (const unsigned char *)m + offsetof(sm_model_t, kind), sizeof kind);
     memcpy(&style, (const unsigned char *)m + offsetof(sm_model_t, style), sizeof style);
     memcpy(&reset, (const unsigned char *)m + offsetof(sm_model_t, reset), sizeof reset);
-    if (!(kind < SM_MODEL_COUNT && style <= SM_STYLE_EXACT && reset <= SM_RESET_NONE &&
+    if (!(kind < SM_MODEL_COUNT && style < SM_STYLE_COUNT && reset <= SM_RESET_NONE &&
           m->closed.nc <= 2 && m->closed.rel[0] <= 2 && m->closed.rel[1] <= 2))
         return false;
     /* The parameters the updates read must be finite numbers: a NaN would run

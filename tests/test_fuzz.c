@@ -426,7 +426,7 @@ static bool model_ok(const sm_model_t *m)
     for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
         if (*b[i] > 1)
             return false;
-    return (unsigned)m->kind < SM_MODEL_COUNT && (unsigned)m->style <= SM_STYLE_EXACT &&
+    return (unsigned)m->kind < SM_MODEL_COUNT && (unsigned)m->style < SM_STYLE_COUNT &&
            (unsigned)m->reset <= SM_RESET_NONE && m->closed.nc <= 2 && m->closed.rel[0] <= 2 &&
            m->closed.rel[1] <= 2;
 }
