@@ -24,18 +24,8 @@ static void s_engine_fini(sm_engine_t *e)
             sm_shard_fini(&e->shards[i]);
     free(e->shards);
     if (e->cores)
-        for (uint32_t i = 0; i < e->n_cores; i++) {
-            sm_core_t *c = &e->cores[i];
-            free(c->gid);
-            free(c->cell);
-            free(c->wheel);
-            free(c->acc);
-            free(c->bits);
-            if (c->touched)
-                for (uint32_t r = 0; r < e->ring; r++)
-                    free(c->touched[r].a);
-            free(c->touched);
-        }
+        for (uint32_t i = 0; i < e->n_cores; i++)
+            sm_core_fini(&e->cores[i], &e->cx);
     free(e->cores);
     if (e->pop_models)
         for (uint32_t p = 0; p < e->net->n_pops; p++)
@@ -60,6 +50,7 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
     e->pop_models = calloc(net->n_pops, sizeof *e->pop_models);
     if (!e->cores || !e->pop_models)
         return sm_fail(err, SM_ENOMEM, "out of memory for %u cores", e->n_cores);
+    e->cx.cores = e->cores;
     /* Constant current sources act as extra bias, so the models' closed forms
      * still hold. */
     for (uint32_t p = 0; p < net->n_pops; p++) {
@@ -77,49 +68,17 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
     }
     for (uint32_t g = 0; g < net->n_neurons; g++)
         e->cores[e->core_of[g]].n++;
-    for (uint32_t c = 0; c < e->n_cores; c++) {
-        sm_core_t *co = &e->cores[c];
-        co->id = c;
-        co->x = c % e->width;
-        co->y = c / e->width;
-        if (co->n > SM_MAX_CORE_NEURONS)
-            return sm_fail(err, SM_ETOOBIG, "core (%u, %u) holds %u neurons, more than %u",
-                           co->x, co->y, co->n, SM_MAX_CORE_NEURONS);
-        size_t n = co->n ? co->n : 1;
-        co->words = (co->n + 63) / 64;
-        co->gid = malloc(n * sizeof *co->gid);
-        co->cell = calloc(n, sizeof *co->cell);
-        co->wheel = malloc(e->cal * sizeof *co->wheel);
-        co->acc = calloc(n * 2 * e->ring, sizeof *co->acc);
-        co->bits = calloc((size_t)(co->words ? co->words : 1) * e->ring, sizeof *co->bits);
-        co->touched = calloc(e->ring, sizeof *co->touched);
-        if (!co->gid || !co->cell || !co->wheel || !co->acc || !co->bits || !co->touched)
-            return sm_fail(err, SM_ENOMEM, "out of memory for core (%u, %u)", co->x, co->y);
-        for (uint32_t b = 0; b < e->cal; b++)
-            co->wheel[b] = SM_NONE;
-    }
+    for (uint32_t c = 0; c < e->n_cores; c++)
+        if (sm_core_init(&e->cores[c], &e->cx, c, c % e->width, c / e->width, e->cores[c].n, err))
+            return -1;
     for (uint32_t p = 0; p < net->n_pops; p++) {
         const sm_pop_t *pop = &net->pops[p];
         for (uint32_t i = 0; i < pop->size; i++) {
             uint32_t g = pop->first + i;
-            sm_core_t *co = &e->cores[e->core_of[g]];
-            uint32_t l = e->local_of[g];
-            co->gid[l] = g;
-            sm_cell_t *x = &co->cell[l];
-            x->pop = (uint16_t)p;
-            x->stage = (uint8_t)pop->stage;
-            x->wake = SM_NONE;
-            x->wnext = x->wprev = SM_NONE;
-            if (pop->kind == SM_POP_NEURONS) {
-                const sm_model_t *m = &e->pop_models[p][pop->n_models == 1 ? 0 : i];
-                x->model = m;
-                sm_model_init_state(m, &x->st);
-                if (pop->v_init)
-                    x->st.v = pop->v_init[i];
-                co->n_model++;
-            } else {
-                x->last = SM_NONE;
-            }
+            const sm_model_t *m = pop->kind == SM_POP_NEURONS
+                                      ? &e->pop_models[p][pop->n_models == 1 ? 0 : i]
+                                      : NULL;
+            sm_core_place(&e->cores[e->core_of[g]], e->local_of[g], g, p, pop, i, m);
         }
     }
     return 0;
@@ -226,7 +185,7 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
         sh->fifo = calloc(N, sizeof *sh->fifo);
         sh->push = calloc(N, sizeof *sh->push);
         sh->probes = malloc((e->res->n_probes + 1) * sizeof *sh->probes);
-        sh->active = calloc(e->ring, sizeof *sh->active);
+        sh->active = calloc(e->cx.ring, sizeof *sh->active);
         sh->acked = malloc(N * sizeof *sh->acked);
         sm_batch_init(&sh->credit);
         for (uint32_t k = 0; sh->acked && k < N; k++)
@@ -537,9 +496,8 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
     uint32_t ring = 1;
     while (ring <= e->tab.max_delay)
         ring *= 2;
-    e->ring = ring;
-    e->ring_mask = ring - 1;
-    e->cal = 256;
+    e->cx = (sm_core_ctx_t){.net = net, .tab = &e->tab, .ticks = e->ticks, .ring = ring,
+                            .ring_mask = ring - 1, .cal = 256, .dense = e->opts.dense};
     if (net->n_pops > UINT16_MAX) {
         sm_fail(err, SM_EUNSUPPORTED, "%u populations; at most %u are supported", net->n_pops, UINT16_MAX);
         goto fail;

@@ -8,74 +8,14 @@
 #include "codec.h"
 #include "engine.h"
 #include "mesh.h"
+#include "ncore.h"
 #include "syntab.h"
 #include "transport.h"
 
-#define SM_NONE UINT32_MAX
 /* Shards per run: each holds a socket to every shard it feeds. */
 #define SM_MAX_SHARDS 64
 /* Cores per mesh: ids, routes and counters are sized for this. */
 #define SM_MAX_CORES (1u << 24)
-
-/* A growable array; it grows while the run warms up and is reused after. */
-#define SM_VEC(T) struct { T *a; uint32_t n, cap; }
-#define SM_VEC_PUSH(v, x, fail)                                                 \
-    do {                                                                        \
-        if ((v).n == (v).cap) {                                                 \
-            uint32_t nc_ = (v).cap ? (v).cap * 2 : 64;                          \
-            void *na_ = realloc((v).a, (size_t)nc_ * sizeof *(v).a);           \
-            if (!na_) { fail; }                                                 \
-            (v).a = na_;                                                        \
-            (v).cap = nc_;                                                      \
-        }                                                                       \
-        (v).a[(v).n++] = (x);                                                   \
-    } while (0)
-
-/* A spike waiting for its delayed synapses: emitted at te by src, for the
- * core of fan-out entry `fan`. */
-typedef struct {
-    uint32_t te, src, fan, count;
-} sm_wev_t;
-
-/* A spike whose delay-0 synapses are applied before the next stage. */
-typedef struct {
-    uint32_t src, fan, count;
-} sm_d0ev_t;
-
-typedef SM_VEC(uint32_t) sm_u32vec_t;
-
-/* One neuron's hot state, in one place so that an update costs one or two
- * cache lines: 48 bytes. For a spike source (model NULL), `last` holds the
- * next spike tick and st.refrac counts the spikes so far. */
-typedef struct {
-    sm_nstate_t st;             /* 16: the model's state                          */
-    const sm_model_t *model;    /* parameters, shared by the population            */
-    uint32_t last;              /* tick + 1 of the last update; 0 = initial state  */
-    uint32_t mark;              /* tick + 1 when updated this tick                 */
-    uint32_t wake;              /* tick at which it is due, or SM_NONE             */
-    uint32_t wnext, wprev;      /* calendar links (local indices)                  */
-    uint16_t pop;
-    uint8_t stage;
-    uint8_t pad;
-} sm_cell_t;
-
-/* A neuron core: a slice of neurons, their state, their input rings and the
- * calendar of their wake-ups. The synapses are in the engine's sm_syntab_t,
- * segmented per core. */
-typedef struct {
-    uint32_t id, x, y, shard;
-    uint32_t n;
-    uint32_t n_model;           /* neurons with a model (not sources)             */
-    uint32_t *gid;              /* local -> gid                                  */
-    sm_cell_t *cell;
-    uint32_t *wheel;            /* calendar buckets: head local index or SM_NONE  */
-    float *acc;                 /* [ring][n][2]: input per arrival tick and port  */
-    uint64_t *bits;             /* [ring][words]: touched flags                   */
-    uint32_t words;
-    sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
-    uint32_t n_sched;           /* neurons in the calendar                        */
-    sm_counters_t cnt;
-} sm_core_t;
 
 typedef struct sm_engine sm_engine_t;
 
@@ -91,7 +31,7 @@ typedef struct {
     uint32_t n_cores;
     SM_VEC(sm_wev_t) win;
     SM_VEC(sm_d0ev_t) pend0;
-    SM_VEC(uint64_t) woken;      /* core << 32 | local, due this tick              */
+    sm_u64vec_t woken;          /* core << 32 | local, due this tick              */
     sm_u32vec_t *active;        /* [ring]: cores with input at that tick: a quiet
                                    tick costs nothing for the cores it misses    */
     SM_VEC(sm_spike_t) spikes;
@@ -110,15 +50,14 @@ typedef struct {
     sm_error_t err;
     int failed;
     double wait_seconds;        /* blocked waiting for other shards              */
-    void *scratch;              /* radix sort buffer                             */
-    size_t scratch_cap;
-    uint32_t hist[1u << 11];
+    sm_evsort_t sort;           /* puts events in canonical order                */
 } sm_shard_t;
 
 struct sm_engine {
     const sm_net_t *net;
     sm_run_opts_t opts;
-    uint32_t ticks, window, ring, ring_mask, cal;
+    uint32_t ticks, window;
+    sm_core_ctx_t cx;           /* what the cores share: ring, calendar, ...      */
     uint32_t n_stages;
     uint32_t width, height, n_cores;
     const uint32_t *core_of;

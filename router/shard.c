@@ -17,11 +17,16 @@
  * the same schedule, so each message's (kind, tick, stage) is known in
  * advance: anything else is a protocol error, never silently applied.
  *
- * Determinism: inputs are summed in a canonical order, never in arrival
- * order. Delayed spikes of a window are sorted by (tick, source) before their
- * synapses are applied; delay-0 spikes by source before each stage. So the
- * same network gives the same sums, bit for bit, on any mapping and any
- * number of threads, and the dense engine sums in the same order. */
+ * The cores themselves (calendar, input rings, neuron updates) are in
+ * core/ncore: the shard decides which neurons to update when, hands the
+ * cores the spikes they receive and routes the spikes they emit.
+ *
+ * Determinism: received spikes are delivered in a canonical order, never in
+ * arrival order: a window's delayed spikes sorted by (tick, source) once the
+ * window is received, delay-0 spikes by source before each stage (see
+ * ncore.h). So the same network gives the same sums, bit for bit, on any
+ * mapping and any number of threads, and the dense engine sums in the same
+ * order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +35,6 @@
 #include <zmq.h>
 
 #include "engine_int.h"
-#include "rng.h"
 
 double sm_now(void)
 {
@@ -47,77 +51,7 @@ static void s_oom(sm_shard_t *sh)
     sh->failed = 1;
 }
 
-/* ---- calendar: neurons due to wake, in buckets by tick, per core --------- */
-
-static void s_unschedule(sm_engine_t *e, sm_core_t *c, uint32_t l)
-{
-    sm_cell_t *x = &c->cell[l];
-    if (x->wake == SM_NONE)
-        return;
-    uint32_t p = x->wprev, nx = x->wnext;
-    if (p == SM_NONE)
-        c->wheel[x->wake % e->cal] = nx;
-    else
-        c->cell[p].wnext = nx;
-    if (nx != SM_NONE)
-        c->cell[nx].wprev = p;
-    x->wake = SM_NONE;
-    c->n_sched--;
-}
-
-static void s_schedule(sm_engine_t *e, sm_core_t *c, uint32_t l, uint32_t now, uint64_t t)
-{
-    /* Beyond the calendar's horizon, wake early and ask again. */
-    if (t < e->ticks && t - now >= e->cal)
-        t = now + e->cal - 1;
-    sm_cell_t *x = &c->cell[l];
-    if (t >= e->ticks) {
-        s_unschedule(e, c, l);
-        return;
-    }
-    if (x->wake == t)
-        return;
-    s_unschedule(e, c, l);
-    uint32_t b = (uint32_t)t % e->cal;
-    x->wake = (uint32_t)t;
-    x->wprev = SM_NONE;
-    x->wnext = c->wheel[b];
-    if (c->wheel[b] != SM_NONE)
-        c->cell[c->wheel[b]].wprev = l;
-    c->wheel[b] = l;
-    c->n_sched++;
-}
-
-/* ---- sources ------------------------------------------------------------- */
-
-/* Next spike tick of a source neuron at or after `from`, or SM_NONE. */
-static uint32_t s_source_next(const sm_engine_t *e, const sm_pop_t *p, sm_core_t *c,
-                              uint32_t l, uint32_t from)
-{
-    uint32_t i = c->gid[l] - p->first;
-    sm_cell_t *x = &c->cell[l];
-    if (p->kind == SM_POP_SPIKE_TIMES) {
-        uint32_t k = x->st.refrac;
-        uint32_t end = p->st_off[i + 1];
-        while (p->st_off[i] + k < end && p->st_ticks[p->st_off[i] + k] < from)
-            k++;
-        x->st.refrac = k;
-        return p->st_off[i] + k < end ? p->st_ticks[p->st_off[i] + k] : SM_NONE;
-    }
-    /* Poisson: the k-th inter-spike gap comes from its own stream, so the
-     * train does not depend on who asks or when. */
-    double prob = p->rate_hz * e->net->dt_ms * 1e-3;
-    if (prob <= 0.0 || from >= p->stop_tick)
-        return SM_NONE;
-    uint32_t k = x->st.refrac;
-    sm_rng_t r = sm_rng_stream(p->seed, i, k);
-    uint64_t gap = sm_rng_geometric(&r, prob);
-    uint64_t base = k == 0 ? (uint64_t)p->start_tick : (uint64_t)from;
-    uint64_t t = base + gap;
-    return t >= p->stop_tick || t >= e->ticks ? SM_NONE : (uint32_t)t;
-}
-
-/* ---- emission and delivery ------------------------------------------------ */
+/* ---- emission routing and delivery ---------------------------------------- */
 
 /* A spike (src, emitted at te) has reached a local core through fan-out entry
  * f: its delay-0 synapses wait for the next stage, its delayed ones for the
@@ -185,253 +119,30 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
     return 0;
 }
 
-static inline void s_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_shard_t *sh)
-{
-    uint64_t *w = &c->bits[(size_t)slot * c->words + (l >> 6)];
-    uint64_t bit = 1ULL << (l & 63);
-    if (!(*w & bit)) {
-        *w |= bit;
-        if (!c->touched[slot].n)
-            SM_VEC_PUSH(sh->active[slot], c->id, s_oom(sh));
-        SM_VEC_PUSH(c->touched[slot], l, s_oom(sh));
-        /* Its update comes later this tick or soon after: start the fetch. */
-        __builtin_prefetch(&c->cell[l], 1);
-    }
-}
-
-/* Stable LSD radix sort by source, then by tick: O(n), no comparisons.
- * Entries with the same (tick, source) keep their insertion order; they go to
- * different cores, so their relative order cannot change any sum. */
-#define S_RADIX_BITS 11
-#define S_RADIX (1u << S_RADIX_BITS)
-
-static void s_radix_pass(const void *src, void *dst, uint32_t n, size_t size, uint32_t *hist,
-                         uint32_t (*key)(const void *), uint32_t base, uint32_t shift)
-{
-    memset(hist, 0, S_RADIX * sizeof *hist);
-    const char *a = src;
-    for (uint32_t i = 0; i < n; i++)
-        hist[((key(a + (size_t)i * size) - base) >> shift) & (S_RADIX - 1)]++;
-    uint32_t sum = 0;
-    for (uint32_t d = 0; d < S_RADIX; d++) {
-        uint32_t c = hist[d];
-        hist[d] = sum;
-        sum += c;
-    }
-    char *b = dst;
-    for (uint32_t i = 0; i < n; i++) {
-        const void *x = a + (size_t)i * size;
-        memcpy(b + (size_t)hist[((key(x) - base) >> shift) & (S_RADIX - 1)]++ * size, x, size);
-    }
-}
-
-static uint32_t s_wev_src(const void *x) { return ((const sm_wev_t *)x)->src; }
-static uint32_t s_wev_te(const void *x) { return ((const sm_wev_t *)x)->te; }
-static uint32_t s_d0_src(const void *x) { return ((const sm_d0ev_t *)x)->src; }
-
-/* Stable insertion sort by (tick, source): for the few events of a quiet tick. */
-static void s_small_sort(void *a, uint32_t n, size_t size, int by_tick)
-{
-    char tmp[sizeof(sm_wev_t)];
-    char *base = a;
-    for (uint32_t i = 1; i < n; i++) {
-        memcpy(tmp, base + (size_t)i * size, size);
-        uint32_t ks = by_tick ? s_wev_src(tmp) : s_d0_src(tmp), kt = by_tick ? s_wev_te(tmp) : 0;
-        uint32_t j = i;
-        while (j > 0) {
-            const void *y = base + (size_t)(j - 1) * size;
-            uint32_t ys = by_tick ? s_wev_src(y) : s_d0_src(y), yt = by_tick ? s_wev_te(y) : 0;
-            if (yt < kt || (yt == kt && ys <= ks))
-                break;
-            memcpy(base + (size_t)j * size, y, size);
-            j--;
-        }
-        memcpy(base + (size_t)j * size, tmp, size);
-    }
-}
-
-/* Sorts a[0..n) (elements of `size` bytes) by (tick, source), stably, using
- * the shard's scratch space; returns the sorted array (a or the scratch).
- * Radix passes cover only the bits in which the keys differ. */
-static void *s_radix_sort(sm_shard_t *sh, void *a, uint32_t n, size_t size, int by_tick)
-{
-    if (n <= 48) {
-        s_small_sort(a, n, size, by_tick);
-        return a;
-    }
-    if ((size_t)n * size > sh->scratch_cap) {
-        void *t = realloc(sh->scratch, (size_t)n * size);
-        if (!t) {
-            s_oom(sh);
-            return a;
-        }
-        sh->scratch = t;
-        sh->scratch_cap = (size_t)n * size;
-    }
-    uint32_t (*src_key)(const void *) = by_tick ? s_wev_src : s_d0_src;
-    uint32_t lo = UINT32_MAX, hi = 0, tlo = UINT32_MAX, thi = 0;
-    const char *c = a;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t k = src_key(c + (size_t)i * size);
-        lo = k < lo ? k : lo;
-        hi = k > hi ? k : hi;
-        if (by_tick) {
-            uint32_t t = s_wev_te(c + (size_t)i * size);
-            tlo = t < tlo ? t : tlo;
-            thi = t > thi ? t : thi;
-        }
-    }
-    void *x = a, *y = sh->scratch;
-    for (uint32_t shift = 0; shift < 32 && ((hi - lo) >> shift); shift += S_RADIX_BITS) {
-        s_radix_pass(x, y, n, size, sh->hist, src_key, lo, shift);
-        void *t = x;
-        x = y;
-        y = t;
-    }
-    if (by_tick)
-        for (uint32_t shift = 0; shift < 32 && ((thi - tlo) >> shift); shift += S_RADIX_BITS) {
-            s_radix_pass(x, y, n, size, sh->hist, s_wev_te, tlo, shift);
-            void *t = x;
-            x = y;
-            y = t;
-        }
-    return x;
-}
-
 /* Applies the delayed synapses of every spike of the window just done. */
 static void s_apply_window(sm_shard_t *sh)
 {
-    sm_engine_t *e = sh->e;
-    const sm_syntab_t *t = &e->tab;
-    const sm_wev_t *evs = sh->win.n > 1 ? s_radix_sort(sh, sh->win.a, sh->win.n, sizeof *evs, 1)
-                                         : sh->win.a;
-    for (uint32_t i = 0; i < sh->win.n; i++) {
-        const sm_wev_t *ev = &evs[i];
-        const sm_fan_t *fa = &t->fan[ev->fan];
-        sm_core_t *c = &e->cores[fa->core];
-        uint32_t len = sm_fan_len(t, ev->src, ev->fan);
-        const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
-        float cnt = (float)ev->count;
-        uint32_t j = t->has_delay0 ? sm_seg_n0(s, len) : 0;
-        c->cnt.synaptic_events += len - j;
-        /* Look ahead: fetch the synapse segment of the event 8 ahead, and the
-         * first target's input and cell of the event 4 ahead (its segment was
-         * fetched 4 events ago). Segments are short when connectivity is
-         * scattered, so the look-ahead has to cross events. */
-        if (i + 8 < sh->win.n) {
-            const sm_wev_t *nx = &evs[i + 8];
-            __builtin_prefetch(sm_fan_syn(t, nx->src, nx->fan), 0);
-        }
-        if (i + 4 < sh->win.n) {
-            const sm_wev_t *nx = &evs[i + 4];
-            const sm_fan_t *nf = &t->fan[nx->fan];
-            const sm_core_t *nc = &e->cores[nf->core];
-            uint32_t tg = sm_fan_syn(t, nx->src, nx->fan)->tgt;
-            uint32_t nslot = (nx->te + sm_syn_delay(tg)) & e->ring_mask;
-            __builtin_prefetch(&nc->acc[((size_t)nslot * nc->n + sm_syn_local(tg)) * 2], 1);
-            __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
-        }
-        for (; j < len; j++) {
-            uint32_t tg = s[j].tgt;
-            uint32_t slot = (ev->te + sm_syn_delay(tg)) & e->ring_mask;
-            uint32_t l = sm_syn_local(tg);
-            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(tg)] += s[j].w * cnt;
-            s_touch(c, slot, l, sh);
-        }
-    }
+    const sm_wev_t *evs = sm_evsort_window(&sh->sort, sh->win.a, sh->win.n);
+    if ((sh->win.n && !evs) || sm_core_deliver_window(&sh->e->cx, evs, sh->win.n, sh->active))
+        s_oom(sh);
     sh->win.n = 0;
 }
 
 /* Applies the delay-0 synapses of the spikes of the stage just done. */
 static void s_apply_delay0(sm_shard_t *sh, uint32_t tick)
 {
-    sm_engine_t *e = sh->e;
-    const sm_syntab_t *t = &e->tab;
-    uint32_t slot = tick & e->ring_mask;
-    const sm_d0ev_t *evs = sh->pend0.n > 1
-                               ? s_radix_sort(sh, sh->pend0.a, sh->pend0.n, sizeof *evs, 0)
-                               : sh->pend0.a;
-    for (uint32_t i = 0; i < sh->pend0.n; i++) {
-        const sm_d0ev_t *ev = &evs[i];
-        const sm_fan_t *fa = &t->fan[ev->fan];
-        sm_core_t *c = &e->cores[fa->core];
-        uint32_t len = sm_fan_len(t, ev->src, ev->fan);
-        const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
-        float cnt = (float)ev->count;
-        uint32_t j = 0;
-        for (; j < len && sm_syn_delay(s[j].tgt) == 0; j++) {
-            uint32_t l = sm_syn_local(s[j].tgt);
-            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(s[j].tgt)] += s[j].w * cnt;
-            s_touch(c, slot, l, sh);
-        }
-        c->cnt.synaptic_events += j;
-    }
+    const sm_d0ev_t *evs = sm_evsort_delay0(&sh->sort, sh->pend0.a, sh->pend0.n);
+    if ((sh->pend0.n && !evs) ||
+        sm_core_deliver_delay0(&sh->e->cx, evs, sh->pend0.n, tick, sh->active))
+        s_oom(sh);
     sh->pend0.n = 0;
 }
 
-/* ---- neuron updates ------------------------------------------------------- */
-
-/* Brings a state k silent ticks forward. One or two ticks are cheaper to step
- * than to jump, and stepping is what the dense engine does; they cannot
- * spike, or the neuron would have been woken. */
-static inline void s_catch_up(const sm_model_t *m, sm_nstate_t *st, uint32_t k)
-{
-    if (k > 2)
-        sm_model_advance(m, st, k);
-    else
-        for (; k; k--)
-            sm_model_step(m, st, 0.0f, 0.0f);
-}
-
-/* Updates one neuron at `tick`: catch up over the silent ticks in closed form,
- * step with this tick's input, and (event mode) ask when it could next fire. */
+/* Updates one neuron at `tick` and routes the spikes it emits. */
 static int s_update(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint32_t w0,
                     int predict)
 {
-    sm_engine_t *e = sh->e;
-    sm_cell_t *x = &c->cell[l];
-    x->mark = tick + 1;
-    if (!x->model) {
-        const sm_pop_t *p = &e->net->pops[x->pop];
-        uint32_t count = 0;
-        if (x->last == tick) {
-            if (p->kind == SM_POP_SPIKE_TIMES) {
-                uint32_t i = c->gid[l] - p->first;
-                while (p->st_off[i] + x->st.refrac < p->st_off[i + 1] &&
-                       p->st_ticks[p->st_off[i] + x->st.refrac] == tick) {
-                    x->st.refrac++;
-                    count++;
-                }
-            } else {
-                x->st.refrac++;
-                count = 1;
-            }
-            x->last = s_source_next(e, p, c, l, tick + 1);
-        }
-        if (x->last != SM_NONE)
-            s_schedule(e, c, l, tick, x->last);
-        else
-            s_unschedule(e, c, l);
-        return count ? s_emit(sh, c, l, tick, w0, count) : 0;
-    }
-    s_catch_up(x->model, &x->st, tick - x->last);
-    const float *in = &c->acc[((size_t)(tick & e->ring_mask) * c->n + l) * 2];
-    uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
-    x->last = tick + 1;
-    c->cnt.neuron_updates++;
-    /* Every model's response to input is monotone: input that is nowhere
-     * positive can only delay the next spike, so a wake-up still ahead stays
-     * a valid (early) one, and so does none. Only a neuron due now must ask. */
-    if (predict && in[0] <= 0.0f && in[1] <= 0.0f && (in[0] < 0.0f || in[1] < 0.0f) &&
-        x->wake != tick)
-        predict = 0;
-    if (predict) {
-        uint32_t d = sm_model_next_spike(x->model, &x->st);
-        if (d == SM_NEVER)
-            s_unschedule(e, c, l);
-        else
-            s_schedule(e, c, l, tick, (uint64_t)tick + d);
-    }
+    uint32_t n = sm_core_update(&sh->e->cx, c, l, tick, predict);
     return n ? s_emit(sh, c, l, tick, w0, n) : 0;
 }
 
@@ -641,17 +352,8 @@ static void s_record_probes(sm_shard_t *sh, uint32_t tick)
     sm_engine_t *e = sh->e;
     for (uint32_t i = 0; i < sh->n_probes; i++) {
         uint32_t p = sh->probes[i], gid = e->probe_gid[p];
-        const sm_cell_t *x = &e->cores[e->core_of[gid]].cell[e->local_of[gid]];
         float *out = &e->res->trace[((size_t)tick * e->res->n_probes + p) * 3];
-        if (!x->model) {
-            out[0] = out[1] = out[2] = 0.0f;
-            continue;
-        }
-        sm_nstate_t s = x->st;
-        s_catch_up(x->model, &s, tick + 1 - x->last);
-        out[0] = s.v;
-        out[1] = s.ie;
-        out[2] = s.ii;
+        sm_core_probe(&e->cores[e->core_of[gid]], e->local_of[gid], tick, out);
     }
 }
 
@@ -697,20 +399,12 @@ int sm_shard_run(sm_shard_t *sh)
             }
             s_apply_window(sh);
         }
-        /* The neurons due now, from each core's calendar bucket; and each
-         * core's mode for this tick. */
+        /* The neurons due now, from each core's calendar. */
         sh->woken.n = 0;
-        uint32_t bkt = tick % e->cal;
-        uint32_t slot = tick & e->ring_mask;
-        for (uint32_t k = 0; k < sh->n_cores; k++) {
-            uint32_t ci = sh->cores[k];
-            sm_core_t *c = &e->cores[ci];
-            if (!c->n_sched)
-                continue;
-            for (uint32_t l = c->wheel[bkt]; l != SM_NONE; l = c->cell[l].wnext)
-                if (c->cell[l].wake == tick)
-                    SM_VEC_PUSH(sh->woken, ((uint64_t)ci << 32) | l, S_OOM(sh));
-        }
+        uint32_t slot = tick & e->cx.ring_mask;
+        for (uint32_t k = 0; k < sh->n_cores; k++)
+            if (sm_core_due(&e->cx, &e->cores[sh->cores[k]], tick, &sh->woken))
+                S_OOM(sh);
 
         for (uint32_t s = 0; s < S; s++) {
             if (s > 0) {
@@ -774,18 +468,9 @@ int sm_shard_run(sm_shard_t *sh)
         }
         s_record_probes(sh, tick);
         /* Clear this tick's slot so the ring can reuse it. */
-        slot = tick & e->ring_mask;
-        for (uint32_t k = 0; k < sh->active[slot].n; k++) {
-            sm_core_t *c = &e->cores[sh->active[slot].a[k]];
-            sm_u32vec_t *tv = &c->touched[slot];
-            float *acc = &c->acc[(size_t)slot * c->n * 2];
-            for (uint32_t i = 0; i < tv->n; i++) {
-                acc[tv->a[i] * 2] = 0.0f;
-                acc[tv->a[i] * 2 + 1] = 0.0f;
-            }
-            tv->n = 0;
-            memset(&c->bits[(size_t)slot * c->words], 0, c->words * sizeof *c->bits);
-        }
+        slot = tick & e->cx.ring_mask;
+        for (uint32_t k = 0; k < sh->active[slot].n; k++)
+            sm_core_clear_slot(&e->cores[sh->active[slot].a[k]], slot);
         sh->active[slot].n = 0;
         /* The last window is sent too: its spikes arrive after the end, but
          * receivers count them, so counters do not depend on the mapping. */
@@ -836,9 +521,9 @@ void sm_shard_fini(sm_shard_t *sh)
     free(sh->spikes.a);
     free(sh->probes);
     free(sh->wire);
-    free(sh->scratch);
+    sm_evsort_fini(&sh->sort);
     if (sh->active && sh->e)
-        for (uint32_t r = 0; r < sh->e->ring; r++)
+        for (uint32_t r = 0; r < sh->e->cx.ring; r++)
             free(sh->active[r].a);
     free(sh->active);
     uint32_t N = sh->e ? sh->e->n_shards : 0;
@@ -876,20 +561,7 @@ void sm_shard_fini(sm_shard_t *sh)
 int sm_shard_prepare(sm_shard_t *sh)
 {
     sm_engine_t *e = sh->e;
-    for (uint32_t k = 0; k < sh->n_cores; k++) {
-        sm_core_t *c = &e->cores[sh->cores[k]];
-        for (uint32_t l = 0; l < c->n; l++) {
-            sm_cell_t *x = &c->cell[l];
-            if (!x->model) {
-                x->last = s_source_next(e, &e->net->pops[x->pop], c, l, 0);
-                if (x->last != SM_NONE)
-                    s_schedule(e, c, l, 0, x->last);
-            } else if (!e->opts.dense) {
-                uint32_t d = sm_model_next_spike(x->model, &x->st);
-                if (d != SM_NEVER)
-                    s_schedule(e, c, l, 0, (uint64_t)d - 1);
-            }
-        }
-    }
+    for (uint32_t k = 0; k < sh->n_cores; k++)
+        sm_core_prepare(&e->cx, &e->cores[sh->cores[k]]);
     return 0;
 }

@@ -1,0 +1,247 @@
+/* ncore: a core's neurons, their calendar of wake-ups, sources and updates.
+ * Input delivery is in ncore_deliver.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ncore.h"
+#include "rng.h"
+
+int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x, uint32_t y,
+                 uint32_t n, sm_error_t *err)
+{
+    memset(c, 0, sizeof *c);
+    c->id = id;
+    c->x = x;
+    c->y = y;
+    c->n = n;
+    if (n > SM_MAX_CORE_NEURONS)
+        return sm_fail(err, SM_ETOOBIG, "core (%u, %u) holds %u neurons, more than %u", x, y, n,
+                       SM_MAX_CORE_NEURONS);
+    size_t m = n ? n : 1;
+    c->words = (n + 63) / 64;
+    c->gid = malloc(m * sizeof *c->gid);
+    c->cell = calloc(m, sizeof *c->cell);
+    c->wheel = malloc(cx->cal * sizeof *c->wheel);
+    c->acc = calloc(m * 2 * cx->ring, sizeof *c->acc);
+    c->bits = calloc((size_t)(c->words ? c->words : 1) * cx->ring, sizeof *c->bits);
+    c->touched = calloc(cx->ring, sizeof *c->touched);
+    if (!c->gid || !c->cell || !c->wheel || !c->acc || !c->bits || !c->touched)
+        return sm_fail(err, SM_ENOMEM, "out of memory for core (%u, %u)", x, y);
+    for (uint32_t b = 0; b < cx->cal; b++)
+        c->wheel[b] = SM_NONE;
+    return 0;
+}
+
+void sm_core_fini(sm_core_t *c, const sm_core_ctx_t *cx)
+{
+    free(c->gid);
+    free(c->cell);
+    free(c->wheel);
+    free(c->acc);
+    free(c->bits);
+    if (c->touched)
+        for (uint32_t r = 0; r < cx->ring; r++)
+            free(c->touched[r].a);
+    free(c->touched);
+    memset(c, 0, sizeof *c);
+}
+
+void sm_core_place(sm_core_t *c, uint32_t l, uint32_t gid, uint32_t pop, const sm_pop_t *p,
+                   uint32_t i, const sm_model_t *m)
+{
+    c->gid[l] = gid;
+    sm_cell_t *x = &c->cell[l];
+    x->pop = (uint16_t)pop;
+    x->stage = (uint8_t)p->stage;
+    x->wake = SM_NONE;
+    x->wnext = x->wprev = SM_NONE;
+    if (m) {
+        x->model = m;
+        sm_model_init_state(m, &x->st);
+        if (p->v_init)
+            x->st.v = p->v_init[i];
+        c->n_model++;
+    } else {
+        x->last = SM_NONE;
+    }
+}
+
+/* ---- calendar: neurons due to wake, in buckets by tick ------------------- */
+
+static void s_unschedule(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l)
+{
+    sm_cell_t *x = &c->cell[l];
+    if (x->wake == SM_NONE)
+        return;
+    uint32_t p = x->wprev, nx = x->wnext;
+    if (p == SM_NONE)
+        c->wheel[x->wake % cx->cal] = nx;
+    else
+        c->cell[p].wnext = nx;
+    if (nx != SM_NONE)
+        c->cell[nx].wprev = p;
+    x->wake = SM_NONE;
+    c->n_sched--;
+}
+
+static void s_schedule(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t now,
+                       uint64_t t)
+{
+    /* Beyond the calendar's horizon, wake early and ask again. */
+    if (t < cx->ticks && t - now >= cx->cal)
+        t = now + cx->cal - 1;
+    sm_cell_t *x = &c->cell[l];
+    if (t >= cx->ticks) {
+        s_unschedule(cx, c, l);
+        return;
+    }
+    if (x->wake == t)
+        return;
+    s_unschedule(cx, c, l);
+    uint32_t b = (uint32_t)t % cx->cal;
+    x->wake = (uint32_t)t;
+    x->wprev = SM_NONE;
+    x->wnext = c->wheel[b];
+    if (c->wheel[b] != SM_NONE)
+        c->cell[c->wheel[b]].wprev = l;
+    c->wheel[b] = l;
+    c->n_sched++;
+}
+
+int sm_core_due(const sm_core_ctx_t *cx, const sm_core_t *c, uint32_t tick, sm_u64vec_t *due)
+{
+    if (!c->n_sched)
+        return 0;
+    for (uint32_t l = c->wheel[tick % cx->cal]; l != SM_NONE; l = c->cell[l].wnext)
+        if (c->cell[l].wake == tick)
+            SM_VEC_PUSH(*due, ((uint64_t)c->id << 32) | l, return -1);
+    return 0;
+}
+
+/* ---- sources ------------------------------------------------------------- */
+
+/* Next spike tick of a source neuron at or after `from`, or SM_NONE. */
+static uint32_t s_source_next(const sm_core_ctx_t *cx, const sm_pop_t *p, sm_core_t *c,
+                              uint32_t l, uint32_t from)
+{
+    uint32_t i = c->gid[l] - p->first;
+    sm_cell_t *x = &c->cell[l];
+    if (p->kind == SM_POP_SPIKE_TIMES) {
+        uint32_t k = x->st.refrac;
+        uint32_t end = p->st_off[i + 1];
+        while (p->st_off[i] + k < end && p->st_ticks[p->st_off[i] + k] < from)
+            k++;
+        x->st.refrac = k;
+        return p->st_off[i] + k < end ? p->st_ticks[p->st_off[i] + k] : SM_NONE;
+    }
+    /* Poisson: the k-th inter-spike gap comes from its own stream, so the
+     * train does not depend on who asks or when. */
+    double prob = p->rate_hz * cx->net->dt_ms * 1e-3;
+    if (prob <= 0.0 || from >= p->stop_tick)
+        return SM_NONE;
+    uint32_t k = x->st.refrac;
+    sm_rng_t r = sm_rng_stream(p->seed, i, k);
+    uint64_t gap = sm_rng_geometric(&r, prob);
+    uint64_t base = k == 0 ? (uint64_t)p->start_tick : (uint64_t)from;
+    uint64_t t = base + gap;
+    return t >= p->stop_tick || t >= cx->ticks ? SM_NONE : (uint32_t)t;
+}
+
+void sm_core_prepare(const sm_core_ctx_t *cx, sm_core_t *c)
+{
+    for (uint32_t l = 0; l < c->n; l++) {
+        sm_cell_t *x = &c->cell[l];
+        if (!x->model) {
+            x->last = s_source_next(cx, &cx->net->pops[x->pop], c, l, 0);
+            if (x->last != SM_NONE)
+                s_schedule(cx, c, l, 0, x->last);
+        } else if (!cx->dense) {
+            uint32_t d = sm_model_next_spike(x->model, &x->st);
+            if (d != SM_NEVER)
+                s_schedule(cx, c, l, 0, (uint64_t)d - 1);
+        }
+    }
+}
+
+/* ---- neuron updates ------------------------------------------------------- */
+
+/* Brings a state k silent ticks forward. One or two ticks are cheaper to step
+ * than to jump, and stepping is what the dense engine does; they cannot
+ * spike, or the neuron would have been woken. */
+static inline void s_catch_up(const sm_model_t *m, sm_nstate_t *st, uint32_t k)
+{
+    if (k > 2)
+        sm_model_advance(m, st, k);
+    else
+        for (; k; k--)
+            sm_model_step(m, st, 0.0f, 0.0f);
+}
+
+/* A source's spikes due at tick, and its next wake-up. */
+static uint32_t s_source_fire(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick)
+{
+    sm_cell_t *x = &c->cell[l];
+    const sm_pop_t *p = &cx->net->pops[x->pop];
+    uint32_t count = 0;
+    if (x->last == tick) {
+        if (p->kind == SM_POP_SPIKE_TIMES) {
+            uint32_t i = c->gid[l] - p->first;
+            while (p->st_off[i] + x->st.refrac < p->st_off[i + 1] &&
+                   p->st_ticks[p->st_off[i] + x->st.refrac] == tick) {
+                x->st.refrac++;
+                count++;
+            }
+        } else {
+            x->st.refrac++;
+            count = 1;
+        }
+        x->last = s_source_next(cx, p, c, l, tick + 1);
+    }
+    if (x->last != SM_NONE)
+        s_schedule(cx, c, l, tick, x->last);
+    else
+        s_unschedule(cx, c, l);
+    return count;
+}
+
+uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
+                        int predict)
+{
+    sm_cell_t *x = &c->cell[l];
+    x->mark = tick + 1;
+    if (!x->model)
+        return s_source_fire(cx, c, l, tick);
+    s_catch_up(x->model, &x->st, tick - x->last);
+    const float *in = &c->acc[((size_t)(tick & cx->ring_mask) * c->n + l) * 2];
+    uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
+    x->last = tick + 1;
+    c->cnt.neuron_updates++;
+    /* Every model's response to input is monotone: input that is nowhere
+     * positive can only delay the next spike, so a wake-up still ahead stays
+     * a valid (early) one, and so does none. Only a neuron due now must ask. */
+    if (predict && in[0] <= 0.0f && in[1] <= 0.0f && (in[0] < 0.0f || in[1] < 0.0f) &&
+        x->wake != tick)
+        predict = 0;
+    if (predict) {
+        uint32_t d = sm_model_next_spike(x->model, &x->st);
+        if (d == SM_NEVER)
+            s_unschedule(cx, c, l);
+        else
+            s_schedule(cx, c, l, tick, (uint64_t)tick + d);
+    }
+    return n;
+}
+
+void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3])
+{
+    const sm_cell_t *x = &c->cell[l];
+    if (!x->model) {
+        out[0] = out[1] = out[2] = 0.0f;
+        return;
+    }
+    sm_nstate_t s = x->st;
+    s_catch_up(x->model, &s, tick + 1 - x->last);
+    out[0] = s.v;
+    out[1] = s.ie;
+    out[2] = s.ii;
+}

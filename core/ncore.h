@@ -1,0 +1,152 @@
+/* ncore: a neuron core, the event processor of one tile of the mesh.
+ *
+ * A core holds a slice of the network's neurons: their state, the input rings
+ * that collect synaptic input per arrival tick, and a calendar of the ticks at
+ * which each neuron is due to be updated. Between inputs a neuron is left
+ * alone: an update catches it up over its silent ticks in closed form, steps
+ * it with the tick's input and asks its model when it could next fire.
+ *
+ * A core knows nothing of threads or messages. Whoever runs it (a shard)
+ * decides which neurons to update and when, hands it spikes to deliver and
+ * routes the spikes its updates emit. What every core of a run shares is in
+ * sm_core_ctx_t.
+ *
+ * Determinism: inputs are summed in a canonical order, never in arrival
+ * order. The events of a window are sorted by (tick, source) before their
+ * synapses are applied, delay-0 events by source (sm_evsort_*), so the same
+ * network gives the same sums, bit for bit, however it is mapped and run. */
+#ifndef SM_NCORE_H
+#define SM_NCORE_H
+
+#include <stdint.h>
+
+#include "counters.h"
+#include "model.h"
+#include "net.h"
+#include "sm_error.h"
+#include "syntab.h"
+#include "vec.h"
+
+/* No neuron, no tick. */
+#define SM_NONE UINT32_MAX
+
+/* A spike waiting for its delayed synapses: emitted at te by src, for the
+ * core of fan-out entry `fan`. */
+typedef struct {
+    uint32_t te, src, fan, count;
+} sm_wev_t;
+
+/* A spike whose delay-0 synapses are applied before the next stage. */
+typedef struct {
+    uint32_t src, fan, count;
+} sm_d0ev_t;
+
+/* One neuron's hot state, in one place so that an update costs one or two
+ * cache lines: 48 bytes. For a spike source (model NULL), `last` holds the
+ * next spike tick and st.refrac counts the spikes so far. */
+typedef struct {
+    sm_nstate_t st;             /* 16: the model's state                          */
+    const sm_model_t *model;    /* parameters, shared by the population            */
+    uint32_t last;              /* tick + 1 of the last update; 0 = initial state  */
+    uint32_t mark;              /* tick + 1 when updated this tick                 */
+    uint32_t wake;              /* tick at which it is due, or SM_NONE             */
+    uint32_t wnext, wprev;      /* calendar links (local indices)                  */
+    uint16_t pop;
+    uint8_t stage;
+    uint8_t pad;
+} sm_cell_t;
+
+/* A neuron core: a slice of neurons, their state, their input rings and the
+ * calendar of their wake-ups. The synapses are in the run's sm_syntab_t,
+ * segmented per core. */
+typedef struct {
+    uint32_t id, x, y, shard;
+    uint32_t n;
+    uint32_t n_model;           /* neurons with a model (not sources)             */
+    uint32_t *gid;              /* local -> gid                                  */
+    sm_cell_t *cell;
+    uint32_t *wheel;            /* calendar buckets: head local index or SM_NONE  */
+    float *acc;                 /* [ring][n][2]: input per arrival tick and port  */
+    uint64_t *bits;             /* [ring][words]: touched flags                   */
+    uint32_t words;
+    sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
+    uint32_t n_sched;           /* neurons in the calendar                        */
+    sm_counters_t cnt;
+} sm_core_t;
+
+/* What all cores of a run share; read-only while it runs. */
+typedef struct {
+    const sm_net_t *net;
+    const sm_syntab_t *tab;
+    sm_core_t *cores;           /* every core, by id: fan-out entries name them  */
+    uint32_t ticks;             /* length of the run                             */
+    uint32_t ring, ring_mask;   /* input ring slots (a power of two > max delay) */
+    uint32_t cal;               /* calendar buckets                              */
+    int dense;                  /* every neuron every tick: no wake-ups asked    */
+} sm_core_ctx_t;
+
+/* Sets up core `id` at (x, y) for n neurons, sized by cx; its neurons are
+ * then placed with sm_core_place. On failure the core is left for
+ * sm_core_fini. */
+int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x, uint32_t y,
+                 uint32_t n, sm_error_t *err);
+/* Frees what sm_core_init allocated; a zeroed core is fine. */
+void sm_core_fini(sm_core_t *c, const sm_core_ctx_t *cx);
+
+/* Puts neuron i of population p (index pop) at local index l, with model m,
+ * or NULL for a spike source. */
+void sm_core_place(sm_core_t *c, uint32_t l, uint32_t gid, uint32_t pop, const sm_pop_t *p,
+                   uint32_t i, const sm_model_t *m);
+
+/* Schedules every neuron's first wake-up, before the first tick. */
+void sm_core_prepare(const sm_core_ctx_t *cx, sm_core_t *c);
+
+/* Appends (core id << 32 | local) of each of c's neurons due at tick to due.
+ * Returns -1 if it cannot grow. */
+int sm_core_due(const sm_core_ctx_t *cx, const sm_core_t *c, uint32_t tick, sm_u64vec_t *due);
+
+/* Updates neuron l at tick: catches it up over its silent ticks, steps it with
+ * the tick's input and, if `predict`, asks when it could next fire. A source
+ * emits its spikes due at tick. Returns the number of spikes emitted, which
+ * the caller routes. */
+uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
+                        int predict);
+
+/* The state (v, ie, ii) of neuron l at the end of tick, as a probe records
+ * it: a neuron not updated since is caught up on a copy. Zero for a source. */
+void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3]);
+
+/* Input delivery (ncore_deliver.c). `active` has one list per ring slot of
+ * the cores with input at that slot: a core is appended when its first input
+ * for a slot arrives, so that a tick costs nothing for the cores it misses. */
+
+/* Adds the delayed synapses of the n window events ev, in that order, to
+ * their cores' input rings. Returns -1 if a list cannot grow. */
+int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *ev, uint32_t n,
+                           sm_u32vec_t *active);
+/* Adds the delay-0 synapses of the n events ev, in that order, to their
+ * cores' inputs at tick. Returns -1 if a list cannot grow. */
+int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *ev, uint32_t n,
+                           uint32_t tick, sm_u32vec_t *active);
+
+/* Clears c's input at ring slot `slot`, once its tick is done, for reuse. */
+void sm_core_clear_slot(sm_core_t *c, uint32_t slot);
+
+/* Sorting events into the canonical order: scratch space, reused. */
+#define SM_EVSORT_BITS 11
+
+typedef struct {
+    void *buf;
+    size_t cap;
+    uint32_t hist[1u << SM_EVSORT_BITS];
+} sm_evsort_t;
+
+/* Sorts a[0..n) by (tick, source), stably, in O(n); returns the sorted array
+ * (a itself or s's buffer, which s owns), or NULL if n > 1 and the buffer
+ * cannot grow. */
+const sm_wev_t *sm_evsort_window(sm_evsort_t *s, sm_wev_t *a, uint32_t n);
+/* The same for delay-0 events, by source. */
+const sm_d0ev_t *sm_evsort_delay0(sm_evsort_t *s, sm_d0ev_t *a, uint32_t n);
+void sm_evsort_fini(sm_evsort_t *s);
+
+#endif

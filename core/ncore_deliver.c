@@ -1,0 +1,217 @@
+/* ncore_deliver: spikes into the cores' input rings, in canonical order.
+ * This is the engine's innermost loop: one pass per synaptic event. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ncore.h"
+
+/* Marks local l of c as having input at `slot`, once per slot. */
+static inline int s_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_u32vec_t *active)
+{
+    uint64_t *w = &c->bits[(size_t)slot * c->words + (l >> 6)];
+    uint64_t bit = 1ULL << (l & 63);
+    if (!(*w & bit)) {
+        *w |= bit;
+        if (!c->touched[slot].n)
+            SM_VEC_PUSH(active[slot], c->id, return -1);
+        SM_VEC_PUSH(c->touched[slot], l, return -1);
+        /* Its update comes later this tick or soon after: start the fetch. */
+        __builtin_prefetch(&c->cell[l], 1);
+    }
+    return 0;
+}
+
+int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_t n,
+                           sm_u32vec_t *active)
+{
+    const sm_syntab_t *t = cx->tab;
+    for (uint32_t i = 0; i < n; i++) {
+        const sm_wev_t *ev = &evs[i];
+        const sm_fan_t *fa = &t->fan[ev->fan];
+        sm_core_t *c = &cx->cores[fa->core];
+        uint32_t len = sm_fan_len(t, ev->src, ev->fan);
+        const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
+        float cnt = (float)ev->count;
+        uint32_t j = t->has_delay0 ? sm_seg_n0(s, len) : 0;
+        c->cnt.synaptic_events += len - j;
+        /* Look ahead: fetch the synapse segment of the event 8 ahead, and the
+         * first target's input and cell of the event 4 ahead (its segment was
+         * fetched 4 events ago). Segments are short when connectivity is
+         * scattered, so the look-ahead has to cross events. */
+        if (i + 8 < n) {
+            const sm_wev_t *nx = &evs[i + 8];
+            __builtin_prefetch(sm_fan_syn(t, nx->src, nx->fan), 0);
+        }
+        if (i + 4 < n) {
+            const sm_wev_t *nx = &evs[i + 4];
+            const sm_fan_t *nf = &t->fan[nx->fan];
+            const sm_core_t *nc = &cx->cores[nf->core];
+            uint32_t tg = sm_fan_syn(t, nx->src, nx->fan)->tgt;
+            uint32_t nslot = (nx->te + sm_syn_delay(tg)) & cx->ring_mask;
+            __builtin_prefetch(&nc->acc[((size_t)nslot * nc->n + sm_syn_local(tg)) * 2], 1);
+            __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
+        }
+        for (; j < len; j++) {
+            uint32_t tg = s[j].tgt;
+            uint32_t slot = (ev->te + sm_syn_delay(tg)) & cx->ring_mask;
+            uint32_t l = sm_syn_local(tg);
+            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(tg)] += s[j].w * cnt;
+            if (s_touch(c, slot, l, active))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32_t n,
+                           uint32_t tick, sm_u32vec_t *active)
+{
+    const sm_syntab_t *t = cx->tab;
+    uint32_t slot = tick & cx->ring_mask;
+    for (uint32_t i = 0; i < n; i++) {
+        const sm_d0ev_t *ev = &evs[i];
+        const sm_fan_t *fa = &t->fan[ev->fan];
+        sm_core_t *c = &cx->cores[fa->core];
+        uint32_t len = sm_fan_len(t, ev->src, ev->fan);
+        const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
+        float cnt = (float)ev->count;
+        uint32_t j = 0;
+        for (; j < len && sm_syn_delay(s[j].tgt) == 0; j++) {
+            uint32_t l = sm_syn_local(s[j].tgt);
+            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(s[j].tgt)] += s[j].w * cnt;
+            if (s_touch(c, slot, l, active))
+                return -1;
+        }
+        c->cnt.synaptic_events += j;
+    }
+    return 0;
+}
+
+void sm_core_clear_slot(sm_core_t *c, uint32_t slot)
+{
+    sm_u32vec_t *tv = &c->touched[slot];
+    float *acc = &c->acc[(size_t)slot * c->n * 2];
+    for (uint32_t i = 0; i < tv->n; i++) {
+        acc[tv->a[i] * 2] = 0.0f;
+        acc[tv->a[i] * 2 + 1] = 0.0f;
+    }
+    tv->n = 0;
+    memset(&c->bits[(size_t)slot * c->words], 0, c->words * sizeof *c->bits);
+}
+
+/* ---- canonical order ----------------------------------------------------- */
+
+/* Stable LSD radix sort by source, then by tick: O(n), no comparisons.
+ * Entries with the same (tick, source) keep their insertion order; they go to
+ * different cores, so their relative order cannot change any sum. */
+#define S_RADIX_BITS SM_EVSORT_BITS
+#define S_RADIX (1u << S_RADIX_BITS)
+
+static void s_radix_pass(const void *src, void *dst, uint32_t n, size_t size, uint32_t *hist,
+                         uint32_t (*key)(const void *), uint32_t base, uint32_t shift)
+{
+    memset(hist, 0, S_RADIX * sizeof *hist);
+    const char *a = src;
+    for (uint32_t i = 0; i < n; i++)
+        hist[((key(a + (size_t)i * size) - base) >> shift) & (S_RADIX - 1)]++;
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d < S_RADIX; d++) {
+        uint32_t c = hist[d];
+        hist[d] = sum;
+        sum += c;
+    }
+    char *b = dst;
+    for (uint32_t i = 0; i < n; i++) {
+        const void *x = a + (size_t)i * size;
+        memcpy(b + (size_t)hist[((key(x) - base) >> shift) & (S_RADIX - 1)]++ * size, x, size);
+    }
+}
+
+static uint32_t s_wev_src(const void *x) { return ((const sm_wev_t *)x)->src; }
+static uint32_t s_wev_te(const void *x) { return ((const sm_wev_t *)x)->te; }
+static uint32_t s_d0_src(const void *x) { return ((const sm_d0ev_t *)x)->src; }
+
+/* Stable insertion sort by (tick, source): for the few events of a quiet tick. */
+static void s_small_sort(void *a, uint32_t n, size_t size, int by_tick)
+{
+    char tmp[sizeof(sm_wev_t)];
+    char *base = a;
+    for (uint32_t i = 1; i < n; i++) {
+        memcpy(tmp, base + (size_t)i * size, size);
+        uint32_t ks = by_tick ? s_wev_src(tmp) : s_d0_src(tmp), kt = by_tick ? s_wev_te(tmp) : 0;
+        uint32_t j = i;
+        while (j > 0) {
+            const void *y = base + (size_t)(j - 1) * size;
+            uint32_t ys = by_tick ? s_wev_src(y) : s_d0_src(y), yt = by_tick ? s_wev_te(y) : 0;
+            if (yt < kt || (yt == kt && ys <= ks))
+                break;
+            memcpy(base + (size_t)j * size, y, size);
+            j--;
+        }
+        memcpy(base + (size_t)j * size, tmp, size);
+    }
+}
+
+/* Sorts a[0..n) (elements of `size` bytes) by (tick, source), stably, using
+ * the scratch space of sr; returns the sorted array (a or the scratch), or
+ * NULL if the scratch cannot grow. Radix passes cover only the bits in which
+ * the keys differ. */
+static void *s_radix_sort(sm_evsort_t *sr, void *a, uint32_t n, size_t size, int by_tick)
+{
+    if (n <= 48) {
+        s_small_sort(a, n, size, by_tick);
+        return a;
+    }
+    if ((size_t)n * size > sr->cap) {
+        void *t = realloc(sr->buf, (size_t)n * size);
+        if (!t)
+            return NULL;
+        sr->buf = t;
+        sr->cap = (size_t)n * size;
+    }
+    uint32_t (*src_key)(const void *) = by_tick ? s_wev_src : s_d0_src;
+    uint32_t lo = UINT32_MAX, hi = 0, tlo = UINT32_MAX, thi = 0;
+    const char *c = a;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = src_key(c + (size_t)i * size);
+        lo = k < lo ? k : lo;
+        hi = k > hi ? k : hi;
+        if (by_tick) {
+            uint32_t t = s_wev_te(c + (size_t)i * size);
+            tlo = t < tlo ? t : tlo;
+            thi = t > thi ? t : thi;
+        }
+    }
+    void *x = a, *y = sr->buf;
+    for (uint32_t shift = 0; shift < 32 && ((hi - lo) >> shift); shift += S_RADIX_BITS) {
+        s_radix_pass(x, y, n, size, sr->hist, src_key, lo, shift);
+        void *t = x;
+        x = y;
+        y = t;
+    }
+    if (by_tick)
+        for (uint32_t shift = 0; shift < 32 && ((thi - tlo) >> shift); shift += S_RADIX_BITS) {
+            s_radix_pass(x, y, n, size, sr->hist, s_wev_te, tlo, shift);
+            void *t = x;
+            x = y;
+            y = t;
+        }
+    return x;
+}
+
+const sm_wev_t *sm_evsort_window(sm_evsort_t *s, sm_wev_t *a, uint32_t n)
+{
+    return n > 1 ? s_radix_sort(s, a, n, sizeof *a, 1) : a;
+}
+
+const sm_d0ev_t *sm_evsort_delay0(sm_evsort_t *s, sm_d0ev_t *a, uint32_t n)
+{
+    return n > 1 ? s_radix_sort(s, a, n, sizeof *a, 0) : a;
+}
+
+void sm_evsort_fini(sm_evsort_t *s)
+{
+    free(s->buf);
+    s->buf = NULL;
+    s->cap = 0;
+}
