@@ -1,0 +1,247 @@
+/* loihi: Lava's bit-accurate LIF and Dense (see loihi.h and
+ * tests/data/lava/README.md, section 3).
+ *
+ * Lava truncates the decays toward zero (sign * (|p| >> 12)), which is C's
+ * int64 division, but floors the bias and weight exponents and the weight
+ * truncation (numpy's arithmetic shifts), which s_floor_pow2 does without
+ * shifting a negative number. */
+#include "loihi.h"
+
+#define S_DECAY_UNITY 4096
+#define S_ACT_SHIFT 64 /* 2^6: input and threshold are MSB-aligned by 6 bits */
+
+/* floor(x / 2^k) for 0 <= k <= 62. */
+static int64_t s_floor_pow2(int64_t x, int k)
+{
+    const int64_t d = (int64_t)1 << k;
+    int64_t q = x / d;
+    if (x % d != 0 && x < 0)
+        q--;
+    return q;
+}
+
+static int s_check(sm_error_t *err, const char *field, int64_t value, int64_t lo, int64_t hi)
+{
+    if (value < lo || value > hi)
+        return sm_fail(err, SM_ERANGE, "loihi: %s must be in [%lld, %lld], got %lld", field,
+                       (long long)lo, (long long)hi, (long long)value);
+    return 0;
+}
+
+int sm_loihi_bias(int32_t bias_mant, int32_t bias_exp, int32_t *out, sm_error_t *err)
+{
+    if (s_check(err, "bias_mant", bias_mant, SM_LOIHI_BIAS_MANT_MIN, SM_LOIHI_BIAS_MANT_MAX) ||
+        s_check(err, "bias_exp", bias_exp, SM_LOIHI_BIAS_EXP_MIN, SM_LOIHI_BIAS_EXP_MAX))
+        return -1;
+    /* |B| <= 4096 * 2^7 = 2^19: fits easily. */
+    *out = bias_exp >= 0 ? (int32_t)((int64_t)bias_mant * ((int64_t)1 << bias_exp))
+                         : (int32_t)s_floor_pow2(bias_mant, -bias_exp);
+    return 0;
+}
+
+int sm_loihi_lif_setup(sm_loihi_lif_t *p, const sm_loihi_lif_params_t *in, sm_error_t *err)
+{
+    int32_t bias;
+    if (s_check(err, "du", in->du, 0, SM_LOIHI_DU_MAX) ||
+        s_check(err, "dv", in->dv, 0, SM_LOIHI_DU_MAX) ||
+        s_check(err, "vth", in->vth, 0, SM_LOIHI_VTH_MAX) ||
+        sm_loihi_bias(in->bias_mant, in->bias_exp, &bias, err))
+        return -1;
+    p->ku = S_DECAY_UNITY - (in->du + 1);
+    p->kv = S_DECAY_UNITY - in->dv;
+    p->theta = in->vth * S_ACT_SHIFT;
+    p->bias = bias;
+    return 0;
+}
+
+int sm_loihi_state_check(const sm_loihi_state_t *s, sm_error_t *err)
+{
+    if (s_check(err, "u", s->u, -SM_LOIHI_U_MAX + 1, SM_LOIHI_U_MAX) ||
+        s_check(err, "v", s->v, -SM_LOIHI_V_MAX, SM_LOIHI_V_MAX))
+        return -1;
+    return 0;
+}
+
+/* Section 3.1, steps 3-4: the new v before the threshold, from the new u. */
+static int32_t s_volt(const sm_loihi_lif_t *p, int32_t v, int32_t u)
+{
+    int64_t y = (int64_t)v * p->kv / S_DECAY_UNITY + u + p->bias;
+    if (y > SM_LOIHI_V_MAX)
+        y = SM_LOIHI_V_MAX;
+    else if (y < -SM_LOIHI_V_MAX)
+        y = -SM_LOIHI_V_MAX;
+    return (int32_t)y;
+}
+
+int sm_loihi_step(const sm_loihi_lif_t *p, sm_loihi_state_t *s, int32_t a)
+{
+    int64_t x = (int64_t)s->u * p->ku / S_DECAY_UNITY + (int64_t)a * S_ACT_SHIFT;
+    /* One conditional wrap, as Lava does it: +2^23 stays, -2^23 becomes
+     * +2^23, hence the 25 bits. */
+    if (x > SM_LOIHI_U_MAX)
+        x -= 2 * (int64_t)SM_LOIHI_U_MAX;
+    else if (x <= -SM_LOIHI_U_MAX)
+        x += 2 * (int64_t)SM_LOIHI_U_MAX;
+    s->u = (int32_t)x;
+    s->v = s_volt(p, s->v, s->u);
+    if (s->v > p->theta) {
+        s->v = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* With u = 0 and dv = 0 (Kv = 4096) the decay of v is exact and u stays 0,
+ * so v moves linearly, v' = clip(v + B), and with B > 0 and a threshold below
+ * saturation it fires periodically. This is the one input-free phase that
+ * can last millions of steps (B = -1 walks v to -(2^23 - 1) one unit at a
+ * time), so it is done in closed form. Requires v <= theta, which holds after
+ * any step. Returns the spikes in k steps. */
+static uint32_t s_integrate(const sm_loihi_lif_t *p, sm_loihi_state_t *s, uint32_t k)
+{
+    const int64_t B = p->bias, v = s->v, th = p->theta;
+    if (B <= 0) {
+        const int64_t w = v + (int64_t)k * B;
+        s->v = (int32_t)(w < -SM_LOIHI_V_MAX ? -SM_LOIHI_V_MAX : w);
+        return 0;
+    }
+    if (th >= SM_LOIHI_V_MAX) {
+        const int64_t w = v + (int64_t)k * B;
+        s->v = (int32_t)(w > SM_LOIHI_V_MAX ? SM_LOIHI_V_MAX : w);
+        return 0;
+    }
+    /* First spike at step j1, then one every P steps from v = 0; below the
+     * threshold v never reaches saturation, so the clip never acts. */
+    const int64_t j1 = (th - v) / B + 1, P = th / B + 1;
+    if ((int64_t)k < j1) {
+        s->v = (int32_t)(v + (int64_t)k * B);
+        return 0;
+    }
+    const int64_t r = (int64_t)k - j1;
+    s->v = (int32_t)((r % P) * B);
+    return (uint32_t)(1 + r / P);
+}
+
+uint32_t sm_loihi_advance(const sm_loihi_lif_t *p, sm_loihi_state_t *s, uint32_t k)
+{
+    uint32_t spikes = 0;
+    while (k > 0) {
+        if (s->u == 0 && p->kv == S_DECAY_UNITY && s->v <= p->theta)
+            return spikes + s_integrate(p, s, k);
+        const sm_loihi_state_t old = *s;
+        const int spk = sm_loihi_step(p, s, 0);
+        spikes += (uint32_t)spk;
+        k--;
+        if (s->u == old.u && s->v == old.v) {
+            /* Input-free steps depend on the state alone: every later step
+             * repeats this one, including its spike (u = 0, v = 0, B > theta). */
+            if (spk)
+                spikes += k;
+            break;
+        }
+    }
+    return spikes;
+}
+
+/* True when, with no input, v can never again exceed theta: the threshold is
+ * at or above v's saturation (then not even input can make it fire), or
+ * nothing pushes v up (u <= 0, B <= 0: v' <= max(v, 0) <= theta, and both
+ * conditions persist), or u has died out and v is at or above its fixed point
+ * (f(v) <= v; f is monotone, so v only falls from there). */
+static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
+{
+    if (p->theta >= SM_LOIHI_V_MAX)
+        return 1;
+    if (s->v > p->theta)
+        return 0;
+    if (s->u <= 0 && p->bias <= 0)
+        return 1;
+    return s->u == 0 && s_volt(p, s->v, 0) <= s->v;
+}
+
+uint32_t sm_loihi_next_spike(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
+{
+    sm_loihi_state_t t = *s;
+    for (uint32_t d = 1; d < SM_LOIHI_HORIZON; d++) {
+        if (s_quiet(p, &t))
+            return SM_LOIHI_NEVER;
+        if (t.u == 0 && p->kv == S_DECAY_UNITY && t.v <= p->theta) {
+            /* Not quiet, so B > 0 and theta < 2^23 - 1: see s_integrate. The
+             * answer stays exact past the horizon (at most 2^24 steps). */
+            return d - 1 + (uint32_t)((p->theta - t.v) / p->bias + 1);
+        }
+        if (sm_loihi_step(p, &t, 0))
+            return d;
+    }
+    return SM_LOIHI_HORIZON;
+}
+
+sm_loihi_sign_t sm_loihi_sign_of(const int32_t *w, size_t n)
+{
+    int32_t lo = 0, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || w[i] < lo)
+            lo = w[i];
+        if (i == 0 || w[i] > hi)
+            hi = w[i];
+    }
+    if (lo >= 0)
+        return SM_LOIHI_SIGN_EXCITATORY;
+    if (hi <= 0)
+        return SM_LOIHI_SIGN_INHIBITORY;
+    return SM_LOIHI_SIGN_MIXED;
+}
+
+int sm_loihi_dense_setup(sm_loihi_dense_t *d, int32_t num_weight_bits, int32_t weight_exp,
+                         sm_loihi_sign_t sign, const int32_t *w, size_t n, sm_error_t *err)
+{
+    if (s_check(err, "num_weight_bits", num_weight_bits, SM_LOIHI_WEIGHT_BITS_MIN,
+                SM_LOIHI_WEIGHT_BITS_MAX) ||
+        s_check(err, "weight_exp", weight_exp, SM_LOIHI_WEIGHT_EXP_MIN, SM_LOIHI_WEIGHT_EXP_MAX))
+        return -1;
+    if (sign != SM_LOIHI_SIGN_AUTO && sign != SM_LOIHI_SIGN_MIXED &&
+        sign != SM_LOIHI_SIGN_EXCITATORY && sign != SM_LOIHI_SIGN_INHIBITORY)
+        return sm_fail(err, SM_EINVAL,
+                       "loihi: sign_mode must be MIXED, EXCITATORY or INHIBITORY, got %d",
+                       (int)sign);
+    if (sign == SM_LOIHI_SIGN_AUTO)
+        sign = sm_loihi_sign_of(w, n);
+    d->sign = sign;
+    d->num_weight_bits = num_weight_bits;
+    d->weight_exp = weight_exp;
+    d->trunc_bits = 8 - num_weight_bits + (sign == SM_LOIHI_SIGN_MIXED);
+    return 0;
+}
+
+int32_t sm_loihi_dense_weight(const sm_loihi_dense_t *d, int32_t w)
+{
+    /* Lava clips and truncates the magnitude for INHIBITORY: negate, work on
+     * [0, 255] like EXCITATORY, negate back. */
+    const int neg = d->sign == SM_LOIHI_SIGN_INHIBITORY;
+    const int32_t lo = d->sign == SM_LOIHI_SIGN_MIXED ? -256 : 0;
+    int64_t x = neg ? -(int64_t)w : w;
+    if (x < lo)
+        x = lo;
+    else if (x > 255)
+        x = 255;
+    x = s_floor_pow2(x, d->trunc_bits) * ((int64_t)1 << d->trunc_bits);
+    return (int32_t)(neg ? -x : x);
+}
+
+int64_t sm_loihi_dense_scale(int64_t acc, int32_t weight_exp)
+{
+    if (weight_exp > 0)
+        return acc * ((int64_t)1 << weight_exp);
+    return s_floor_pow2(acc, -weight_exp);
+}
+
+const char *sm_loihi_sign_name(sm_loihi_sign_t s)
+{
+    switch (s) {
+    case SM_LOIHI_SIGN_AUTO: return "AUTO";
+    case SM_LOIHI_SIGN_MIXED: return "MIXED";
+    case SM_LOIHI_SIGN_EXCITATORY: return "EXCITATORY";
+    case SM_LOIHI_SIGN_INHIBITORY: return "INHIBITORY";
+    }
+    return "?";
+}
