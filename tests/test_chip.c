@@ -99,8 +99,8 @@ Test(chip, bad_files_are_refused_with_file_path_and_value)
 {
     s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}, \"limits\": {\"neurons\": 8},"
               " \"energy_pj\": {\"synaptc_op\": 3}}",
-              (const char *const[]){"bad.json", "energy_pj.synaptc_op", "unknown key",
-                                    "synaptic_op", NULL});
+              (const char *const[]){"bad.json: energy_pj: unknown key \"synaptc_op\"",
+                                    "did you mean \"synaptic_op\"", NULL});
     s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}, \"limits\": {\"neurons\": 8},"
               " \"energy_pj\": {\"synaptic_op\": -3}}",
               (const char *const[]){"bad.json", "energy_pj.synaptic_op", "-3", NULL});
@@ -109,7 +109,7 @@ Test(chip, bad_files_are_refused_with_file_path_and_value)
     s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}, \"limits\": {\"neurons\": 2.5}}",
               (const char *const[]){"limits.neurons", "2.5", NULL});
     s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}}",
-              (const char *const[]){"limits.neurons", "required", NULL});
+              (const char *const[]){"limits", "missing required key \"neurons\"", NULL});
     s_refused("{\"limits\": {\"neurons\": 8}}", (const char *const[]){"mesh", "required", NULL});
     s_refused("{\"board\": {\"width\": 10, \"height\": 4}, \"chip\": {\"width\": 4, \"height\": 4},"
               " \"limits\": {\"neurons\": 8}}",
