@@ -356,8 +356,9 @@ int sm_json_keys(const sm_json_t *j, const cJSON *obj, const char *path,
             char hint[96], list[480];
             sm_json_suggest(c->string, known, s_count(known), hint, sizeof hint);
             s_list(known, false, list, sizeof list);
-            return sm_json_fail(j, SM_EPARSE, path, NULL, "unknown key \"%s\"%s%s%s; known keys: %s",
-                                c->string, what ? " for " : "", what ? what : "", hint, list);
+            return sm_json_fail(j, SM_EPARSE, path, NULL,
+                                "unknown key \"%s\"%s%s%s; known keys: %s", c->string,
+                                what ? " for " : "", what ? what : "", hint, list);
         }
     }
     const char *dup = s_twice(obj);

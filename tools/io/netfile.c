@@ -103,7 +103,7 @@ static int s_simulation(s_ld_t *L, const cJSON *sim)
     sm_net_t *net = L->net;
     if (!sim)
         return sm_json_fail(&L->j, SM_EPARSE, "", NULL,
-                     "missing required key \"simulation\" (at least {\"ticks\": N})");
+                            "missing required key \"simulation\" (at least {\"ticks\": N})");
     if (sm_json_keys(&L->j, sim, "simulation", keys, NULL, NULL) < 0)
         return -1;
     static const sm_json_range_t positive = {0, INFINITY, true, true};
@@ -178,8 +178,8 @@ static int s_model_dt(s_ld_t *L, cJSON *work, const sm_model_t *probe, const cha
             char p[SM_JSON_PATH];
             sm_json_at(p, "%s.dt", ppath);
             return sm_json_fail(&L->j, SM_EINVAL, p, given,
-                         "must match simulation.dt (%g %s for this model) or be left out",
-                         dt * scale, unit);
+                                "must match simulation.dt (%g %s for this model) or be left out",
+                                dt * scale, unit);
         }
         return 0;
     }
@@ -213,16 +213,18 @@ static int s_models(s_ld_t *L, sm_pop_t *pop, const char *model,
             sm_json_at(p, "%s.%s", ppath, c->string);
             int n = cJSON_GetArraySize(c);
             if ((uint32_t)n != pop->size)
-                return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
-                             "a per-neuron list needs %u values (the population size), got %d",
-                             pop->size, n);
+                return sm_json_fail(
+                    &L->j, SM_EPARSE, p, NULL,
+                    "a per-neuron list needs %u values (the population size), got %d", pop->size,
+                    n);
             bool nums = cJSON_IsNumber(c->child), bools = cJSON_IsBool(c->child);
             int i = 0;
             for (const cJSON *e = c->child; e; e = e->next, i++)
                 if ((nums && (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))) ||
                     (bools && !cJSON_IsBool(e)) || (!nums && !bools))
-                    return sm_json_fail(&L->j, SM_EPARSE, sm_json_at(p, "%s.%s[%d]", ppath, c->string, i), e,
-                                 "per-neuron values must all be numbers or all booleans");
+                    return sm_json_fail(&L->j, SM_EPARSE,
+                                        sm_json_at(p, "%s.%s[%d]", ppath, c->string, i), e,
+                                        "per-neuron values must all be numbers or all booleans");
             ls.n++;
         }
     }
@@ -300,8 +302,8 @@ static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
     if (cJSON_IsArray(v)) {
         if ((uint32_t)cJSON_GetArraySize(v) != pop->size)
             return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
-                         "a per-neuron list needs %u values (the population size), got %d",
-                         pop->size, cJSON_GetArraySize(v));
+                                "a per-neuron list needs %u values (the population size), got %d",
+                                pop->size, cJSON_GetArraySize(v));
         uint32_t i = 0;
         for (const cJSON *e = v->child; e; e = e->next, i++) {
             double x = 0;
@@ -314,11 +316,13 @@ static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
     }
     if (!cJSON_IsObject(v))
         return sm_json_fail(&L->j, SM_EPARSE, p, v,
-                     "must be a number, a per-neuron list, {\"uniform\": [lo, hi]} or {\"normal\": [mean, sd]}");
+                            "must be a number, a per-neuron list, {\"uniform\": [lo, hi]} or "
+                            "{\"normal\": [mean, sd]}");
     if (sm_json_keys(&L->j, v, p, dkeys, NULL, NULL) < 0)
         return -1;
     if (!v->child || v->child->next)
-        return sm_json_fail(&L->j, SM_EPARSE, p, v, "must hold exactly one of \"uniform\", \"normal\"");
+        return sm_json_fail(&L->j, SM_EPARSE, p, v,
+                            "must hold exactly one of \"uniform\", \"normal\"");
     bool uniform = !strcmp(v->child->string, "uniform");
     double a, b;
     sm_json_at(q, "%s.%s", p, v->child->string);
@@ -428,15 +432,17 @@ static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char 
     s_times_t t = {.size = pop->size};
     int rc = -1;
     if (!!times == !!file)
-        return sm_json_fail(&L->j, SM_EPARSE, path, NULL, "give exactly one of \"times\", \"file\"");
+        return sm_json_fail(&L->j, SM_EPARSE, path, NULL,
+                            "give exactly one of \"times\", \"file\"");
     if (times) {
         sm_json_at(p, "%s.times", path);
         if (!cJSON_IsArray(times))
-            return sm_json_fail(&L->j, SM_EPARSE, p, times, "must be a list of tick lists, one per neuron");
+            return sm_json_fail(&L->j, SM_EPARSE, p, times,
+                                "must be a list of tick lists, one per neuron");
         if ((uint32_t)cJSON_GetArraySize(times) != pop->size)
             return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
-                         "needs one tick list per neuron: %u, got %d", pop->size,
-                         cJSON_GetArraySize(times));
+                                "needs one tick list per neuron: %u, got %d", pop->size,
+                                cJSON_GetArraySize(times));
         uint32_t i = 0;
         for (const cJSON *row = times->child; row; row = row->next, i++) {
             sm_json_at(q, "%s[%u]", p, i);
@@ -497,7 +503,7 @@ static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char 
         for (uint32_t j = a + 1; j < b; j++)
             if (pop->st_ticks[j] == pop->st_ticks[j - 1]) {
                 sm_json_fail(&L->j, SM_EINVAL, p, NULL, "neuron %u is given tick %u twice", i,
-                      pop->st_ticks[j]);
+                             pop->st_ticks[j]);
                 goto out;
             }
     }
@@ -535,19 +541,21 @@ static int s_source(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *src,
     v = sm_json_get(src, "rate_hz", 0);
     if (pop->rate_hz * L->net->dt_ms / 1000.0 > 1.0)
         return sm_json_fail(&L->j, SM_ERANGE, p, v,
-                     "gives more than one spike per tick of %g ms (max %g Hz)",
-                     L->net->dt_ms, 1000.0 / L->net->dt_ms);
+                            "gives more than one spike per tick of %g ms (max %g Hz)",
+                            L->net->dt_ms, 1000.0 / L->net->dt_ms);
     pop->start_tick = 0;
     pop->stop_tick = L->net->ticks;
     sm_json_at(p, "%s.start", path);
-    if ((v = sm_json_get(src, "start", 0)) && sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pop->start_tick) < 0)
+    if ((v = sm_json_get(src, "start", 0)) &&
+        sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pop->start_tick) < 0)
         return -1;
     sm_json_at(p, "%s.stop", path);
-    if ((v = sm_json_get(src, "stop", 0)) && sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pop->stop_tick) < 0)
+    if ((v = sm_json_get(src, "stop", 0)) &&
+        sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pop->stop_tick) < 0)
         return -1;
     if (pop->stop_tick < pop->start_tick)
         return sm_json_fail(&L->j, SM_ERANGE, p, NULL, "stop (%u) must be >= start (%u)",
-                     pop->stop_tick, pop->start_tick);
+                            pop->stop_tick, pop->start_tick);
     sm_json_at(p, "%s.seed", path);
     if ((v = sm_json_get(src, "seed", 0))) {
         if (sm_json_u64(&L->j, v, p, 0, UINT64_MAX, &pop->seed) < 0)
@@ -584,15 +592,17 @@ static int s_population(s_ld_t *L, const cJSON *jp, uint32_t pi)
             return sm_json_fail(&L->j, SM_EINVAL, p, v, "must not hold control characters");
     int dup = sm_net_find_pop(L->net, name);
     if (dup >= 0)
-        return sm_json_fail(&L->j, SM_EINVAL, p, NULL, "population \"%s\" is already defined by populations[%d]",
-                     name, dup);
+        return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                            "population \"%s\" is already defined by populations[%d]", name, dup);
     memcpy(pop.name, name, strlen(name) + 1);
 
     sm_json_at(p, "%s.size", path);
-    if (!(v = sm_json_req(&L->j, jp, path, "size")) || sm_json_u32(&L->j, v, p, 1, UINT32_MAX, &pop.size) < 0)
+    if (!(v = sm_json_req(&L->j, jp, path, "size")) ||
+        sm_json_u32(&L->j, v, p, 1, UINT32_MAX, &pop.size) < 0)
         return -1;
     if (pop.size > SM_MAX_NEURONS - L->net->n_neurons)
-        return sm_json_fail(&L->j, SM_ERANGE, p, v, "the network would exceed %u neurons", SM_MAX_NEURONS);
+        return sm_json_fail(&L->j, SM_ERANGE, p, v, "the network would exceed %u neurons",
+                            SM_MAX_NEURONS);
 
     const cJSON *src = sm_json_get(jp, "source", 0);
     int rc = -1;
@@ -601,7 +611,8 @@ static int s_population(s_ld_t *L, const cJSON *jp, uint32_t pi)
         for (size_t i = 0; i < 3; i++)
             if (sm_json_get(jp, no[i], 0)) {
                 sm_json_at(p, "%s.%s", path, no[i]);
-                return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "a spike source (it has \"source\") takes no %s", no[i]);
+                return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                                    "a spike source (it has \"source\") takes no %s", no[i]);
             }
         sm_json_at(p, "%s.source", path);
         if (s_source(L, &pop, pi, src, p) < 0)
@@ -611,8 +622,9 @@ static int s_population(s_ld_t *L, const cJSON *jp, uint32_t pi)
         pop.kind = SM_POP_NEURONS;
         sm_json_at(p, "%s.model", path);
         if (!(v = sm_json_get(jp, "model", 0)))
-            return sm_json_fail(&L->j, SM_EPARSE, path, NULL,
-                         "missing required key \"model\" (or \"source\" for a spike source)");
+            return sm_json_fail(
+                &L->j, SM_EPARSE, path, NULL,
+                "missing required key \"model\" (or \"source\" for a spike source)");
         if (sm_json_enum(&L->j, v, p, s_model_names, &model) < 0)
             return -1;
         sm_json_at(p, "%s.params", path);
@@ -657,18 +669,22 @@ static int s_weight(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
     if (cJSON_IsNumber(v))
         return sm_json_float(&L->j, v, path, &d->a);
     if (!cJSON_IsObject(v))
-        return sm_json_fail(&L->j, SM_EPARSE, path, v,
-                     "must be a number, {\"uniform\": [lo, hi]} or {\"normal\": [mean, sd]}");
+        return sm_json_fail(
+            &L->j, SM_EPARSE, path, v,
+            "must be a number, {\"uniform\": [lo, hi]} or {\"normal\": [mean, sd]}");
     if (sm_json_keys(&L->j, v, path, keys, NULL, NULL) < 0)
         return -1;
-    const cJSON *u = sm_json_get(v, "uniform", 0), *n = sm_json_get(v, "normal", 0), *b = sm_json_get(v, "bounds", 0);
+    const cJSON *u = sm_json_get(v, "uniform", 0), *n = sm_json_get(v, "normal", 0),
+                *b = sm_json_get(v, "bounds", 0);
     if (!!u == !!n)
-        return sm_json_fail(&L->j, SM_EPARSE, path, v, "must hold exactly one of \"uniform\", \"normal\"");
+        return sm_json_fail(&L->j, SM_EPARSE, path, v,
+                            "must hold exactly one of \"uniform\", \"normal\"");
     if (u) {
         sm_json_at(p, "%s.uniform", path);
         if (b) {
             sm_json_at(p, "%s.bounds", path);
-            return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "only a normal distribution takes bounds");
+            return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                                "only a normal distribution takes bounds");
         }
         d->kind = SM_DIST_UNIFORM;
         if (s_fpair(L, u, p, &d->a, &d->b) < 0)
@@ -685,7 +701,8 @@ static int s_weight(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
         return sm_json_fail(&L->j, SM_ERANGE, p, n, "sd must be >= 0");
     if (!b) {
         if (!s_normal_fits_float(d->a, d->b))
-            return sm_json_fail(&L->j, SM_ERANGE, p, n, "draws would leave float32 range; give bounds");
+            return sm_json_fail(&L->j, SM_ERANGE, p, n,
+                                "draws would leave float32 range; give bounds");
         return 0;
     }
     sm_json_at(p, "%s.bounds", path);
@@ -703,9 +720,10 @@ static int s_weight(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
         mass = 0.5 * (erfc((d->lo - d->a) / (d->b * sqrt(2.0))) -
                       erfc((d->hi - d->a) / (d->b * sqrt(2.0))));
     if (mass < 1e-4)
-        return sm_json_fail(&L->j, SM_ERANGE, p, b,
-                     "hold less than 0.01%% of normal(%g, %g); draws would almost never fall inside",
-                     d->a, d->b);
+        return sm_json_fail(
+            &L->j, SM_ERANGE, p, b,
+            "hold less than 0.01%% of normal(%g, %g); draws would almost never fall inside", d->a,
+            d->b);
     return 0;
 }
 
@@ -720,7 +738,7 @@ static int s_delay(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
         return sm_json_int(&L->j, v, path, 0, (double)UINT32_MAX, &d->a);
     if (!cJSON_IsObject(v))
         return sm_json_fail(&L->j, SM_EPARSE, path, v,
-                     "must be an integer number of ticks or {\"uniform\": [lo, hi]}");
+                            "must be an integer number of ticks or {\"uniform\": [lo, hi]}");
     if (sm_json_keys(&L->j, v, path, keys, NULL, NULL) < 0)
         return -1;
     const cJSON *u = sm_json_get(v, "uniform", 0);
@@ -784,43 +802,44 @@ static int s_list_add(s_conn_t *c, uint32_t s, uint32_t t, float w, uint32_t d)
 }
 
 /* One connection [src, dst, weight?, delay?]; `msg` receives what is wrong
- * and `col` the offending column, so that JSON and CSV report alike. */
-static int s_conn_check(const s_conn_t *c, const double *v, size_t n, char *msg,
-                        size_t cap, size_t *col)
+ * and `col` the offending column, so that JSON and CSV report alike. Returns
+ * SM_OK or the code of the mistake. */
+static sm_err_t s_conn_check(const s_conn_t *c, const double *v, size_t n, char *msg,
+                             size_t cap, size_t *col)
 {
     if (n < 2 || n > 4) {
         *col = 0;
         snprintf(msg, cap, "must have 2 to 4 values (src, dst, weight, delay), got %zu", n);
-        return -1;
+        return SM_EPARSE;
     }
     if (v[0] != floor(v[0]) || v[0] < 0 || v[0] >= c->n_src) {
         *col = 1;
         snprintf(msg, cap, "source index must be an integer in [0, %u) (size of \"%s\"), got %g",
                  c->n_src, c->src_name, v[0]);
-        return -1;
+        return SM_ERANGE;
     }
     if (v[1] != floor(v[1]) || v[1] < 0 || v[1] >= c->n_dst) {
         *col = 2;
         snprintf(msg, cap, "target index must be an integer in [0, %u) (size of \"%s\"), got %g",
                  c->n_dst, c->dst_name, v[1]);
-        return -1;
+        return SM_ERANGE;
     }
     if (n < 3 && !c->have_w) {
         *col = 0;
         snprintf(msg, cap, "has no weight, and the projection gives no constant \"weight\"");
-        return -1;
+        return SM_EPARSE;
     }
     if (n >= 3 && fabs(v[2]) > FLT_MAX) {
         *col = 3;
         snprintf(msg, cap, "weight " SM_JSON_FLOAT_MSG ", got %g", v[2]);
-        return -1;
+        return SM_ERANGE;
     }
     if (n >= 4 && (v[3] != floor(v[3]) || v[3] < 0 || v[3] > (double)UINT32_MAX)) {
         *col = 4;
         snprintf(msg, cap, "delay must be an integer number of ticks >= 0, got %g", v[3]);
-        return -1;
+        return SM_ERANGE;
     }
-    return 0;
+    return SM_OK;
 }
 
 static int s_list_header(void *ctx, const char *const *names, size_t n, sm_error_t *err)
@@ -841,8 +860,9 @@ static int s_list_row(void *ctx, const double *v, size_t n, sm_error_t *err)
     s_conn_t *c = ctx;
     char msg[300];
     size_t col;
-    if (s_conn_check(c, v, n, msg, sizeof msg, &col) < 0)
-        return sm_fail(err, SM_EINVAL, "%s", msg);
+    sm_err_t code = s_conn_check(c, v, n, msg, sizeof msg, &col);
+    if (code != SM_OK)
+        return sm_fail(err, code, "%s", msg);
     if (s_list_add(c, (uint32_t)v[0], (uint32_t)v[1], n >= 3 ? (float)v[2] : c->w,
                    n >= 4 ? (uint32_t)v[3] : c->d) < 0)
         return sm_fail(err, SM_ENOMEM, "out of memory");
@@ -893,7 +913,8 @@ static int s_list(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
     const cJSON *rows = sm_json_get(conn, "connections", 0), *file = sm_json_get(conn, "file", 0);
     char p[SM_JSON_PATH], q[SM_JSON_PATH];
     if (!!rows == !!file)
-        return sm_json_fail(&L->j, SM_EPARSE, path, NULL, "give exactly one of \"connections\", \"file\"");
+        return sm_json_fail(&L->j, SM_EPARSE, path, NULL,
+                            "give exactly one of \"connections\", \"file\"");
     if (file) {
         sm_json_at(p, "%s.file", path);
         sm_csv_handler_t h = {s_list_header, s_list_row, c};
@@ -901,29 +922,32 @@ static int s_list(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
     }
     sm_json_at(p, "%s.connections", path);
     if (!cJSON_IsArray(rows))
-        return sm_json_fail(&L->j, SM_EPARSE, p, rows, "must be a list of [src, dst, weight, delay]");
+        return sm_json_fail(&L->j, SM_EPARSE, p, rows,
+                            "must be a list of [src, dst, weight, delay]");
     uint32_t i = 0;
     for (const cJSON *row = rows->child; row; row = row->next, i++) {
         double v[4];
         size_t n = 0;
         sm_json_at(q, "%s[%u]", p, i);
         if (!cJSON_IsArray(row))
-            return sm_json_fail(&L->j, SM_EPARSE, q, row, "must be a list [src, dst, weight, delay]");
+            return sm_json_fail(&L->j, SM_EPARSE, q, row,
+                                "must be a list [src, dst, weight, delay]");
         for (const cJSON *e = row->child; e; e = e->next, n++) {
             char r[SM_JSON_PATH];
             sm_json_at(r, "%s[%zu]", q, n);
             if (n >= 4)
                 return sm_json_fail(&L->j, SM_EPARSE, q, row,
-                             "must have 2 to 4 values (src, dst, weight, delay)");
+                                    "must have 2 to 4 values (src, dst, weight, delay)");
             if (sm_json_num(&L->j, e, r, NULL, &v[n]) < 0)
                 return -1;
         }
         char msg[300];
         size_t col;
-        if (s_conn_check(c, v, n, msg, sizeof msg, &col) < 0) {
+        sm_err_t code = s_conn_check(c, v, n, msg, sizeof msg, &col);
+        if (code != SM_OK) {
             if (col)
                 sm_json_at(q, "%s[%u][%zu]", p, i, col - 1);
-            return sm_json_fail(&L->j, SM_EINVAL, q, NULL, "%s", msg);
+            return sm_json_fail(&L->j, code, q, NULL, "%s", msg);
         }
         if (s_list_add(c, (uint32_t)v[0], (uint32_t)v[1], n >= 3 ? (float)v[2] : c->w,
                        n >= 4 ? (uint32_t)v[3] : c->d) < 0)
@@ -937,7 +961,8 @@ static int s_matrix(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
     const cJSON *rows = sm_json_get(conn, "weights", 0), *file = sm_json_get(conn, "file", 0);
     char p[SM_JSON_PATH], q[SM_JSON_PATH];
     if (!!rows == !!file)
-        return sm_json_fail(&L->j, SM_EPARSE, path, NULL, "give exactly one of \"weights\", \"file\"");
+        return sm_json_fail(&L->j, SM_EPARSE, path, NULL,
+                            "give exactly one of \"weights\", \"file\"");
     c->pr->matrix = calloc((size_t)c->n_dst * c->n_src, sizeof *c->pr->matrix);
     if (!c->pr->matrix)
         return s_nomem(L, path);
@@ -948,8 +973,9 @@ static int s_matrix(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
             return -1;
         if (c->rows != c->n_dst) {
             char *full = s_resolve(L->base_dir, file->valuestring);
-            sm_json_fail(&L->j, SM_EPARSE, p, NULL, "%s: has %u rows, expected %u (one per neuron of target \"%s\")",
-                  full ? full : file->valuestring, c->rows, c->n_dst, c->dst_name);
+            sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                         "%s: has %u rows, expected %u (one per neuron of target \"%s\")",
+                         full ? full : file->valuestring, c->rows, c->n_dst, c->dst_name);
             free(full);
             return -1;
         }
@@ -957,16 +983,17 @@ static int s_matrix(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
     }
     sm_json_at(p, "%s.weights", path);
     if (!cJSON_IsArray(rows) || (uint32_t)cJSON_GetArraySize(rows) != c->n_dst)
-        return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
-                     "must be a list of %u rows (one per neuron of target \"%s\"), each of %u weights",
-                     c->n_dst, c->dst_name, c->n_src);
+        return sm_json_fail(
+            &L->j, SM_EPARSE, p, NULL,
+            "must be a list of %u rows (one per neuron of target \"%s\"), each of %u weights",
+            c->n_dst, c->dst_name, c->n_src);
     uint32_t t = 0;
     for (const cJSON *row = rows->child; row; row = row->next, t++) {
         sm_json_at(q, "%s[%u]", p, t);
         if (!cJSON_IsArray(row) || (uint32_t)cJSON_GetArraySize(row) != c->n_src)
             return sm_json_fail(&L->j, SM_EPARSE, q, NULL,
-                         "must be a list of %u weights (one per neuron of source \"%s\")",
-                         c->n_src, c->src_name);
+                                "must be a list of %u weights (one per neuron of source \"%s\")",
+                                c->n_src, c->src_name);
         uint32_t s = 0;
         for (const cJSON *e = row->child; e; e = e->next, s++) {
             double w;
@@ -1012,21 +1039,25 @@ static int s_connectivity(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char 
     case SM_CONN_ONE_TO_ONE:
         if (c->n_src != c->n_dst)
             return sm_json_fail(&L->j, SM_EINVAL, path, NULL,
-                         "one_to_one needs populations of equal size: source \"%s\" has %u, target \"%s\" has %u",
-                         c->src_name, c->n_src, c->dst_name, c->n_dst);
+                                "one_to_one needs populations of equal size: source \"%s\" has %u, "
+                                "target \"%s\" has %u",
+                                c->src_name, c->n_src, c->dst_name, c->n_dst);
         return 0;
     case SM_CONN_FIXED_PROB:
-        return sm_json_get_num(&L->j, conn, path, "p", SM_JSON_REQUIRED, &probability,
-                               &pr->p) < 0 ? -1 : 0;
+        return sm_json_get_num(&L->j, conn, path, "p", SM_JSON_REQUIRED, &probability, &pr->p) < 0
+                   ? -1
+                   : 0;
     case SM_CONN_FIXED_FAN_IN: {
         uint32_t avail = self ? c->n_src - 1 : c->n_src;
         sm_json_at(p, "%s.k", path);
-        if (!(v = sm_json_req(&L->j, conn, path, "k")) || sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pr->k) < 0)
+        if (!(v = sm_json_req(&L->j, conn, path, "k")) ||
+            sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pr->k) < 0)
             return -1;
         if (pr->k > avail)
-            return sm_json_fail(&L->j, SM_ERANGE, p, v,
-                         "must be at most %u, the number of distinct sources \"%s\" offers each target%s",
-                         avail, c->src_name, self ? " (self-connections excluded)" : "");
+            return sm_json_fail(
+                &L->j, SM_ERANGE, p, v,
+                "must be at most %u, the number of distinct sources \"%s\" offers each target%s",
+                avail, c->src_name, self ? " (self-connections excluded)" : "");
         return 0;
     }
     case SM_CONN_LIST:
@@ -1059,8 +1090,8 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
         return -1;
     const sm_pop_t *sp = &L->net->pops[pr.src_pop], *tp = &L->net->pops[pr.dst_pop];
     if (tp->kind != SM_POP_NEURONS)
-        return sm_json_fail(&L->j, SM_EINVAL, p, NULL, "\"%s\" is a spike source and cannot receive synapses",
-                     tp->name);
+        return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                            "\"%s\" is a spike source and cannot receive synapses", tp->name);
 
     static const char *const ports[] = {"exc", "inh", NULL};
     int port = 0;
@@ -1076,20 +1107,23 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
     /* Weight and delay first: list rows without them take these. */
     const cJSON *jc = sm_json_get(jp, "connectivity", 0);
     const char *ckind = cJSON_IsObject(jc) && cJSON_IsString(sm_json_get(jc, "kind", 0))
-                            ? sm_json_get(jc, "kind", 0)->valuestring : "";
+                            ? sm_json_get(jc, "kind", 0)->valuestring
+                            : "";
     const bool is_list = !strcmp(ckind, "list"), is_matrix = !strcmp(ckind, "matrix");
     s_conn_t c = {.pr = &pr, .n_src = sp->size, .n_dst = tp->size,
                   .src_name = sp->name, .dst_name = tp->name, .d = 1};
     const cJSON *jw = sm_json_get(jp, "weight", 0), *jd = sm_json_get(jp, "delay", 0);
     sm_json_at(p, "%s.weight", path);
     if (is_matrix && jw)
-        return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "a matrix projection takes its weights from the matrix");
+        return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                            "a matrix projection takes its weights from the matrix");
     if (!jw && !is_matrix && !is_list)
         return sm_json_fail(&L->j, SM_EPARSE, path, NULL, "missing required key \"weight\"");
     if (jw && s_weight(L, jw, p, &pr.weight) < 0)
         return -1;
     if (is_list && jw && pr.weight.kind != SM_DIST_CONST)
-        return sm_json_fail(&L->j, SM_EPARSE, p, jw, "a list projection takes a constant default weight");
+        return sm_json_fail(&L->j, SM_EPARSE, p, jw,
+                            "a list projection takes a constant default weight");
     c.have_w = jw != NULL;
     c.w = (float)pr.weight.a;
 
@@ -1100,7 +1134,7 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
         return -1;
     if ((is_list || is_matrix) && pr.delay.kind != SM_DIST_CONST)
         return sm_json_fail(&L->j, SM_EPARSE, p, jd, "a %s projection takes a constant delay",
-                     is_list ? "list" : "matrix");
+                            is_list ? "list" : "matrix");
     c.d = (uint32_t)pr.delay.a;
     pr.matrix_delay = is_matrix ? c.d : 0;
 
@@ -1152,10 +1186,11 @@ static int s_currents(s_ld_t *L, const cJSON *arr)
             return -1;
         if (net->pops[cur->pop].kind != SM_POP_NEURONS)
             return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
-                         "\"%s\" is a spike source and has no membrane to inject into",
-                         net->pops[cur->pop].name);
+                                "\"%s\" is a spike source and has no membrane to inject into",
+                                net->pops[cur->pop].name);
         sm_json_at(p, "%s.amplitude", path);
-        if (!(v = sm_json_req(&L->j, jc, path, "amplitude")) || sm_json_float(&L->j, v, p, &cur->amplitude) < 0)
+        if (!(v = sm_json_req(&L->j, jc, path, "amplitude")) ||
+            sm_json_float(&L->j, v, p, &cur->amplitude) < 0)
             return -1;
         net->n_currents = i + 1;
     }
@@ -1176,7 +1211,7 @@ static int s_record(s_ld_t *L, const cJSON *rec, const cJSON *pops)
             all = cJSON_IsTrue(sp);
         } else if (!cJSON_IsArray(sp)) {
             return sm_json_fail(&L->j, SM_EPARSE, "record.spikes", sp,
-                         "must be a list of population names, or true/false");
+                                "must be a list of population names, or true/false");
         }
         bool *listed = calloc(net->n_pops, sizeof *listed);
         if (!listed)
@@ -1206,7 +1241,7 @@ static int s_record(s_ld_t *L, const cJSON *rec, const cJSON *pops)
         return 0;
     if (!cJSON_IsArray(tr))
         return sm_json_fail(&L->j, SM_EPARSE, "record.traces", tr,
-                     "must be a list of {\"population\": name, \"index\": i}");
+                            "must be a list of {\"population\": name, \"index\": i}");
     int n = cJSON_GetArraySize(tr);
     if (n == 0)
         return 0;
@@ -1226,14 +1261,16 @@ static int s_record(s_ld_t *L, const cJSON *rec, const cJSON *pops)
             return -1;
         const sm_pop_t *pop = &net->pops[pb->pop];
         if (pop->kind != SM_POP_NEURONS)
-            return sm_json_fail(&L->j, SM_EINVAL, p, NULL, "\"%s\" is a spike source and has no state to trace",
-                         pop->name);
+            return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                                "\"%s\" is a spike source and has no state to trace", pop->name);
         sm_json_at(p, "%s.index", path);
-        if (!(v = sm_json_req(&L->j, e, path, "index")) || sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pb->index) < 0)
+        if (!(v = sm_json_req(&L->j, e, path, "index")) ||
+            sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pb->index) < 0)
             return -1;
         if (pb->index >= pop->size)
-            return sm_json_fail(&L->j, SM_ERANGE, p, v, "must be a neuron index in [0, %u) of \"%s\"",
-                         pop->size, pop->name);
+            return sm_json_fail(&L->j, SM_ERANGE, p, v,
+                                "must be a neuron index in [0, %u) of \"%s\"", pop->size,
+                                pop->name);
         net->n_probes = i + 1;
     }
     return 0;
