@@ -85,7 +85,7 @@ PY
 out=$("$bin" conform "$tmp/nomem.json" 2>&1)
 rc=$?
 if [ $rc -ne 0 ] && printf '%s\n' "$out" | grep -q "nomem.json" &&
-    printf '%s\n' "$out" | grep -qF 'expected: missing required key "mem"'; then
+    printf '%s\n' "$out" | grep -q "expected.mem"; then
     ok "missing field named: $(printf '%s\n' "$out" | head -n 1)"
 else
     ko "missing field (exit $rc): $out"

@@ -236,7 +236,7 @@ static const bad_t s_bad[] = {
      {"populations[0].size", "got 0"}},
     {"missing size",
      "{" SIM "\"populations\": [{\"name\": \"a\", \"model\": \"lif\", \"params\": {\"beta\": 0.9}}]}", NULL,
-     {"populations[0]", "missing required key \"size\""}},
+     {"bad.json: populations[0].size: missing"}},
     {"duplicate population",
      "{" SIM "\"populations\": [{\"name\": \"a\", \"size\": 3, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}, "
      "{\"name\": \"a\", \"size\": 2, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}]}", NULL,
@@ -303,7 +303,7 @@ static const bad_t s_bad[] = {
      "\"rate_hz\": 1}}], \"projections\": [{\"source\": \"s\", \"target\": \"s\", " A2A ", \"weight\": 1}]}",
      NULL, {"projections[0].target", "spike source", "\"s\""}},
     {"missing weight", PROJ("{\"source\": \"a\", \"target\": \"b\", " A2A "}"), NULL,
-     {"projections[0]", "missing required key \"weight\""}},
+     {"bad.json: projections[0].weight: missing"}},
     {"unknown connectivity",
      PROJ("{\"source\": \"a\", \"target\": \"b\", \"connectivity\": {\"kind\": \"all_to_al\"}, \"weight\": 1}"),
      NULL, {"projections[0].connectivity.kind", "\"all_to_al\"", "did you mean \"all_to_all\""}},
@@ -324,7 +324,7 @@ static const bad_t s_bad[] = {
     {"duplicate key",
      "{" SIM "\"populations\": [{\"name\": \"a\", \"size\": 3, \"size\": 4, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}]}", NULL,
      {"populations[0]", "key \"size\" given twice"}},
-    {"missing simulation", "{" AB "}", NULL, {"missing required key \"simulation\""}},
+    {"missing simulation", "{" AB "}", NULL, {"bad.json: simulation: missing"}},
     {"negative ticks", "{\"simulation\": {\"ticks\": -3}, " AB "}", NULL,
      {"simulation.ticks", "got -3"}},
     {"spike tick twice",
@@ -643,7 +643,7 @@ Test(json, accessors_name_file_path_and_value)
     json_expect(sm_json_get_bool(&j, p, "p", "b", 0, &b), &err, SM_EPARSE,
                 "f.json: p.b: must be true or false, got 1");
     json_expect(sm_json_get_num(&j, p, "p", "zz", SM_JSON_REQUIRED, NULL, &x), &err, SM_EPARSE,
-                "f.json: p: missing required key \"zz\"");
+                "f.json: p.zz: missing");
     cr_expect_eq(sm_json_get_num(&j, p, "p", "zz", SM_JSON_OPTIONAL, NULL, &x), 0);
     cr_expect_eq(sm_json_get_num(&j, p, "p", "nul", SM_JSON_NULL, NULL, &x), 0);
     json_expect(sm_json_get_num(&j, p, "p", "nul", 0, NULL, &x), &err, SM_EPARSE,
@@ -651,7 +651,7 @@ Test(json, accessors_name_file_path_and_value)
     json_expect(sm_json_float(&j, sm_json_get(p, "big", 0), "p.big", &x), &err, SM_ERANGE,
                 "f.json: p.big: " SM_JSON_FLOAT_MSG ", got 1e+39");
     json_expect(sm_json_keys(&j, p, "p", known, NULL, "a test"), &err, SM_EPARSE,
-                "f.json: p: unknown key \"s\" for a test; known keys: beta, n");
+                "f.json: p: unknown key \"s\" for a test; allowed keys: beta, n");
     json_expect(sm_json_object(&j, sm_json_get(p, "arr", 0), ""), &err, SM_EPARSE,
                 "f.json: (top level): must be an object, got [1,2,3]");
     /* Without a file, messages start with the path: the caller adds it. */

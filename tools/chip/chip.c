@@ -149,8 +149,8 @@ static int s_from_doc(const sm_json_t *cx, const cJSON *doc, sm_chip_t *c)
         c->chips_x = bw / c->chip_w;
         c->chips_y = bh / c->chip_h;
     } else if (!have_base) {
-        return sm_json_fail(cx, SM_EPARSE, "", NULL,
-                            "missing required key \"mesh\" (or \"board\" + \"chip\", or \"base\")");
+        return sm_json_fail(cx, SM_EPARSE, "mesh", NULL,
+                            "missing (or \"board\" + \"chip\", or \"base\")");
     }
     if (sm_json_get_u32(cx, doc, "", "chips_x", SM_JSON_OPTIONAL, 1, 4096, &c->chips_x) < 0 ||
         sm_json_get_u32(cx, doc, "", "chips_y", SM_JSON_OPTIONAL, 1, 4096, &c->chips_y) < 0)
@@ -182,8 +182,8 @@ static int s_from_doc(const sm_json_t *cx, const cJSON *doc, sm_chip_t *c)
             return -1;
     }
     if (c->limits.neurons == 0)
-        return sm_json_fail(cx, SM_EPARSE, "limits", NULL,
-                            "missing required key \"neurons\" (neurons per core, >= 1)");
+        return sm_json_fail(cx, SM_EPARSE, "limits.neurons", NULL,
+                            "missing (neurons per core, >= 1)");
     if (prec) {
         static const char *const keys[] = {"weight_bits", "state_bits", NULL};
         const char *p = "precision";

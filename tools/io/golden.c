@@ -189,8 +189,8 @@ static int s_load_layer(sm_golden_t *g, const sm_json_t *j, const cJSON *L, uint
                 return -1;
         }
     } else if (!strcmp(l->cls, "snntorch.RLeaky")) {
-        return sm_json_fail(j, SM_EPARSE, at, NULL,
-                            "missing required key \"recurrent\" (snntorch.RLeaky)");
+        return sm_json_fail(j, SM_EPARSE, sm_json_at(what, "%s.recurrent", at), NULL,
+                            "missing (snntorch.RLeaky needs it)");
     }
     sm_json_at(at, "expected.layers[%u]", k);
     if (sm_json_object(j, exl, at) < 0)

@@ -336,8 +336,9 @@ const cJSON *sm_json_req(const sm_json_t *j, const cJSON *obj, const char *path,
                          const char *key)
 {
     const cJSON *v = sm_json_get(obj, key, SM_JSON_OPTIONAL);
+    char p[SM_JSON_PATH];
     if (!v)
-        sm_json_fail(j, SM_EPARSE, path, NULL, "missing required key \"%s\"", key);
+        sm_json_fail(j, SM_EPARSE, s_join(p, path, key), NULL, "missing");
     return v;
 }
 
@@ -357,7 +358,7 @@ int sm_json_keys(const sm_json_t *j, const cJSON *obj, const char *path,
             sm_json_suggest(c->string, known, s_count(known), hint, sizeof hint);
             s_list(known, false, list, sizeof list);
             return sm_json_fail(j, SM_EPARSE, path, NULL,
-                                "unknown key \"%s\"%s%s%s; known keys: %s", c->string,
+                                "unknown key \"%s\"%s%s%s; allowed keys: %s", c->string,
                                 what ? " for " : "", what ? what : "", hint, list);
         }
     }
@@ -538,12 +539,9 @@ static int s_member(const sm_json_t *j, const cJSON *obj, const char *path, cons
                     int need, const cJSON **v, char *p)
 {
     *v = sm_json_get(obj, key, need);
-    if (!*v) {
-        if (need & SM_JSON_REQUIRED)
-            return sm_json_fail(j, SM_EPARSE, path, NULL, "missing required key \"%s\"", key);
-        return 0;
-    }
     s_join(p, path, key);
+    if (!*v)
+        return need & SM_JSON_REQUIRED ? sm_json_fail(j, SM_EPARSE, p, NULL, "missing") : 0;
     return 1;
 }
 

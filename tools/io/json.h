@@ -7,7 +7,9 @@
  *
  * e.g. "net.json: populations[0].params.beta: must be in [0, 1], got 1.5".
  * PATH is the JSON path of the value at fault; "" (or NULL) is the document
- * itself, shown as "(top level)". Codes:
+ * itself, shown as "(top level)". A missing member is named by its own path
+ * ("populations[0].size: missing"), an unknown key by its object's
+ * ("populations[0]: unknown key "szie" (did you mean "size"?); ..."). Codes:
  *   SM_EPARSE  syntax, NUL byte, trailing text, duplicate key, wrong type,
  *              unknown key, missing key, a string outside its set, an array
  *              of the wrong length, a fraction where an integer belongs;
@@ -74,13 +76,13 @@ void sm_json_suggest(const char *word, const char *const *cands, size_t n, char 
  * for null when need has SM_JSON_NULL). No message. */
 const cJSON *sm_json_get(const cJSON *obj, const char *key, int need);
 
-/* obj's member `key`, or NULL with "PATH: missing required key "KEY"". */
+/* obj's member `key`, or NULL with "PATH.KEY: missing". */
 const cJSON *sm_json_req(const sm_json_t *j, const cJSON *obj, const char *path,
                          const char *key);
 
 /* obj must be an object whose keys are each in `known` or `ignored` (both
  * NULL-terminated; ignored may be NULL), each at most once. The message
- * names the key, suggests a near one and lists the known keys; `what`, if
+ * names the key, suggests a near one and lists the allowed ones; `what`, if
  * not NULL, says whose keys they are ("lif (snntorch style)"). */
 int sm_json_keys(const sm_json_t *j, const cJSON *obj, const char *path,
                  const char *const *known, const char *const *ignored, const char *what);

@@ -102,8 +102,8 @@ static int s_simulation(s_ld_t *L, const cJSON *sim)
     static const char *const keys[] = {"dt", "ticks", "seed", NULL};
     sm_net_t *net = L->net;
     if (!sim)
-        return sm_json_fail(&L->j, SM_EPARSE, "", NULL,
-                            "missing required key \"simulation\" (at least {\"ticks\": N})");
+        return sm_json_fail(&L->j, SM_EPARSE, "simulation", NULL,
+                            "missing (at least {\"ticks\": N})");
     if (sm_json_keys(&L->j, sim, "simulation", keys, NULL, NULL) < 0)
         return -1;
     static const sm_json_range_t positive = {0, INFINITY, true, true};
@@ -624,7 +624,7 @@ static int s_population(s_ld_t *L, const cJSON *jp, uint32_t pi)
         if (!(v = sm_json_get(jp, "model", 0)))
             return sm_json_fail(
                 &L->j, SM_EPARSE, path, NULL,
-                "missing required key \"model\" (or \"source\" for a spike source)");
+                "missing (or \"source\" for a spike source)");
         if (sm_json_enum(&L->j, v, p, s_model_names, &model) < 0)
             return -1;
         sm_json_at(p, "%s.params", path);
@@ -742,9 +742,9 @@ static int s_delay(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
     if (sm_json_keys(&L->j, v, path, keys, NULL, NULL) < 0)
         return -1;
     const cJSON *u = sm_json_get(v, "uniform", 0);
-    if (!u)
-        return sm_json_fail(&L->j, SM_EPARSE, path, v, "missing required key \"uniform\"");
     sm_json_at(p, "%s.uniform", path);
+    if (!u)
+        return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "missing");
     if (!cJSON_IsArray(u) || cJSON_GetArraySize(u) != 2)
         return sm_json_fail(&L->j, SM_EPARSE, p, u, "must be a list of two integers [lo, hi]");
     char q[SM_JSON_PATH];
@@ -1118,7 +1118,7 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
         return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
                             "a matrix projection takes its weights from the matrix");
     if (!jw && !is_matrix && !is_list)
-        return sm_json_fail(&L->j, SM_EPARSE, path, NULL, "missing required key \"weight\"");
+        return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "missing");
     if (jw && s_weight(L, jw, p, &pr.weight) < 0)
         return -1;
     if (is_list && jw && pr.weight.kind != SM_DIST_CONST)
@@ -1140,7 +1140,7 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
 
     sm_json_at(p, "%s.connectivity", path);
     if (!jc) {
-        sm_json_fail(&L->j, SM_EPARSE, path, NULL, "missing required key \"connectivity\"");
+        sm_json_fail(&L->j, SM_EPARSE, p, NULL, "missing");
         goto fail;
     }
     if (s_connectivity(L, &c, jc, p) < 0)
@@ -1290,7 +1290,7 @@ static int s_load(s_ld_t *L, const cJSON *doc)
 
     const cJSON *pops = sm_json_get(doc, "populations", 0);
     if (!pops)
-        return sm_json_fail(&L->j, SM_EPARSE, "", NULL, "missing required key \"populations\"");
+        return sm_json_fail(&L->j, SM_EPARSE, "populations", NULL, "missing");
     if (!cJSON_IsArray(pops) || !pops->child)
         return sm_json_fail(&L->j, SM_EPARSE, "populations", pops, "must be a non-empty list");
     uint32_t i = 0;
