@@ -147,7 +147,9 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         b.proj_index = i;
         b.src_first = net->pops[pr->src_pop].first;
         b.dst_first = net->pops[pr->dst_pop].first;
-        sm_proj_generate(net, pr, s_count, &b);
+        /* -1 without b.failed: the generator's own scratch did not fit. */
+        if (sm_proj_generate(net, pr, s_count, &b) < 0 && !b.failed)
+            goto nomem;
         if (b.failed)
             goto fail;
     }
@@ -184,7 +186,8 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         b.proj_index = i;
         b.src_first = net->pops[pr->src_pop].first;
         b.dst_first = net->pops[pr->dst_pop].first;
-        sm_proj_generate(net, pr, s_fill, &b);
+        if (sm_proj_generate(net, pr, s_fill, &b) < 0)
+            goto nomem;
     }
     free(b.cursor);
     b.cursor = NULL;

@@ -101,8 +101,8 @@ Test(chip, bad_files_are_refused_with_file_path_and_value)
 {
     s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}, \"limits\": {\"neurons\": 8},"
               " \"energy_pj\": {\"synaptc_op\": 3}}",
-              (const char *const[]){"bad.json", "energy_pj.synaptc_op", "unknown key",
-                                    "synaptic_op", NULL});
+              (const char *const[]){"bad.json: energy_pj: unknown key \"synaptc_op\"",
+                                    "did you mean \"synaptic_op\"", NULL});
     s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}, \"limits\": {\"neurons\": 8},"
               " \"energy_pj\": {\"synaptic_op\": -3}}",
               (const char *const[]){"bad.json", "energy_pj.synaptic_op", "-3", NULL});
@@ -111,8 +111,8 @@ Test(chip, bad_files_are_refused_with_file_path_and_value)
     s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}, \"limits\": {\"neurons\": 2.5}}",
               (const char *const[]){"limits.neurons", "2.5", NULL});
     s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}}",
-              (const char *const[]){"limits.neurons", "required", NULL});
-    s_refused("{\"limits\": {\"neurons\": 8}}", (const char *const[]){"mesh", "required", NULL});
+              (const char *const[]){"bad.json: limits.neurons: missing", NULL});
+    s_refused("{\"limits\": {\"neurons\": 8}}", (const char *const[]){"bad.json: mesh: missing", NULL});
     s_refused("{\"board\": {\"width\": 10, \"height\": 4}, \"chip\": {\"width\": 4, \"height\": 4},"
               " \"limits\": {\"neurons\": 8}}",
               (const char *const[]){"board", "10 x 4", NULL});

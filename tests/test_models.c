@@ -387,7 +387,8 @@ static void s_bad(const char *name, const char *json, const char *needle1, const
 Test(models, param_errors)
 {
     s_bad("lif", "{\"beta\": 1.5}", "populations[0].params.beta: must be in [0, 1], got 1.5", NULL);
-    s_bad("lif", "{\"beta\": 0.9, \"betta\": 1}", "populations[0].params.betta", "unknown");
+    s_bad("lif", "{\"beta\": 0.9, \"betta\": 1}", "populations[0].params: unknown key \"betta\"",
+          "did you mean \"beta\"");
     s_bad("lif", "{\"beta\": \"x\"}", "populations[0].params.beta", "number");
     s_bad("lif", "{}", "populations[0].params.beta", "missing");
     s_bad("lif", "{\"beta\": 0.9, \"reset_mechanism\": \"hard\"}", "reset_mechanism", "hard");

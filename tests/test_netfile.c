@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "json.h"
 #include "net.h"
 #include "netfile.h"
 
@@ -221,7 +222,7 @@ static const bad_t s_bad[] = {
     {"trailing garbage", "{" SIM AB "} x", NULL, {"bad.json:1:", "malformed JSON"}},
     {"unknown model",
      "{" SIM "\"populations\": [{\"name\": \"a\", \"size\": 3, \"model\": \"lfi\"}]}", NULL,
-     {"populations[0].model", "unknown model", "\"lfi\"", "did you mean \"lif\""}},
+     {"populations[0].model", "must be one of", "got \"lfi\"", "did you mean \"lif\""}},
     {"unknown key",
      "{" SIM "\"populations\": [{\"name\": \"a\", \"szie\": 3, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}]}", NULL,
      {"populations[0]", "unknown key \"szie\"", "did you mean \"size\""}},
@@ -235,7 +236,7 @@ static const bad_t s_bad[] = {
      {"populations[0].size", "got 0"}},
     {"missing size",
      "{" SIM "\"populations\": [{\"name\": \"a\", \"model\": \"lif\", \"params\": {\"beta\": 0.9}}]}", NULL,
-     {"populations[0]", "missing required key \"size\""}},
+     {"bad.json: populations[0].size: missing"}},
     {"duplicate population",
      "{" SIM "\"populations\": [{\"name\": \"a\", \"size\": 3, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}, "
      "{\"name\": \"a\", \"size\": 2, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}]}", NULL,
@@ -255,7 +256,7 @@ static const bad_t s_bad[] = {
      {"projections[0].delay", "got -1"}},
     {"non-integer delay",
      PROJ("{\"source\": \"a\", \"target\": \"b\", " A2A ", \"weight\": 1, \"delay\": 1.5}"), NULL,
-     {"projections[0].delay", "integer number of ticks", "got 1.5"}},
+     {"projections[0].delay: must be an integer", "got 1.5"}},
     {"non-integer delay range",
      PROJ("{\"source\": \"a\", \"target\": \"b\", " A2A ", \"weight\": 1, \"delay\": {\"uniform\": [1, 2.5]}}"),
      NULL, {"projections[0].delay.uniform[1]", "got 2.5"}},
@@ -302,7 +303,7 @@ static const bad_t s_bad[] = {
      "\"rate_hz\": 1}}], \"projections\": [{\"source\": \"s\", \"target\": \"s\", " A2A ", \"weight\": 1}]}",
      NULL, {"projections[0].target", "spike source", "\"s\""}},
     {"missing weight", PROJ("{\"source\": \"a\", \"target\": \"b\", " A2A "}"), NULL,
-     {"projections[0]", "missing required key \"weight\""}},
+     {"bad.json: projections[0].weight: missing"}},
     {"unknown connectivity",
      PROJ("{\"source\": \"a\", \"target\": \"b\", \"connectivity\": {\"kind\": \"all_to_al\"}, \"weight\": 1}"),
      NULL, {"projections[0].connectivity.kind", "\"all_to_al\"", "did you mean \"all_to_all\""}},
@@ -323,7 +324,7 @@ static const bad_t s_bad[] = {
     {"duplicate key",
      "{" SIM "\"populations\": [{\"name\": \"a\", \"size\": 3, \"size\": 4, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}]}", NULL,
      {"populations[0]", "key \"size\" given twice"}},
-    {"missing simulation", "{" AB "}", NULL, {"missing required key \"simulation\""}},
+    {"missing simulation", "{" AB "}", NULL, {"bad.json: simulation: missing"}},
     {"negative ticks", "{\"simulation\": {\"ticks\": -3}, " AB "}", NULL,
      {"simulation.ticks", "got -3"}},
     {"spike tick twice",
@@ -555,4 +556,107 @@ Test(netfile, models_take_the_simulation_dt)
     cr_assert_null(net);
     cr_assert(strstr(err.msg, "dt.json: populations[0].params.beta"), "%s", err.msg);
     cr_assert(strstr(err.msg, "neuron 2"), "%s", err.msg);
+}
+
+/* ------------------------------------------------------------ json kit */
+
+/* One message shape and one code per kind of mistake, for every loader. */
+static void json_expect(int rc, const sm_error_t *err, sm_err_t code, const char *msg)
+{
+    cr_expect_lt(rc, 0, "accepted; wanted \"%s\"", msg);
+    cr_expect_eq(err->code, code, "code %d for \"%s\"", (int)err->code, err->msg);
+    cr_expect_str_eq(err->msg, msg);
+}
+
+Test(json, documents_are_strict)
+{
+    static const struct {
+        const char *text, *msg;
+        sm_err_t code;
+    } bad[] = {
+        {"{\"a\": {\"b\": 1, \"b\": 2}}", "x.json: a: key \"b\" given twice", SM_EPARSE},
+        {"{\"a\": [1, 1e999]}", "x.json: a[1]: number beyond the range of a double", SM_ERANGE},
+        {"{\"a\": 1} {}", "x.json:1:10: malformed JSON near '{}'", SM_EPARSE},
+        {"{\"a\": 1,\n \"b\": }", "x.json:2:7: malformed JSON near '}'", SM_EPARSE},
+        {"[1, 2", "x.json:1:6: malformed JSON: unexpected end of file", SM_EPARSE},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sm_error_t err = {0};
+        cJSON *doc = sm_json_parse(bad[i].text, strlen(bad[i].text), "x.json", &err);
+        cJSON_Delete(doc);
+        json_expect(doc ? 0 : -1, &err, bad[i].code, bad[i].msg);
+    }
+    sm_error_t err = {0};
+    cJSON *doc = sm_json_parse("{\"a\": 1}\0x", 10, "x.json", &err);
+    json_expect(doc ? 0 : -1, &err, SM_EPARSE, "x.json:1:9: NUL byte: not a text file");
+    cJSON_Delete(doc);
+
+    make_tmp();
+    char path[512], want[700];
+    write_file(s_tmp, "big.json", "{\"a\": [1, 2, 3, 4, 5, 6, 7, 8, 9]}", path, sizeof path);
+    doc = sm_json_read(path, 16, &err);
+    snprintf(want, sizeof want, "%s: larger than the limit of 16 bytes", path);
+    json_expect(doc ? 0 : -1, &err, SM_ERANGE, want);
+    cJSON_Delete(doc);
+    doc = sm_json_read(path, 1024, &err);
+    cr_expect_not_null(doc, "%s", err.msg);
+    cJSON_Delete(doc);
+    rm_tmp();
+}
+
+Test(json, accessors_name_file_path_and_value)
+{
+    static const char *text =
+        "{\"p\": {\"beta\": 1.5, \"n\": 2.5, \"s\": 3, \"k\": \"lfi\", \"arr\": [1, 2, 3],"
+        " \"b\": 1, \"nul\": null, \"big\": 1e39, \"seed\": 1e16}}";
+    sm_error_t err = {0};
+    cJSON *doc = sm_json_parse(text, strlen(text), "f.json", &err);
+    cr_assert_not_null(doc, "%s", err.msg);
+    const sm_json_t j = {"f.json", &err};
+    const cJSON *p = sm_json_get(doc, "p", 0), *v = NULL;
+    const sm_json_range_t unit = {0, 1, false, false}, pos = {0, INFINITY, true, true};
+    static const char *const names[] = {"lif", "iaf", NULL};
+    static const char *const known[] = {"beta", "n", NULL};
+    double x;
+    uint32_t u;
+    uint64_t u64;
+    bool b;
+    const char *s;
+    int k;
+
+    json_expect(sm_json_get_num(&j, p, "p", "beta", 0, &unit, &x), &err, SM_ERANGE,
+                "f.json: p.beta: must be in [0, 1], got 1.5");
+    cr_expect_eq(sm_json_get_num(&j, p, "p", "beta", 0, &pos, &x), 1);
+    cr_expect_eq(x, 1.5);
+    json_expect(sm_json_get_u32(&j, p, "p", "n", 0, 0, 9, &u), &err, SM_EPARSE,
+                "f.json: p.n: must be an integer, got 2.5");
+    json_expect(sm_json_get_u32(&j, p, "p", "s", 0, 0, 2, &u), &err, SM_ERANGE,
+                "f.json: p.s: must be an integer in [0, 2], got 3");
+    json_expect(sm_json_get_u64(&j, p, "p", "seed", 0, 0, UINT64_MAX, &u64), &err, SM_ERANGE,
+                "f.json: p.seed: must be an integer in [0, 9007199254740992], got 1e+16");
+    json_expect(sm_json_get_str(&j, p, "p", "s", 0, &s), &err, SM_EPARSE,
+                "f.json: p.s: must be a string, got 3");
+    json_expect(sm_json_get_enum(&j, p, "p", "k", 0, names, &k), &err, SM_EPARSE,
+                "f.json: p.k: must be one of \"lif\", \"iaf\", got \"lfi\" (did you mean \"lif\"?)");
+    json_expect(sm_json_get_array(&j, p, "p", "arr", 0, 2, 2, &v), &err, SM_EPARSE,
+                "f.json: p.arr: must have 2 values, got 3");
+    json_expect(sm_json_get_bool(&j, p, "p", "b", 0, &b), &err, SM_EPARSE,
+                "f.json: p.b: must be true or false, got 1");
+    json_expect(sm_json_get_num(&j, p, "p", "zz", SM_JSON_REQUIRED, NULL, &x), &err, SM_EPARSE,
+                "f.json: p.zz: missing");
+    cr_expect_eq(sm_json_get_num(&j, p, "p", "zz", SM_JSON_OPTIONAL, NULL, &x), 0);
+    cr_expect_eq(sm_json_get_num(&j, p, "p", "nul", SM_JSON_NULL, NULL, &x), 0);
+    json_expect(sm_json_get_num(&j, p, "p", "nul", 0, NULL, &x), &err, SM_EPARSE,
+                "f.json: p.nul: must be a number, got null");
+    json_expect(sm_json_float(&j, sm_json_get(p, "big", 0), "p.big", &x), &err, SM_ERANGE,
+                "f.json: p.big: " SM_JSON_FLOAT_MSG ", got 1e+39");
+    json_expect(sm_json_keys(&j, p, "p", known, NULL, "a test"), &err, SM_EPARSE,
+                "f.json: p: unknown key \"s\" for a test; allowed keys: beta, n");
+    json_expect(sm_json_object(&j, sm_json_get(p, "arr", 0), ""), &err, SM_EPARSE,
+                "f.json: (top level): must be an object, got [1,2,3]");
+    /* Without a file, messages start with the path: the caller adds it. */
+    const sm_json_t nofile = {NULL, &err};
+    json_expect(sm_json_get_str(&nofile, p, "p", "arr", 0, &s), &err, SM_EPARSE,
+                "p.arr: must be a string, got [1,2,3]");
+    cJSON_Delete(doc);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "json.h"
 #include "netfile.h"
 #include "rng.h"
 
@@ -127,11 +128,9 @@ double sm_bench_limit(const sm_bench_csr_t *c, double min_seconds, uint64_t seed
  * model neurons from sources. */
 static sm_net_t *s_from_text(const char *text, const char *name, sm_error_t *err)
 {
-    cJSON *doc = cJSON_Parse(text);
-    if (!doc) {
-        sm_fail(err, SM_EPARSE, "%s: internal error: bad generated JSON", name);
+    cJSON *doc = sm_json_parse(text, strlen(text), name, err);
+    if (!doc)
         return NULL;
-    }
     sm_net_t *net = sm_net_from_json(doc, name, ".", err);
     cJSON_Delete(doc);
     return net;

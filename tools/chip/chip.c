@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
+#include "json.h"
 
 typedef struct {
     const char *key;
@@ -48,186 +48,93 @@ static const s_field_t s_timing_fields[] = {
 
 #define S_N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Context for messages: "file: path: ..." */
-typedef struct {
-    const char *file;
-    sm_error_t *err;
-} s_ctx_t;
-
-static int s_bad(const s_ctx_t *cx, const char *path, const char *what, const cJSON *v)
-{
-    char *txt = v ? cJSON_PrintUnformatted(v) : NULL;
-    sm_fail(cx->err, SM_EPARSE, "%s: %s: %s, got %s", cx->file, path, what,
-            txt ? txt : "nothing");
-    free(txt);
-    return -1;
-}
-
-/* Refuses keys of `obj` not in `allowed` (NULL-terminated), so that a typo
- * in a chip file is an error instead of a silently ignored figure. */
-static int s_only_keys(const s_ctx_t *cx, const cJSON *obj, const char *path,
-                       const char *const *allowed)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, obj) {
-        int ok = 0;
-        for (const char *const *a = allowed; *a; a++)
-            if (!strcmp(*a, it->string))
-                ok = 1;
-        if (!ok) {
-            char p[256];
-            snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", it->string);
-            char list[400] = "";
-            for (const char *const *a = allowed; *a; a++) {
-                strncat(list, *a, sizeof list - strlen(list) - 1);
-                if (a[1])
-                    strncat(list, ", ", sizeof list - strlen(list) - 1);
-            }
-            return sm_fail(cx->err, SM_EPARSE, "%s: %s: unknown key (known keys: %s)", cx->file,
-                           p, list);
-        }
-    }
-    return 0;
-}
-
-static const cJSON *s_obj(const s_ctx_t *cx, const cJSON *doc, const char *key, int *rc)
-{
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, key);
-    if (o && !cJSON_IsObject(o)) {
-        s_bad(cx, key, "must be an object", o);
-        *rc = -1;
-        return NULL;
-    }
-    return o;
-}
-
-/* A whole number in [lo, hi]. */
-static int s_uint(const s_ctx_t *cx, const cJSON *obj, const char *key, const char *path,
-                  double lo, double hi, uint64_t *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!v)
-        return 0;
-    char p[256];
-    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-        v->valuedouble < lo || v->valuedouble > hi) {
-        char what[128];
-        snprintf(what, sizeof what, "must be a whole number in [%.0f, %.0f]", lo, hi);
-        return s_bad(cx, p, what, v);
-    }
-    *out = (uint64_t)v->valuedouble;
-    return 0;
-}
-
-static int s_u32(const s_ctx_t *cx, const cJSON *obj, const char *key, const char *path,
-                 double lo, double hi, uint32_t *out)
-{
-    uint64_t v = *out;
-    if (s_uint(cx, obj, key, path, lo, hi, &v) < 0)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
 #define S_FIGURE_MAX 1e15
 
-static int s_doubles(const s_ctx_t *cx, const cJSON *obj, const char *path,
+static int s_doubles(const sm_json_t *cx, const cJSON *obj, const char *path,
                      const s_field_t *fields, size_t n, sm_chip_t *c)
 {
+    /* Figures are per event (or per core, per chip): a huge one would
+     * overflow the totals to infinity once multiplied by the counts. */
+    static const sm_json_range_t figure = {0, S_FIGURE_MAX, false, false};
     const char *names[16];
     for (size_t i = 0; i < n; i++)
         names[i] = fields[i].key;
     names[n] = NULL;
-    if (s_only_keys(cx, obj, path, names) < 0)
+    if (sm_json_keys(cx, obj, path, names, NULL, NULL) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, fields[i].key);
-        if (!v)
-            continue;
-        char p[256];
-        snprintf(p, sizeof p, "%s.%s", path, fields[i].key);
-        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-            return s_bad(cx, p, "must be a finite number >= 0", v);
-        /* Figures are per event (or per core, per chip): a huge one would
-         * overflow the totals to infinity once multiplied by the counts. */
-        if (v->valuedouble > S_FIGURE_MAX)
-            return s_bad(cx, p, "must be at most 1e15", v);
-        memcpy((char *)c + fields[i].off, &v->valuedouble, sizeof(double));
+        double x;
+        int rc = sm_json_get_num(cx, obj, path, fields[i].key, SM_JSON_OPTIONAL, &figure, &x);
+        if (rc < 0)
+            return -1;
+        if (rc)
+            memcpy((char *)c + fields[i].off, &x, sizeof(double));
     }
     return 0;
 }
 
-static int s_wh(const s_ctx_t *cx, const cJSON *o, const char *path, uint32_t *w, uint32_t *h)
+static int s_wh(const sm_json_t *cx, const cJSON *o, const char *path, uint32_t *w, uint32_t *h)
 {
     static const char *const keys[] = {"width", "height", NULL};
-    if (s_only_keys(cx, o, path, keys) < 0)
-        return -1;
-    char p[128];
-    snprintf(p, sizeof p, "%s.width", path);
-    if (!cJSON_GetObjectItemCaseSensitive(o, "width") ||
-        !cJSON_GetObjectItemCaseSensitive(o, "height"))
-        return s_bad(cx, path, "needs \"width\" and \"height\"", o);
-    if (s_u32(cx, o, "width", path, 1, 65535, w) < 0 ||
-        s_u32(cx, o, "height", path, 1, 65535, h) < 0)
+    if (sm_json_keys(cx, o, path, keys, NULL, NULL) < 0 ||
+        sm_json_get_u32(cx, o, path, "width", SM_JSON_REQUIRED, 1, 65535, w) < 0 ||
+        sm_json_get_u32(cx, o, path, "height", SM_JSON_REQUIRED, 1, 65535, h) < 0)
         return -1;
     return 0;
 }
 
-static int s_from_doc(const s_ctx_t *cx, const cJSON *doc, sm_chip_t *c)
+static int s_from_doc(const sm_json_t *cx, const cJSON *doc, sm_chip_t *c)
 {
     static const char *const top[] = {"name", "source", "base", "mesh", "chips_x", "chips_y",
                                       "board", "chip", "limits", "precision", "energy_pj",
                                       "static_power_w", "timing_ns", "comment", NULL};
-    if (!cJSON_IsObject(doc))
-        return s_bad(cx, "(top)", "must be a JSON object", doc);
-    if (s_only_keys(cx, doc, "", top) < 0)
+    if (sm_json_keys(cx, doc, "", top, NULL, NULL) < 0)
         return -1;
-    int rc = 0;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "base");
-    int have_base = 0;
-    if (v) {
-        const sm_chip_t *b = NULL;
-        for (uint32_t i = 0; cJSON_IsString(v) && i < sm_chip_n_builtins(); i++)
-            if (!strcmp(sm_chip_builtin_at(i)->name, v->valuestring))
-                b = sm_chip_builtin_at(i);
-        if (!b)
-            return s_bad(cx, "base", "must name a built-in chip (loihi, truenorth, spinnaker)", v);
-        *c = *b;
-        have_base = 1;
+    const char *bases[16];
+    uint32_t nb = 0;
+    for (; nb < sm_chip_n_builtins() && nb < 15; nb++)
+        bases[nb] = sm_chip_builtin_at(nb)->name;
+    bases[nb] = NULL;
+    int base;
+    int have_base = sm_json_get_enum(cx, doc, "", "base", SM_JSON_OPTIONAL, bases, &base);
+    if (have_base < 0)
+        return -1;
+    if (have_base)
+        *c = *sm_chip_builtin_at((uint32_t)base);
+    const char *s;
+    int rc = sm_json_get_str(cx, doc, "", "name", SM_JSON_OPTIONAL, &s);
+    if (rc < 0)
+        return -1;
+    if (rc) {
+        if (!s[0] || strlen(s) >= sizeof c->name)
+            return sm_json_fail(cx, SM_ERANGE, "name", sm_json_get(doc, "name", 0),
+                                "must be 1 to %zu bytes", sizeof c->name - 1);
+        snprintf(c->name, sizeof c->name, "%s", s);
     }
-    if ((v = cJSON_GetObjectItemCaseSensitive(doc, "name"))) {
-        if (!cJSON_IsString(v) || !v->valuestring[0] ||
-            strlen(v->valuestring) >= sizeof c->name)
-            return s_bad(cx, "name", "must be a non-empty string of < 64 bytes", v);
-        snprintf(c->name, sizeof c->name, "%s", v->valuestring);
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(doc, "source"))) {
-        if (!cJSON_IsString(v))
-            return s_bad(cx, "source", "must be a string", v);
-        snprintf(c->source, sizeof c->source, "%s", v->valuestring);
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(doc, "comment")) && !cJSON_IsString(v))
-        return s_bad(cx, "comment", "must be a string", v);
+    if ((rc = sm_json_get_str(cx, doc, "", "source", SM_JSON_OPTIONAL, &s)) < 0)
+        return -1;
+    if (rc)
+        snprintf(c->source, sizeof c->source, "%s", s);
+    if (sm_json_get_str(cx, doc, "", "comment", SM_JSON_OPTIONAL, &s) < 0)
+        return -1;
 
     /* Grid: either a chip's "mesh" tiled chips_x x chips_y times, or a whole
      * "board" cut into chips of "chip" cores. */
-    const cJSON *mesh = s_obj(cx, doc, "mesh", &rc);
-    const cJSON *board = s_obj(cx, doc, "board", &rc);
-    const cJSON *chip = s_obj(cx, doc, "chip", &rc);
-    if (rc < 0)
+    const cJSON *mesh = NULL, *board = NULL, *chip = NULL;
+    if (sm_json_get_object(cx, doc, "", "mesh", SM_JSON_OPTIONAL, &mesh) < 0 ||
+        sm_json_get_object(cx, doc, "", "board", SM_JSON_OPTIONAL, &board) < 0 ||
+        sm_json_get_object(cx, doc, "", "chip", SM_JSON_OPTIONAL, &chip) < 0)
         return -1;
     if (mesh && (board || chip))
-        return s_bad(cx, "mesh", "give either \"mesh\" (+ chips_x, chips_y) or \"board\" + "
-                     "\"chip\", not both", mesh);
+        return sm_json_fail(cx, SM_EINVAL, "mesh", NULL,
+                            "give either \"mesh\" (+ chips_x, chips_y) or \"board\" + \"chip\", "
+                            "not both");
     if ((board != NULL) != (chip != NULL))
-        return s_bad(cx, board ? "chip" : "board",
-                     "\"board\" and \"chip\" go together (board grid cut into chips)",
-                     board ? board : chip);
-    if (board && (cJSON_GetObjectItemCaseSensitive(doc, "chips_x") ||
-                  cJSON_GetObjectItemCaseSensitive(doc, "chips_y")))
-        return s_bad(cx, "chips_x", "not with \"board\": the board size gives the chip count",
-                     cJSON_GetObjectItemCaseSensitive(doc, "chips_x"));
+        return sm_json_fail(cx, SM_EINVAL, board ? "board" : "chip", NULL,
+                            "\"board\" and \"chip\" go together (board grid cut into chips)");
+    if (board && (sm_json_get(doc, "chips_x", 0) || sm_json_get(doc, "chips_y", 0)))
+        return sm_json_fail(cx, SM_EINVAL, sm_json_get(doc, "chips_x", 0) ? "chips_x" : "chips_y",
+                            NULL, "not with \"board\": the board size gives the chip count");
     if (mesh) {
         if (s_wh(cx, mesh, "mesh", &c->chip_w, &c->chip_h) < 0)
             return -1;
@@ -236,53 +143,54 @@ static int s_from_doc(const s_ctx_t *cx, const cJSON *doc, sm_chip_t *c)
         uint32_t bw = 0, bh = 0;
         if (s_wh(cx, board, "board", &bw, &bh) < 0 || s_wh(cx, chip, "chip", &c->chip_w, &c->chip_h) < 0)
             return -1;
-        if (bw % c->chip_w || bh % c->chip_h) {
-            sm_fail(cx->err, SM_EPARSE,
-                    "%s: board: %u x %u cores is not a whole number of %u x %u chips", cx->file,
-                    bw, bh, c->chip_w, c->chip_h);
-            return -1;
-        }
+        if (bw % c->chip_w || bh % c->chip_h)
+            return sm_json_fail(cx, SM_EINVAL, "board", NULL,
+                                "%u x %u cores is not a whole number of %u x %u chips", bw, bh,
+                                c->chip_w, c->chip_h);
         c->chips_x = bw / c->chip_w;
         c->chips_y = bh / c->chip_h;
     } else if (!have_base) {
-        return s_bad(cx, "mesh", "is required (or \"board\" + \"chip\", or \"base\")", NULL);
+        return sm_json_fail(cx, SM_EPARSE, "mesh", NULL,
+                            "missing (or \"board\" + \"chip\", or \"base\")");
     }
-    if (s_u32(cx, doc, "chips_x", "", 1, 4096, &c->chips_x) < 0 ||
-        s_u32(cx, doc, "chips_y", "", 1, 4096, &c->chips_y) < 0)
+    if (sm_json_get_u32(cx, doc, "", "chips_x", SM_JSON_OPTIONAL, 1, 4096, &c->chips_x) < 0 ||
+        sm_json_get_u32(cx, doc, "", "chips_y", SM_JSON_OPTIONAL, 1, 4096, &c->chips_y) < 0)
         return -1;
     uint64_t cw = (uint64_t)c->chip_w * c->chips_x, ch = (uint64_t)c->chip_h * c->chips_y;
-    if (cw * ch > (1u << 24)) {
-        sm_fail(cx->err, SM_EPARSE, "%s: grid of %llu x %llu cores is too large (at most 2^24 cores)",
-                cx->file, (unsigned long long)cw, (unsigned long long)ch);
-        return -1;
-    }
+    if (cw * ch > (1u << 24))
+        return sm_json_fail(cx, SM_ERANGE, "", NULL,
+                            "grid of %llu x %llu cores is too large (at most 2^24 cores)",
+                            (unsigned long long)cw, (unsigned long long)ch);
     c->width = (uint32_t)cw;
     c->height = (uint32_t)ch;
 
-    const cJSON *lim = s_obj(cx, doc, "limits", &rc);
-    const cJSON *prec = s_obj(cx, doc, "precision", &rc);
-    const cJSON *en = s_obj(cx, doc, "energy_pj", &rc);
-    const cJSON *st = s_obj(cx, doc, "static_power_w", &rc);
-    const cJSON *tm = s_obj(cx, doc, "timing_ns", &rc);
-    if (rc < 0)
+    const cJSON *lim = NULL, *prec = NULL, *en = NULL, *st = NULL, *tm = NULL;
+    if (sm_json_get_object(cx, doc, "", "limits", SM_JSON_OPTIONAL, &lim) < 0 ||
+        sm_json_get_object(cx, doc, "", "precision", SM_JSON_OPTIONAL, &prec) < 0 ||
+        sm_json_get_object(cx, doc, "", "energy_pj", SM_JSON_OPTIONAL, &en) < 0 ||
+        sm_json_get_object(cx, doc, "", "static_power_w", SM_JSON_OPTIONAL, &st) < 0 ||
+        sm_json_get_object(cx, doc, "", "timing_ns", SM_JSON_OPTIONAL, &tm) < 0)
         return -1;
     if (lim) {
         static const char *const keys[] = {"neurons", "synapses", "axons", "fanout", NULL};
-        if (s_only_keys(cx, lim, "limits", keys) < 0 ||
-            s_u32(cx, lim, "neurons", "limits", 1, 4294967295.0, &c->limits.neurons) < 0 ||
-            s_uint(cx, lim, "synapses", "limits", 0, 1e15, &c->limits.synapses) < 0 ||
-            s_u32(cx, lim, "axons", "limits", 0, 4294967295.0, &c->limits.axons) < 0 ||
-            s_u32(cx, lim, "fanout", "limits", 0, 4294967295.0, &c->limits.fanout) < 0)
+        const char *p = "limits";
+        if (sm_json_keys(cx, lim, p, keys, NULL, NULL) < 0 ||
+            sm_json_get_u32(cx, lim, p, "neurons", 0, 1, UINT32_MAX, &c->limits.neurons) < 0 ||
+            sm_json_get_u64(cx, lim, p, "synapses", 0, 0, 1000000000000000ull,
+                            &c->limits.synapses) < 0 ||
+            sm_json_get_u32(cx, lim, p, "axons", 0, 0, UINT32_MAX, &c->limits.axons) < 0 ||
+            sm_json_get_u32(cx, lim, p, "fanout", 0, 0, UINT32_MAX, &c->limits.fanout) < 0)
             return -1;
     }
     if (c->limits.neurons == 0)
-        return s_bad(cx, "limits.neurons", "is required (neurons per core, >= 1)",
-                     lim ? cJSON_GetObjectItemCaseSensitive(lim, "neurons") : NULL);
+        return sm_json_fail(cx, SM_EPARSE, "limits.neurons", NULL,
+                            "missing (neurons per core, >= 1)");
     if (prec) {
         static const char *const keys[] = {"weight_bits", "state_bits", NULL};
-        if (s_only_keys(cx, prec, "precision", keys) < 0 ||
-            s_u32(cx, prec, "weight_bits", "precision", 1, 64, &c->weight_bits) < 0 ||
-            s_u32(cx, prec, "state_bits", "precision", 1, 64, &c->state_bits) < 0)
+        const char *p = "precision";
+        if (sm_json_keys(cx, prec, p, keys, NULL, NULL) < 0 ||
+            sm_json_get_u32(cx, prec, p, "weight_bits", 0, 1, 64, &c->weight_bits) < 0 ||
+            sm_json_get_u32(cx, prec, p, "state_bits", 0, 1, 64, &c->state_bits) < 0)
             return -1;
     }
     if ((en && s_doubles(cx, en, "energy_pj", s_energy_fields, S_N(s_energy_fields), c) < 0) ||
@@ -292,23 +200,14 @@ static int s_from_doc(const s_ctx_t *cx, const cJSON *doc, sm_chip_t *c)
     return 0;
 }
 
-sm_chip_t *sm_chip_from_string(const char *text, const char *name, sm_error_t *err)
+/* The chip of a parsed document (deleted here); `name` as in messages. */
+static sm_chip_t *s_from_json(cJSON *doc, const char *name, sm_error_t *err)
 {
-    s_ctx_t cx = {name ? name : "chip", err};
-    /* Trailing text after the object is refused, not ignored. */
-    const char *at = NULL;
-    cJSON *doc = cJSON_ParseWithOpts(text, &at, 1);
-    if (!doc) {
-        size_t line = 1;
-        for (const char *p = text; at && p < at && *p; p++)
-            line += *p == '\n';
-        sm_fail(err, SM_EPARSE, "%s:%zu: not valid JSON", cx.file, line);
-        return NULL;
-    }
+    const sm_json_t cx = {name, err};
     sm_chip_t *c = calloc(1, sizeof *c);
     if (!c) {
         cJSON_Delete(doc);
-        sm_fail(err, SM_ENOMEM, "%s: out of memory", cx.file);
+        sm_fail(err, SM_ENOMEM, "%s: out of memory", name);
         return NULL;
     }
     if (s_from_doc(&cx, doc, c) < 0) {
@@ -319,11 +218,19 @@ sm_chip_t *sm_chip_from_string(const char *text, const char *name, sm_error_t *e
     cJSON_Delete(doc);
     if (!c->name[0]) {
         /* The file's stem names a chip that does not name itself. */
-        const char *b = strrchr(cx.file, '/');
-        b = b ? b + 1 : cx.file;
+        const char *b = strrchr(name, '/');
+        b = b ? b + 1 : name;
         snprintf(c->name, sizeof c->name, "%.*s", (int)strcspn(b, "."), b);
     }
     return c;
+}
+
+sm_chip_t *sm_chip_from_string(const char *text, const char *name, sm_error_t *err)
+{
+    if (!name)
+        name = "chip";
+    cJSON *doc = sm_json_parse(text, strlen(text), name, err);
+    return doc ? s_from_json(doc, name, err) : NULL;
 }
 
 sm_chip_t *sm_chip_builtin(const char *name, sm_error_t *err)
@@ -358,18 +265,8 @@ sm_chip_t *sm_chip_load(const char *name_or_path, sm_error_t *err)
                 name_or_path);
         return NULL;
     }
-    size_t len;
-    char *text = sm_file_read(name_or_path, &len, err);
-    if (!text)
-        return NULL;
-    if (strlen(text) != len) {
-        sm_fail(err, SM_EPARSE, "%s: NUL byte: not a text file", name_or_path);
-        free(text);
-        return NULL;
-    }
-    sm_chip_t *c = sm_chip_from_string(text, name_or_path, err);
-    free(text);
-    return c;
+    cJSON *doc = sm_json_read(name_or_path, SM_JSON_MAX_BYTES, err);
+    return doc ? s_from_json(doc, name_or_path, err) : NULL;
 }
 
 void sm_chip_destroy(sm_chip_t **chip_p)

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "csv.h"
+#include "json.h"
 #include "svg.h"
 
 /* A raster with more dots than this is thinned (every k-th spike) so the
@@ -360,13 +361,17 @@ int sm_cmd_plot(int argc, char **argv)
     sm_error_t err;
     sm_error_clear(&err);
     char *spath = s_join(dir, "stats.json");
-    char *text = spath ? sm_file_read(spath, NULL, &err) : NULL;
-    cJSON *stats = text ? cJSON_Parse(text) : NULL;
-    free(text);
-    int rc = 0;
-    if (!stats || !cJSON_IsObject(stats)) {
-        fprintf(stderr, "spikemesh plot: %s\n", err.msg[0] ? err.msg : "stats.json: not a JSON object");
+    cJSON *stats = NULL;
+    if (!spath)
+        sm_fail(&err, SM_ENOMEM, "out of memory");
+    else if ((stats = sm_json_read(spath, SM_JSON_MAX_BYTES, &err)) &&
+             sm_json_object(&(const sm_json_t){spath, &err}, stats, "") < 0) {
         cJSON_Delete(stats);
+        stats = NULL;
+    }
+    int rc = 0;
+    if (!stats) {
+        fprintf(stderr, "spikemesh plot: %s\n", err.msg);
         free(spath);
         return 2;
     }

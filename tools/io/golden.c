@@ -1,6 +1,7 @@
 /* golden: loader and runner of golden reference traces. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "golden.h"
+#include "json.h"
 #include "model_json.h"
 
 #include <math.h>
@@ -12,121 +13,39 @@
 
 /* ---- loading --------------------------------------------------------- */
 
-static char *s_read_file(const char *path, sm_error_t *err)
+/* n numbers, as float32 (the values the library used). */
+static int s_vec(const sm_json_t *j, const cJSON *it, uint32_t n, const char *what, float **out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sm_fail(err, SM_EIO, "%s: cannot open", path);
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 65536 + 1 > cap) {
-            cap = (cap ? cap * 2 : 1 << 20);
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        sm_fail(err, SM_EIO, "%s: read error", path);
-        return NULL;
-    }
-    buf[len] = '\0';
-    if (strlen(buf) != len) {
-        free(buf);
-        sm_fail(err, SM_EPARSE, "%s: NUL byte: not a text file", path);
-        return NULL;
-    }
-    return buf;
-}
-
-static const cJSON *s_field(const cJSON *obj, const char *key, const char *file, const char *at,
-                            sm_error_t *err)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!it)
-        sm_fail(err, SM_EPARSE, "%s: %s%s%s: missing", file, at, *at ? "." : "", key);
-    return it;
-}
-
-static int s_uint(const cJSON *obj, const char *key, const char *file, const char *at,
-                  uint32_t *out, sm_error_t *err)
-{
-    const cJSON *it = s_field(obj, key, file, at, err);
-    if (!it)
+    if (sm_json_array(j, it, what, n, n, NULL) < 0)
         return -1;
-    double d = cJSON_IsNumber(it) ? it->valuedouble : -1.0;
-    if (!(d >= 1.0 && d <= 1e9 && d == floor(d)))
-        return sm_fail(err, SM_EPARSE, "%s: %s%s%s: must be a positive integer", file, at,
-                       *at ? "." : "", key);
-    *out = (uint32_t)d;
-    return 0;
-}
-
-static const char *s_string(const cJSON *obj, const char *key, const char *file, const char *at,
-                            sm_error_t *err)
-{
-    const cJSON *it = s_field(obj, key, file, at, err);
-    if (!it)
-        return NULL;
-    if (!cJSON_IsString(it)) {
-        sm_fail(err, SM_EPARSE, "%s: %s%s%s: must be a string", file, at, *at ? "." : "", key);
-        return NULL;
-    }
-    return it->valuestring;
-}
-
-static int s_vec(const cJSON *it, uint32_t n, const char *file, const char *what, float **out,
-                 sm_error_t *err)
-{
-    if (!cJSON_IsArray(it))
-        return sm_fail(err, SM_EPARSE, "%s: %s: must be an array of %u numbers", file, what, n);
-    int len = cJSON_GetArraySize(it);
-    if (len < 0 || (uint32_t)len != n)
-        return sm_fail(err, SM_EPARSE, "%s: %s: must have %u values, got %d", file, what, n, len);
     float *v = malloc(((size_t)n ? n : 1) * sizeof *v);
     if (!v)
-        return sm_fail(err, SM_ENOMEM, "%s: out of memory", file);
+        return sm_fail(j->err, SM_ENOMEM, "%s: out of memory", j->file);
     uint32_t i = 0;
     for (const cJSON *e = it->child; e; e = e->next, i++) {
-        if (!cJSON_IsNumber(e)) {
+        char p[SM_JSON_PATH];
+        double x;
+        if (sm_json_num(j, e, sm_json_at(p, "%s[%u]", what, i), NULL, &x) < 0) {
             free(v);
-            return sm_fail(err, SM_EPARSE, "%s: %s[%u]: must be a number", file, what, i);
+            return -1;
         }
-        v[i] = (float)e->valuedouble;
+        v[i] = (float)x;
     }
     *out = v;
     return 0;
 }
 
 /* A rows x cols array of numbers (cols 0: any, taken from row 0). */
-static int s_mat(const cJSON *it, uint32_t rows, uint32_t cols, const char *file,
-                 const char *what, sm_gmat_t *out, sm_error_t *err)
+static int s_mat(const sm_json_t *j, const cJSON *it, uint32_t rows, uint32_t cols,
+                 const char *what, sm_gmat_t *out)
 {
-    if (!cJSON_IsArray(it))
-        return sm_fail(err, SM_EPARSE, "%s: %s: must be an array of %u rows", file, what, rows);
-    int len = cJSON_GetArraySize(it);
-    if (len < 0 || (uint32_t)len != rows)
-        return sm_fail(err, SM_EPARSE, "%s: %s: must have %u rows, got %d", file, what, rows, len);
+    char p[SM_JSON_PATH];
+    if (sm_json_array(j, it, what, rows, rows, NULL) < 0)
+        return -1;
     if (cols == 0 && rows > 0) {
-        const cJSON *r0 = it->child;
-        int c0 = cJSON_IsArray(r0) ? cJSON_GetArraySize(r0) : 0;
-        if (c0 <= 0)
-            return sm_fail(err, SM_EPARSE, "%s: %s[0]: must be a non-empty array", file, what);
+        size_t c0;
+        if (sm_json_array(j, it->child, sm_json_at(p, "%s[0]", what), 1, UINT32_MAX, &c0) < 0)
+            return -1;
         cols = (uint32_t)c0;
     }
     out->rows = rows;
@@ -134,37 +53,32 @@ static int s_mat(const cJSON *it, uint32_t rows, uint32_t cols, const char *file
     size_t cells = (size_t)rows * cols;
     out->v = malloc((cells ? cells : 1) * sizeof(float));
     if (!out->v)
-        return sm_fail(err, SM_ENOMEM, "%s: out of memory", file);
+        return sm_fail(j->err, SM_ENOMEM, "%s: out of memory", j->file);
     uint32_t r = 0;
     for (const cJSON *row = it->child; row; row = row->next, r++) {
-        int n = cJSON_IsArray(row) ? cJSON_GetArraySize(row) : -1;
-        if (n < 0 || (uint32_t)n != cols)
-            return sm_fail(err, SM_EPARSE, "%s: %s[%u]: must be an array of %u numbers, got %s%d",
-                           file, what, r, cols, n < 0 ? "a non-array " : "", n < 0 ? 0 : n);
+        if (sm_json_array(j, row, sm_json_at(p, "%s[%u]", what, r), cols, cols, NULL) < 0)
+            return -1;
         uint32_t c = 0;
         for (const cJSON *e = row->child; e; e = e->next, c++) {
-            if (!cJSON_IsNumber(e))
-                return sm_fail(err, SM_EPARSE, "%s: %s[%u][%u]: must be a number", file, what, r,
-                               c);
-            out->v[(size_t)r * cols + c] = (float)e->valuedouble;
+            double x;
+            if (sm_json_num(j, e, sm_json_at(p, "%s[%u][%u]", what, r, c), NULL, &x) < 0)
+                return -1;
+            out->v[(size_t)r * cols + c] = (float)x;
         }
     }
     return 0;
 }
 
-static int s_mat_field(const cJSON *obj, const char *key, bool required, uint32_t rows,
-                       uint32_t cols, const char *file, const char *at, sm_gmat_t *out,
-                       sm_error_t *err)
+static int s_mat_field(const sm_json_t *j, const cJSON *obj, const char *at, const char *key,
+                       bool required, uint32_t rows, uint32_t cols, sm_gmat_t *out)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!it) {
-        if (required)
-            return sm_fail(err, SM_EPARSE, "%s: %s.%s: missing", file, at, key);
-        return 0;
-    }
-    char what[128];
-    snprintf(what, sizeof what, "%s%s%s", at, *at ? "." : "", key);
-    return s_mat(it, rows, cols, file, what, out, err);
+    const cJSON *it = required ? sm_json_req(j, obj, at, key)
+                               : sm_json_get(obj, key, SM_JSON_OPTIONAL);
+    if (!it)
+        return required ? -1 : 0;
+    char what[SM_JSON_PATH];
+    sm_json_at(what, "%s%s%s", at, *at ? "." : "", key);
+    return s_mat(j, it, rows, cols, what, out);
 }
 
 static void s_mat_free(sm_gmat_t *m)
@@ -201,208 +115,165 @@ void sm_golden_destroy(sm_golden_t **g_p)
     *g_p = NULL;
 }
 
-static int s_load_population(sm_golden_t *g, sm_error_t *err)
+static int s_load_population(sm_golden_t *g, const sm_json_t *j)
 {
+    static const char *const traces[] = {"spk", "mem", "syn", "syn_exc", "syn_inh", NULL};
     const cJSON *d = g->doc;
-    const char *f = g->file;
-    if (s_uint(d, "neurons", f, "", &g->neurons, err))
+    if (sm_json_get_u32(j, d, "", "neurons", SM_JSON_REQUIRED, 1, 1000000000, &g->neurons) < 0)
         return -1;
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(d, "params");
-    if (p && !cJSON_IsObject(p) && !cJSON_IsNull(p))
-        return sm_fail(err, SM_EPARSE, "%s: params: must be an object", f);
-    g->params = cJSON_IsObject(p) ? p : NULL;
+    g->params = NULL;
+    if (sm_json_get_object(j, d, "", "params", SM_JSON_NULL, &g->params) < 0)
+        return -1;
     const cJSON *dv = cJSON_GetObjectItemCaseSensitive(d, "derived");
     g->derived = cJSON_IsObject(dv) ? dv : NULL;
-    if (s_mat_field(d, "input", true, g->steps, g->neurons, f, "", &g->input, err))
+    if (s_mat_field(j, d, "", "input", true, g->steps, g->neurons, &g->input))
         return -1;
-    const cJSON *ex = s_field(d, "expected", f, "", err);
-    if (!ex)
+    const cJSON *ex;
+    if (sm_json_get_object(j, d, "", "expected", SM_JSON_REQUIRED, &ex) < 0)
         return -1;
-    if (!cJSON_IsObject(ex))
-        return sm_fail(err, SM_EPARSE, "%s: expected: must be an object", f);
     /* A leaky integrator never spikes, so its cases have no spk. */
     bool li = !strcmp(g->cls, "norse.LI") || !strcmp(g->cls, "norse.LICell");
     const uint32_t T = g->steps, N = g->neurons;
-    if (s_mat_field(ex, "spk", !li, T, N, f, "expected", &g->spk, err) ||
-        s_mat_field(ex, "mem", true, T, N, f, "expected", &g->mem, err) ||
-        s_mat_field(ex, "syn", false, T, N, f, "expected", &g->syn, err) ||
-        s_mat_field(ex, "syn_exc", false, T, N, f, "expected", &g->syn_exc, err) ||
-        s_mat_field(ex, "syn_inh", false, T, N, f, "expected", &g->syn_inh, err))
+    if (s_mat_field(j, ex, "expected", "spk", !li, T, N, &g->spk) ||
+        s_mat_field(j, ex, "expected", "mem", true, T, N, &g->mem) ||
+        s_mat_field(j, ex, "expected", "syn", false, T, N, &g->syn) ||
+        s_mat_field(j, ex, "expected", "syn_exc", false, T, N, &g->syn_exc) ||
+        s_mat_field(j, ex, "expected", "syn_inh", false, T, N, &g->syn_inh))
         return -1;
-    for (const cJSON *it = ex->child; it; it = it->next)
-        if (strcmp(it->string, "spk") && strcmp(it->string, "mem") && strcmp(it->string, "syn") &&
-            strcmp(it->string, "syn_exc") && strcmp(it->string, "syn_inh"))
-            return sm_fail(err, SM_EPARSE, "%s: expected.%s: unknown trace", f, it->string);
-    return 0;
+    return sm_json_keys(j, ex, "expected", traces, NULL, NULL);
 }
 
-static int s_load_layer(sm_golden_t *g, const cJSON *L, uint32_t k, uint32_t n_prev,
-                        const cJSON *exl, sm_error_t *err)
+static int s_load_layer(sm_golden_t *g, const sm_json_t *j, const cJSON *L, uint32_t k,
+                        uint32_t n_prev, const cJSON *exl)
 {
     sm_glayer_t *l = &g->layers[k];
-    const char *f = g->file;
-    char at[96], what[128];
-    snprintf(at, sizeof at, "layers[%u]", k);
-    if (!cJSON_IsObject(L))
-        return sm_fail(err, SM_EPARSE, "%s: %s: must be an object", f, at);
-    if (s_mat_field(L, "weight", true, l->size, n_prev, f, at, &l->weight, err))
+    char at[SM_JSON_PATH], what[SM_JSON_PATH];
+    sm_json_at(at, "layers[%u]", k);
+    if (sm_json_object(j, L, at) < 0)
         return -1;
-    const cJSON *b = s_field(L, "bias", f, at, err);
+    if (s_mat_field(j, L, at, "weight", true, l->size, n_prev, &l->weight))
+        return -1;
+    const cJSON *b = sm_json_req(j, L, at, "bias");
     if (!b)
         return -1;
-    snprintf(what, sizeof what, "%s.bias", at);
-    if (!cJSON_IsNull(b) && s_vec(b, l->size, f, what, &l->bias, err))
+    sm_json_at(what, "%s.bias", at);
+    if (!cJSON_IsNull(b) && s_vec(j, b, l->size, what, &l->bias))
         return -1;
-    const cJSON *nr = s_field(L, "neuron", f, at, err);
-    if (!nr)
+    const cJSON *nr;
+    if (sm_json_get_object(j, L, at, "neuron", SM_JSON_REQUIRED, &nr) < 0)
         return -1;
-    snprintf(at, sizeof at, "layers[%u].neuron", k);
-    if (!cJSON_IsObject(nr))
-        return sm_fail(err, SM_EPARSE, "%s: %s: must be an object", f, at);
-    if (!(l->cls = s_string(nr, "class", f, at, err)))
+    sm_json_at(at, "layers[%u].neuron", k);
+    if (sm_json_get_str(j, nr, at, "class", SM_JSON_REQUIRED, &l->cls) < 0)
         return -1;
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(nr, "params");
-    if (p && !cJSON_IsObject(p) && !cJSON_IsNull(p))
-        return sm_fail(err, SM_EPARSE, "%s: %s.params: must be an object", f, at);
-    l->params = cJSON_IsObject(p) ? p : NULL;
-    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(nr, "recurrent");
-    if (rec && !cJSON_IsNull(rec)) {
-        snprintf(at, sizeof at, "layers[%u].neuron.recurrent", k);
-        if (!cJSON_IsObject(rec))
-            return sm_fail(err, SM_EPARSE, "%s: %s: must be an object", f, at);
-        const cJSON *V = cJSON_GetObjectItemCaseSensitive(rec, "V");
+    l->params = NULL;
+    if (sm_json_get_object(j, nr, at, "params", SM_JSON_NULL, &l->params) < 0)
+        return -1;
+    const cJSON *rec = NULL;
+    if (sm_json_get_object(j, nr, at, "recurrent", SM_JSON_NULL, &rec) < 0)
+        return -1;
+    if (rec) {
+        sm_json_at(at, "layers[%u].neuron.recurrent", k);
+        const cJSON *V = sm_json_get(rec, "V", SM_JSON_OPTIONAL);
         if (V) {
             l->rec = SM_REC_DIAG;
-            snprintf(what, sizeof what, "%s.V", at);
-            if (s_vec(V, l->size, f, what, &l->rec_v, err))
+            sm_json_at(what, "%s.V", at);
+            if (s_vec(j, V, l->size, what, &l->rec_v))
                 return -1;
         } else {
             l->rec = SM_REC_MATRIX;
-            if (s_mat_field(rec, "weight", true, l->size, l->size, f, at, &l->rec_weight, err))
+            if (s_mat_field(j, rec, at, "weight", true, l->size, l->size, &l->rec_weight))
                 return -1;
-            const cJSON *rb = cJSON_GetObjectItemCaseSensitive(rec, "bias");
-            snprintf(what, sizeof what, "%s.bias", at);
-            if (rb && !cJSON_IsNull(rb) && s_vec(rb, l->size, f, what, &l->rec_bias, err))
+            const cJSON *rb = sm_json_get(rec, "bias", SM_JSON_NULL);
+            sm_json_at(what, "%s.bias", at);
+            if (rb && s_vec(j, rb, l->size, what, &l->rec_bias))
                 return -1;
         }
     } else if (!strcmp(l->cls, "snntorch.RLeaky")) {
-        return sm_fail(err, SM_EPARSE, "%s: %s.recurrent: missing for snntorch.RLeaky", f, at);
+        return sm_json_fail(j, SM_EPARSE, sm_json_at(what, "%s.recurrent", at), NULL,
+                            "missing (snntorch.RLeaky needs it)");
     }
-    snprintf(at, sizeof at, "expected.layers[%u]", k);
-    if (!cJSON_IsObject(exl))
-        return sm_fail(err, SM_EPARSE, "%s: %s: must be an object", f, at);
-    if (s_mat_field(exl, "spk", true, g->steps, l->size, f, at, &l->spk, err) ||
-        s_mat_field(exl, "mem", true, g->steps, l->size, f, at, &l->mem, err) ||
-        s_mat_field(exl, "cur", false, g->steps, l->size, f, at, &l->cur, err))
+    sm_json_at(at, "expected.layers[%u]", k);
+    if (sm_json_object(j, exl, at) < 0)
+        return -1;
+    if (s_mat_field(j, exl, at, "spk", true, g->steps, l->size, &l->spk) ||
+        s_mat_field(j, exl, at, "mem", true, g->steps, l->size, &l->mem) ||
+        s_mat_field(j, exl, at, "cur", false, g->steps, l->size, &l->cur))
         return -1;
     return 0;
 }
 
-static int s_load_network(sm_golden_t *g, sm_error_t *err)
+static int s_load_network(sm_golden_t *g, const sm_json_t *j)
 {
-    const cJSON *d = g->doc;
-    const char *f = g->file;
-    if (s_uint(d, "inputs", f, "", &g->inputs, err))
+    const cJSON *d = g->doc, *ls, *layers, *ex, *exls;
+    if (sm_json_get_u32(j, d, "", "inputs", SM_JSON_REQUIRED, 1, 1000000000, &g->inputs) < 0 ||
+        sm_json_get_array(j, d, "", "layer_sizes", SM_JSON_REQUIRED, 1, SIZE_MAX, &ls) < 0)
         return -1;
-    const cJSON *ls = s_field(d, "layer_sizes", f, "", err);
-    const cJSON *layers = ls ? s_field(d, "layers", f, "", err) : NULL;
-    if (!layers)
+    size_t nl = (size_t)cJSON_GetArraySize(ls);
+    if (sm_json_get_array(j, d, "", "layers", SM_JSON_REQUIRED, nl, nl, &layers) < 0 ||
+        sm_json_get_object(j, d, "", "expected", SM_JSON_REQUIRED, &ex) < 0 ||
+        sm_json_get_array(j, ex, "expected", "layers", SM_JSON_REQUIRED, nl, nl, &exls) < 0)
         return -1;
-    int nl = cJSON_IsArray(ls) ? cJSON_GetArraySize(ls) : -1;
-    if (nl <= 0)
-        return sm_fail(err, SM_EPARSE, "%s: layer_sizes: must be a non-empty array", f);
-    if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) != nl)
-        return sm_fail(err, SM_EPARSE, "%s: layers: must be an array of %d layers", f, nl);
-    const cJSON *ex = s_field(d, "expected", f, "", err);
-    if (!ex)
+    if (s_mat_field(j, d, "", "input_spikes", true, g->steps, g->inputs, &g->input_spikes))
         return -1;
-    const cJSON *exls = s_field(ex, "layers", f, "expected", err);
-    if (!exls)
-        return -1;
-    if (!cJSON_IsArray(exls) || cJSON_GetArraySize(exls) != nl)
-        return sm_fail(err, SM_EPARSE, "%s: expected.layers: must be an array of %d layers", f, nl);
-    if (s_mat_field(d, "input_spikes", true, g->steps, g->inputs, f, "", &g->input_spikes, err))
-        return -1;
-    g->layers = calloc((size_t)nl, sizeof *g->layers);
+    g->layers = calloc(nl, sizeof *g->layers);
     if (!g->layers)
-        return sm_fail(err, SM_ENOMEM, "%s: out of memory", f);
+        return sm_fail(j->err, SM_ENOMEM, "%s: out of memory", j->file);
     g->n_layers = (uint32_t)nl;
     uint32_t k = 0;
     for (const cJSON *s = ls->child; s; s = s->next, k++) {
-        double v = cJSON_IsNumber(s) ? s->valuedouble : -1.0;
-        if (!(v >= 1.0 && v <= 1e7 && v == floor(v)))
-            return sm_fail(err, SM_EPARSE, "%s: layer_sizes[%u]: must be a positive integer", f,
-                           k);
-        g->layers[k].size = (uint32_t)v;
+        char p[SM_JSON_PATH];
+        if (sm_json_u32(j, s, sm_json_at(p, "layer_sizes[%u]", k), 1, 10000000,
+                        &g->layers[k].size) < 0)
+            return -1;
     }
     const cJSON *L = layers->child, *E = exls->child;
     for (k = 0; k < g->n_layers; k++, L = L->next, E = E->next)
-        if (s_load_layer(g, L, k, k ? g->layers[k - 1].size : g->inputs, E, err))
+        if (s_load_layer(g, j, L, k, k ? g->layers[k - 1].size : g->inputs, E))
             return -1;
     return 0;
 }
 
 sm_golden_t *sm_golden_load(const char *path, sm_error_t *err)
 {
-    char *text = s_read_file(path, err);
-    if (!text)
+    static const char *const kinds[] = {"population", "network", NULL};
+    cJSON *doc = sm_json_read(path, SM_JSON_MAX_BYTES, err);
+    if (!doc)
         return NULL;
     sm_golden_t *g = calloc(1, sizeof *g);
     if (!g) {
-        free(text);
+        cJSON_Delete(doc);
         sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
         return NULL;
     }
+    g->doc = doc;
     g->file = strdup(path);
-    const char *end = NULL;
-    g->doc = cJSON_ParseWithOpts(text, &end, 1);
-    if (!g->doc) {
-        /* Name the line, so that a broken file can be found by eye. */
-        size_t off = end ? (size_t)(end - text) : 0, line = 1;
-        for (size_t i = 0; i < off && text[i]; i++)
-            line += text[i] == '\n';
-        sm_fail(err, SM_EPARSE, "%s: malformed JSON at line %zu (byte %zu)", path, line, off);
+    const sm_json_t j = {path, err};
+    const char *name = NULL;
+    int kind = 0;
+    if (sm_json_object(&j, doc, "") < 0)
         goto fail;
-    }
-    const cJSON *d = g->doc;
-    if (!cJSON_IsObject(d)) {
-        sm_fail(err, SM_EPARSE, "%s: top level: must be an object", path);
-        goto fail;
-    }
-    const cJSON *fv = s_field(d, "format_version", path, "", err);
+    const cJSON *fv = sm_json_req(&j, doc, "", "format_version");
     if (!fv)
         goto fail;
     if (!cJSON_IsNumber(fv) || fv->valuedouble != 1.0) {
-        sm_fail(err, SM_EPARSE, "%s: format_version: only version 1 is supported", path);
+        sm_json_fail(&j, SM_EPARSE, "format_version", fv, "only version 1 is supported");
         goto fail;
     }
-    const char *name = s_string(d, "name", path, "", err);
-    const char *kind = name ? s_string(d, "kind", path, "", err) : NULL;
-    g->cls = kind ? s_string(d, "class", path, "", err) : NULL;
-    if (!g->cls || s_uint(d, "steps", path, "", &g->steps, err))
+    if (sm_json_get_str(&j, doc, "", "name", SM_JSON_REQUIRED, &name) < 0 ||
+        sm_json_get_enum(&j, doc, "", "kind", SM_JSON_REQUIRED, kinds, &kind) < 0 ||
+        sm_json_get_str(&j, doc, "", "class", SM_JSON_REQUIRED, &g->cls) < 0 ||
+        sm_json_get_u32(&j, doc, "", "steps", SM_JSON_REQUIRED, 1, 1000000000, &g->steps) < 0)
         goto fail;
     g->name = strdup(name);
     if (!g->file || !g->name) {
         sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
-    if (!strcmp(kind, "population")) {
-        g->kind = SM_GOLDEN_POPULATION;
-        if (s_load_population(g, err))
-            goto fail;
-    } else if (!strcmp(kind, "network")) {
-        g->kind = SM_GOLDEN_NETWORK;
-        if (s_load_network(g, err))
-            goto fail;
-    } else {
-        sm_fail(err, SM_EPARSE, "%s: kind: must be \"population\" or \"network\", got \"%s\"", path,
-                kind);
+    g->kind = kind == 0 ? SM_GOLDEN_POPULATION : SM_GOLDEN_NETWORK;
+    if (g->kind == SM_GOLDEN_POPULATION ? s_load_population(g, &j) : s_load_network(g, &j))
         goto fail;
-    }
-    free(text);
     return g;
 fail:
-    free(text);
     sm_golden_destroy(&g);
     return NULL;
 }

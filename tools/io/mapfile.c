@@ -1,10 +1,9 @@
 /* mapfile: mapping files (JSON), written atomically and read back strictly. */
 #include "mapfile.h"
-#include "csv.h"
+#include "json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,47 +71,27 @@ int sm_mapping_save(const sm_mapping_t *m, const sm_net_t *net, const char *chip
     return 0;
 }
 
-static int s_get_u32(const cJSON *doc, const char *key, const char *path, uint32_t *out,
-                     sm_error_t *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 4294967295.0 ||
-        v->valuedouble != floor(v->valuedouble)) {
-        char *t = v ? cJSON_PrintUnformatted(v) : NULL;
-        sm_fail(err, SM_EPARSE, "%s: %s: must be a whole number >= 0, got %s", path, key,
-                t ? t : "nothing");
-        free(t);
-        return -1;
-    }
-    *out = (uint32_t)v->valuedouble;
-    return 0;
-}
-
 sm_mapping_t *sm_mapping_load(const char *path, const sm_net_t *net, sm_error_t *err)
 {
-    size_t len;
-    char *text = sm_file_read(path, &len, err);
-    if (!text)
+    static const char *const keys[] = {"format", "version", "chip", "strategy", "seed", "width",
+                                       "height", "n_gids", "populations", "cores", NULL};
+    static const char *const formats[] = {"spikemesh-mapping", NULL};
+    cJSON *doc = sm_json_read(path, SM_JSON_MAX_BYTES, err);
+    if (!doc)
         return NULL;
-    /* Neither a NUL nor text after the object is silently ignored. */
-    cJSON *doc = strlen(text) == len ? cJSON_ParseWithOpts(text, NULL, 1) : NULL;
-    free(text);
+    const sm_json_t j = {path, err};
     sm_mapping_t *m = NULL;
-    if (!doc || !cJSON_IsObject(doc)) {
-        sm_fail(err, SM_EPARSE, "%s: not a JSON object", path);
-        goto out;
-    }
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
-    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "spikemesh-mapping") != 0) {
-        sm_fail(err, SM_EPARSE, "%s: format: must be \"spikemesh-mapping\"", path);
-        goto out;
-    }
+    const cJSON *pops = NULL, *cores;
     uint32_t w, h, n;
-    if (s_get_u32(doc, "width", path, &w, err) < 0 || s_get_u32(doc, "height", path, &h, err) < 0 ||
-        s_get_u32(doc, "n_gids", path, &n, err) < 0)
+    int fmt;
+    if (sm_json_keys(&j, doc, "", keys, NULL, NULL) < 0 ||
+        sm_json_get_enum(&j, doc, "", "format", SM_JSON_REQUIRED, formats, &fmt) < 0 ||
+        sm_json_get_u32(&j, doc, "", "width", SM_JSON_REQUIRED, 0, UINT32_MAX, &w) < 0 ||
+        sm_json_get_u32(&j, doc, "", "height", SM_JSON_REQUIRED, 0, UINT32_MAX, &h) < 0 ||
+        sm_json_get_u32(&j, doc, "", "n_gids", SM_JSON_REQUIRED, 0, UINT32_MAX, &n) < 0)
         goto out;
     if (w == 0 || h == 0 || (uint64_t)w * h > (1u << 24)) {
-        sm_fail(err, SM_EPARSE, "%s: width x height: %u x %u is not a usable grid", path, w, h);
+        sm_fail(err, SM_ERANGE, "%s: width x height: %u x %u is not a usable grid", path, w, h);
         goto out;
     }
     if (n != net->n_neurons) {
@@ -120,9 +99,10 @@ sm_mapping_t *sm_mapping_load(const char *path, const sm_net_t *net, sm_error_t 
                 net->n_neurons);
         goto out;
     }
-    const cJSON *pops = cJSON_GetObjectItemCaseSensitive(doc, "populations");
-    if (pops && cJSON_GetArraySize(pops) > 0) {
-        if (!cJSON_IsArray(pops) || (uint32_t)cJSON_GetArraySize(pops) != net->n_pops) {
+    if (sm_json_get_array(&j, doc, "", "populations", SM_JSON_OPTIONAL, 0, SIZE_MAX, &pops) < 0)
+        goto out;
+    if (pops && pops->child) {
+        if ((uint32_t)cJSON_GetArraySize(pops) != net->n_pops) {
             sm_fail(err, SM_EINVAL, "%s: populations: %d listed, the network has %u", path,
                     cJSON_GetArraySize(pops), net->n_pops);
             goto out;
@@ -130,8 +110,8 @@ sm_mapping_t *sm_mapping_load(const char *path, const sm_net_t *net, sm_error_t 
         uint32_t p = 0;
         const cJSON *it;
         cJSON_ArrayForEach(it, pops) {
-            const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
-            const cJSON *sz = cJSON_GetObjectItemCaseSensitive(it, "size");
+            const cJSON *nm = sm_json_get(it, "name", SM_JSON_OPTIONAL);
+            const cJSON *sz = sm_json_get(it, "size", SM_JSON_OPTIONAL);
             if (!cJSON_IsString(nm) || strcmp(nm->valuestring, net->pops[p].name) != 0 ||
                 !cJSON_IsNumber(sz) || sz->valuedouble != net->pops[p].size) {
                 sm_fail(err, SM_EINVAL, "%s: populations[%u]: does not match the network's "
@@ -142,28 +122,20 @@ sm_mapping_t *sm_mapping_load(const char *path, const sm_net_t *net, sm_error_t 
             p++;
         }
     }
-    const cJSON *cores = cJSON_GetObjectItemCaseSensitive(doc, "cores");
-    if (!cJSON_IsArray(cores) || (uint32_t)cJSON_GetArraySize(cores) != n) {
-        sm_fail(err, SM_EPARSE, "%s: cores: must be an array of %u core ids, got %d entries",
-                path, n, cores ? cJSON_GetArraySize(cores) : -1);
+    if (sm_json_get_array(&j, doc, "", "cores", SM_JSON_REQUIRED, n, n, &cores) < 0)
         goto out;
-    }
     m = sm_mapping_new(w, h, n, err);
     if (!m)
         goto out;
     uint32_t i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, cores) {
-        if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble >= (double)w * h ||
-            it->valuedouble != floor(it->valuedouble)) {
-            char *t = cJSON_PrintUnformatted(it);
-            sm_fail(err, SM_EPARSE, "%s: cores[%u]: must be a core id in [0, %u), got %s", path,
-                    i, w * h, t ? t : "?");
-            free(t);
+        char p[SM_JSON_PATH];
+        if (sm_json_u32(&j, it, sm_json_at(p, "cores[%u]", i), 0, w * h - 1, &m->core_of[i]) < 0) {
             sm_mapping_destroy(&m);
             goto out;
         }
-        m->core_of[i++] = (uint32_t)it->valuedouble;
+        i++;
     }
 out:
     cJSON_Delete(doc);

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "json.h"
 #include "model_json.h"
 
 typedef struct {
@@ -23,8 +24,7 @@ typedef struct {
 
 static const cJSON *s_item(const s_pctx_t *c, const char *key)
 {
-    const cJSON *it = c->obj ? cJSON_GetObjectItemCaseSensitive(c->obj, key) : NULL;
-    return (it && cJSON_IsNull(it)) ? NULL : it; /* null means "library default" */
+    return sm_json_get(c->obj, key, SM_JSON_NULL); /* null means "library default" */
 }
 
 static bool s_has(const s_pctx_t *c, const char *key)
@@ -32,64 +32,50 @@ static bool s_has(const s_pctx_t *c, const char *key)
     return s_item(c, key) != NULL;
 }
 
-/* 1 present, 0 absent, -1 error (not a number). */
-static int s_num(const s_pctx_t *c, const char *key, double *out)
+/* 1 present, 0 absent, -1 error (not a number, or outside r if r is not
+ * NULL). A golden kwarg's boolean is the number Python takes it for. */
+static int s_number(const s_pctx_t *c, const char *key, const sm_json_range_t *r, double *out)
 {
+    const sm_json_t j = {NULL, c->err};
     const cJSON *it = s_item(c, key);
     if (!it)
         return 0;
+    cJSON flag;
     if (cJSON_IsBool(it) && c->golden) {
-        *out = cJSON_IsTrue(it) ? 1.0 : 0.0;
-        return 1;
+        memset(&flag, 0, sizeof flag);
+        flag.type = cJSON_Number;
+        flag.valuedouble = cJSON_IsTrue(it) ? 1.0 : 0.0;
+        flag.valueint = cJSON_IsTrue(it) ? 1 : 0;
+        it = &flag;
     }
-    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
-        return sm_fail(c->err, SM_EINVAL, "%s.%s: must be a finite number", c->path, key);
-    *out = it->valuedouble;
-    return 1;
+    char p[SM_JSON_PATH];
+    return sm_json_num(&j, it, sm_json_at(p, "%s.%s", c->path, key), r, out) < 0 ? -1 : 1;
+}
+
+static int s_num(const s_pctx_t *c, const char *key, double *out)
+{
+    return s_number(c, key, NULL, out);
 }
 
 static int s_bool(const s_pctx_t *c, const char *key, bool *out)
 {
-    const cJSON *it = s_item(c, key);
-    if (!it)
-        return 0;
-    if (!cJSON_IsBool(it))
-        return sm_fail(c->err, SM_EINVAL, "%s.%s: must be true or false", c->path, key);
-    *out = cJSON_IsTrue(it);
-    return 1;
+    const sm_json_t j = {NULL, c->err};
+    return sm_json_get_bool(&j, c->obj, c->path, key, SM_JSON_NULL, out);
 }
 
 static int s_str(const s_pctx_t *c, const char *key, const char **out)
 {
-    const cJSON *it = s_item(c, key);
-    if (!it)
-        return 0;
-    if (!cJSON_IsString(it))
-        return sm_fail(c->err, SM_EINVAL, "%s.%s: must be a string", c->path, key);
-    *out = it->valuestring;
-    return 1;
+    const sm_json_t j = {NULL, c->err};
+    return sm_json_get_str(&j, c->obj, c->path, key, SM_JSON_NULL, out);
 }
 
 /* A number with a default, checked against [lo, hi] (open ends when *_open). */
 static int s_range(const s_pctx_t *c, const char *key, double def, double lo, bool lo_open,
                    double hi, bool hi_open, double *out)
 {
+    const sm_json_range_t r = {lo, hi, lo_open, hi_open};
     *out = def;
-    int rc = s_num(c, key, out);
-    if (rc <= 0)
-        return rc;
-    double v = *out;
-    bool bad = lo_open ? !(v > lo) : !(v >= lo);
-    bad = bad || (hi_open ? !(v < hi) : !(v <= hi));
-    if (bad) {
-        char lo_s[32], hi_s[32];
-        snprintf(lo_s, sizeof lo_s, "%g", lo);
-        snprintf(hi_s, sizeof hi_s, "%g", hi);
-        return sm_fail(c->err, SM_ERANGE, "%s.%s: must be in %c%s, %s%c, got %.17g", c->path,
-                       key, lo_open ? '(' : '[', isinf(lo) ? "-inf" : lo_s,
-                       isinf(hi) ? "inf" : hi_s, hi_open ? ')' : ']', v);
-    }
-    return 1;
+    return s_number(c, key, &r, out);
 }
 
 #define S_ANY -INFINITY, true, INFINITY, true
@@ -97,47 +83,23 @@ static int s_range(const s_pctx_t *c, const char *key, double def, double lo, bo
 /* Refuses keys not in `known` (NULL-terminated) nor in `ignored`. */
 static int s_check_keys(const s_pctx_t *c, const char *const *known, const char *const *ignored)
 {
+    const sm_json_t j = {NULL, c->err};
     if (!c->obj)
         return 0;
-    if (!cJSON_IsObject(c->obj))
-        return sm_fail(c->err, SM_EINVAL, "%s: must be an object", c->path);
-    for (const cJSON *it = c->obj->child; it; it = it->next) {
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = !strcmp(*k, it->string);
-        for (const char *const *k = ignored; k && *k && !ok; k++)
-            ok = !strcmp(*k, it->string);
-        if (!ok) {
-            char list[512] = "";
-            for (const char *const *k = known; *k; k++) {
-                size_t n = strlen(list);
-                snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", *k);
-            }
-            return sm_fail(c->err, SM_EINVAL, "%s.%s: unknown parameter for %s (known: %s)",
-                           c->path, it->string, c->what, list);
-        }
-    }
-    return 0;
+    return sm_json_keys(&j, c->obj, c->path, known, ignored, c->what);
 }
 
 static int s_reset_name(const s_pctx_t *c, const char *key, sm_reset_t def, sm_reset_t *out)
 {
-    const char *s = NULL;
+    static const char *const names[] = {"subtract", "zero", "none", NULL};
+    static const sm_reset_t resets[] = {SM_RESET_SUBTRACT, SM_RESET_ZERO, SM_RESET_NONE};
+    const sm_json_t j = {NULL, c->err};
+    int i;
     *out = def;
-    int rc = s_str(c, key, &s);
-    if (rc <= 0)
-        return rc;
-    if (!strcmp(s, "subtract"))
-        *out = SM_RESET_SUBTRACT;
-    else if (!strcmp(s, "zero"))
-        *out = SM_RESET_ZERO;
-    else if (!strcmp(s, "none"))
-        *out = SM_RESET_NONE;
-    else
-        return sm_fail(c->err, SM_EINVAL,
-                       "%s.%s: must be \"subtract\", \"zero\" or \"none\", got \"%s\"", c->path,
-                       key, s);
-    return 1;
+    int rc = sm_json_get_enum(&j, c->obj, c->path, key, SM_JSON_NULL, names, &i);
+    if (rc > 0)
+        *out = resets[i];
+    return rc;
 }
 
 /* A decay factor: the library clamps it into [0, 1]; a network file may not
@@ -683,8 +645,8 @@ int sm_model_from_json(sm_model_t *m, const char *model_name, const cJSON *param
         return sm_fail(err, SM_EINVAL,
                        "%s: unknown model \"%s\" (known: iaf, lif, cuba_lif, li, lapicque, alpha)",
                        path, model_name ? model_name : "(none)");
-    if (params && !cJSON_IsObject(params))
-        return sm_fail(err, SM_EINVAL, "%s: must be an object", path);
+    if (params && sm_json_object(&(const sm_json_t){NULL, err}, params, path) < 0)
+        return -1;
     char what[64];
     s_pctx_t c = {params, path, what, false, err};
     const char *st = NULL;
@@ -739,8 +701,8 @@ int sm_model_from_golden(sm_model_t *m, const char *cls, const cJSON *params, co
     for (size_t i = 0; cls && i < sizeof map / sizeof map[0]; i++) {
         if (strcmp(cls, map[i].cls))
             continue;
-        if (params && !cJSON_IsObject(params))
-            return sm_fail(err, SM_EINVAL, "%s: must be an object", path);
+        if (params && sm_json_object(&(const sm_json_t){NULL, err}, params, path) < 0)
+            return -1;
         m->kind = map[i].kind;
         m->style = map[i].style;
         m->zero_all = map[i].zero_all;

@@ -14,22 +14,19 @@
 #include <string.h>
 
 #include "csv.h"
+#include "json.h"
 #include "model_json.h"
 #include "net.h"
 #include "rng.h"
 #include "netfile.h"
-
-#define S_PATH 256
 
 /* Stream tags, so that initial values, Poisson seeds and projections never
  * share a stream even with equal indices. */
 #define S_TAG_INIT 0x696e697469616cULL
 #define S_TAG_POISSON 0x706f6973736f6eULL
 
-/* Integers above 2^53 do not survive a JSON double. */
-#define S_MAX_EXACT 9007199254740992.0
-
 typedef struct {
+    sm_json_t j;           /* messages: the file and the error        */
     const char *name;      /* the file, as named in messages          */
     const char *base_dir;  /* where relative CSV paths are resolved   */
     sm_error_t *err;
@@ -39,180 +36,11 @@ typedef struct {
 static const char *const s_model_names[] = {"iaf", "lif", "cuba_lif", "li",
                                             "lapicque", "alpha", NULL};
 
-/* ---------------------------------------------------------------- messages */
-
-/* Formats a JSON path into a buffer of S_PATH bytes. Paths are short; a
- * pathological one is cut rather than overflowed. */
-static char *s_at(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *s_at(char *buf, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, S_PATH, fmt, ap);
-    va_end(ap);
-    return buf;
-}
-
-/* A short rendering of a JSON value for messages. */
-static void s_show(const cJSON *v, char *buf, size_t cap)
-{
-    char *s = v ? cJSON_PrintUnformatted(v) : NULL;
-    if (!s) {
-        snprintf(buf, cap, "%s", v ? "(value)" : "nothing");
-        return;
-    }
-    if (strlen(s) > 60)
-        snprintf(buf, cap, "%.57s...", s);
-    else
-        snprintf(buf, cap, "%s", s);
-    cJSON_free(s);
-}
-
-/* "file: path: message[, got value]". Always returns -1. */
-static int s_err(s_ld_t *L, sm_err_t code, const char *path, const cJSON *got,
-                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int s_err(s_ld_t *L, sm_err_t code, const char *path, const cJSON *got,
-                 const char *fmt, ...)
-{
-    char what[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    if (got) {
-        char shown[80];
-        s_show(got, shown, sizeof shown);
-        return sm_fail(L->err, code, "%s: %s: %s, got %s", L->name, path, what, shown);
-    }
-    return sm_fail(L->err, code, "%s: %s: %s", L->name, path, what);
-}
+/* ------------------------------------------------------------ value checks */
 
 static int s_nomem(s_ld_t *L, const char *path)
 {
-    return s_err(L, SM_ENOMEM, path, NULL, "out of memory");
-}
-
-/* Edit distance counting a swap of neighbours as one edit, the commonest
- * typo ("lfi" for "lif"). */
-static size_t s_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40)
-        return 99;
-    size_t d[41][41];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    }
-    return d[la][lb];
-}
-
-/* " (did you mean "x"?)" when one candidate is within two edits, else "". */
-static void s_suggest(const char *word, const char *const *cands, size_t n,
-                      char *buf, size_t cap)
-{
-    /* Two edits at most, and fewer than the word's length: "c" is not a
-     * typo of "a". */
-    size_t best = strlen(word) < 3 ? strlen(word) : 3;
-    const char *hit = NULL;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = s_edit_distance(word, cands[i]);
-        if (d < best) {
-            best = d;
-            hit = cands[i];
-        }
-    }
-    if (hit)
-        snprintf(buf, cap, " (did you mean \"%s\"?)", hit);
-    else
-        buf[0] = '\0';
-}
-
-/* ------------------------------------------------------------ value checks */
-
-static size_t s_count(const char *const *list)
-{
-    size_t n = 0;
-    while (list[n])
-        n++;
-    return n;
-}
-
-/* An object holding only the allowed keys, each at most once. */
-static int s_keys(s_ld_t *L, const cJSON *obj, const char *path,
-                  const char *const *allowed)
-{
-    if (!cJSON_IsObject(obj))
-        return s_err(L, SM_EPARSE, path, obj, "must be an object");
-    for (const cJSON *c = obj->child; c; c = c->next) {
-        bool known = false;
-        for (size_t i = 0; allowed[i] && !known; i++)
-            known = !strcmp(c->string, allowed[i]);
-        if (!known) {
-            char hint[96], list[400];
-            s_suggest(c->string, allowed, s_count(allowed), hint, sizeof hint);
-            size_t off = 0;
-            list[0] = '\0';
-            for (size_t i = 0; allowed[i] && off < sizeof list; i++)
-                off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
-                                        i ? ", " : "", allowed[i]);
-            return s_err(L, SM_EPARSE, path, NULL,
-                         "unknown key \"%s\"%s; allowed keys: %s", c->string, hint, list);
-        }
-        for (const cJSON *d = obj->child; d != c; d = d->next)
-            if (!strcmp(d->string, c->string))
-                return s_err(L, SM_EPARSE, path, NULL, "key \"%s\" given twice", c->string);
-    }
-    return 0;
-}
-
-static const cJSON *s_get(const cJSON *obj, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(obj, key);
-}
-
-static const cJSON *s_req(s_ld_t *L, const cJSON *obj, const char *path,
-                          const char *key)
-{
-    const cJSON *v = s_get(obj, key);
-    if (!v)
-        s_err(L, SM_EPARSE, path, NULL, "missing required key \"%s\"", key);
-    return v;
-}
-
-static int s_number(s_ld_t *L, const cJSON *v, const char *path, double *out)
-{
-    *out = 0;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return s_err(L, SM_EPARSE, path, v, "must be a number");
-    *out = v->valuedouble;
-    return 0;
-}
-
-/* A number stored as float32 (weights, initial values, currents): one
- * beyond the float range would silently become infinite. */
-#define S_FLOAT_MSG "must be a number within float32 range (|x| <= 3.4e38)"
-
-static int s_float(s_ld_t *L, const cJSON *v, const char *path, double *out)
-{
-    if (s_number(L, v, path, out) < 0)
-        return -1;
-    if (fabs(*out) > FLT_MAX)
-        return s_err(L, SM_ERANGE, path, v, S_FLOAT_MSG);
-    return 0;
+    return sm_json_fail(&L->j, SM_ENOMEM, path, NULL, "out of memory");
 }
 
 /* Box-Muller as seeded (u1 >= 1e-300) never draws |z| >= 38: a normal
@@ -222,91 +50,21 @@ static bool s_normal_fits_float(double mean, double sd)
     return fabs(mean) + 38.0 * sd <= FLT_MAX;
 }
 
-/* An integer in [lo, hi]; `what` says what it counts ("ticks"). */
-static int s_int(s_ld_t *L, const cJSON *v, const char *path, double lo,
-                 double hi, const char *what, double *out)
-{
-    *out = 0;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return s_err(L, SM_EPARSE, path, v, "must be an integer%s%s",
-                     what ? " number of " : "", what ? what : "");
-    double x = v->valuedouble;
-    if (x != floor(x))
-        return s_err(L, SM_EPARSE, path, v, "must be an integer%s%s",
-                     what ? " number of " : "", what ? what : "");
-    if (x < lo || x > hi) {
-        if (hi >= S_MAX_EXACT || hi >= (double)UINT32_MAX)
-            return s_err(L, SM_ERANGE, path, v, "must be an integer >= %.0f", lo);
-        return s_err(L, SM_ERANGE, path, v, "must be an integer in [%.0f, %.0f]", lo, hi);
-    }
-    *out = x;
-    return 0;
-}
-
-static int s_u32(s_ld_t *L, const cJSON *v, const char *path, uint32_t lo,
-                 const char *what, uint32_t *out)
-{
-    double x;
-    *out = 0;
-    if (s_int(L, v, path, lo, (double)UINT32_MAX, what, &x) < 0)
-        return -1;
-    *out = (uint32_t)x;
-    return 0;
-}
-
-static int s_seed(s_ld_t *L, const cJSON *v, const char *path, uint64_t *out)
-{
-    double x;
-    if (s_int(L, v, path, 0, S_MAX_EXACT, NULL, &x) < 0)
-        return -1;
-    *out = (uint64_t)x;
-    return 0;
-}
-
-static int s_bool(s_ld_t *L, const cJSON *v, const char *path, bool *out)
-{
-    if (!cJSON_IsBool(v))
-        return s_err(L, SM_EPARSE, path, v, "must be true or false");
-    *out = cJSON_IsTrue(v);
-    return 0;
-}
-
-static int s_string(s_ld_t *L, const cJSON *v, const char *path, const char **out)
-{
-    *out = "";
-    if (!cJSON_IsString(v) || !v->valuestring)
-        return s_err(L, SM_EPARSE, path, v, "must be a string");
-    *out = v->valuestring;
-    return 0;
-}
-
-/* A [lo, hi] pair of numbers. */
-static int s_pair(s_ld_t *L, const cJSON *v, const char *path, double *a, double *b)
-{
-    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
-        return s_err(L, SM_EPARSE, path, v, "must be a list of two numbers");
-    char p[S_PATH];
-    s_at(p, "%s[0]", path);
-    if (s_number(L, v->child, p, a) < 0)
-        return -1;
-    s_at(p, "%s[1]", path);
-    return s_number(L, v->child->next, p, b);
-}
-
 /* A [lo, hi] pair of numbers within float32 range. */
 static int s_fpair(s_ld_t *L, const cJSON *v, const char *path, double *a, double *b)
 {
-    if (s_pair(L, v, path, a, b) < 0)
+    char p[SM_JSON_PATH];
+    if (sm_json_array(&L->j, v, path, 2, 2, NULL) < 0 ||
+        sm_json_float(&L->j, v->child, sm_json_at(p, "%s[0]", path), a) < 0 ||
+        sm_json_float(&L->j, v->child->next, sm_json_at(p, "%s[1]", path), b) < 0)
         return -1;
-    if (fabs(*a) > FLT_MAX || fabs(*b) > FLT_MAX)
-        return s_err(L, SM_ERANGE, path, v, S_FLOAT_MSG);
     return 0;
 }
 
 static int s_pop_ref(s_ld_t *L, const cJSON *v, const char *path, uint32_t *out)
 {
     const char *name;
-    if (s_string(L, v, path, &name) < 0)
+    if (sm_json_str(&L->j, v, path, &name) < 0)
         return -1;
     int i = sm_net_find_pop(L->net, name);
     if (i >= 0) {
@@ -318,8 +76,8 @@ static int s_pop_ref(s_ld_t *L, const cJSON *v, const char *path, uint32_t *out)
     for (uint32_t j = 0; j < L->net->n_pops && n < 64; j++)
         cands[n++] = L->net->pops[j].name;
     char hint[96];
-    s_suggest(name, cands, n, hint, sizeof hint);
-    return s_err(L, SM_EINVAL, path, NULL, "unknown population \"%s\"%s", name, hint);
+    sm_json_suggest(name, cands, n, hint, sizeof hint);
+    return sm_json_fail(&L->j, SM_EINVAL, path, NULL, "unknown population \"%s\"%s", name, hint);
 }
 
 /* Joins a relative path to the directory of the network file. */
@@ -344,23 +102,19 @@ static int s_simulation(s_ld_t *L, const cJSON *sim)
     static const char *const keys[] = {"dt", "ticks", "seed", NULL};
     sm_net_t *net = L->net;
     if (!sim)
-        return s_err(L, SM_EPARSE, "(top level)", NULL,
-                     "missing required key \"simulation\" (at least {\"ticks\": N})");
-    if (s_keys(L, sim, "simulation", keys) < 0)
+        return sm_json_fail(&L->j, SM_EPARSE, "simulation", NULL,
+                            "missing (at least {\"ticks\": N})");
+    if (sm_json_keys(&L->j, sim, "simulation", keys, NULL, NULL) < 0)
         return -1;
-    const cJSON *v = s_get(sim, "dt");
+    static const sm_json_range_t positive = {0, INFINITY, true, true};
     net->dt_ms = 1.0;
-    if (v) {
-        if (s_number(L, v, "simulation.dt", &net->dt_ms) < 0)
-            return -1;
-        if (!(net->dt_ms > 0))
-            return s_err(L, SM_ERANGE, "simulation.dt", v, "must be > 0 ms");
-    }
-    if (!(v = s_req(L, sim, "simulation", "ticks")) ||
-        s_u32(L, v, "simulation.ticks", 1, "ticks", &net->ticks) < 0)
-        return -1;
     net->seed = 0;
-    if ((v = s_get(sim, "seed")) && s_seed(L, v, "simulation.seed", &net->seed) < 0)
+    if (sm_json_get_num(&L->j, sim, "simulation", "dt", SM_JSON_OPTIONAL, &positive,
+                        &net->dt_ms) < 0 ||
+        sm_json_get_u32(&L->j, sim, "simulation", "ticks", SM_JSON_REQUIRED, 1, UINT32_MAX,
+                        &net->ticks) < 0 ||
+        sm_json_get_u64(&L->j, sim, "simulation", "seed", SM_JSON_OPTIONAL, 0, UINT64_MAX,
+                        &net->seed) < 0)
         return -1;
     return 0;
 }
@@ -421,11 +175,11 @@ static int s_model_dt(s_ld_t *L, cJSON *work, const sm_model_t *probe, const cha
     cJSON *given = cJSON_GetObjectItemCaseSensitive(work, "dt");
     if (given && !cJSON_IsNull(given)) {
         if (cJSON_IsNumber(given) && fabs(given->valuedouble - dt * scale) > 1e-9 * dt * scale) {
-            char p[S_PATH];
-            s_at(p, "%s.dt", ppath);
-            return s_err(L, SM_EINVAL, p, given,
-                         "must match simulation.dt (%g %s for this model) or be left out",
-                         dt * scale, unit);
+            char p[SM_JSON_PATH];
+            sm_json_at(p, "%s.dt", ppath);
+            return sm_json_fail(&L->j, SM_EINVAL, p, given,
+                                "must match simulation.dt (%g %s for this model) or be left out",
+                                dt * scale, unit);
         }
         return 0;
     }
@@ -449,26 +203,28 @@ static int s_models(s_ld_t *L, sm_pop_t *pop, const char *model,
     s_lists_t ls = {NULL, NULL, 0};
     int rc = -1;
     if (params && !cJSON_IsObject(params))
-        return s_err(L, SM_EPARSE, ppath, params, "must be an object");
+        return sm_json_fail(&L->j, SM_EPARSE, ppath, params, "must be an object");
 
     if (params) {
         for (const cJSON *c = params->child; c; c = c->next) {
             if (!cJSON_IsArray(c))
                 continue;
-            char p[S_PATH];
-            s_at(p, "%s.%s", ppath, c->string);
+            char p[SM_JSON_PATH];
+            sm_json_at(p, "%s.%s", ppath, c->string);
             int n = cJSON_GetArraySize(c);
             if ((uint32_t)n != pop->size)
-                return s_err(L, SM_EPARSE, p, NULL,
-                             "a per-neuron list needs %u values (the population size), got %d",
-                             pop->size, n);
+                return sm_json_fail(
+                    &L->j, SM_EPARSE, p, NULL,
+                    "a per-neuron list needs %u values (the population size), got %d", pop->size,
+                    n);
             bool nums = cJSON_IsNumber(c->child), bools = cJSON_IsBool(c->child);
             int i = 0;
             for (const cJSON *e = c->child; e; e = e->next, i++)
                 if ((nums && (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))) ||
                     (bools && !cJSON_IsBool(e)) || (!nums && !bools))
-                    return s_err(L, SM_EPARSE, s_at(p, "%s.%s[%d]", ppath, c->string, i), e,
-                                 "per-neuron values must all be numbers or all booleans");
+                    return sm_json_fail(&L->j, SM_EPARSE,
+                                        sm_json_at(p, "%s.%s[%d]", ppath, c->string, i), e,
+                                        "per-neuron values must all be numbers or all booleans");
             ls.n++;
         }
     }
@@ -524,20 +280,20 @@ static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
 {
     static const char *const keys[] = {"v", NULL};
     static const char *const dkeys[] = {"uniform", "normal", NULL};
-    if (s_keys(L, init, path, keys) < 0)
+    if (sm_json_keys(&L->j, init, path, keys, NULL, NULL) < 0)
         return -1;
-    const cJSON *v = s_get(init, "v");
+    const cJSON *v = sm_json_get(init, "v", 0);
     if (!v)
         return 0;
-    char p[S_PATH], q[S_PATH];
-    s_at(p, "%s.v", path);
+    char p[SM_JSON_PATH], q[SM_JSON_PATH];
+    sm_json_at(p, "%s.v", path);
     pop->v_init = malloc((size_t)pop->size * sizeof *pop->v_init);
     if (!pop->v_init)
         return s_nomem(L, p);
 
     if (cJSON_IsNumber(v)) {
         double x = 0;
-        if (s_float(L, v, p, &x) < 0)
+        if (sm_json_float(&L->j, v, p, &x) < 0)
             return -1;
         for (uint32_t i = 0; i < pop->size; i++)
             pop->v_init[i] = (float)x;
@@ -545,37 +301,39 @@ static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
     }
     if (cJSON_IsArray(v)) {
         if ((uint32_t)cJSON_GetArraySize(v) != pop->size)
-            return s_err(L, SM_EPARSE, p, NULL,
-                         "a per-neuron list needs %u values (the population size), got %d",
-                         pop->size, cJSON_GetArraySize(v));
+            return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                                "a per-neuron list needs %u values (the population size), got %d",
+                                pop->size, cJSON_GetArraySize(v));
         uint32_t i = 0;
         for (const cJSON *e = v->child; e; e = e->next, i++) {
             double x = 0;
-            s_at(q, "%s[%u]", p, i);
-            if (s_float(L, e, q, &x) < 0)
+            sm_json_at(q, "%s[%u]", p, i);
+            if (sm_json_float(&L->j, e, q, &x) < 0)
                 return -1;
             pop->v_init[i] = (float)x;
         }
         return 0;
     }
     if (!cJSON_IsObject(v))
-        return s_err(L, SM_EPARSE, p, v,
-                     "must be a number, a per-neuron list, {\"uniform\": [lo, hi]} or {\"normal\": [mean, sd]}");
-    if (s_keys(L, v, p, dkeys) < 0)
+        return sm_json_fail(&L->j, SM_EPARSE, p, v,
+                            "must be a number, a per-neuron list, {\"uniform\": [lo, hi]} or "
+                            "{\"normal\": [mean, sd]}");
+    if (sm_json_keys(&L->j, v, p, dkeys, NULL, NULL) < 0)
         return -1;
     if (!v->child || v->child->next)
-        return s_err(L, SM_EPARSE, p, v, "must hold exactly one of \"uniform\", \"normal\"");
+        return sm_json_fail(&L->j, SM_EPARSE, p, v,
+                            "must hold exactly one of \"uniform\", \"normal\"");
     bool uniform = !strcmp(v->child->string, "uniform");
     double a, b;
-    s_at(q, "%s.%s", p, v->child->string);
+    sm_json_at(q, "%s.%s", p, v->child->string);
     if (s_fpair(L, v->child, q, &a, &b) < 0)
         return -1;
     if (uniform && a > b)
-        return s_err(L, SM_ERANGE, q, v->child, "lo must be <= hi");
+        return sm_json_fail(&L->j, SM_ERANGE, q, v->child, "lo must be <= hi");
     if (!uniform && b < 0)
-        return s_err(L, SM_ERANGE, q, v->child, "sd must be >= 0");
+        return sm_json_fail(&L->j, SM_ERANGE, q, v->child, "sd must be >= 0");
     if (!uniform && !s_normal_fits_float(a, b))
-        return s_err(L, SM_ERANGE, q, v->child, "draws would leave float32 range");
+        return sm_json_fail(&L->j, SM_ERANGE, q, v->child, "draws would leave float32 range");
     for (uint32_t i = 0; i < pop->size; i++) {
         sm_rng_t r = sm_rng_stream(L->net->seed ^ S_TAG_INIT, pi, i);
         double x = uniform ? a + (b - a) * sm_rng_uniform(&r) : a + b * sm_rng_normal(&r);
@@ -669,33 +427,35 @@ static int s_times_row(void *ctx, const double *v, size_t n, sm_error_t *err)
 
 static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char *path)
 {
-    const cJSON *times = s_get(src, "times"), *file = s_get(src, "file");
-    char p[S_PATH], q[S_PATH];
+    const cJSON *times = sm_json_get(src, "times", 0), *file = sm_json_get(src, "file", 0);
+    char p[SM_JSON_PATH], q[SM_JSON_PATH];
     s_times_t t = {.size = pop->size};
     int rc = -1;
     if (!!times == !!file)
-        return s_err(L, SM_EPARSE, path, NULL, "give exactly one of \"times\", \"file\"");
+        return sm_json_fail(&L->j, SM_EPARSE, path, NULL,
+                            "give exactly one of \"times\", \"file\"");
     if (times) {
-        s_at(p, "%s.times", path);
+        sm_json_at(p, "%s.times", path);
         if (!cJSON_IsArray(times))
-            return s_err(L, SM_EPARSE, p, times, "must be a list of tick lists, one per neuron");
+            return sm_json_fail(&L->j, SM_EPARSE, p, times,
+                                "must be a list of tick lists, one per neuron");
         if ((uint32_t)cJSON_GetArraySize(times) != pop->size)
-            return s_err(L, SM_EPARSE, p, NULL,
-                         "needs one tick list per neuron: %u, got %d", pop->size,
-                         cJSON_GetArraySize(times));
+            return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                                "needs one tick list per neuron: %u, got %d", pop->size,
+                                cJSON_GetArraySize(times));
         uint32_t i = 0;
         for (const cJSON *row = times->child; row; row = row->next, i++) {
-            s_at(q, "%s[%u]", p, i);
+            sm_json_at(q, "%s[%u]", p, i);
             if (!cJSON_IsArray(row)) {
-                s_err(L, SM_EPARSE, q, row, "must be a list of ticks");
+                sm_json_fail(&L->j, SM_EPARSE, q, row, "must be a list of ticks");
                 goto out;
             }
             uint32_t j = 0;
             for (const cJSON *e = row->child; e; e = e->next, j++) {
-                char r[S_PATH];
+                char r[SM_JSON_PATH];
                 uint32_t tick;
-                s_at(r, "%s[%u]", q, j);
-                if (s_u32(L, e, r, 0, "ticks", &tick) < 0)
+                sm_json_at(r, "%s[%u]", q, j);
+                if (sm_json_u32(&L->j, e, r, 0, UINT32_MAX, &tick) < 0)
                     goto out;
                 if (s_times_add(&t, i, tick) < 0) {
                     s_nomem(L, r);
@@ -705,8 +465,8 @@ static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char 
         }
     } else {
         const char *fname = NULL;
-        s_at(p, "%s.file", path);
-        if (s_string(L, file, p, &fname) < 0)
+        sm_json_at(p, "%s.file", path);
+        if (sm_json_str(&L->j, file, p, &fname) < 0)
             return -1;
         char *full = s_resolve(L->base_dir, fname);
         if (!full)
@@ -742,8 +502,8 @@ static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char 
         qsort(pop->st_ticks + a, b - a, sizeof *pop->st_ticks, s_cmp_u32);
         for (uint32_t j = a + 1; j < b; j++)
             if (pop->st_ticks[j] == pop->st_ticks[j - 1]) {
-                s_err(L, SM_EINVAL, p, NULL, "neuron %u is given tick %u twice", i,
-                      pop->st_ticks[j]);
+                sm_json_fail(&L->j, SM_EINVAL, p, NULL, "neuron %u is given tick %u twice", i,
+                             pop->st_ticks[j]);
                 goto out;
             }
     }
@@ -760,51 +520,45 @@ static int s_source(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *src,
     static const char *const st_keys[] = {"kind", "times", "file", NULL};
     static const char *const po_keys[] = {"kind", "rate_hz", "start", "stop", "seed", NULL};
     static const char *const kinds[] = {"spike_times", "poisson", NULL};
-    char p[S_PATH];
-    const char *kind;
+    static const sm_json_range_t rates = {0, INFINITY, false, true};
+    char p[SM_JSON_PATH];
+    int kind;
     const cJSON *v;
-    if (!cJSON_IsObject(src))
-        return s_err(L, SM_EPARSE, path, src, "must be an object");
-    s_at(p, "%s.kind", path);
-    if (!(v = s_req(L, src, path, "kind")) || s_string(L, v, p, &kind) < 0)
+    if (sm_json_object(&L->j, src, path) < 0 ||
+        sm_json_get_enum(&L->j, src, path, "kind", SM_JSON_REQUIRED, kinds, &kind) < 0)
         return -1;
-    if (!strcmp(kind, "spike_times")) {
+    if (kind == 0) {
         pop->kind = SM_POP_SPIKE_TIMES;
-        if (s_keys(L, src, path, st_keys) < 0)
+        if (sm_json_keys(&L->j, src, path, st_keys, NULL, NULL) < 0)
             return -1;
         return s_spike_times(L, pop, src, path);
     }
-    if (strcmp(kind, "poisson")) {
-        char hint[96];
-        s_suggest(kind, kinds, 2, hint, sizeof hint);
-        return s_err(L, SM_EINVAL, p, v, "unknown source kind%s; expected spike_times or poisson", hint);
-    }
     pop->kind = SM_POP_POISSON;
-    if (s_keys(L, src, path, po_keys) < 0)
+    if (sm_json_keys(&L->j, src, path, po_keys, NULL, NULL) < 0 ||
+        sm_json_get_num(&L->j, src, path, "rate_hz", SM_JSON_REQUIRED, &rates, &pop->rate_hz) < 0)
         return -1;
-    s_at(p, "%s.rate_hz", path);
-    if (!(v = s_req(L, src, path, "rate_hz")) || s_number(L, v, p, &pop->rate_hz) < 0)
-        return -1;
-    if (pop->rate_hz < 0)
-        return s_err(L, SM_ERANGE, p, v, "must be >= 0");
+    sm_json_at(p, "%s.rate_hz", path);
+    v = sm_json_get(src, "rate_hz", 0);
     if (pop->rate_hz * L->net->dt_ms / 1000.0 > 1.0)
-        return s_err(L, SM_ERANGE, p, v,
-                     "gives more than one spike per tick of %g ms (max %g Hz)",
-                     L->net->dt_ms, 1000.0 / L->net->dt_ms);
+        return sm_json_fail(&L->j, SM_ERANGE, p, v,
+                            "gives more than one spike per tick of %g ms (max %g Hz)",
+                            L->net->dt_ms, 1000.0 / L->net->dt_ms);
     pop->start_tick = 0;
     pop->stop_tick = L->net->ticks;
-    s_at(p, "%s.start", path);
-    if ((v = s_get(src, "start")) && s_u32(L, v, p, 0, "ticks", &pop->start_tick) < 0)
+    sm_json_at(p, "%s.start", path);
+    if ((v = sm_json_get(src, "start", 0)) &&
+        sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pop->start_tick) < 0)
         return -1;
-    s_at(p, "%s.stop", path);
-    if ((v = s_get(src, "stop")) && s_u32(L, v, p, 0, "ticks", &pop->stop_tick) < 0)
+    sm_json_at(p, "%s.stop", path);
+    if ((v = sm_json_get(src, "stop", 0)) &&
+        sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pop->stop_tick) < 0)
         return -1;
     if (pop->stop_tick < pop->start_tick)
-        return s_err(L, SM_ERANGE, p, NULL, "stop (%u) must be >= start (%u)",
-                     pop->stop_tick, pop->start_tick);
-    s_at(p, "%s.seed", path);
-    if ((v = s_get(src, "seed"))) {
-        if (s_seed(L, v, p, &pop->seed) < 0)
+        return sm_json_fail(&L->j, SM_ERANGE, p, NULL, "stop (%u) must be >= start (%u)",
+                            pop->stop_tick, pop->start_tick);
+    sm_json_at(p, "%s.seed", path);
+    if ((v = sm_json_get(src, "seed", 0))) {
+        if (sm_json_u64(&L->j, v, p, 0, UINT64_MAX, &pop->seed) < 0)
             return -1;
     } else {
         sm_rng_t r = sm_rng_stream(L->net->seed, S_TAG_POISSON, pi);
@@ -818,78 +572,76 @@ static int s_population(s_ld_t *L, const cJSON *jp, uint32_t pi)
     static const char *const keys[] = {"name", "size", "model", "params", "initial",
                                        "record", "source", NULL};
     static const char *const rkeys[] = {"spikes", NULL};
-    char path[S_PATH], p[S_PATH];
+    char path[SM_JSON_PATH], p[SM_JSON_PATH];
     const cJSON *v;
     const char *name = NULL;
     sm_pop_t pop;
     memset(&pop, 0, sizeof pop);
     pop.record_spikes = true;
-    s_at(path, "populations[%u]", pi);
-    if (s_keys(L, jp, path, keys) < 0)
+    sm_json_at(path, "populations[%u]", pi);
+    if (sm_json_keys(&L->j, jp, path, keys, NULL, NULL) < 0)
         return -1;
 
-    s_at(p, "%s.name", path);
-    if (!(v = s_req(L, jp, path, "name")) || s_string(L, v, p, &name) < 0)
+    sm_json_at(p, "%s.name", path);
+    if (!(v = sm_json_req(&L->j, jp, path, "name")) || sm_json_str(&L->j, v, p, &name) < 0)
         return -1;
     if (!name[0] || strlen(name) >= SM_NAME_MAX)
-        return s_err(L, SM_EINVAL, p, v, "must be 1 to %d characters", SM_NAME_MAX - 1);
+        return sm_json_fail(&L->j, SM_EINVAL, p, v, "must be 1 to %d characters", SM_NAME_MAX - 1);
     for (const char *c = name; *c; c++)
         if ((unsigned char)*c < 0x20)
-            return s_err(L, SM_EINVAL, p, v, "must not hold control characters");
+            return sm_json_fail(&L->j, SM_EINVAL, p, v, "must not hold control characters");
     int dup = sm_net_find_pop(L->net, name);
     if (dup >= 0)
-        return s_err(L, SM_EINVAL, p, NULL, "population \"%s\" is already defined by populations[%d]",
-                     name, dup);
+        return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                            "population \"%s\" is already defined by populations[%d]", name, dup);
     memcpy(pop.name, name, strlen(name) + 1);
 
-    s_at(p, "%s.size", path);
-    if (!(v = s_req(L, jp, path, "size")) || s_u32(L, v, p, 1, NULL, &pop.size) < 0)
+    sm_json_at(p, "%s.size", path);
+    if (!(v = sm_json_req(&L->j, jp, path, "size")) ||
+        sm_json_u32(&L->j, v, p, 1, UINT32_MAX, &pop.size) < 0)
         return -1;
     if (pop.size > SM_MAX_NEURONS - L->net->n_neurons)
-        return s_err(L, SM_ERANGE, p, v, "the network would exceed %u neurons", SM_MAX_NEURONS);
+        return sm_json_fail(&L->j, SM_ERANGE, p, v, "the network would exceed %u neurons",
+                            SM_MAX_NEURONS);
 
-    const cJSON *src = s_get(jp, "source");
+    const cJSON *src = sm_json_get(jp, "source", 0);
     int rc = -1;
     if (src) {
         static const char *const no[] = {"model", "params", "initial"};
         for (size_t i = 0; i < 3; i++)
-            if (s_get(jp, no[i])) {
-                s_at(p, "%s.%s", path, no[i]);
-                return s_err(L, SM_EPARSE, p, NULL, "a spike source (it has \"source\") takes no %s", no[i]);
+            if (sm_json_get(jp, no[i], 0)) {
+                sm_json_at(p, "%s.%s", path, no[i]);
+                return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                                    "a spike source (it has \"source\") takes no %s", no[i]);
             }
-        s_at(p, "%s.source", path);
+        sm_json_at(p, "%s.source", path);
         if (s_source(L, &pop, pi, src, p) < 0)
             goto fail;
     } else {
-        const char *model;
+        int model;
         pop.kind = SM_POP_NEURONS;
-        s_at(p, "%s.model", path);
-        if (!(v = s_get(jp, "model")))
-            return s_err(L, SM_EPARSE, path, NULL,
-                         "missing required key \"model\" (or \"source\" for a spike source)");
-        if (s_string(L, v, p, &model) < 0)
+        sm_json_at(p, "%s.model", path);
+        if (!(v = sm_json_get(jp, "model", 0)))
+            return sm_json_fail(
+                &L->j, SM_EPARSE, path, NULL,
+                "missing (or \"source\" for a spike source)");
+        if (sm_json_enum(&L->j, v, p, s_model_names, &model) < 0)
             return -1;
-        if (!s_name_is(model, s_model_names)) {
-            char hint[96];
-            s_suggest(model, s_model_names, s_count(s_model_names), hint, sizeof hint);
-            return s_err(L, SM_EUNSUPPORTED, p, v,
-                         "unknown model%s; expected one of iaf, lif, cuba_lif, li, lapicque, alpha", hint);
-        }
-        s_at(p, "%s.params", path);
-        if (s_models(L, &pop, model, s_get(jp, "params"), p) < 0)
+        sm_json_at(p, "%s.params", path);
+        if (s_models(L, &pop, s_model_names[model], sm_json_get(jp, "params", 0), p) < 0)
             goto fail;
-        s_at(p, "%s.initial", path);
-        if ((v = s_get(jp, "initial")) && s_initial(L, &pop, pi, v, p) < 0)
+        sm_json_at(p, "%s.initial", path);
+        if ((v = sm_json_get(jp, "initial", 0)) && s_initial(L, &pop, pi, v, p) < 0)
             goto fail;
     }
 
-    if ((v = s_get(jp, "record"))) {
-        s_at(p, "%s.record", path);
-        if (s_keys(L, v, p, rkeys) < 0)
+    if ((v = sm_json_get(jp, "record", 0))) {
+        sm_json_at(p, "%s.record", path);
+        if (sm_json_keys(&L->j, v, p, rkeys, NULL, NULL) < 0)
             goto fail;
-        s_at(p, "%s.record.spikes", path);
-        const cJSON *s = s_get(v, "spikes");
-        if (s && s_bool(L, s, p, &pop.record_spikes) < 0)
+        sm_json_at(p, "%s.record.spikes", path);
+        const cJSON *s = sm_json_get(v, "spikes", 0);
+        if (s && sm_json_bool(&L->j, s, p, &pop.record_spikes) < 0)
             goto fail;
     }
     if (sm_net_add_pop(L->net, &pop) < 0) {
@@ -912,48 +664,53 @@ fail:
 static int s_weight(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
 {
     static const char *const keys[] = {"uniform", "normal", "bounds", NULL};
-    char p[S_PATH];
+    char p[SM_JSON_PATH];
     memset(d, 0, sizeof *d);
     if (cJSON_IsNumber(v))
-        return s_float(L, v, path, &d->a);
+        return sm_json_float(&L->j, v, path, &d->a);
     if (!cJSON_IsObject(v))
-        return s_err(L, SM_EPARSE, path, v,
-                     "must be a number, {\"uniform\": [lo, hi]} or {\"normal\": [mean, sd]}");
-    if (s_keys(L, v, path, keys) < 0)
+        return sm_json_fail(
+            &L->j, SM_EPARSE, path, v,
+            "must be a number, {\"uniform\": [lo, hi]} or {\"normal\": [mean, sd]}");
+    if (sm_json_keys(&L->j, v, path, keys, NULL, NULL) < 0)
         return -1;
-    const cJSON *u = s_get(v, "uniform"), *n = s_get(v, "normal"), *b = s_get(v, "bounds");
+    const cJSON *u = sm_json_get(v, "uniform", 0), *n = sm_json_get(v, "normal", 0),
+                *b = sm_json_get(v, "bounds", 0);
     if (!!u == !!n)
-        return s_err(L, SM_EPARSE, path, v, "must hold exactly one of \"uniform\", \"normal\"");
+        return sm_json_fail(&L->j, SM_EPARSE, path, v,
+                            "must hold exactly one of \"uniform\", \"normal\"");
     if (u) {
-        s_at(p, "%s.uniform", path);
+        sm_json_at(p, "%s.uniform", path);
         if (b) {
-            s_at(p, "%s.bounds", path);
-            return s_err(L, SM_EPARSE, p, NULL, "only a normal distribution takes bounds");
+            sm_json_at(p, "%s.bounds", path);
+            return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                                "only a normal distribution takes bounds");
         }
         d->kind = SM_DIST_UNIFORM;
         if (s_fpair(L, u, p, &d->a, &d->b) < 0)
             return -1;
         if (d->a > d->b)
-            return s_err(L, SM_ERANGE, p, u, "lo must be <= hi");
+            return sm_json_fail(&L->j, SM_ERANGE, p, u, "lo must be <= hi");
         return 0;
     }
-    s_at(p, "%s.normal", path);
+    sm_json_at(p, "%s.normal", path);
     d->kind = SM_DIST_NORMAL;
     if (s_fpair(L, n, p, &d->a, &d->b) < 0)
         return -1;
     if (d->b < 0)
-        return s_err(L, SM_ERANGE, p, n, "sd must be >= 0");
+        return sm_json_fail(&L->j, SM_ERANGE, p, n, "sd must be >= 0");
     if (!b) {
         if (!s_normal_fits_float(d->a, d->b))
-            return s_err(L, SM_ERANGE, p, n, "draws would leave float32 range; give bounds");
+            return sm_json_fail(&L->j, SM_ERANGE, p, n,
+                                "draws would leave float32 range; give bounds");
         return 0;
     }
-    s_at(p, "%s.bounds", path);
+    sm_json_at(p, "%s.bounds", path);
     d->has_bounds = true;
     if (s_fpair(L, b, p, &d->lo, &d->hi) < 0)
         return -1;
     if (d->lo > d->hi)
-        return s_err(L, SM_ERANGE, p, b, "lo must be <= hi");
+        return sm_json_fail(&L->j, SM_ERANGE, p, b, "lo must be <= hi");
     /* Redrawing until inside must end: refuse bounds that hold almost none
      * of the distribution. */
     double mass;
@@ -963,9 +720,10 @@ static int s_weight(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
         mass = 0.5 * (erfc((d->lo - d->a) / (d->b * sqrt(2.0))) -
                       erfc((d->hi - d->a) / (d->b * sqrt(2.0))));
     if (mass < 1e-4)
-        return s_err(L, SM_ERANGE, p, b,
-                     "hold less than 0.01%% of normal(%g, %g); draws would almost never fall inside",
-                     d->a, d->b);
+        return sm_json_fail(
+            &L->j, SM_ERANGE, p, b,
+            "hold less than 0.01%% of normal(%g, %g); draws would almost never fall inside", d->a,
+            d->b);
     return 0;
 }
 
@@ -974,30 +732,30 @@ static int s_weight(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
 static int s_delay(s_ld_t *L, const cJSON *v, const char *path, sm_dist_t *d)
 {
     static const char *const keys[] = {"uniform", NULL};
-    char p[S_PATH];
+    char p[SM_JSON_PATH];
     memset(d, 0, sizeof *d);
     if (cJSON_IsNumber(v))
-        return s_int(L, v, path, 0, (double)UINT32_MAX, "ticks", &d->a);
+        return sm_json_int(&L->j, v, path, 0, (double)UINT32_MAX, &d->a);
     if (!cJSON_IsObject(v))
-        return s_err(L, SM_EPARSE, path, v,
-                     "must be an integer number of ticks or {\"uniform\": [lo, hi]}");
-    if (s_keys(L, v, path, keys) < 0)
+        return sm_json_fail(&L->j, SM_EPARSE, path, v,
+                            "must be an integer number of ticks or {\"uniform\": [lo, hi]}");
+    if (sm_json_keys(&L->j, v, path, keys, NULL, NULL) < 0)
         return -1;
-    const cJSON *u = s_get(v, "uniform");
+    const cJSON *u = sm_json_get(v, "uniform", 0);
+    sm_json_at(p, "%s.uniform", path);
     if (!u)
-        return s_err(L, SM_EPARSE, path, v, "missing required key \"uniform\"");
-    s_at(p, "%s.uniform", path);
+        return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "missing");
     if (!cJSON_IsArray(u) || cJSON_GetArraySize(u) != 2)
-        return s_err(L, SM_EPARSE, p, u, "must be a list of two integers [lo, hi]");
-    char q[S_PATH];
-    s_at(q, "%s[0]", p);
-    if (s_int(L, u->child, q, 0, (double)UINT32_MAX, "ticks", &d->a) < 0)
+        return sm_json_fail(&L->j, SM_EPARSE, p, u, "must be a list of two integers [lo, hi]");
+    char q[SM_JSON_PATH];
+    sm_json_at(q, "%s[0]", p);
+    if (sm_json_int(&L->j, u->child, q, 0, (double)UINT32_MAX, &d->a) < 0)
         return -1;
-    s_at(q, "%s[1]", p);
-    if (s_int(L, u->child->next, q, 0, (double)UINT32_MAX, "ticks", &d->b) < 0)
+    sm_json_at(q, "%s[1]", p);
+    if (sm_json_int(&L->j, u->child->next, q, 0, (double)UINT32_MAX, &d->b) < 0)
         return -1;
     if (d->a > d->b)
-        return s_err(L, SM_ERANGE, p, u, "lo must be <= hi");
+        return sm_json_fail(&L->j, SM_ERANGE, p, u, "lo must be <= hi");
     d->kind = d->a == d->b ? SM_DIST_CONST : SM_DIST_UNIFORM;
     return 0;
 }
@@ -1044,43 +802,44 @@ static int s_list_add(s_conn_t *c, uint32_t s, uint32_t t, float w, uint32_t d)
 }
 
 /* One connection [src, dst, weight?, delay?]; `msg` receives what is wrong
- * and `col` the offending column, so that JSON and CSV report alike. */
-static int s_conn_check(const s_conn_t *c, const double *v, size_t n, char *msg,
-                        size_t cap, size_t *col)
+ * and `col` the offending column, so that JSON and CSV report alike. Returns
+ * SM_OK or the code of the mistake. */
+static sm_err_t s_conn_check(const s_conn_t *c, const double *v, size_t n, char *msg,
+                             size_t cap, size_t *col)
 {
     if (n < 2 || n > 4) {
         *col = 0;
         snprintf(msg, cap, "must have 2 to 4 values (src, dst, weight, delay), got %zu", n);
-        return -1;
+        return SM_EPARSE;
     }
     if (v[0] != floor(v[0]) || v[0] < 0 || v[0] >= c->n_src) {
         *col = 1;
         snprintf(msg, cap, "source index must be an integer in [0, %u) (size of \"%s\"), got %g",
                  c->n_src, c->src_name, v[0]);
-        return -1;
+        return SM_ERANGE;
     }
     if (v[1] != floor(v[1]) || v[1] < 0 || v[1] >= c->n_dst) {
         *col = 2;
         snprintf(msg, cap, "target index must be an integer in [0, %u) (size of \"%s\"), got %g",
                  c->n_dst, c->dst_name, v[1]);
-        return -1;
+        return SM_ERANGE;
     }
     if (n < 3 && !c->have_w) {
         *col = 0;
         snprintf(msg, cap, "has no weight, and the projection gives no constant \"weight\"");
-        return -1;
+        return SM_EPARSE;
     }
     if (n >= 3 && fabs(v[2]) > FLT_MAX) {
         *col = 3;
-        snprintf(msg, cap, "weight " S_FLOAT_MSG ", got %g", v[2]);
-        return -1;
+        snprintf(msg, cap, "weight " SM_JSON_FLOAT_MSG ", got %g", v[2]);
+        return SM_ERANGE;
     }
     if (n >= 4 && (v[3] != floor(v[3]) || v[3] < 0 || v[3] > (double)UINT32_MAX)) {
         *col = 4;
         snprintf(msg, cap, "delay must be an integer number of ticks >= 0, got %g", v[3]);
-        return -1;
+        return SM_ERANGE;
     }
-    return 0;
+    return SM_OK;
 }
 
 static int s_list_header(void *ctx, const char *const *names, size_t n, sm_error_t *err)
@@ -1101,8 +860,9 @@ static int s_list_row(void *ctx, const double *v, size_t n, sm_error_t *err)
     s_conn_t *c = ctx;
     char msg[300];
     size_t col;
-    if (s_conn_check(c, v, n, msg, sizeof msg, &col) < 0)
-        return sm_fail(err, SM_EINVAL, "%s", msg);
+    sm_err_t code = s_conn_check(c, v, n, msg, sizeof msg, &col);
+    if (code != SM_OK)
+        return sm_fail(err, code, "%s", msg);
     if (s_list_add(c, (uint32_t)v[0], (uint32_t)v[1], n >= 3 ? (float)v[2] : c->w,
                    n >= 4 ? (uint32_t)v[3] : c->d) < 0)
         return sm_fail(err, SM_ENOMEM, "out of memory");
@@ -1123,7 +883,7 @@ static int s_matrix_row(void *ctx, const double *v, size_t n, sm_error_t *err)
     float *row = c->pr->matrix + (size_t)c->rows * c->n_src;
     for (size_t i = 0; i < n; i++) {
         if (fabs(v[i]) > FLT_MAX)
-            return sm_fail(err, SM_ERANGE, "field %zu: weight " S_FLOAT_MSG ", got %g", i + 1,
+            return sm_fail(err, SM_ERANGE, "field %zu: weight " SM_JSON_FLOAT_MSG ", got %g", i + 1,
                            v[i]);
         row[i] = (float)v[i];
     }
@@ -1135,7 +895,7 @@ static int s_csv(s_ld_t *L, const char *path, const cJSON *file,
                  const sm_csv_handler_t *h)
 {
     const char *fname = NULL;
-    if (s_string(L, file, path, &fname) < 0)
+    if (sm_json_str(&L->j, file, path, &fname) < 0)
         return -1;
     char *full = s_resolve(L->base_dir, fname);
     if (!full)
@@ -1150,40 +910,44 @@ static int s_csv(s_ld_t *L, const char *path, const cJSON *file,
 
 static int s_list(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
 {
-    const cJSON *rows = s_get(conn, "connections"), *file = s_get(conn, "file");
-    char p[S_PATH], q[S_PATH];
+    const cJSON *rows = sm_json_get(conn, "connections", 0), *file = sm_json_get(conn, "file", 0);
+    char p[SM_JSON_PATH], q[SM_JSON_PATH];
     if (!!rows == !!file)
-        return s_err(L, SM_EPARSE, path, NULL, "give exactly one of \"connections\", \"file\"");
+        return sm_json_fail(&L->j, SM_EPARSE, path, NULL,
+                            "give exactly one of \"connections\", \"file\"");
     if (file) {
-        s_at(p, "%s.file", path);
+        sm_json_at(p, "%s.file", path);
         sm_csv_handler_t h = {s_list_header, s_list_row, c};
         return s_csv(L, p, file, &h);
     }
-    s_at(p, "%s.connections", path);
+    sm_json_at(p, "%s.connections", path);
     if (!cJSON_IsArray(rows))
-        return s_err(L, SM_EPARSE, p, rows, "must be a list of [src, dst, weight, delay]");
+        return sm_json_fail(&L->j, SM_EPARSE, p, rows,
+                            "must be a list of [src, dst, weight, delay]");
     uint32_t i = 0;
     for (const cJSON *row = rows->child; row; row = row->next, i++) {
         double v[4];
         size_t n = 0;
-        s_at(q, "%s[%u]", p, i);
+        sm_json_at(q, "%s[%u]", p, i);
         if (!cJSON_IsArray(row))
-            return s_err(L, SM_EPARSE, q, row, "must be a list [src, dst, weight, delay]");
+            return sm_json_fail(&L->j, SM_EPARSE, q, row,
+                                "must be a list [src, dst, weight, delay]");
         for (const cJSON *e = row->child; e; e = e->next, n++) {
-            char r[S_PATH];
-            s_at(r, "%s[%zu]", q, n);
+            char r[SM_JSON_PATH];
+            sm_json_at(r, "%s[%zu]", q, n);
             if (n >= 4)
-                return s_err(L, SM_EPARSE, q, row,
-                             "must have 2 to 4 values (src, dst, weight, delay)");
-            if (s_number(L, e, r, &v[n]) < 0)
+                return sm_json_fail(&L->j, SM_EPARSE, q, row,
+                                    "must have 2 to 4 values (src, dst, weight, delay)");
+            if (sm_json_num(&L->j, e, r, NULL, &v[n]) < 0)
                 return -1;
         }
         char msg[300];
         size_t col;
-        if (s_conn_check(c, v, n, msg, sizeof msg, &col) < 0) {
+        sm_err_t code = s_conn_check(c, v, n, msg, sizeof msg, &col);
+        if (code != SM_OK) {
             if (col)
-                s_at(q, "%s[%u][%zu]", p, i, col - 1);
-            return s_err(L, SM_EINVAL, q, NULL, "%s", msg);
+                sm_json_at(q, "%s[%u][%zu]", p, i, col - 1);
+            return sm_json_fail(&L->j, code, q, NULL, "%s", msg);
         }
         if (s_list_add(c, (uint32_t)v[0], (uint32_t)v[1], n >= 3 ? (float)v[2] : c->w,
                        n >= 4 ? (uint32_t)v[3] : c->d) < 0)
@@ -1194,45 +958,48 @@ static int s_list(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
 
 static int s_matrix(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
 {
-    const cJSON *rows = s_get(conn, "weights"), *file = s_get(conn, "file");
-    char p[S_PATH], q[S_PATH];
+    const cJSON *rows = sm_json_get(conn, "weights", 0), *file = sm_json_get(conn, "file", 0);
+    char p[SM_JSON_PATH], q[SM_JSON_PATH];
     if (!!rows == !!file)
-        return s_err(L, SM_EPARSE, path, NULL, "give exactly one of \"weights\", \"file\"");
+        return sm_json_fail(&L->j, SM_EPARSE, path, NULL,
+                            "give exactly one of \"weights\", \"file\"");
     c->pr->matrix = calloc((size_t)c->n_dst * c->n_src, sizeof *c->pr->matrix);
     if (!c->pr->matrix)
         return s_nomem(L, path);
     if (file) {
-        s_at(p, "%s.file", path);
+        sm_json_at(p, "%s.file", path);
         sm_csv_handler_t h = {NULL, s_matrix_row, c};
         if (s_csv(L, p, file, &h) < 0)
             return -1;
         if (c->rows != c->n_dst) {
             char *full = s_resolve(L->base_dir, file->valuestring);
-            s_err(L, SM_EPARSE, p, NULL, "%s: has %u rows, expected %u (one per neuron of target \"%s\")",
-                  full ? full : file->valuestring, c->rows, c->n_dst, c->dst_name);
+            sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                         "%s: has %u rows, expected %u (one per neuron of target \"%s\")",
+                         full ? full : file->valuestring, c->rows, c->n_dst, c->dst_name);
             free(full);
             return -1;
         }
         return 0;
     }
-    s_at(p, "%s.weights", path);
+    sm_json_at(p, "%s.weights", path);
     if (!cJSON_IsArray(rows) || (uint32_t)cJSON_GetArraySize(rows) != c->n_dst)
-        return s_err(L, SM_EPARSE, p, NULL,
-                     "must be a list of %u rows (one per neuron of target \"%s\"), each of %u weights",
-                     c->n_dst, c->dst_name, c->n_src);
+        return sm_json_fail(
+            &L->j, SM_EPARSE, p, NULL,
+            "must be a list of %u rows (one per neuron of target \"%s\"), each of %u weights",
+            c->n_dst, c->dst_name, c->n_src);
     uint32_t t = 0;
     for (const cJSON *row = rows->child; row; row = row->next, t++) {
-        s_at(q, "%s[%u]", p, t);
+        sm_json_at(q, "%s[%u]", p, t);
         if (!cJSON_IsArray(row) || (uint32_t)cJSON_GetArraySize(row) != c->n_src)
-            return s_err(L, SM_EPARSE, q, NULL,
-                         "must be a list of %u weights (one per neuron of source \"%s\")",
-                         c->n_src, c->src_name);
+            return sm_json_fail(&L->j, SM_EPARSE, q, NULL,
+                                "must be a list of %u weights (one per neuron of source \"%s\")",
+                                c->n_src, c->src_name);
         uint32_t s = 0;
         for (const cJSON *e = row->child; e; e = e->next, s++) {
             double w;
-            char r[S_PATH];
-            s_at(r, "%s[%u]", q, s);
-            if (s_float(L, e, r, &w) < 0)
+            char r[SM_JSON_PATH];
+            sm_json_at(r, "%s[%u]", q, s);
+            if (sm_json_float(&L->j, e, r, &w) < 0)
                 return -1;
             c->pr->matrix[(size_t)t * c->n_src + s] = (float)w;
         }
@@ -1251,60 +1018,46 @@ static int s_connectivity(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char 
     static const char *const k_list[] = {"kind", "connections", "file", NULL};
     static const char *const k_mat[] = {"kind", "weights", "file", NULL};
     static const char *const *const keys[] = {k_all, k_one, k_prob, k_fan, k_list, k_mat};
+    static const sm_json_range_t probability = {0, 1, false, false};
     sm_proj_t *pr = c->pr;
-    char p[S_PATH];
-    const char *kind;
+    char p[SM_JSON_PATH];
     const cJSON *v;
-    if (!cJSON_IsObject(conn))
-        return s_err(L, SM_EPARSE, path, conn, "must be an object");
-    s_at(p, "%s.kind", path);
-    if (!(v = s_req(L, conn, path, "kind")) || s_string(L, v, p, &kind) < 0)
+    int ki;
+    if (sm_json_object(&L->j, conn, path) < 0 ||
+        sm_json_get_enum(&L->j, conn, path, "kind", SM_JSON_REQUIRED, kinds, &ki) < 0)
         return -1;
-    size_t ki = 0;
-    while (kinds[ki] && strcmp(kinds[ki], kind))
-        ki++;
-    if (!kinds[ki]) {
-        char hint[96];
-        s_suggest(kind, kinds, s_count(kinds), hint, sizeof hint);
-        return s_err(L, SM_EINVAL, p, v,
-                     "unknown connectivity%s; expected one of all_to_all, one_to_one, "
-                     "fixed_probability, fixed_fan_in, list, matrix", hint);
-    }
     static const sm_conn_kind_t map[] = {SM_CONN_ALL_TO_ALL, SM_CONN_ONE_TO_ONE,
                                          SM_CONN_FIXED_PROB, SM_CONN_FIXED_FAN_IN,
                                          SM_CONN_LIST, SM_CONN_MATRIX};
     pr->conn = map[ki];
-    if (s_keys(L, conn, path, keys[ki]) < 0)
+    if (sm_json_keys(&L->j, conn, path, keys[ki], NULL, NULL) < 0)
         return -1;
-    if ((v = s_get(conn, "allow_self"))) {
-        s_at(p, "%s.allow_self", path);
-        if (s_bool(L, v, p, &pr->allow_self) < 0)
-            return -1;
-    }
+    if (sm_json_get_bool(&L->j, conn, path, "allow_self", SM_JSON_OPTIONAL, &pr->allow_self) < 0)
+        return -1;
     const bool self = pr->src_pop == pr->dst_pop && !pr->allow_self;
     switch (pr->conn) {
     case SM_CONN_ONE_TO_ONE:
         if (c->n_src != c->n_dst)
-            return s_err(L, SM_EINVAL, path, NULL,
-                         "one_to_one needs populations of equal size: source \"%s\" has %u, target \"%s\" has %u",
-                         c->src_name, c->n_src, c->dst_name, c->n_dst);
+            return sm_json_fail(&L->j, SM_EINVAL, path, NULL,
+                                "one_to_one needs populations of equal size: source \"%s\" has %u, "
+                                "target \"%s\" has %u",
+                                c->src_name, c->n_src, c->dst_name, c->n_dst);
         return 0;
     case SM_CONN_FIXED_PROB:
-        s_at(p, "%s.p", path);
-        if (!(v = s_req(L, conn, path, "p")) || s_number(L, v, p, &pr->p) < 0)
-            return -1;
-        if (pr->p < 0 || pr->p > 1)
-            return s_err(L, SM_ERANGE, p, v, "must be in [0, 1]");
-        return 0;
+        return sm_json_get_num(&L->j, conn, path, "p", SM_JSON_REQUIRED, &probability, &pr->p) < 0
+                   ? -1
+                   : 0;
     case SM_CONN_FIXED_FAN_IN: {
         uint32_t avail = self ? c->n_src - 1 : c->n_src;
-        s_at(p, "%s.k", path);
-        if (!(v = s_req(L, conn, path, "k")) || s_u32(L, v, p, 0, NULL, &pr->k) < 0)
+        sm_json_at(p, "%s.k", path);
+        if (!(v = sm_json_req(&L->j, conn, path, "k")) ||
+            sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pr->k) < 0)
             return -1;
         if (pr->k > avail)
-            return s_err(L, SM_ERANGE, p, v,
-                         "must be at most %u, the number of distinct sources \"%s\" offers each target%s",
-                         avail, c->src_name, self ? " (self-connections excluded)" : "");
+            return sm_json_fail(
+                &L->j, SM_ERANGE, p, v,
+                "must be at most %u, the number of distinct sources \"%s\" offers each target%s",
+                avail, c->src_name, self ? " (self-connections excluded)" : "");
         return 0;
     }
     case SM_CONN_LIST:
@@ -1321,76 +1074,73 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
 {
     static const char *const keys[] = {"source", "target", "port", "connectivity",
                                        "weight", "delay", "seed", NULL};
-    char path[S_PATH], p[S_PATH];
+    char path[SM_JSON_PATH], p[SM_JSON_PATH];
     const cJSON *v;
     sm_proj_t pr;
     memset(&pr, 0, sizeof pr);
-    s_at(path, "projections[%u]", j);
-    if (s_keys(L, jp, path, keys) < 0)
+    sm_json_at(path, "projections[%u]", j);
+    if (sm_json_keys(&L->j, jp, path, keys, NULL, NULL) < 0)
         return -1;
 
-    s_at(p, "%s.source", path);
-    if (!(v = s_req(L, jp, path, "source")) || s_pop_ref(L, v, p, &pr.src_pop) < 0)
+    sm_json_at(p, "%s.source", path);
+    if (!(v = sm_json_req(&L->j, jp, path, "source")) || s_pop_ref(L, v, p, &pr.src_pop) < 0)
         return -1;
-    s_at(p, "%s.target", path);
-    if (!(v = s_req(L, jp, path, "target")) || s_pop_ref(L, v, p, &pr.dst_pop) < 0)
+    sm_json_at(p, "%s.target", path);
+    if (!(v = sm_json_req(&L->j, jp, path, "target")) || s_pop_ref(L, v, p, &pr.dst_pop) < 0)
         return -1;
     const sm_pop_t *sp = &L->net->pops[pr.src_pop], *tp = &L->net->pops[pr.dst_pop];
     if (tp->kind != SM_POP_NEURONS)
-        return s_err(L, SM_EINVAL, p, NULL, "\"%s\" is a spike source and cannot receive synapses",
-                     tp->name);
+        return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                            "\"%s\" is a spike source and cannot receive synapses", tp->name);
 
-    pr.port = SM_PORT_EXC;
-    if ((v = s_get(jp, "port"))) {
-        const char *port;
-        s_at(p, "%s.port", path);
-        if (s_string(L, v, p, &port) < 0)
-            return -1;
-        if (!strcmp(port, "inh"))
-            pr.port = SM_PORT_INH;
-        else if (strcmp(port, "exc"))
-            return s_err(L, SM_EINVAL, p, v, "must be \"exc\" or \"inh\"");
-    }
+    static const char *const ports[] = {"exc", "inh", NULL};
+    int port = 0;
+    if (sm_json_get_enum(&L->j, jp, path, "port", SM_JSON_OPTIONAL, ports, &port) < 0)
+        return -1;
+    pr.port = port ? SM_PORT_INH : SM_PORT_EXC;
 
     pr.seed = L->net->seed;
-    s_at(p, "%s.seed", path);
-    if ((v = s_get(jp, "seed")) && s_seed(L, v, p, &pr.seed) < 0)
+    sm_json_at(p, "%s.seed", path);
+    if ((v = sm_json_get(jp, "seed", 0)) && sm_json_u64(&L->j, v, p, 0, UINT64_MAX, &pr.seed) < 0)
         return -1;
 
     /* Weight and delay first: list rows without them take these. */
-    const cJSON *jc = s_get(jp, "connectivity");
-    const char *ckind = cJSON_IsObject(jc) && cJSON_IsString(s_get(jc, "kind"))
-                            ? s_get(jc, "kind")->valuestring : "";
+    const cJSON *jc = sm_json_get(jp, "connectivity", 0);
+    const char *ckind = cJSON_IsObject(jc) && cJSON_IsString(sm_json_get(jc, "kind", 0))
+                            ? sm_json_get(jc, "kind", 0)->valuestring
+                            : "";
     const bool is_list = !strcmp(ckind, "list"), is_matrix = !strcmp(ckind, "matrix");
     s_conn_t c = {.pr = &pr, .n_src = sp->size, .n_dst = tp->size,
                   .src_name = sp->name, .dst_name = tp->name, .d = 1};
-    const cJSON *jw = s_get(jp, "weight"), *jd = s_get(jp, "delay");
-    s_at(p, "%s.weight", path);
+    const cJSON *jw = sm_json_get(jp, "weight", 0), *jd = sm_json_get(jp, "delay", 0);
+    sm_json_at(p, "%s.weight", path);
     if (is_matrix && jw)
-        return s_err(L, SM_EPARSE, p, NULL, "a matrix projection takes its weights from the matrix");
+        return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                            "a matrix projection takes its weights from the matrix");
     if (!jw && !is_matrix && !is_list)
-        return s_err(L, SM_EPARSE, path, NULL, "missing required key \"weight\"");
+        return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "missing");
     if (jw && s_weight(L, jw, p, &pr.weight) < 0)
         return -1;
     if (is_list && jw && pr.weight.kind != SM_DIST_CONST)
-        return s_err(L, SM_EPARSE, p, jw, "a list projection takes a constant default weight");
+        return sm_json_fail(&L->j, SM_EPARSE, p, jw,
+                            "a list projection takes a constant default weight");
     c.have_w = jw != NULL;
     c.w = (float)pr.weight.a;
 
-    s_at(p, "%s.delay", path);
+    sm_json_at(p, "%s.delay", path);
     pr.delay.kind = SM_DIST_CONST;
     pr.delay.a = 1;
     if (jd && s_delay(L, jd, p, &pr.delay) < 0)
         return -1;
     if ((is_list || is_matrix) && pr.delay.kind != SM_DIST_CONST)
-        return s_err(L, SM_EPARSE, p, jd, "a %s projection takes a constant delay",
-                     is_list ? "list" : "matrix");
+        return sm_json_fail(&L->j, SM_EPARSE, p, jd, "a %s projection takes a constant delay",
+                            is_list ? "list" : "matrix");
     c.d = (uint32_t)pr.delay.a;
     pr.matrix_delay = is_matrix ? c.d : 0;
 
-    s_at(p, "%s.connectivity", path);
+    sm_json_at(p, "%s.connectivity", path);
     if (!jc) {
-        s_err(L, SM_EPARSE, path, NULL, "missing required key \"connectivity\"");
+        sm_json_fail(&L->j, SM_EPARSE, p, NULL, "missing");
         goto fail;
     }
     if (s_connectivity(L, &c, jc, p) < 0)
@@ -1416,7 +1166,7 @@ static int s_currents(s_ld_t *L, const cJSON *arr)
     static const char *const keys[] = {"target", "amplitude", NULL};
     sm_net_t *net = L->net;
     if (!cJSON_IsArray(arr))
-        return s_err(L, SM_EPARSE, "currents", arr, "must be a list");
+        return sm_json_fail(&L->j, SM_EPARSE, "currents", arr, "must be a list");
     int n = cJSON_GetArraySize(arr);
     if (n == 0)
         return 0;
@@ -1425,21 +1175,22 @@ static int s_currents(s_ld_t *L, const cJSON *arr)
         return s_nomem(L, "currents");
     uint32_t i = 0;
     for (const cJSON *jc = arr->child; jc; jc = jc->next, i++) {
-        char path[S_PATH], p[S_PATH];
+        char path[SM_JSON_PATH], p[SM_JSON_PATH];
         const cJSON *v;
         sm_current_t *cur = &net->currents[i];
-        s_at(path, "currents[%u]", i);
-        if (s_keys(L, jc, path, keys) < 0)
+        sm_json_at(path, "currents[%u]", i);
+        if (sm_json_keys(&L->j, jc, path, keys, NULL, NULL) < 0)
             return -1;
-        s_at(p, "%s.target", path);
-        if (!(v = s_req(L, jc, path, "target")) || s_pop_ref(L, v, p, &cur->pop) < 0)
+        sm_json_at(p, "%s.target", path);
+        if (!(v = sm_json_req(&L->j, jc, path, "target")) || s_pop_ref(L, v, p, &cur->pop) < 0)
             return -1;
         if (net->pops[cur->pop].kind != SM_POP_NEURONS)
-            return s_err(L, SM_EINVAL, p, NULL,
-                         "\"%s\" is a spike source and has no membrane to inject into",
-                         net->pops[cur->pop].name);
-        s_at(p, "%s.amplitude", path);
-        if (!(v = s_req(L, jc, path, "amplitude")) || s_float(L, v, p, &cur->amplitude) < 0)
+            return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                                "\"%s\" is a spike source and has no membrane to inject into",
+                                net->pops[cur->pop].name);
+        sm_json_at(p, "%s.amplitude", path);
+        if (!(v = sm_json_req(&L->j, jc, path, "amplitude")) ||
+            sm_json_float(&L->j, v, p, &cur->amplitude) < 0)
             return -1;
         net->n_currents = i + 1;
     }
@@ -1451,25 +1202,25 @@ static int s_record(s_ld_t *L, const cJSON *rec, const cJSON *pops)
     static const char *const keys[] = {"spikes", "traces", NULL};
     static const char *const tkeys[] = {"population", "index", NULL};
     sm_net_t *net = L->net;
-    if (s_keys(L, rec, "record", keys) < 0)
+    if (sm_json_keys(&L->j, rec, "record", keys, NULL, NULL) < 0)
         return -1;
-    const cJSON *sp = s_get(rec, "spikes");
+    const cJSON *sp = sm_json_get(rec, "spikes", 0);
     if (sp) {
         bool all = false;
         if (cJSON_IsBool(sp)) {
             all = cJSON_IsTrue(sp);
         } else if (!cJSON_IsArray(sp)) {
-            return s_err(L, SM_EPARSE, "record.spikes", sp,
-                         "must be a list of population names, or true/false");
+            return sm_json_fail(&L->j, SM_EPARSE, "record.spikes", sp,
+                                "must be a list of population names, or true/false");
         }
         bool *listed = calloc(net->n_pops, sizeof *listed);
         if (!listed)
             return s_nomem(L, "record.spikes");
         uint32_t i = 0;
         for (const cJSON *e = cJSON_IsArray(sp) ? sp->child : NULL; e; e = e->next, i++) {
-            char p[S_PATH];
+            char p[SM_JSON_PATH];
             uint32_t pi;
-            s_at(p, "record.spikes[%u]", i);
+            sm_json_at(p, "record.spikes[%u]", i);
             if (s_pop_ref(L, e, p, &pi) < 0) {
                 free(listed);
                 return -1;
@@ -1479,18 +1230,18 @@ static int s_record(s_ld_t *L, const cJSON *rec, const cJSON *pops)
         /* A population's own "record" has the last word. */
         i = 0;
         for (const cJSON *jp = pops->child; jp; jp = jp->next, i++) {
-            const cJSON *own = s_get(jp, "record");
-            if (!own || !s_get(own, "spikes"))
+            const cJSON *own = sm_json_get(jp, "record", 0);
+            if (!own || !sm_json_get(own, "spikes", 0))
                 net->pops[i].record_spikes = all || listed[i];
         }
         free(listed);
     }
-    const cJSON *tr = s_get(rec, "traces");
+    const cJSON *tr = sm_json_get(rec, "traces", 0);
     if (!tr)
         return 0;
     if (!cJSON_IsArray(tr))
-        return s_err(L, SM_EPARSE, "record.traces", tr,
-                     "must be a list of {\"population\": name, \"index\": i}");
+        return sm_json_fail(&L->j, SM_EPARSE, "record.traces", tr,
+                            "must be a list of {\"population\": name, \"index\": i}");
     int n = cJSON_GetArraySize(tr);
     if (n == 0)
         return 0;
@@ -1499,25 +1250,27 @@ static int s_record(s_ld_t *L, const cJSON *rec, const cJSON *pops)
         return s_nomem(L, "record.traces");
     uint32_t i = 0;
     for (const cJSON *e = tr->child; e; e = e->next, i++) {
-        char path[S_PATH], p[S_PATH];
+        char path[SM_JSON_PATH], p[SM_JSON_PATH];
         const cJSON *v;
         sm_probe_t *pb = &net->probes[i];
-        s_at(path, "record.traces[%u]", i);
-        if (s_keys(L, e, path, tkeys) < 0)
+        sm_json_at(path, "record.traces[%u]", i);
+        if (sm_json_keys(&L->j, e, path, tkeys, NULL, NULL) < 0)
             return -1;
-        s_at(p, "%s.population", path);
-        if (!(v = s_req(L, e, path, "population")) || s_pop_ref(L, v, p, &pb->pop) < 0)
+        sm_json_at(p, "%s.population", path);
+        if (!(v = sm_json_req(&L->j, e, path, "population")) || s_pop_ref(L, v, p, &pb->pop) < 0)
             return -1;
         const sm_pop_t *pop = &net->pops[pb->pop];
         if (pop->kind != SM_POP_NEURONS)
-            return s_err(L, SM_EINVAL, p, NULL, "\"%s\" is a spike source and has no state to trace",
-                         pop->name);
-        s_at(p, "%s.index", path);
-        if (!(v = s_req(L, e, path, "index")) || s_u32(L, v, p, 0, NULL, &pb->index) < 0)
+            return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                                "\"%s\" is a spike source and has no state to trace", pop->name);
+        sm_json_at(p, "%s.index", path);
+        if (!(v = sm_json_req(&L->j, e, path, "index")) ||
+            sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pb->index) < 0)
             return -1;
         if (pb->index >= pop->size)
-            return s_err(L, SM_ERANGE, p, v, "must be a neuron index in [0, %u) of \"%s\"",
-                         pop->size, pop->name);
+            return sm_json_fail(&L->j, SM_ERANGE, p, v,
+                                "must be a neuron index in [0, %u) of \"%s\"", pop->size,
+                                pop->name);
         net->n_probes = i + 1;
     }
     return 0;
@@ -1530,34 +1283,32 @@ static int s_load(s_ld_t *L, const cJSON *doc)
     static const char *const keys[] = {"simulation", "populations", "projections",
                                        "currents", "record", "description", NULL};
     const cJSON *v;
-    if (!cJSON_IsObject(doc))
-        return s_err(L, SM_EPARSE, "(top level)", NULL, "must be a JSON object");
-    if (s_keys(L, doc, "(top level)", keys) < 0)
+    if (sm_json_keys(&L->j, doc, "", keys, NULL, NULL) < 0)
         return -1;
-    if (s_simulation(L, s_get(doc, "simulation")) < 0)
+    if (s_simulation(L, sm_json_get(doc, "simulation", 0)) < 0)
         return -1;
 
-    const cJSON *pops = s_get(doc, "populations");
+    const cJSON *pops = sm_json_get(doc, "populations", 0);
     if (!pops)
-        return s_err(L, SM_EPARSE, "(top level)", NULL, "missing required key \"populations\"");
+        return sm_json_fail(&L->j, SM_EPARSE, "populations", NULL, "missing");
     if (!cJSON_IsArray(pops) || !pops->child)
-        return s_err(L, SM_EPARSE, "populations", pops, "must be a non-empty list");
+        return sm_json_fail(&L->j, SM_EPARSE, "populations", pops, "must be a non-empty list");
     uint32_t i = 0;
     for (const cJSON *jp = pops->child; jp; jp = jp->next, i++)
         if (s_population(L, jp, i) < 0)
             return -1;
 
-    if ((v = s_get(doc, "projections"))) {
+    if ((v = sm_json_get(doc, "projections", 0))) {
         if (!cJSON_IsArray(v))
-            return s_err(L, SM_EPARSE, "projections", v, "must be a list");
+            return sm_json_fail(&L->j, SM_EPARSE, "projections", v, "must be a list");
         i = 0;
         for (const cJSON *jp = v->child; jp; jp = jp->next, i++)
             if (s_projection(L, jp, i) < 0)
                 return -1;
     }
-    if ((v = s_get(doc, "currents")) && s_currents(L, v) < 0)
+    if ((v = sm_json_get(doc, "currents", 0)) && s_currents(L, v) < 0)
         return -1;
-    if ((v = s_get(doc, "record")) && s_record(L, v, pops) < 0)
+    if ((v = sm_json_get(doc, "record", 0)) && s_record(L, v, pops) < 0)
         return -1;
     return sm_net_finish(L->net, L->err);
 }
@@ -1582,6 +1333,7 @@ sm_net_t *sm_net_from_json(const struct cJSON *doc, const char *name,
     memcpy(net->path, name, ln + 1);
     sm_error_t local;
     s_ld_t L = {.name = name, .base_dir = base_dir, .err = err ? err : &local, .net = net};
+    L.j = (sm_json_t){name, L.err};
     sm_error_clear(L.err);
     if (s_load(&L, doc) < 0) {
         sm_net_destroy(&net);
@@ -1590,60 +1342,11 @@ sm_net_t *sm_net_from_json(const struct cJSON *doc, const char *name,
     return net;
 }
 
-/* "line L, column C" of a byte offset, for cJSON's error position. */
-static void s_line_col(const char *buf, size_t off, unsigned *line, unsigned *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && buf[i]; i++) {
-        if (buf[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
 sm_net_t *sm_net_load(const char *path, sm_error_t *err)
 {
-    size_t len;
-    char *buf = sm_file_read(path, &len, err);
-    if (!buf)
+    cJSON *doc = sm_json_read(path, SM_JSON_MAX_BYTES, err);
+    if (!doc)
         return NULL;
-    /* cJSON takes a NUL for blank space: a binary file is refused instead. */
-    const char *nul = memchr(buf, '\0', len);
-    if (nul) {
-        unsigned line, col;
-        s_line_col(buf, (size_t)(nul - buf), &line, &col);
-        sm_fail(err, SM_EPARSE, "%s:%u:%u: NUL byte: not a text file", path, line, col);
-        free(buf);
-        return NULL;
-    }
-    const char *end = NULL;
-    /* cJSON's trailing-garbage check wants the terminating NUL inside the
-     * length it is given. */
-    cJSON *doc = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
-    if (!doc) {
-        size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : len;
-        unsigned line, col;
-        s_line_col(buf, off, &line, &col);
-        if (off >= len) {
-            sm_fail(err, SM_EPARSE, "%s:%u:%u: malformed JSON: unexpected end of file",
-                    path, line, col);
-        } else {
-            char near[32];
-            size_t k = 0;
-            for (size_t i = off; i < len && buf[i] != '\n' && k < 20; i++)
-                near[k++] = buf[i];
-            near[k] = '\0';
-            sm_fail(err, SM_EPARSE, "%s:%u:%u: malformed JSON near '%s'", path, line,
-                    col, near);
-        }
-        free(buf);
-        return NULL;
-    }
-    free(buf);
 
     char *dir = NULL;
     const char *slash = strrchr(path, '/');

@@ -108,7 +108,8 @@ int sm_mgraph_build(const sm_net_t *net, sm_mgraph_t *g, sm_error_t *err)
         const sm_proj_t *pr = &net->projs[j];
         c.src_first = net->pops[pr->src_pop].first;
         c.dst_first = net->pops[pr->dst_pop].first;
-        if (sm_proj_generate(net, pr, s_collect, &c) < 0 && c.oom) {
+        /* -1 without c.oom: the generator's own scratch did not fit. */
+        if (sm_proj_generate(net, pr, s_collect, &c) < 0) {
             free(c.keys);
             return sm_fail(err, SM_ENOMEM, "mapper: out of memory listing synapses (%zu so far)",
                            c.n);
