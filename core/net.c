@@ -27,6 +27,7 @@ static void s_proj_fini(sm_proj_t *pr)
     free(pr->l_delay);
     free(pr->l_weight);
     free(pr->matrix);
+    free(pr->conv.kernel);
 }
 
 void sm_net_destroy(sm_net_t **net_p)

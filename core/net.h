@@ -55,7 +55,9 @@ typedef enum {
     SM_CONN_FIXED_PROB,       /* p                                             */
     SM_CONN_FIXED_FAN_IN,     /* k sources per target, without replacement     */
     SM_CONN_LIST,             /* explicit (src, dst, weight, delay)            */
-    SM_CONN_MATRIX            /* dense weights [target][source]; zeros skipped  */
+    SM_CONN_MATRIX,           /* dense weights [target][source]; zeros skipped  */
+    SM_CONN_CONV2D,           /* 2D convolution (sm_conv2d_t); zeros skipped     */
+    SM_CONN_DISTANCE          /* 2D grids and a mask (sm_distance_t), p          */
 } sm_conn_kind_t;
 
 typedef enum { SM_DIST_CONST = 0, SM_DIST_UNIFORM, SM_DIST_NORMAL } sm_dist_kind_t;
@@ -70,11 +72,54 @@ typedef struct {
 
 typedef enum { SM_PORT_EXC = 0, SM_PORT_INH = 1 } sm_port_t;
 
+/* CONV2D, as PyTorch's Conv2d: the source read as an input of shape (in_c,
+ * in_h, in_w), the target as (out_c, out_h, out_w), neuron index
+ * (c * H + y) * W + x as PyTorch flattens NCHW. Output row oy, kernel row ky
+ * read input row oy * stride_h - pad_top + ky * dil_h (columns alike); taps
+ * that fall in the padding or hold a zero weight make no synapse. */
+typedef struct {
+    uint32_t in_c, in_h, in_w;
+    uint32_t out_c, out_h, out_w;
+    uint32_t k_h, k_w;
+    uint32_t stride_h, stride_w;
+    uint32_t dil_h, dil_w;
+    uint32_t pad_top, pad_bottom, pad_left, pad_right;
+    uint32_t groups;          /* divides in_c and out_c                        */
+    float *kernel;            /* [out_c][in_c / groups][k_h][k_w], owned        */
+} sm_conv2d_t;
+
+/* A population laid on a grid, row-major: neuron i sits in row i / cols,
+ * column i % cols, at position (row0 + row * row_step, col0 + col * col_step).
+ * Positions share one space, so that grids of different sizes align. */
+typedef struct {
+    uint32_t rows, cols;
+    double row0, col0;
+    double row_step, col_step; /* > 0                                           */
+} sm_grid2d_t;
+
+typedef enum { SM_MASK_CIRCLE = 0, SM_MASK_RECT } sm_mask_kind_t;
+
+/* DISTANCE: source s may connect to target t when the offset position(t) -
+ * position(s) lies in the mask; then with probability p * exp(-d^2 / (2
+ * sigma^2)) (sigma 0: p alone), d the length of the offset. With periodic,
+ * positions live on a torus of the given extent and an offset is taken to
+ * its nearest image, in [-extent / 2, extent / 2). */
+typedef struct {
+    sm_grid2d_t src, dst;
+    sm_mask_kind_t mask;
+    double radius;            /* CIRCLE: d <= radius                           */
+    double row_lo, row_hi;    /* RECT: offsets in [lo, hi], both ends included */
+    double col_lo, col_hi;
+    bool periodic;
+    double extent_rows, extent_cols; /* periodic: both grids lie in [0, extent) */
+    double sigma;             /* >= 0                                          */
+} sm_distance_t;
+
 typedef struct {
     uint32_t src_pop, dst_pop;
     sm_port_t port;
     sm_conn_kind_t conn;
-    double p;                 /* FIXED_PROB                                     */
+    double p;                 /* FIXED_PROB, DISTANCE (1: every pair in the mask) */
     uint32_t k;               /* FIXED_FAN_IN                                   */
     bool allow_self;          /* autapses when src_pop == dst_pop               */
     sm_dist_t weight;
@@ -86,6 +131,8 @@ typedef struct {
     /* MATRIX: n_dst x n_src, row-major [dst][src] */
     float *matrix;
     uint32_t matrix_delay;    /* constant delay for matrix projections          */
+    sm_conv2d_t conv;         /* CONV2D                                         */
+    sm_distance_t dist;       /* DISTANCE                                       */
     uint64_t seed;            /* stream for this projection                     */
     uint32_t min_delay, max_delay; /* bounds, filled by the loader               */
 } sm_proj_t;
@@ -128,6 +175,37 @@ typedef int (*sm_syn_fn)(void *ctx, uint32_t src, uint32_t dst, float weight,
  * only on the network and its seed. Returns 0, or -1 if fn stopped it. */
 int sm_proj_generate(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn,
                      void *ctx);
+
+/* Bounds of the structured connectors' parameters: strides, dilations,
+ * paddings and kernel sizes (far past any input of SM_MAX_NEURONS, and
+ * keeping dilation * (kernel - 1) inside 64 bits); grid positions, spacings
+ * and mask sizes (finite, and far from overflow). */
+#define SM_CONN_MAX_STEP (1u << 24)
+#define SM_CONN_MAX_COORD 1e15
+
+/* Synapses per projection, at most: 2^32 synapses are 32 GiB of synapse
+ * table. Loaders refuse a conv2d or distance projection whose bound
+ * (sm_proj_max_synapses) is larger before anything is generated. */
+#define SM_MAX_PROJ_SYNAPSES 4294967296.0
+
+/* An upper bound of the synapses (for distance: of the candidate pairs
+ * examined) that sm_proj_generate would emit, computed from the description
+ * alone. Meaningful once sm_proj_check passed. */
+double sm_proj_max_synapses(const sm_net_t *net, const sm_proj_t *pr);
+
+/* Checks a conv2d or distance projection's parameters against its
+ * populations (every value in range, shapes that hold the populations, the
+ * output size the convolution gives; not the kernel's weights), so that
+ * loaders and decoders accept exactly the same projections; other kinds
+ * pass. The message names the field and the values but no path: the caller
+ * prefixes one. */
+int sm_proj_check(const sm_net_t *net, const sm_proj_t *pr, sm_error_t *err);
+
+/* The output size of one axis of a convolution, as PyTorch computes it:
+ * floor((in + pad_a + pad_b - dil * (k - 1) - 1) / stride) + 1, or 0 when the
+ * kernel does not fit the padded input. */
+uint64_t sm_conv_out_size(uint64_t in, uint64_t pad_a, uint64_t pad_b, uint64_t dil,
+                          uint64_t k, uint64_t stride);
 
 /* Computes pop stages from the delay-0 projections and refuses a delay-0
  * cycle, naming it ("a -> b -> a"). Every loader calls it. */

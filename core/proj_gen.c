@@ -4,12 +4,17 @@
  *   all_to_all, fixed_probability, fixed_fan_in, matrix: by target neuron,
  *     then by source neuron, both ascending;
  *   one_to_one: by neuron;
- *   list: in the order the list gives.
+ *   list: in the order the list gives;
+ *   conv2d: by target neuron, then input channel, kernel row, kernel column
+ *     (for one target these ascend with the source index);
+ *   distance: by target neuron, then by source neuron, both ascending.
  * Every random draw of a projection with index j comes from the stream
  * sm_rng_stream(pr->seed, j, target): for each target, first the draws that
  * choose its sources (geometric gaps, or the k-subset), then per synapse, in
- * the order above, its weight and then its delay. Results therefore depend
- * only on the network and the seed, not on who generates which targets. */
+ * the order above, its weight and then its delay. A distance projection
+ * with p < 1 or a sigma draws once per source in the mask, just before that
+ * synapse's weight and delay. Results therefore depend only on the network
+ * and the seed, not on who generates which targets. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -217,6 +222,143 @@ static void s_sample(s_sample_t *s, sm_rng_t *r, uint32_t k, uint32_t m)
     s_sort_u32(s->chosen, n);
 }
 
+static int s_gen_conv2d(const sm_proj_t *pr, uint32_t pj, const s_draws_t *dr, sm_syn_fn fn,
+                        void *ctx)
+{
+    const sm_conv2d_t *c = &pr->conv;
+    const uint32_t in_g = c->in_c / c->groups, out_g = c->out_c / c->groups;
+    const size_t taps = (size_t)c->k_h * c->k_w;
+    uint32_t t = 0;
+    for (uint32_t oc = 0; oc < c->out_c; oc++) {
+        const uint32_t ic0 = oc / out_g * in_g;
+        const float *k_oc = c->kernel + (size_t)oc * in_g * taps;
+        for (uint32_t oy = 0; oy < c->out_h; oy++) {
+            const int64_t y0 = (int64_t)oy * c->stride_h - c->pad_top;
+            for (uint32_t ox = 0; ox < c->out_w; ox++, t++) {
+                const int64_t x0 = (int64_t)ox * c->stride_w - c->pad_left;
+                sm_rng_t r = sm_rng_stream(pr->seed, pj, t);
+                for (uint32_t i = 0; i < in_g; i++) {
+                    const float *k = k_oc + i * taps;
+                    const uint32_t plane = (ic0 + i) * c->in_h;
+                    for (uint32_t ky = 0; ky < c->k_h; ky++) {
+                        int64_t y = y0 + (int64_t)ky * c->dil_h;
+                        if (y < 0 || y >= c->in_h)
+                            continue;
+                        const uint32_t row = (plane + (uint32_t)y) * c->in_w;
+                        for (uint32_t kx = 0; kx < c->k_w; kx++) {
+                            int64_t x = x0 + (int64_t)kx * c->dil_w;
+                            float w = k[ky * c->k_w + kx];
+                            if (x < 0 || x >= c->in_w || w == 0.0f)
+                                continue;
+                            if (fn(ctx, row + (uint32_t)x, t, w, s_delay(dr, &r)))
+                                return -1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* The nearest image of an offset on a circle of length e: [-e/2, e/2). */
+static inline double s_wrap(double d, double e)
+{
+    return e > 0 ? d - e * floor(d / e + 0.5) : d;
+}
+
+typedef struct {
+    uint32_t a, b;  /* indices [a, b) */
+} s_run_t;
+
+/* Source indices i < n along one axis (positions o + i * step) whose offset
+ * from the target's position t may lie in [lo, hi]: at most three ascending,
+ * disjoint runs (one per periodic image). Each run is one index wider at
+ * both ends than the arithmetic says, so that rounding never loses a source;
+ * the exact test per pair follows. */
+static uint32_t s_axis_runs(double t, double o, double step, uint32_t n, double lo,
+                            double hi, double e, s_run_t run[3])
+{
+    int k0 = 0, k1 = 0;
+    if (e > 0) {
+        lo = fmax(lo, -e / 2);
+        hi = fmin(hi, e / 2);
+        k0 = -1;
+        k1 = 1;
+    }
+    uint32_t m = 0;
+    if (lo > hi)
+        return 0;
+    for (int k = k0; k <= k1; k++) {
+        double a = ceil((t - o + k * e - hi) / step) - 1;
+        double b = floor((t - o + k * e - lo) / step) + 1;
+        if (a < 0)
+            a = 0;
+        if (b > n - 1.0)
+            b = n - 1.0;
+        if (a > b)
+            continue;
+        s_run_t r = {(uint32_t)a, (uint32_t)b + 1};
+        if (m && run[m - 1].b >= r.a) {
+            if (r.b > run[m - 1].b)
+                run[m - 1].b = r.b;
+        } else {
+            run[m++] = r;
+        }
+    }
+    return m;
+}
+
+static int s_gen_distance(const sm_proj_t *pr, uint32_t pj, const s_draws_t *dr, bool no_self,
+                          sm_syn_fn fn, void *ctx)
+{
+    const sm_distance_t *d = &pr->dist;
+    const sm_grid2d_t *sg = &d->src, *tg = &d->dst;
+    const bool circle = d->mask == SM_MASK_CIRCLE;
+    const double rlo = circle ? -d->radius : d->row_lo, rhi = circle ? d->radius : d->row_hi;
+    const double clo = circle ? -d->radius : d->col_lo, chi = circle ? d->radius : d->col_hi;
+    const double r2 = d->radius * d->radius;
+    const double er = d->periodic ? d->extent_rows : 0, ec = d->periodic ? d->extent_cols : 0;
+    const bool draw = pr->p < 1 || d->sigma > 0;
+    const double inv_2s2 = d->sigma > 0 ? 1.0 / (2.0 * d->sigma * d->sigma) : 0;
+    if (!(pr->p > 0))
+        return 0;
+    uint32_t t = 0;
+    for (uint32_t tr = 0; tr < tg->rows; tr++) {
+        const double ty = tg->row0 + tr * tg->row_step;
+        s_run_t rows[3];
+        const uint32_t nr = s_axis_runs(ty, sg->row0, sg->row_step, sg->rows, rlo, rhi, er, rows);
+        for (uint32_t tc = 0; tc < tg->cols; tc++, t++) {
+            const double tx = tg->col0 + tc * tg->col_step;
+            s_run_t cols[3];
+            const uint32_t nc = s_axis_runs(tx, sg->col0, sg->col_step, sg->cols, clo, chi, ec, cols);
+            sm_rng_t r = sm_rng_stream(pr->seed, pj, t);
+            for (uint32_t a = 0; a < nr; a++) {
+                for (uint32_t sr = rows[a].a; sr < rows[a].b; sr++) {
+                    const double dy = s_wrap(ty - (sg->row0 + sr * sg->row_step), er);
+                    if (dy < rlo || dy > rhi)
+                        continue;
+                    for (uint32_t b = 0; b < nc; b++) {
+                        for (uint32_t sc = cols[b].a; sc < cols[b].b; sc++) {
+                            const double dx = s_wrap(tx - (sg->col0 + sc * sg->col_step), ec);
+                            const double dd = dy * dy + dx * dx;
+                            const uint32_t s = sr * sg->cols + sc;
+                            if (dx < clo || dx > chi || (circle && dd > r2) || (no_self && s == t))
+                                continue;
+                            if (draw && !(sm_rng_uniform(&r) < pr->p * exp(-dd * inv_2s2)))
+                                continue;
+                            float w = s_weight(dr, &r);
+                            if (fn(ctx, s, t, w, s_delay(dr, &r)))
+                                return -1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 static uint32_t s_proj_index(const sm_net_t *net, const sm_proj_t *pr)
 {
     for (uint32_t j = 0; j < net->n_projs; j++)
@@ -335,6 +477,12 @@ int sm_proj_generate(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn,
                     return -1;
         }
         return 0;
+
+    case SM_CONN_CONV2D:
+        return s_gen_conv2d(pr, pj, &dr, fn, ctx);
+
+    case SM_CONN_DISTANCE:
+        return s_gen_distance(pr, pj, &dr, no_self, fn, ctx);
     }
     return 0;
 }

@@ -29,6 +29,67 @@ static void s_dist_to(Dist *d, const sm_dist_t *s)
     d->hi = s->hi;
 }
 
+static void s_conv_to(Conv2dSpec *q, const sm_conv2d_t *c, size_t n_kernel)
+{
+    conv2d_spec__init(q);
+    q->in_c = c->in_c;
+    q->in_h = c->in_h;
+    q->in_w = c->in_w;
+    q->out_c = c->out_c;
+    q->out_h = c->out_h;
+    q->out_w = c->out_w;
+    q->k_h = c->k_h;
+    q->k_w = c->k_w;
+    q->stride_h = c->stride_h;
+    q->stride_w = c->stride_w;
+    q->dil_h = c->dil_h;
+    q->dil_w = c->dil_w;
+    q->pad_top = c->pad_top;
+    q->pad_bottom = c->pad_bottom;
+    q->pad_left = c->pad_left;
+    q->pad_right = c->pad_right;
+    q->groups = c->groups;
+    q->n_kernel = n_kernel;
+    q->kernel = c->kernel;
+}
+
+static void s_grid_to(Grid2dSpec *q, const sm_grid2d_t *g)
+{
+    grid2d_spec__init(q);
+    q->rows = g->rows;
+    q->cols = g->cols;
+    q->row0 = g->row0;
+    q->col0 = g->col0;
+    q->row_step = g->row_step;
+    q->col_step = g->col_step;
+}
+
+/* grids: two entries, filled here. */
+static void s_distance_to(DistanceSpec *q, Grid2dSpec *grids, const sm_distance_t *d)
+{
+    distance_spec__init(q);
+    s_grid_to(&grids[0], &d->src);
+    s_grid_to(&grids[1], &d->dst);
+    q->src = &grids[0];
+    q->dst = &grids[1];
+    q->mask = d->mask;
+    q->radius = d->radius;
+    q->row_lo = d->row_lo;
+    q->row_hi = d->row_hi;
+    q->col_lo = d->col_lo;
+    q->col_hi = d->col_hi;
+    q->periodic = d->periodic;
+    q->extent_rows = d->extent_rows;
+    q->extent_cols = d->extent_cols;
+    q->sigma = d->sigma;
+}
+
+/* Weights in a conv2d kernel. */
+static size_t s_kernel_len(const sm_conv2d_t *c)
+{
+    return (size_t)c->out_c * (c->in_c / c->groups) * c->k_h * c->k_w;
+}
+
 int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapping_t *map,
                     uint8_t **buf, size_t *len, sm_error_t *err)
 {
@@ -43,8 +104,12 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
     double *camp = calloc(net->n_currents + 1, sizeof *camp);
     uint32_t *ppop = calloc(net->n_probes + 1, sizeof *ppop);
     uint32_t *pidx = calloc(net->n_probes + 1, sizeof *pidx);
+    Conv2dSpec *convs = calloc(net->n_projs + 1, sizeof *convs);
+    DistanceSpec *dspecs = calloc(net->n_projs + 1, sizeof *dspecs);
+    Grid2dSpec *grids = calloc(2 * (size_t)net->n_projs + 1, sizeof *grids);
     int rc = -1;
-    if (!pops || !popp || !projs || !projp || !dists || !cpop || !camp || !ppop || !pidx) {
+    if (!pops || !popp || !projs || !projp || !dists || !cpop || !camp || !ppop || !pidx ||
+        !convs || !dspecs || !grids) {
         sm_fail(err, SM_ENOMEM, "out of memory packing the network");
         goto done;
     }
@@ -108,6 +173,14 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
             q->n_matrix = (size_t)net->pops[s->dst_pop].size * net->pops[s->src_pop].size;
             q->matrix = s->matrix;
         }
+        if (s->conn == SM_CONN_CONV2D) {
+            s_conv_to(&convs[i], &s->conv, s_kernel_len(&s->conv));
+            q->conv2d = &convs[i];
+        }
+        if (s->conn == SM_CONN_DISTANCE) {
+            s_distance_to(&dspecs[i], &grids[2 * i], &s->dist);
+            q->distance = &dspecs[i];
+        }
         q->matrix_delay = s->matrix_delay;
         q->seed = s->seed;
         q->min_delay = s->min_delay;
@@ -162,6 +235,9 @@ done:
     free(camp);
     free(ppop);
     free(pidx);
+    free(convs);
+    free(dspecs);
+    free(grids);
     return rc;
 }
 
@@ -245,6 +321,86 @@ static bool s_model_ok(const sm_model_t *m)
     return true;
 }
 
+static void s_grid_from(sm_grid2d_t *g, const Grid2dSpec *q)
+{
+    g->rows = q->rows;
+    g->cols = q->cols;
+    g->row0 = q->row0;
+    g->col0 = q->col0;
+    g->row_step = q->row_step;
+    g->col_step = q->col_step;
+}
+
+/* A conv2d or distance projection's parameters, checked as the network file
+ * loader checks them (sm_proj_check, the synapse bound). Returns why not, or
+ * NULL; on success pr owns a copy of the kernel. */
+static const char *s_structured_from(const sm_net_t *net, sm_proj_t *pr, const ProjSpec *q)
+{
+    sm_error_t e;
+    if (pr->conn == SM_CONN_CONV2D) {
+        const Conv2dSpec *c = q->conv2d;
+        if (!c)
+            return "conv2d projection without its parameters";
+        sm_conv2d_t *v = &pr->conv;
+        v->in_c = c->in_c;
+        v->in_h = c->in_h;
+        v->in_w = c->in_w;
+        v->out_c = c->out_c;
+        v->out_h = c->out_h;
+        v->out_w = c->out_w;
+        v->k_h = c->k_h;
+        v->k_w = c->k_w;
+        v->stride_h = c->stride_h;
+        v->stride_w = c->stride_w;
+        v->dil_h = c->dil_h;
+        v->dil_w = c->dil_w;
+        v->pad_top = c->pad_top;
+        v->pad_bottom = c->pad_bottom;
+        v->pad_left = c->pad_left;
+        v->pad_right = c->pad_right;
+        v->groups = c->groups;
+        /* The kernel's length needs sane sizes: check them first. */
+        if (sm_proj_check(net, pr, &e) < 0)
+            return "bad conv2d parameters";
+        if (c->n_kernel != s_kernel_len(v))
+            return "conv2d kernel of the wrong length";
+        for (size_t k = 0; k < c->n_kernel; k++)
+            if (!isfinite(c->kernel[k]))
+                return "conv2d kernel weight not finite";
+        if (!(v->kernel = s_dup(c->kernel, c->n_kernel, sizeof *v->kernel)))
+            return "out of memory";
+    } else if (pr->conn == SM_CONN_DISTANCE) {
+        const DistanceSpec *d = q->distance;
+        if (!d || !d->src || !d->dst)
+            return "distance projection without its parameters";
+        sm_distance_t *v = &pr->dist;
+        if (d->mask > SM_MASK_RECT)
+            return "bad distance mask";
+        s_grid_from(&v->src, d->src);
+        s_grid_from(&v->dst, d->dst);
+        v->mask = (sm_mask_kind_t)d->mask;
+        v->radius = d->radius;
+        v->row_lo = d->row_lo;
+        v->row_hi = d->row_hi;
+        v->col_lo = d->col_lo;
+        v->col_hi = d->col_hi;
+        v->periodic = d->periodic;
+        v->extent_rows = d->extent_rows;
+        v->extent_cols = d->extent_cols;
+        v->sigma = d->sigma;
+        if (sm_proj_check(net, pr, &e) < 0)
+            return "bad distance parameters";
+    } else {
+        return NULL;
+    }
+    if (!(sm_proj_max_synapses(net, pr) <= SM_MAX_PROJ_SYNAPSES)) {
+        free(pr->conv.kernel);
+        pr->conv.kernel = NULL;
+        return "projection too large";
+    }
+    return NULL;
+}
+
 int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *ticks,
                       int *dense, sm_mapping_t **map_out, sm_error_t *err)
 {
@@ -274,9 +430,19 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         const PopSpec *q = ns->pops[i];
         sm_pop_t p;
         memset(&p, 0, sizeof p);
-        if (!q->name || strlen(q->name) >= SM_NAME_MAX || q->kind > SM_POP_POISSON || q->size == 0 ||
-            q->stage >= 256) {
+        if (!q->name || !q->name[0] || strlen(q->name) >= SM_NAME_MAX || q->kind > SM_POP_POISSON ||
+            q->size == 0 || q->stage >= 256) {
             why = "bad population";
+            goto bad;
+        }
+        /* Names as the loader accepts them: printable and unique. */
+        for (const char *c = q->name; *c; c++)
+            if ((unsigned char)*c < 0x20) {
+                why = "bad population name";
+                goto bad;
+            }
+        if (sm_net_find_pop(net, q->name) >= 0) {
+            why = "population name given twice";
             goto bad;
         }
         strcpy(p.name, q->name);
@@ -363,7 +529,7 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         sm_proj_t pr;
         memset(&pr, 0, sizeof pr);
         if (q->src_pop >= net->n_pops || q->dst_pop >= net->n_pops || q->port > 1 ||
-            q->conn > SM_CONN_MATRIX || s_dist_from(&pr.weight, q->weight, false) ||
+            q->conn > SM_CONN_DISTANCE || s_dist_from(&pr.weight, q->weight, false) ||
             s_dist_from(&pr.delay, q->delay, true) || net->pops[q->dst_pop].kind != SM_POP_NEURONS ||
             (q->conn == SM_CONN_FIXED_PROB && !(q->p >= 0 && q->p <= 1)) ||
             (q->conn == SM_CONN_FIXED_FAN_IN && q->k > net->pops[q->src_pop].size)) {
@@ -382,6 +548,8 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         pr.min_delay = q->min_delay;
         pr.max_delay = q->max_delay;
         uint32_t ns_ = net->pops[pr.src_pop].size, nd = net->pops[pr.dst_pop].size;
+        if ((why = s_structured_from(net, &pr, q)))
+            goto bad;
         if (pr.conn == SM_CONN_LIST) {
             size_t n = q->n_l_src;
             int ok = q->n_l_dst == n && q->n_l_delay == n && q->n_l_weight == n;
@@ -425,6 +593,7 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
             free(pr.l_delay);
             free(pr.l_weight);
             free(pr.matrix);
+            free(pr.conv.kernel);
             why = pr.conn == SM_CONN_ONE_TO_ONE && ns_ != nd
                       ? "one_to_one between populations of different sizes" : "out of memory";
             goto bad;

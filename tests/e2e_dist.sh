@@ -22,7 +22,7 @@ same() { cmp -s "$1/spikes.csv" "$2/spikes.csv" && cmp -s "$1/traces.csv" "$2/tr
 port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
 no_workers_left() { ! pgrep -f "spikemesh worker --connect $1" > /dev/null; }
 
-for ex in synfire feedforward cuba; do
+for ex in synfire feedforward cuba sheet conv; do
   ticks=""
   [ $ex = cuba ] && ticks="--ticks 3000"
   "$BIN" run "$EX/$ex.json" $ticks --threads 1 --neurons-per-core 64 --out "$T/$ex-t1" --quiet

@@ -513,7 +513,7 @@ static const char *net_invariants(const sm_net_t *net, bool generate)
         const sm_pop_t *sp = &net->pops[pr->src_pop], *tp = &net->pops[pr->dst_pop];
         if (tp->kind != SM_POP_NEURONS)
             return "projection onto a spike source";
-        if (pr->port > SM_PORT_INH || pr->conn > SM_CONN_MATRIX)
+        if (pr->port > SM_PORT_INH || pr->conn > SM_CONN_DISTANCE)
             return "bad port or connectivity";
         if (pr->min_delay > pr->max_delay)
             return "min_delay > max_delay";
@@ -601,6 +601,7 @@ static const fz_src_t s_nets[] = {
     {SM_EXAMPLES_DIR "/feedforward.json", SM_EXAMPLES_DIR},
     {SM_EXAMPLES_DIR "/cuba.json", SM_EXAMPLES_DIR},
     {DATA_DIR "/full.json", DATA_DIR},
+    {DATA_DIR "/structured.json", DATA_DIR},
 };
 
 /* Loads one parsed mutant; the outcome goes into st. */
@@ -1134,6 +1135,7 @@ Test(fuzz, network_messages)
     fz_stats_t st = {0};
     netspec_fuzz(DATA_DIR "/full.json", 0x9e7, 2500, &st);
     netspec_fuzz(SM_EXAMPLES_DIR "/feedforward.json", 0x9e8, 1500, &st);
+    netspec_fuzz(DATA_DIR "/structured.json", 0x9e9, 1500, &st);
     fz_report("netspec", &st);
     cr_expect_gt(st.accepted, 100);
     cr_expect_gt(st.refused, 1000);

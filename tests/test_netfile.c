@@ -660,3 +660,242 @@ Test(json, accessors_name_file_path_and_value)
                 "p.arr: must be a string, got [1,2,3]");
     cJSON_Delete(doc);
 }
+
+/* ------------------------------------------------- conv2d and distance */
+
+#include "mapping.h"
+#include "netmsg.h"
+
+/* a: 25 neurons (1 x 5 x 5), b: 9 (1 x 3 x 3). */
+#define CONV_AB "\"populations\": [{\"name\": \"a\", \"size\": 25, \"source\": {\"kind\": \"poisson\", \"rate_hz\": 10}}, " \
+                "{\"name\": \"b\", \"size\": 9, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}]"
+#define CONV(body) "{" SIM CONV_AB ", \"projections\": [{\"source\": \"a\", \"target\": \"b\", " \
+                   "\"connectivity\": {\"kind\": \"conv2d\", " body "}}]}"
+#define K33 "\"kernel\": [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]"
+#define DIST(body, rest) PROJ("{\"source\": \"a\", \"target\": \"b\", \"connectivity\": {\"kind\": \"distance\", " \
+                              body "}" rest "}")
+#define G13 "\"source_grid\": {\"shape\": [1, 3]}"
+
+static const bad_t s_bad_conn[] = {
+    {"conv2d output size", CONV("\"input_shape\": [1, 5, 5], \"output_shape\": [1, 4, 4], " K33), NULL,
+     {"projections[0].connectivity.output_shape", "gives (1, 3, 3)", "got [1,4,4]"}},
+    {"conv2d target size",
+     CONV("\"input_shape\": [1, 5, 5], \"padding\": 1, " K33), NULL,
+     {"projections[0].connectivity", "output (1, 5, 5) holds 25 neurons", "\"b\" has 9"}},
+    {"conv2d input size", CONV("\"input_shape\": [1, 4, 4], " K33), NULL,
+     {"projections[0].connectivity.input_shape", "holds 16 neurons", "\"a\" has 25", "got [1,4,4]"}},
+    {"conv2d stride 0", CONV("\"input_shape\": [1, 5, 5], \"stride\": 0, " K33), NULL,
+     {"projections[0].connectivity.stride", "got 0"}},
+    {"conv2d dilation", CONV("\"input_shape\": [1, 5, 5], \"dilation\": [1, 1.5], " K33), NULL,
+     {"projections[0].connectivity.dilation[1]", "integer", "got 1.5"}},
+    {"conv2d ragged kernel",
+     CONV("\"input_shape\": [1, 5, 5], \"kernel\": [[[[1, 2, 3], [4, 5], [7, 8, 9]]]]"), NULL,
+     {"projections[0].connectivity.kernel[0][0][1]", "list of 3 weights"}},
+    {"conv2d kernel weight",
+     CONV("\"input_shape\": [1, 5, 5], \"kernel\": [[[[1, \"x\", 3], [4, 5, 6], [7, 8, 9]]]]"), NULL,
+     {"projections[0].connectivity.kernel[0][0][0][1]", "got \"x\""}},
+    {"conv2d kernel depth", CONV("\"input_shape\": [1, 5, 5], \"kernel\": [[[1, 2, 3]]]"), NULL,
+     {"projections[0].connectivity.kernel", "4-level list"}},
+    {"conv2d kernel channels",
+     CONV("\"input_shape\": [1, 5, 5], \"kernel\": [[[[1]], [[2]]]]"), NULL,
+     {"projections[0].connectivity.kernel", "2 input channels", "1 channels"}},
+    {"conv2d groups", CONV("\"input_shape\": [1, 5, 5], \"groups\": 2, " K33), NULL,
+     {"projections[0].connectivity.groups", "divide the 1 input channels", "got 2"}},
+    {"conv2d same with stride",
+     CONV("\"input_shape\": [1, 5, 5], \"stride\": 2, \"padding\": \"same\", " K33), NULL,
+     {"projections[0].connectivity.padding", "stride 1", "got \"same\""}},
+    {"conv2d padding word", CONV("\"input_shape\": [1, 5, 5], \"padding\": \"full\", " K33), NULL,
+     {"projections[0].connectivity.padding", "\"valid\" or \"same\"", "got \"full\""}},
+    {"conv2d kernel too large", CONV("\"input_shape\": [1, 5, 5], \"dilation\": 3, " K33), NULL,
+     {"projections[0].connectivity", "does not fit the input", "dilation 3 x 3"}},
+    {"conv2d with weight",
+     "{" SIM CONV_AB ", \"projections\": [{\"source\": \"a\", \"target\": \"b\", \"weight\": 1, "
+     "\"connectivity\": {\"kind\": \"conv2d\", \"input_shape\": [1, 5, 5], " K33 "}}]}", NULL,
+     {"projections[0].weight", "from the kernel"}},
+    {"conv2d key typo", CONV("\"input_shape\": [1, 5, 5], \"strides\": 1, " K33), NULL,
+     {"projections[0].connectivity", "unknown key \"strides\"", "did you mean \"stride\""}},
+    {"distance grid size", DIST("\"source_grid\": {\"shape\": [2, 2]}, \"mask\": {\"circular\": {\"radius\": 1}}", ", \"weight\": 1"),
+     NULL, {"projections[0].connectivity.source_grid.shape", "holds 4 neurons", "\"a\" has 3", "got [2,2]"}},
+    {"distance target grid size",
+     DIST(G13 ", \"target_grid\": {\"shape\": [3, 3]}, \"mask\": {\"circular\": {\"radius\": 1}}", ", \"weight\": 1"),
+     NULL, {"projections[0].connectivity.target_grid.shape", "holds 9 neurons", "\"b\" has 3"}},
+    {"distance radius", DIST(G13 ", \"mask\": {\"circular\": {\"radius\": -1}}", ", \"weight\": 1"), NULL,
+     {"projections[0].connectivity.mask.circular.radius", "got -1"}},
+    {"distance mask kind", DIST(G13 ", \"mask\": {\"circlar\": {\"radius\": 1}}", ", \"weight\": 1"), NULL,
+     {"projections[0].connectivity.mask", "unknown key \"circlar\"", "did you mean \"circular\""}},
+    {"distance rectangle",
+     DIST(G13 ", \"mask\": {\"rectangular\": {\"rows\": [1, 0], \"cols\": [0, 1]}}", ", \"weight\": 1"), NULL,
+     {"projections[0].connectivity.mask.rectangular.rows", "lo must be <= hi", "got [1,0]"}},
+    {"distance p", DIST(G13 ", \"mask\": {\"circular\": {\"radius\": 1}}, \"p\": 2", ", \"weight\": 1"), NULL,
+     {"projections[0].connectivity.p", "[0, 1]", "got 2"}},
+    {"distance spacing",
+     DIST("\"source_grid\": {\"shape\": [1, 3], \"spacing\": [1, 0]}, \"mask\": {\"circular\": {\"radius\": 1}}", ", \"weight\": 1"),
+     NULL, {"projections[0].connectivity.source_grid.spacing[1]", "> 0", "got 0"}},
+    {"distance periodic extent",
+     DIST(G13 ", \"mask\": {\"circular\": {\"radius\": 1}}, \"periodic\": [1, 2]", ", \"weight\": 1"), NULL,
+     {"projections[0].connectivity", "columns [0, 2]", "within the extent [0, 1) x [0, 2)"}},
+    {"distance without weight", DIST(G13 ", \"mask\": {\"circular\": {\"radius\": 1}}", ""), NULL,
+     {"projections[0].weight", "missing"}},
+    {"distance absurd size",
+     "{" SIM "\"populations\": [{\"name\": \"a\", \"size\": 200000, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}], "
+     "\"projections\": [{\"source\": \"a\", \"target\": \"a\", \"weight\": 1, \"connectivity\": {\"kind\": \"distance\", "
+     "\"source_grid\": {\"shape\": [1, 200000]}, \"mask\": {\"circular\": {\"radius\": 1e9}}}}]}", NULL,
+     {"projections[0].connectivity", "4e+10 synapses", "more than the 4294967296"}},
+};
+
+Test(netfile, bad_connectors_are_refused_with_path_and_value)
+{
+    make_tmp();
+    for (size_t i = 0; i < sizeof s_bad_conn / sizeof s_bad_conn[0]; i++) {
+        const bad_t *b = &s_bad_conn[i];
+        char path[512];
+        write_file(s_tmp, "bad.json", b->json, path, sizeof path);
+        sm_error_t err = {0};
+        sm_net_t *net = sm_net_load(path, &err);
+        cr_expect_null(net, "%s: loaded a bad file", b->what);
+        sm_net_destroy(&net);
+        cr_expect_neq(err.code, SM_OK, "%s: no error code", b->what);
+        cr_expect(!strncmp(err.msg, path, strlen(path)), "%s: message does not start with the file: %s",
+                  b->what, err.msg);
+        for (int k = 0; k < 4 && b->want[k]; k++)
+            cr_expect(strstr(err.msg, b->want[k]), "%s: message lacks '%s': %s", b->what,
+                      b->want[k], err.msg);
+    }
+    rm_tmp();
+}
+
+static sm_net_t *load_structured(sm_error_t *err)
+{
+    return sm_net_load(DATA "/structured.json", err);
+}
+
+Test(netfile, conv2d_and_distance_land_in_the_struct)
+{
+    sm_error_t err = {0};
+    sm_net_t *net = load_structured(&err);
+    cr_assert_not_null(net, "%s", err.msg);
+    const sm_conv2d_t *c = &net->projs[0].conv;
+    cr_assert_eq(net->projs[0].conn, SM_CONN_CONV2D);
+    cr_assert(c->in_c == 2 && c->in_h == 4 && c->in_w == 6 && c->out_c == 2 && c->out_h == 4 &&
+              c->out_w == 6 && c->k_h == 3 && c->k_w == 3 && c->groups == 2);
+    cr_assert(c->pad_top == 1 && c->pad_bottom == 1 && c->pad_left == 1 && c->pad_right == 1);
+    cr_assert(c->stride_h == 1 && c->dil_w == 1);
+    cr_assert_float_eq(c->kernel[2], -0.25f, 0);
+    cr_assert_float_eq(c->kernel[13], 0.0f, 0);
+    cr_assert_eq(net->projs[0].min_delay, 1);
+    cr_assert_eq(net->projs[0].max_delay, 3);
+    c = &net->projs[1].conv;
+    cr_assert(c->out_c == 3 && c->out_h == 1 && c->out_w == 5 && c->k_h == 2 && c->k_w == 2);
+    cr_assert(c->stride_h == 1 && c->stride_w == 2 && c->dil_h == 3 && c->dil_w == 1);
+    cr_assert(c->pad_top == 0 && c->pad_bottom == 0 && c->pad_left == 2 && c->pad_right == 2);
+    cr_assert_float_eq(c->kernel[23], 9.0f, 0);
+    const sm_distance_t *d = &net->projs[2].dist;
+    cr_assert_eq(net->projs[2].conn, SM_CONN_DISTANCE);
+    cr_assert(d->src.rows == 6 && d->src.cols == 10 && d->dst.rows == 6 && d->dst.cols == 10);
+    cr_assert(d->mask == SM_MASK_CIRCLE && d->radius == 1.5 && d->periodic);
+    cr_assert(d->extent_rows == 6 && d->extent_cols == 10 && d->sigma == 2);
+    cr_assert(net->projs[2].p == 0.5 && !net->projs[2].allow_self);
+    d = &net->projs[3].dist;
+    cr_assert(net->projs[3].p == 1 && net->projs[3].allow_self && !d->periodic);
+    cr_assert(d->src.row_step == 0.5 && d->src.col_step == 0.5);
+    cr_assert(d->dst.row0 == 0.25 && d->dst.col0 == 0.25 && d->dst.rows == 3);
+    cr_assert(d->mask == SM_MASK_RECT && d->row_lo == -0.5 && d->col_hi == 0);
+    /* Every projection makes synapses; the conv's zero weights make none. */
+    digest_t g = {0, 0};
+    cr_assert_eq(sm_proj_generate(net, &net->projs[0], digest, &g), 0);
+    cr_assert_lt(g.n, (uint64_t)48 * 9);
+    cr_assert_gt(g.n, 0);
+    for (uint32_t j = 1; j < net->n_projs; j++) {
+        g.n = 0;
+        cr_assert_eq(sm_proj_generate(net, &net->projs[j], digest, &g), 0);
+        cr_assert_gt(g.n, 0, "projections[%u] made no synapse", j);
+    }
+    sm_net_destroy(&net);
+}
+
+static sm_net_t *pack_unpack(const sm_net_t *net, sm_error_t *err)
+{
+    sm_mapping_t *map = sm_mapping_sequential(net, 0, 0, 64, err);
+    cr_assert(map, "%s", err->msg);
+    uint8_t *buf;
+    size_t len;
+    cr_assert_eq(sm_netmsg_pack(net, 10, 0, map, &buf, &len, err), 0, "%s", err->msg);
+    sm_net_t *back = NULL;
+    sm_mapping_t *bm = NULL;
+    uint32_t ticks;
+    int dense;
+    sm_netmsg_unpack(buf, len, &back, &ticks, &dense, &bm, err);
+    free(buf);
+    sm_mapping_destroy(&bm);
+    sm_mapping_destroy(&map);
+    return back;
+}
+
+Test(netfile, conv2d_and_distance_travel_to_workers)
+{
+    sm_error_t err = {0};
+    sm_net_t *net = load_structured(&err);
+    cr_assert_not_null(net, "%s", err.msg);
+    sm_net_t *back = pack_unpack(net, &err);
+    cr_assert_not_null(back, "%s", err.msg);
+    cr_assert_eq(back->n_projs, net->n_projs);
+    for (uint32_t j = 0; j < net->n_projs; j++) {
+        const sm_proj_t *a = &net->projs[j], *b = &back->projs[j];
+        cr_assert_eq(a->conn, b->conn);
+        if (a->conn == SM_CONN_CONV2D) {
+            sm_conv2d_t x = a->conv, y = b->conv;
+            size_t n = (size_t)x.out_c * (x.in_c / x.groups) * x.k_h * x.k_w;
+            cr_assert(!memcmp(x.kernel, y.kernel, n * sizeof *x.kernel));
+            x.kernel = y.kernel = NULL;
+            cr_assert(!memcmp(&x, &y, sizeof x), "projections[%u]: conv2d differs", j);
+        } else {
+            cr_assert(!memcmp(&a->dist, &b->dist, sizeof a->dist), "projections[%u]: distance differs", j);
+            cr_assert_eq(a->p, b->p);
+            cr_assert_eq(a->allow_self, b->allow_self);
+        }
+        digest_t da = {0, 0}, db = {0, 0};
+        cr_assert_eq(sm_proj_generate(net, a, digest, &da), 0);
+        cr_assert_eq(sm_proj_generate(back, b, digest, &db), 0);
+        cr_assert(da.n == db.n && da.hash == db.hash, "projections[%u]: other synapses", j);
+    }
+    sm_net_destroy(&back);
+
+    /* A worker refuses what a file may not hold. */
+    net->projs[0].conv.out_w = 5;
+    back = pack_unpack(net, &err);
+    cr_assert_null(back);
+    cr_assert(strstr(err.msg, "network message: bad conv2d parameters"), "%s", err.msg);
+    net->projs[0].conv.out_w = 6;
+    net->projs[2].dist.radius = NAN;
+    back = pack_unpack(net, &err);
+    cr_assert_null(back);
+    cr_assert(strstr(err.msg, "network message: bad distance parameters"), "%s", err.msg);
+    net->projs[2].dist.radius = 1.5;
+    net->projs[3].dist.dst.rows = 4;
+    back = pack_unpack(net, &err);
+    cr_assert_null(back);
+    cr_assert(strstr(err.msg, "network message: bad distance parameters"), "%s", err.msg);
+    net->projs[3].dist.dst.rows = 3;
+    net->projs[1].conv.kernel[3] = INFINITY;
+    back = pack_unpack(net, &err);
+    cr_assert_null(back);
+    cr_assert(strstr(err.msg, "not finite"), "%s", err.msg);
+    sm_net_destroy(&net);
+}
+
+Test(netfile, examples_use_the_connectors)
+{
+    /* The examples' former synapse lists: conv 193,024 rows, sheet 47,876. */
+    const char *const files[] = {SM_EXAMPLES_DIR "/conv.json", SM_EXAMPLES_DIR "/sheet.json"};
+    const uint64_t want[] = {4 * 900 * 9 + 16 * 784 * 9, 47876 + 16 * 256};
+    for (int i = 0; i < 2; i++) {
+        sm_error_t err = {0};
+        sm_net_t *net = sm_net_load(files[i], &err);
+        cr_assert_not_null(net, "%s", err.msg);
+        digest_t g = {0, 0};
+        for (uint32_t j = 0; j < net->n_projs; j++)
+            cr_assert_eq(sm_proj_generate(net, &net->projs[j], digest, &g), 0);
+        cr_assert_eq(g.n, want[i], "%s: %llu synapses", files[i], (unsigned long long)g.n);
+        sm_net_destroy(&net);
+    }
+}

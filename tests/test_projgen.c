@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "net.h"
+#include "rng.h"
 
 typedef struct {
     uint32_t src, dst, delay;
@@ -504,4 +505,400 @@ Test(projgen, empty_list_adds_no_same_tick_edge)
     cr_assert_eq(sm_net_finish(net, NULL), 0);
     cr_assert_eq(net->n_stages, 1);
     sm_net_destroy(&net);
+}
+
+/* ------------------------------------------------------- conv2d, distance */
+
+/* Dense [dst][src] weights of a generated projection; each pair at most once. */
+static float *dense(const coll_t *c, uint32_t n_src, uint32_t n_dst)
+{
+    float *m = calloc((size_t)n_src * n_dst, sizeof *m);
+    unsigned char *seen = calloc((size_t)n_src * n_dst, 1);
+    cr_assert(m && seen);
+    for (size_t i = 0; i < c->n; i++) {
+        size_t at = (size_t)c->s[i].dst * n_src + c->s[i].src;
+        cr_assert(c->s[i].src < n_src && c->s[i].dst < n_dst, "synapse %zu out of range", i);
+        cr_assert(!seen[at], "pair %u -> %u made twice", c->s[i].src, c->s[i].dst);
+        seen[at] = 1;
+        m[at] = c->s[i].w;
+    }
+    free(seen);
+    return m;
+}
+
+typedef struct {
+    uint32_t c, h, w, oc, k_h, k_w, s_h, s_w, d_h, d_w, p_h, p_w, groups;
+} conv_case_t;
+
+/* The output size written out as PyTorch documents it. */
+static uint32_t torch_out(uint32_t in, uint32_t pad, uint32_t dil, uint32_t k, uint32_t stride)
+{
+    int64_t num = (int64_t)in + 2 * (int64_t)pad - (int64_t)dil * (k - 1) - 1;
+    return num < 0 ? 0 : (uint32_t)(num / stride + 1);
+}
+
+/* One conv2d projection against the convolution computed here, tap by tap
+ * from the output side, and against a numeric convolution of a random
+ * input. */
+static void check_conv(const conv_case_t *k, uint64_t seed)
+{
+    const uint32_t oh = torch_out(k->h, k->p_h, k->d_h, k->k_h, k->s_h);
+    const uint32_t ow = torch_out(k->w, k->p_w, k->d_w, k->k_w, k->s_w);
+    cr_assert(oh && ow);
+    cr_assert_eq(sm_conv_out_size(k->h, k->p_h, k->p_h, k->d_h, k->k_h, k->s_h), oh);
+    const uint32_t in_g = k->c / k->groups, out_g = k->oc / k->groups;
+    const uint32_t n_src = k->c * k->h * k->w, n_dst = k->oc * oh * ow;
+    const size_t nk = (size_t)k->oc * in_g * k->k_h * k->k_w;
+    float *kern = malloc(nk * sizeof *kern);
+    sm_rng_t r = sm_rng_stream(seed, 1, 2);
+    for (size_t i = 0; i < nk; i++)
+        kern[i] = sm_rng_below(&r, 5) == 0 ? 0.0f : (float)(sm_rng_uniform(&r) * 2 - 1);
+
+    sm_net_t *net = sm_net_new();
+    add_pop(net, "in", n_src);
+    add_pop(net, "out", n_dst);
+    sm_proj_t pr = proj(0, 1, SM_CONN_CONV2D);
+    pr.conv = (sm_conv2d_t){k->c, k->h, k->w, k->oc, oh, ow, k->k_h, k->k_w, k->s_h, k->s_w,
+                            k->d_h, k->d_w, k->p_h, k->p_h, k->p_w, k->p_w, k->groups, kern};
+    sm_error_t err;
+    cr_assert_eq(sm_proj_check(net, &pr, &err), 0, "%s", err.msg);
+    cr_assert_eq(sm_net_add_proj(net, &pr), 0);
+    coll_t c = gen(net, 0);
+    assert_sorted(&c);
+    cr_assert_leq((double)c.n, sm_proj_max_synapses(net, &net->projs[0]));
+    float *got = dense(&c, n_src, n_dst);
+
+    float *want = calloc((size_t)n_src * n_dst, sizeof *want);
+    double *x = malloc(n_src * sizeof *x), *y = calloc(n_dst, sizeof *y);
+    size_t n_want = 0;
+    for (uint32_t i = 0; i < n_src; i++)
+        x[i] = sm_rng_uniform(&r);
+    for (uint32_t o = 0; o < k->oc; o++)
+        for (uint32_t oy = 0; oy < oh; oy++)
+            for (uint32_t ox = 0; ox < ow; ox++) {
+                uint32_t t = (o * oh + oy) * ow + ox;
+                for (uint32_t i = 0; i < in_g; i++)
+                    for (uint32_t ky = 0; ky < k->k_h; ky++)
+                        for (uint32_t kx = 0; kx < k->k_w; kx++) {
+                            int64_t iy = (int64_t)oy * k->s_h - k->p_h + (int64_t)ky * k->d_h;
+                            int64_t ix = (int64_t)ox * k->s_w - k->p_w + (int64_t)kx * k->d_w;
+                            if (iy < 0 || ix < 0 || iy >= k->h || ix >= k->w)
+                                continue;
+                            uint32_t ic = o / out_g * in_g + i;
+                            uint32_t s = (uint32_t)((ic * k->h + iy) * k->w + ix);
+                            float wv = kern[((o * in_g + i) * k->k_h + ky) * k->k_w + kx];
+                            y[t] += wv * x[s];
+                            if (wv != 0.0f) {
+                                want[(size_t)t * n_src + s] = wv;
+                                n_want++;
+                            }
+                        }
+            }
+    cr_assert_eq(c.n, n_want, "%zu synapses, expected %zu", c.n, n_want);
+    cr_assert(!memcmp(got, want, (size_t)n_src * n_dst * sizeof *got),
+              "synapses differ from the direct convolution");
+    /* The network's input sum equals the convolution. */
+    double *z = calloc(n_dst, sizeof *z);
+    for (size_t i = 0; i < c.n; i++)
+        z[c.s[i].dst] += c.s[i].w * x[c.s[i].src];
+    for (uint32_t t = 0; t < n_dst; t++)
+        cr_assert(fabs(z[t] - y[t]) < 1e-9, "target %u: %g, convolution %g", t, z[t], y[t]);
+    for (size_t i = 0; i < c.n; i++)
+        cr_assert_eq(c.s[i].delay, 1);
+    free(z);
+    free(x);
+    free(y);
+    free(want);
+    free(got);
+    free(c.s);
+    sm_net_destroy(&net);
+}
+
+Test(projgen, conv2d_matches_a_direct_convolution)
+{
+    /* Fixed cases first: PyTorch's sizes for the usual settings. */
+    const conv_case_t fixed[] = {
+        {1, 32, 32, 1, 3, 3, 1, 1, 1, 1, 0, 0, 1},  /* the example's layers        */
+        {3, 7, 9, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1},    /* stride 2, padding 1         */
+        {4, 8, 8, 6, 3, 2, 1, 2, 2, 1, 2, 0, 2},    /* dilation, groups            */
+        {4, 5, 5, 4, 1, 1, 1, 1, 1, 1, 0, 0, 4},    /* depthwise 1 x 1             */
+        {2, 4, 6, 2, 5, 5, 3, 1, 1, 2, 3, 4, 1},    /* padding larger than half    */
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        check_conv(&fixed[i], 100 + i);
+    /* Then random small shapes. */
+    int done = 0;
+    for (uint64_t seed = 0; done < 60; seed++) {
+        sm_rng_t r = sm_rng_stream(seed, 7, 7);
+        uint32_t g = 1 + sm_rng_below(&r, 3);
+        conv_case_t k = {g * (1 + sm_rng_below(&r, 3)), 1 + sm_rng_below(&r, 9),
+                         1 + sm_rng_below(&r, 9), g * (1 + sm_rng_below(&r, 3)),
+                         1 + sm_rng_below(&r, 4), 1 + sm_rng_below(&r, 4),
+                         1 + sm_rng_below(&r, 3), 1 + sm_rng_below(&r, 3),
+                         1 + sm_rng_below(&r, 3), 1 + sm_rng_below(&r, 3),
+                         sm_rng_below(&r, 3), sm_rng_below(&r, 3), g};
+        if (!torch_out(k.h, k.p_h, k.d_h, k.k_h, k.s_h) ||
+            !torch_out(k.w, k.p_w, k.d_w, k.k_w, k.s_w))
+            continue;
+        check_conv(&k, seed);
+        done++;
+    }
+}
+
+Test(projgen, conv2d_refuses_a_target_of_the_wrong_size)
+{
+    sm_net_t *net = sm_net_new();
+    add_pop(net, "in", 2 * 10 * 10);
+    add_pop(net, "out", 3 * 8 * 8);
+    float kern[3 * 2 * 3 * 3] = {0};
+    sm_proj_t pr = proj(0, 1, SM_CONN_CONV2D);
+    pr.conv = (sm_conv2d_t){2, 10, 10, 3, 8, 8, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, kern};
+    sm_error_t err;
+    cr_assert_eq(sm_proj_check(net, &pr, &err), 0, "%s", err.msg);
+    pr.conv.out_h = pr.conv.out_w = 7;
+    cr_assert_eq(sm_proj_check(net, &pr, &err), -1);
+    cr_assert(strstr(err.msg, "7 x 7") && strstr(err.msg, "8 x 8"), "%s", err.msg);
+    pr.conv.out_h = pr.conv.out_w = 8;
+    pr.conv.groups = 2;
+    cr_assert_eq(sm_proj_check(net, &pr, &err), -1);
+    cr_assert(strstr(err.msg, "groups"), "%s", err.msg);
+    pr.conv.groups = 1;
+    pr.conv.stride_h = 0;
+    cr_assert_eq(sm_proj_check(net, &pr, &err), -1);
+    cr_assert(strstr(err.msg, "stride"), "%s", err.msg);
+    sm_net_destroy(&net);
+}
+
+/* The offset of a target from a source along one axis, taken to its
+ * nearest image on a circle of length e (0: none), written differently from
+ * the generator. */
+static double nearest(double d, double e)
+{
+    if (e <= 0)
+        return d;
+    double m = fmod(d, e);
+    if (m < 0)
+        m += e;
+    return m >= e / 2 ? m - e : m;
+}
+
+/* Bit 0: inside the mask; bit 1: within rounding of its edge, where the
+ * generator's arithmetic (its own nearest image) may decide otherwise. */
+static int in_mask(const sm_distance_t *d, double dy, double dx)
+{
+    const double eps = 1e-9;
+    if (d->mask == SM_MASK_CIRCLE) {
+        double q = dy * dy + dx * dx, r2 = d->radius * d->radius;
+        return (q <= r2) | (fabs(q - r2) < eps) << 1;
+    }
+    const double v[] = {dy - d->row_lo, d->row_hi - dy, dx - d->col_lo, d->col_hi - dx};
+    int in = 1, edge = 0;
+    for (int i = 0; i < 4; i++) {
+        in &= v[i] >= 0;
+        edge |= fabs(v[i]) < eps;
+    }
+    return in | edge << 1;
+}
+
+/* Every pair of the grids, classified by in_mask, as a dense matrix; n_in
+ * counts the pairs inside, n_edge those near an edge. */
+static unsigned char *brute_mask(const sm_distance_t *d, bool no_self, size_t *n_in,
+                                 size_t *n_edge)
+{
+    uint32_t n_src = d->src.rows * d->src.cols, n_dst = d->dst.rows * d->dst.cols;
+    unsigned char *m = calloc((size_t)n_src * n_dst, 1);
+    *n_in = *n_edge = 0;
+    for (uint32_t t = 0; t < n_dst; t++)
+        for (uint32_t s = 0; s < n_src; s++) {
+            double ty = d->dst.row0 + (t / d->dst.cols) * d->dst.row_step;
+            double tx = d->dst.col0 + (t % d->dst.cols) * d->dst.col_step;
+            double sy = d->src.row0 + (s / d->src.cols) * d->src.row_step;
+            double sx = d->src.col0 + (s % d->src.cols) * d->src.col_step;
+            double dy = nearest(ty - sy, d->periodic ? d->extent_rows : 0);
+            double dx = nearest(tx - sx, d->periodic ? d->extent_cols : 0);
+            int k = no_self && s == t ? 0 : in_mask(d, dy, dx);
+            m[(size_t)t * n_src + s] = (unsigned char)k;
+            *n_in += k & 1;
+            *n_edge += k >> 1;
+        }
+    return m;
+}
+
+static sm_grid2d_t random_grid(sm_rng_t *r, bool periodic, double *extent_r, double *extent_c)
+{
+    sm_grid2d_t g = {1 + sm_rng_below(r, 12), 1 + sm_rng_below(r, 12), 0, 0, 1, 1};
+    /* Steps that are and are not exact in binary. */
+    const double steps[] = {1, 0.5, 0.3, 1.7, 2};
+    g.row_step = steps[sm_rng_below(r, 5)];
+    g.col_step = steps[sm_rng_below(r, 5)];
+    if (periodic) {
+        g.row0 = sm_rng_below(r, 3) * 0.25;
+        g.col0 = sm_rng_below(r, 3) * 0.25;
+        double er = g.row0 + g.rows * g.row_step, ec = g.col0 + g.cols * g.col_step;
+        if (er > *extent_r)
+            *extent_r = er;
+        if (ec > *extent_c)
+            *extent_c = ec;
+    } else {
+        g.row0 = (double)sm_rng_below(r, 9) - 4;
+        g.col0 = (double)sm_rng_below(r, 9) - 4.5;
+    }
+    return g;
+}
+
+static void check_distance(uint64_t seed, size_t *edges, size_t *undecided)
+{
+    sm_rng_t r = sm_rng_stream(seed, 3, 4);
+    const bool periodic = sm_rng_below(&r, 2), same = sm_rng_below(&r, 3) == 0;
+    sm_distance_t d;
+    memset(&d, 0, sizeof d);
+    double er = 0, ec = 0;
+    d.src = random_grid(&r, periodic, &er, &ec);
+    d.dst = same ? d.src : random_grid(&r, periodic, &er, &ec);
+    d.periodic = periodic;
+    d.extent_rows = er + sm_rng_below(&r, 3);
+    d.extent_cols = ec + sm_rng_below(&r, 3);
+    d.mask = sm_rng_below(&r, 2) ? SM_MASK_CIRCLE : SM_MASK_RECT;
+    d.radius = sm_rng_below(&r, 12) * 0.5;
+    d.row_lo = -(double)sm_rng_below(&r, 4);
+    d.row_hi = d.row_lo + sm_rng_below(&r, 6) * 0.75;
+    d.col_lo = -(double)sm_rng_below(&r, 4) + 0.5;
+    d.col_hi = d.col_lo + sm_rng_below(&r, 6);
+
+    sm_net_t *net = sm_net_new();
+    uint32_t n_src = d.src.rows * d.src.cols, n_dst = d.dst.rows * d.dst.cols;
+    add_pop(net, "a", n_src);
+    if (!same)
+        add_pop(net, "b", n_dst);
+    sm_proj_t pr = proj(0, same ? 0 : 1, SM_CONN_DISTANCE);
+    pr.dist = d;
+    pr.p = 1;
+    pr.allow_self = sm_rng_below(&r, 2);
+    sm_error_t err;
+    cr_assert_eq(sm_proj_check(net, &pr, &err), 0, "seed %llu: %s", (unsigned long long)seed,
+                 err.msg);
+    cr_assert_eq(sm_net_add_proj(net, &pr), 0);
+    coll_t c = gen(net, 0);
+    assert_sorted(&c);
+    cr_assert_leq((double)c.n, sm_proj_max_synapses(net, &net->projs[0]));
+    size_t n_in, n_edge;
+    unsigned char *want = brute_mask(&d, same && !pr.allow_self, &n_in, &n_edge);
+    unsigned char *got = calloc((size_t)n_src * n_dst, 1);
+    for (size_t i = 0; i < c.n; i++) {
+        got[(size_t)c.s[i].dst * n_src + c.s[i].src] = 1;
+        cr_assert_eq(c.s[i].w, 1.0f);
+    }
+    for (size_t i = 0; i < (size_t)n_src * n_dst; i++) {
+        if ((want[i] & 1) == got[i])
+            continue;
+        cr_assert(want[i] & 2, "seed %llu: pair %zu -> %zu %s the mask", (unsigned long long)seed,
+                  i % n_src, i / n_src, got[i] ? "made, outside" : "missing, inside");
+        ++*undecided;
+    }
+    *edges += n_edge;
+    free(got);
+    free(want);
+    free(c.s);
+    sm_net_destroy(&net);
+}
+
+Test(projgen, distance_matches_a_brute_force_check)
+{
+    size_t edges = 0, undecided = 0;
+    for (uint64_t seed = 0; seed < 400; seed++)
+        check_distance(seed, &edges, &undecided);
+    /* The grids put many pairs on a mask's edge; where positions are exact
+     * in binary both sides agree, elsewhere rounding decides. */
+    cr_assert_gt(edges, 1000);
+    cr_assert_lt(undecided * 20, edges, "%zu of %zu pairs on an edge decided otherwise",
+                 undecided, edges);
+}
+
+/* The example's sheet: a tile and its neighbour, radius 2, no autapses. */
+Test(projgen, distance_between_tiles_of_a_sheet)
+{
+    sm_net_t *net = sm_net_new();
+    add_pop(net, "t0_0", 256);
+    add_pop(net, "t1_0", 256);
+    sm_proj_t pr = proj(0, 0, SM_CONN_DISTANCE);
+    pr.p = 1;
+    pr.dist.src = (sm_grid2d_t){16, 16, 0, 0, 1, 1};
+    pr.dist.dst = pr.dist.src;
+    pr.dist.radius = 2;
+    sm_net_add_proj(net, &pr);
+    pr.dst_pop = 1;
+    pr.dist.dst.col0 = 16;
+    sm_net_add_proj(net, &pr);
+    coll_t c = gen(net, 0);
+    /* 12 neighbours each, fewer at the edges: as the example's former lists. */
+    cr_assert_eq(c.n, 2756);
+    assert_sorted(&c);
+    free(c.s);
+    c = gen(net, 1);
+    /* Across the edge, per row: column 15 reaches 3 + 1, column 14 one; the
+     * first and last rows lose one each. */
+    cr_assert_eq(c.n, 16 * 5 - 2);
+    free(c.s);
+    sm_net_destroy(&net);
+}
+
+static coll_t gen_distance(uint64_t seed, double p, double sigma)
+{
+    sm_net_t *net = sm_net_new();
+    add_pop(net, "a", 40 * 40);
+    sm_proj_t pr = proj(0, 0, SM_CONN_DISTANCE);
+    pr.seed = seed;
+    pr.p = p;
+    pr.dist.src = (sm_grid2d_t){40, 40, 0, 0, 1, 1};
+    pr.dist.dst = pr.dist.src;
+    pr.dist.radius = 5;
+    pr.dist.periodic = true;
+    pr.dist.extent_rows = pr.dist.extent_cols = 40;
+    pr.dist.sigma = sigma;
+    pr.weight.kind = SM_DIST_NORMAL;
+    pr.weight.a = 1;
+    pr.weight.b = 0.25;
+    pr.delay.kind = SM_DIST_UNIFORM;
+    pr.delay.a = 1;
+    pr.delay.b = 4;
+    sm_net_add_proj(net, &pr);
+    coll_t c = gen(net, 0);
+    sm_net_destroy(&net);
+    return c;
+}
+
+Test(projgen, distance_probability_is_seeded)
+{
+    /* A periodic disc of radius 5 holds 80 others: 1600 * 80 candidates. */
+    coll_t all = gen_distance(1, 1, 0);
+    cr_assert_eq(all.n, 1600 * 80);
+    coll_t a = gen_distance(7, 0.25, 0), b = gen_distance(7, 0.25, 0), c = gen_distance(8, 0.25, 0);
+    /* Binomial(128000, 0.25): sd 155. */
+    cr_assert(fabs((double)a.n - 32000) < 6 * 155, "%zu synapses", a.n);
+    cr_assert_eq(a.n, b.n);
+    cr_assert(!memcmp(a.s, b.s, a.n * sizeof *a.s), "same seed, different synapses");
+    cr_assert(a.n != c.n || memcmp(a.s, c.s, a.n * sizeof *a.s), "different seeds, same synapses");
+    assert_sorted(&a);
+    for (size_t i = 0; i < a.n; i++)
+        cr_assert(a.s[i].delay >= 1 && a.s[i].delay <= 4);
+    /* With sigma, near pairs connect more often than far ones. */
+    coll_t g = gen_distance(7, 1, 2);
+    size_t near = 0, far = 0;
+    for (size_t i = 0; i < g.n; i++) {
+        int dy = (int)(g.s[i].dst / 40) - (int)(g.s[i].src / 40);
+        int dx = (int)(g.s[i].dst % 40) - (int)(g.s[i].src % 40);
+        dy = (dy + 60) % 40 - 20;
+        dx = (dx + 60) % 40 - 20;
+        if (dy * dy + dx * dx <= 2)
+            near++;
+        else if (dy * dy + dx * dx >= 16)
+            far++;
+    }
+    /* 8 pairs at d^2 <= 2 with p >= e^-0.25; 24 at d^2 in [16, 25] with p <= e^-2. */
+    cr_assert(near > 1600 * 8 * 0.7 && far < 1600 * 24 * 0.2, "near %zu, far %zu", near, far);
+    free(all.s);
+    free(a.s);
+    free(b.s);
+    free(c.s);
+    free(g.s);
 }

@@ -1007,17 +1007,438 @@ static int s_matrix(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
     return 0;
 }
 
+/* ------------------------------------------------- structured connectors */
+
+/* conv2d and distance hold their connectivity in a few parameters (docs/
+ * connectors.md). Each value is checked here, to name its path; the rules as
+ * a whole are restated on the struct by sm_proj_check, which the network
+ * message decoder shares. */
+
+/* An integer in [lo, hi], or a list of two: both axes (rows, columns). */
+static int s_u32_hw(s_ld_t *L, const cJSON *v, const char *path, uint32_t lo, uint32_t hi,
+                    uint32_t out[2])
+{
+    double x;
+    if (cJSON_IsNumber(v)) {
+        if (sm_json_int(&L->j, v, path, lo, hi, &x) < 0)
+            return -1;
+        out[0] = out[1] = (uint32_t)x;
+        return 0;
+    }
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
+        return sm_json_fail(&L->j, SM_EPARSE, path, v, "must be an integer or a list of two [rows, columns]");
+    char p[SM_JSON_PATH];
+    int i = 0;
+    for (const cJSON *e = v->child; e; e = e->next, i++) {
+        if (sm_json_int(&L->j, e, sm_json_at(p, "%s[%d]", path, i), lo, hi, &x) < 0)
+            return -1;
+        out[i] = (uint32_t)x;
+    }
+    return 0;
+}
+
+/* A number within +-SM_CONN_MAX_COORD (>= lo), or a list of two: rows, columns. */
+static int s_coord_hw(s_ld_t *L, const cJSON *v, const char *path, double lo, bool open_lo,
+                      double out[2])
+{
+    char p[SM_JSON_PATH];
+    const cJSON *e[2] = {v, v};
+    const char *at[2] = {path, path};
+    char q[2][SM_JSON_PATH];
+    if (cJSON_IsArray(v)) {
+        if (cJSON_GetArraySize(v) != 2)
+            return sm_json_fail(&L->j, SM_EPARSE, path, v, "must be a number or a list of two [rows, columns]");
+        e[0] = v->child;
+        e[1] = v->child->next;
+        at[0] = sm_json_at(q[0], "%s[0]", path);
+        at[1] = sm_json_at(q[1], "%s[1]", path);
+    } else if (!cJSON_IsNumber(v)) {
+        return sm_json_fail(&L->j, SM_EPARSE, path, v, "must be a number or a list of two [rows, columns]");
+    }
+    for (int i = 0; i < 2; i++) {
+        if (sm_json_num(&L->j, e[i], at[i], NULL, &out[i]) < 0)
+            return -1;
+        if (fabs(out[i]) > SM_CONN_MAX_COORD || out[i] < lo || (open_lo && out[i] == lo)) {
+            snprintf(p, sizeof p, "must be %s %g and at most %g", open_lo ? ">" : ">=", lo,
+                     SM_CONN_MAX_COORD);
+            return sm_json_fail(&L->j, SM_ERANGE, at[i], e[i], "%s", p);
+        }
+    }
+    return 0;
+}
+
+/* A list of n integers in [1, UINT32_MAX]. */
+static int s_shape(s_ld_t *L, const cJSON *v, const char *path, int n, const char *form,
+                   uint32_t *out)
+{
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != n)
+        return sm_json_fail(&L->j, SM_EPARSE, path, v, "must be a list of %d positive integers %s", n, form);
+    char p[SM_JSON_PATH];
+    int i = 0;
+    for (const cJSON *e = v->child; e; e = e->next, i++)
+        if (sm_json_u32(&L->j, e, sm_json_at(p, "%s[%d]", path, i), 1, UINT32_MAX, &out[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* kernel[out_c][in_c / groups][k_h][k_w]: the first list at each level sets
+ * that size and every other must agree. One pass checks (so that nothing is
+ * allocated for a shape the document does not hold), a second one fills. */
+static int s_kernel_walk(s_ld_t *L, const cJSON *v, const char *path, const uint32_t dim[4],
+                         float *out)
+{
+    static const char *const what[] = {"input channels (per group)", "kernel rows", "weights"};
+    char p[SM_JSON_PATH];
+    size_t at = 0;
+    uint32_t i0 = 0, i1, i2, i3;
+    for (const cJSON *l0 = v->child; l0; l0 = l0->next, i0++) {
+        const cJSON *l1, *l2, *l3;
+        sm_json_at(p, "%s[%u]", path, i0);
+        if (!cJSON_IsArray(l0) || (uint32_t)cJSON_GetArraySize(l0) != dim[1])
+            return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "must be a list of %u %s (as %s[0])", dim[1],
+                         what[0], path);
+        for (l1 = l0->child, i1 = 0; l1; l1 = l1->next, i1++) {
+            sm_json_at(p, "%s[%u][%u]", path, i0, i1);
+            if (!cJSON_IsArray(l1) || (uint32_t)cJSON_GetArraySize(l1) != dim[2])
+                return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "must be a list of %u %s (as %s[0][0])",
+                             dim[2], what[1], path);
+            for (l2 = l1->child, i2 = 0; l2; l2 = l2->next, i2++) {
+                sm_json_at(p, "%s[%u][%u][%u]", path, i0, i1, i2);
+                if (!cJSON_IsArray(l2) || (uint32_t)cJSON_GetArraySize(l2) != dim[3])
+                    return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                                 "must be a list of %u %s (as %s[0][0][0])", dim[3], what[2], path);
+                for (l3 = l2->child, i3 = 0; l3; l3 = l3->next, i3++) {
+                    double w;
+                    sm_json_at(p, "%s[%u][%u][%u][%u]", path, i0, i1, i2, i3);
+                    if (sm_json_float(&L->j, l3, p, &w) < 0)
+                        return -1;
+                    if (out)
+                        out[at++] = (float)w;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static int s_kernel(s_ld_t *L, sm_conv2d_t *cv, const cJSON *v, const char *path,
+                    uint32_t *in_g)
+{
+    uint32_t dim[4];
+    const cJSON *e = v;
+    for (int lvl = 0; lvl < 4; lvl++) {
+        if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) < 1)
+            return sm_json_fail(&L->j, SM_EPARSE, path, v,
+                         "must be a non-empty 4-level list [out_channels][in_channels / groups]"
+                         "[kernel_h][kernel_w] of weights");
+        dim[lvl] = (uint32_t)cJSON_GetArraySize(e);
+        e = e->child;
+    }
+    if (dim[2] > SM_CONN_MAX_STEP || dim[3] > SM_CONN_MAX_STEP)
+        return sm_json_fail(&L->j, SM_ERANGE, path, NULL, "kernel %u x %u is larger than %u", dim[2], dim[3],
+                     SM_CONN_MAX_STEP);
+    if (s_kernel_walk(L, v, path, dim, NULL) < 0)
+        return -1;
+    cv->kernel = malloc((size_t)dim[0] * dim[1] * dim[2] * dim[3] * sizeof *cv->kernel);
+    if (!cv->kernel)
+        return s_nomem(L, path);
+    s_kernel_walk(L, v, path, dim, cv->kernel);
+    cv->out_c = dim[0];
+    *in_g = dim[1];
+    cv->k_h = dim[2];
+    cv->k_w = dim[3];
+    return 0;
+}
+
+/* padding: an integer, [rows, columns], "valid" (none) or "same" (the output
+ * as large as the input; stride 1; an odd total puts the extra row or column
+ * after, as PyTorch does). */
+static int s_padding(s_ld_t *L, sm_conv2d_t *cv, const cJSON *v, const char *path)
+{
+    if (cJSON_IsString(v)) {
+        if (!strcmp(v->valuestring, "valid"))
+            return 0;
+        if (strcmp(v->valuestring, "same"))
+            return sm_json_fail(&L->j, SM_EINVAL, path, v,
+                         "must be an integer, [rows, columns], \"valid\" or \"same\"");
+        if (cv->stride_h != 1 || cv->stride_w != 1)
+            return sm_json_fail(&L->j, SM_EINVAL, path, v,
+                         "\"same\" needs stride 1 (as in PyTorch), not %u x %u",
+                         cv->stride_h, cv->stride_w);
+        uint64_t th = (uint64_t)cv->dil_h * (cv->k_h - 1), tw = (uint64_t)cv->dil_w * (cv->k_w - 1);
+        if (th > SM_CONN_MAX_STEP || tw > SM_CONN_MAX_STEP)
+            return sm_json_fail(&L->j, SM_ERANGE, path, v, "would pad more than %u rows or columns",
+                         SM_CONN_MAX_STEP);
+        cv->pad_top = (uint32_t)(th / 2);
+        cv->pad_bottom = (uint32_t)(th - th / 2);
+        cv->pad_left = (uint32_t)(tw / 2);
+        cv->pad_right = (uint32_t)(tw - tw / 2);
+        return 0;
+    }
+    uint32_t pad[2];
+    if (s_u32_hw(L, v, path, 0, SM_CONN_MAX_STEP, pad) < 0)
+        return -1;
+    cv->pad_top = cv->pad_bottom = pad[0];
+    cv->pad_left = cv->pad_right = pad[1];
+    return 0;
+}
+
+/* Refuses what sm_proj_check refuses, and a projection whose synapse bound
+ * is absurd, before anything is generated. */
+static int s_conn_bounds(s_ld_t *L, const sm_proj_t *pr, const char *path)
+{
+    sm_error_clear(L->err);
+    if (sm_proj_check(L->net, pr, L->err) < 0) {
+        sm_error_prefix(L->err, "%s: %s: ", L->name, path);
+        return -1;
+    }
+    double n = sm_proj_max_synapses(L->net, pr);
+    if (n > SM_MAX_PROJ_SYNAPSES)
+        return sm_json_fail(&L->j, SM_ETOOBIG, path, NULL,
+                     "could make up to %.4g synapses, more than the %.0f a projection may hold",
+                     n, SM_MAX_PROJ_SYNAPSES);
+    return 0;
+}
+
+static int s_conv2d(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
+{
+    sm_conv2d_t *cv = &c->pr->conv;
+    char p[SM_JSON_PATH];
+    const cJSON *v;
+    uint32_t in[3], pair[2], in_g = 0;
+
+    sm_json_at(p, "%s.input_shape", path);
+    if (!(v = sm_json_req(&L->j, conn, path, "input_shape")) ||
+        s_shape(L, v, p, 3, "[channels, height, width]", in) < 0)
+        return -1;
+    if ((uint64_t)in[0] * in[1] * in[2] != c->n_src)
+        return sm_json_fail(&L->j, SM_EINVAL, p, v, "holds %llu neurons, but source \"%s\" has %u",
+                     (unsigned long long)in[0] * in[1] * in[2], c->src_name, c->n_src);
+    cv->in_c = in[0];
+    cv->in_h = in[1];
+    cv->in_w = in[2];
+
+    const char *const steps[] = {"stride", "dilation"};
+    uint32_t *const dst[][2] = {{&cv->stride_h, &cv->stride_w}, {&cv->dil_h, &cv->dil_w}};
+    for (int i = 0; i < 2; i++) {
+        pair[0] = pair[1] = 1;
+        sm_json_at(p, "%s.%s", path, steps[i]);
+        if ((v = sm_json_get(conn, steps[i], 0)) && s_u32_hw(L, v, p, 1, SM_CONN_MAX_STEP, pair) < 0)
+            return -1;
+        *dst[i][0] = pair[0];
+        *dst[i][1] = pair[1];
+    }
+    cv->groups = 1;
+    sm_json_at(p, "%s.groups", path);
+    if ((v = sm_json_get(conn, "groups", 0)) && sm_json_u32(&L->j, v, p, 1, UINT32_MAX, &cv->groups) < 0)
+        return -1;
+    if (cv->in_c % cv->groups)
+        return sm_json_fail(&L->j, SM_EINVAL, p, v, "must divide the %u input channels", cv->in_c);
+
+    sm_json_at(p, "%s.kernel", path);
+    if (!(v = sm_json_req(&L->j, conn, path, "kernel")) || s_kernel(L, cv, v, p, &in_g) < 0)
+        return -1;
+    if (in_g != cv->in_c / cv->groups)
+        return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                     "has %u input channels per output channel, but input_shape has %u "
+                     "channels in %u group%s (%u per group)",
+                     in_g, cv->in_c, cv->groups, cv->groups == 1 ? "" : "s",
+                     cv->in_c / cv->groups);
+    if (cv->out_c % cv->groups)
+        return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                     "has %u output channels, which the %u groups do not divide", cv->out_c,
+                     cv->groups);
+
+    sm_json_at(p, "%s.padding", path);
+    if ((v = sm_json_get(conn, "padding", 0)) && s_padding(L, cv, v, p) < 0)
+        return -1;
+
+    uint64_t oh = sm_conv_out_size(cv->in_h, cv->pad_top, cv->pad_bottom, cv->dil_h, cv->k_h,
+                                   cv->stride_h);
+    uint64_t ow = sm_conv_out_size(cv->in_w, cv->pad_left, cv->pad_right, cv->dil_w, cv->k_w,
+                                   cv->stride_w);
+    if (!oh || !ow)
+        return sm_json_fail(&L->j, SM_EINVAL, path, NULL,
+                     "the kernel (%u x %u, dilation %u x %u) does not fit the input (%u x %u "
+                     "with padding %u + %u rows, %u + %u columns)",
+                     cv->k_h, cv->k_w, cv->dil_h, cv->dil_w, cv->in_h, cv->in_w, cv->pad_top,
+                     cv->pad_bottom, cv->pad_left, cv->pad_right);
+    cv->out_h = (uint32_t)oh;
+    cv->out_w = (uint32_t)ow;
+    sm_json_at(p, "%s.output_shape", path);
+    if ((v = sm_json_get(conn, "output_shape", 0))) {
+        uint32_t out[3];
+        if (s_shape(L, v, p, 3, "[channels, height, width]", out) < 0)
+            return -1;
+        if (out[0] != cv->out_c || out[1] != oh || out[2] != ow)
+            return sm_json_fail(&L->j, SM_EINVAL, p, v,
+                         "the convolution gives (%u, %llu, %llu): channels from the kernel, "
+                         "rows and columns floor((in + padding - dilation * (kernel - 1) - 1) "
+                         "/ stride) + 1",
+                         cv->out_c, (unsigned long long)oh, (unsigned long long)ow);
+    }
+    uint64_t n_out = (uint64_t)cv->out_c * oh * ow;
+    if (n_out != c->n_dst)
+        return sm_json_fail(&L->j, SM_EINVAL, v ? p : path, NULL,
+                     "the output (%u, %llu, %llu) holds %llu neurons, but target \"%s\" has %u",
+                     cv->out_c, (unsigned long long)oh, (unsigned long long)ow,
+                     (unsigned long long)n_out, c->dst_name, c->n_dst);
+    return s_conn_bounds(L, c->pr, path);
+}
+
+/* {"shape": [rows, cols], "offset": [row, col], "spacing": s or [rows, cols]} */
+static int s_grid(s_ld_t *L, const cJSON *v, const char *path, uint32_t size, const char *pop,
+                  sm_grid2d_t *g)
+{
+    static const char *const keys[] = {"shape", "offset", "spacing", NULL};
+    char p[SM_JSON_PATH];
+    const cJSON *e;
+    uint32_t shape[2];
+    double x[2];
+    if (sm_json_keys(&L->j, v, path, keys, NULL, NULL) < 0)
+        return -1;
+    sm_json_at(p, "%s.shape", path);
+    if (!(e = sm_json_req(&L->j, v, path, "shape")) || s_shape(L, e, p, 2, "[rows, columns]", shape) < 0)
+        return -1;
+    if ((uint64_t)shape[0] * shape[1] != size)
+        return sm_json_fail(&L->j, SM_EINVAL, p, e, "holds %llu neurons, but \"%s\" has %u",
+                     (unsigned long long)shape[0] * shape[1], pop, size);
+    g->rows = shape[0];
+    g->cols = shape[1];
+    g->row0 = g->col0 = 0;
+    g->row_step = g->col_step = 1;
+    sm_json_at(p, "%s.offset", path);
+    if ((e = sm_json_get(v, "offset", 0))) {
+        if (!cJSON_IsArray(e))
+            return sm_json_fail(&L->j, SM_EPARSE, p, e, "must be a list of two numbers [row, column]");
+        if (s_coord_hw(L, e, p, -SM_CONN_MAX_COORD, false, x) < 0)
+            return -1;
+        g->row0 = x[0];
+        g->col0 = x[1];
+    }
+    sm_json_at(p, "%s.spacing", path);
+    if ((e = sm_json_get(v, "spacing", 0))) {
+        if (s_coord_hw(L, e, p, 0, true, x) < 0)
+            return -1;
+        g->row_step = x[0];
+        g->col_step = x[1];
+    }
+    return 0;
+}
+
+/* {"circular": {"radius": r}} or {"rectangular": {"rows": [lo, hi], "cols":
+ * [lo, hi]}}: offsets target - source. */
+static int s_mask(s_ld_t *L, const cJSON *v, const char *path, sm_distance_t *d)
+{
+    static const char *const keys[] = {"circular", "rectangular", NULL};
+    static const char *const ckeys[] = {"radius", NULL};
+    static const char *const rkeys[] = {"rows", "cols", NULL};
+    char p[SM_JSON_PATH], q[SM_JSON_PATH];
+    const cJSON *e;
+    if (sm_json_keys(&L->j, v, path, keys, NULL, NULL) < 0)
+        return -1;
+    if (!v->child || v->child->next)
+        return sm_json_fail(&L->j, SM_EPARSE, path, v, "must hold exactly one of \"circular\", \"rectangular\"");
+    sm_json_at(p, "%s.%s", path, v->child->string);
+    if (!strcmp(v->child->string, "circular")) {
+        d->mask = SM_MASK_CIRCLE;
+        if (sm_json_keys(&L->j, v->child, p, ckeys, NULL, NULL) < 0)
+            return -1;
+        sm_json_at(q, "%s.radius", p);
+        if (!(e = sm_json_req(&L->j, v->child, p, "radius")) || sm_json_num(&L->j, e, q, NULL, &d->radius) < 0)
+            return -1;
+        if (d->radius < 0 || d->radius > SM_CONN_MAX_COORD)
+            return sm_json_fail(&L->j, SM_ERANGE, q, e, "must be in [0, %g]", SM_CONN_MAX_COORD);
+        return 0;
+    }
+    d->mask = SM_MASK_RECT;
+    if (sm_json_keys(&L->j, v->child, p, rkeys, NULL, NULL) < 0)
+        return -1;
+    double *lohi[2][2] = {{&d->row_lo, &d->row_hi}, {&d->col_lo, &d->col_hi}};
+    for (int i = 0; i < 2; i++) {
+        sm_json_at(q, "%s.%s", p, rkeys[i]);
+        if (!(e = sm_json_req(&L->j, v->child, p, rkeys[i])) || s_fpair(L, e, q, lohi[i][0], lohi[i][1]) < 0)
+            return -1;
+        if (fabs(*lohi[i][0]) > SM_CONN_MAX_COORD || fabs(*lohi[i][1]) > SM_CONN_MAX_COORD)
+            return sm_json_fail(&L->j, SM_ERANGE, q, e, "must be within [-%g, %g]", SM_CONN_MAX_COORD, SM_CONN_MAX_COORD);
+        if (*lohi[i][0] > *lohi[i][1])
+            return sm_json_fail(&L->j, SM_ERANGE, q, e, "lo must be <= hi");
+    }
+    return 0;
+}
+
+static int s_distance(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
+{
+    sm_proj_t *pr = c->pr;
+    sm_distance_t *d = &pr->dist;
+    char p[SM_JSON_PATH];
+    const cJSON *v, *src;
+    sm_json_at(p, "%s.source_grid", path);
+    if (!(src = sm_json_req(&L->j, conn, path, "source_grid")) ||
+        s_grid(L, src, p, c->n_src, c->src_name, &d->src) < 0)
+        return -1;
+    /* Without target_grid the target lies on the source's grid. */
+    v = sm_json_get(conn, "target_grid", 0);
+    sm_json_at(p, "%s.%s", path, v ? "target_grid" : "source_grid");
+    if (s_grid(L, v ? v : src, p, c->n_dst, c->dst_name, &d->dst) < 0)
+        return -1;
+    sm_json_at(p, "%s.mask", path);
+    if (!(v = sm_json_req(&L->j, conn, path, "mask")) || s_mask(L, v, p, d) < 0)
+        return -1;
+    sm_json_at(p, "%s.periodic", path);
+    if ((v = sm_json_get(conn, "periodic", 0))) {
+        if (cJSON_IsBool(v)) {
+            /* true: the torus that the target grid fills from the origin. */
+            d->periodic = cJSON_IsTrue(v);
+            d->extent_rows = d->dst.row0 + d->dst.rows * d->dst.row_step;
+            d->extent_cols = d->dst.col0 + d->dst.cols * d->dst.col_step;
+        } else {
+            double x[2];
+            if (!cJSON_IsArray(v))
+                return sm_json_fail(&L->j, SM_EPARSE, p, v,
+                             "must be true, false, or the extent [rows, columns]");
+            if (s_coord_hw(L, v, p, 0, true, x) < 0)
+                return -1;
+            d->periodic = true;
+            d->extent_rows = x[0];
+            d->extent_cols = x[1];
+        }
+    }
+    pr->p = 1;
+    sm_json_at(p, "%s.p", path);
+    if ((v = sm_json_get(conn, "p", 0))) {
+        if (sm_json_num(&L->j, v, p, NULL, &pr->p) < 0)
+            return -1;
+        if (pr->p < 0 || pr->p > 1)
+            return sm_json_fail(&L->j, SM_ERANGE, p, v, "must be in [0, 1]");
+    }
+    sm_json_at(p, "%s.sigma", path);
+    if ((v = sm_json_get(conn, "sigma", 0))) {
+        if (sm_json_num(&L->j, v, p, NULL, &d->sigma) < 0)
+            return -1;
+        if (d->sigma < 0 || d->sigma > SM_CONN_MAX_COORD)
+            return sm_json_fail(&L->j, SM_ERANGE, p, v, "must be in [0, %g]", SM_CONN_MAX_COORD);
+    }
+    return s_conn_bounds(L, pr, path);
+}
+
 static int s_connectivity(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char *path)
 {
     static const char *const kinds[] = {"all_to_all", "one_to_one", "fixed_probability",
-                                        "fixed_fan_in", "list", "matrix", NULL};
+                                        "fixed_fan_in", "list", "matrix", "conv2d",
+                                        "distance", NULL};
     static const char *const k_all[] = {"kind", "allow_self", NULL};
     static const char *const k_one[] = {"kind", NULL};
     static const char *const k_prob[] = {"kind", "p", "allow_self", NULL};
     static const char *const k_fan[] = {"kind", "k", "allow_self", NULL};
     static const char *const k_list[] = {"kind", "connections", "file", NULL};
     static const char *const k_mat[] = {"kind", "weights", "file", NULL};
-    static const char *const *const keys[] = {k_all, k_one, k_prob, k_fan, k_list, k_mat};
+    static const char *const k_conv[] = {"kind", "input_shape", "output_shape", "kernel",
+                                         "stride", "padding", "dilation", "groups", NULL};
+    static const char *const k_dist[] = {"kind", "source_grid", "target_grid", "mask",
+                                         "periodic", "p", "sigma", "allow_self", NULL};
+    static const char *const *const keys[] = {k_all, k_one, k_prob, k_fan, k_list, k_mat,
+                                              k_conv, k_dist};
     static const sm_json_range_t probability = {0, 1, false, false};
     sm_proj_t *pr = c->pr;
     char p[SM_JSON_PATH];
@@ -1028,7 +1449,8 @@ static int s_connectivity(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char 
         return -1;
     static const sm_conn_kind_t map[] = {SM_CONN_ALL_TO_ALL, SM_CONN_ONE_TO_ONE,
                                          SM_CONN_FIXED_PROB, SM_CONN_FIXED_FAN_IN,
-                                         SM_CONN_LIST, SM_CONN_MATRIX};
+                                         SM_CONN_LIST, SM_CONN_MATRIX, SM_CONN_CONV2D,
+                                         SM_CONN_DISTANCE};
     pr->conn = map[ki];
     if (sm_json_keys(&L->j, conn, path, keys[ki], NULL, NULL) < 0)
         return -1;
@@ -1064,6 +1486,10 @@ static int s_connectivity(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char 
         return s_list(L, c, conn, path);
     case SM_CONN_MATRIX:
         return s_matrix(L, c, conn, path);
+    case SM_CONN_CONV2D:
+        return s_conv2d(L, c, conn, path);
+    case SM_CONN_DISTANCE:
+        return s_distance(L, c, conn, path);
     case SM_CONN_ALL_TO_ALL:
     default:
         return 0;
@@ -1110,6 +1536,7 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
                             ? sm_json_get(jc, "kind", 0)->valuestring
                             : "";
     const bool is_list = !strcmp(ckind, "list"), is_matrix = !strcmp(ckind, "matrix");
+    const bool is_conv = !strcmp(ckind, "conv2d");
     s_conn_t c = {.pr = &pr, .n_src = sp->size, .n_dst = tp->size,
                   .src_name = sp->name, .dst_name = tp->name, .d = 1};
     const cJSON *jw = sm_json_get(jp, "weight", 0), *jd = sm_json_get(jp, "delay", 0);
@@ -1117,7 +1544,10 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
     if (is_matrix && jw)
         return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
                             "a matrix projection takes its weights from the matrix");
-    if (!jw && !is_matrix && !is_list)
+    if (is_conv && jw)
+        return sm_json_fail(&L->j, SM_EPARSE, p, NULL,
+                            "a conv2d projection takes its weights from the kernel");
+    if (!jw && !is_matrix && !is_list && !is_conv)
         return sm_json_fail(&L->j, SM_EPARSE, p, NULL, "missing");
     if (jw && s_weight(L, jw, p, &pr.weight) < 0)
         return -1;
@@ -1156,6 +1586,7 @@ fail:
     free(pr.l_weight);
     free(pr.l_delay);
     free(pr.matrix);
+    free(pr.conv.kernel);
     return -1;
 }
 
