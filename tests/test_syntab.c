@@ -228,7 +228,7 @@ Test(syntab, target_packing_limits)
 
 Test(syntab, delay_beyond_the_maximum_is_refused)
 {
-    char text[sizeof s_net_json + 16];
+    char text[2 * sizeof s_net_json];
     /* a -> b with delay 512, one tick more than a synapse holds. */
     const char *at = strstr(s_net_json, "\"weight\": 0.125, \"delay\": 1");
     cr_assert_not_null(at);
