@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* A decoder that asks for terabytes because a size field says so must get
  * NULL back and refuse cleanly, as it would without ASan; ASan's default is
@@ -31,7 +30,6 @@ uint64_t fz_seed(uint64_t s)
     const char *e = getenv("SM_FUZZ_SEED");
     return e ? s ^ sm_mix64(strtoull(e, NULL, 10)) : s;
 }
-
 
 static char g_tmp[256];
 

@@ -101,6 +101,7 @@ Test(fuzz, network_messages)
 
 /* ------------------------------------------- regressions found by fuzzing */
 
+/* Packs net (after `edit` changed it) and expects the message refused. */
 static void netspec_expect_refused(void (*edit)(sm_net_t *), const char *what)
 {
     sm_net_t *net = t_load_net(T_DATA_DIR "/full.json");
