@@ -2,7 +2,7 @@
 # Bad network files through the command line: `spikemesh run BAD.json --out DIR`
 # must exit 2, name the file, the JSON path and the value on stderr, and write
 # nothing to DIR.
-# Usage: e2e_badnet.sh SPIKEMESH_BINARY SOURCE_DIR GOLDEN_DIR
+# Usage: e2e_badnet.sh SPIKEMESH_BINARY SOURCE_DIR [GOLDEN_DIR]
 set -u
 bin=$1
 src=$2

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end checks of `spikemesh conform`.
-# usage: bash tests/e2e_conform.sh <spikemesh binary> <source dir> <golden dir>
+# usage: bash tests/e2e_conform.sh <spikemesh binary> <source dir> [<golden dir>]
+# (the golden dir defaults to the copy in the source tree, tests/data/golden)
 set -u
 bin=$1
 src=$2
-golden=$3
+golden=${3:-$src/tests/data/golden}
 pass=0
 fail=0
 tmp=$(mktemp -d)

@@ -2,7 +2,7 @@
 # Distributed runs: byte-identical results across threads, ipc workers and
 # tcp workers; a killed or hung worker is detected; garbage and foreign
 # builds are refused; CURVE keeps unauthenticated peers out.
-# usage: e2e_dist.sh SPIKEMESH SOURCE_DIR GOLDEN_DIR   (SM_TOOLS_DIR: tool_peer)
+# usage: e2e_dist.sh SPIKEMESH SOURCE_DIR [GOLDEN_DIR]  (SM_TOOLS_DIR: tool_peer)
 set -u
 BIN=$1
 SRC=$2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end runs of `spikemesh run`: outputs, determinism across threads,
 # event vs dense, chips and mappings, and refusal of bad options.
-# usage: e2e_run.sh SPIKEMESH SOURCE_DIR GOLDEN_DIR
+# usage: e2e_run.sh SPIKEMESH SOURCE_DIR [GOLDEN_DIR]
 set -u
 BIN=$1
 SRC=$2

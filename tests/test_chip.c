@@ -4,8 +4,7 @@
 #include <string.h>
 
 #include "chip.h"
-
-#define CHIPS_DIR SM_SOURCE_DIR "/tools/chip/profiles"
+#include "helpers.h"
 
 Test(chip, builtins_have_their_published_figures)
 {
@@ -54,7 +53,7 @@ Test(chip, user_file_with_a_board_of_chips)
 {
     sm_error_t err;
     sm_error_clear(&err);
-    sm_chip_t *c = sm_chip_load(CHIPS_DIR "/mini_board.json", &err);
+    sm_chip_t *c = sm_chip_load(T_CHIPS_DIR "/mini_board.json", &err);
     cr_assert_not_null(c, "%s", err.msg);
     cr_expect_str_eq(c->name, "mini_board");
     cr_expect_eq(c->width, 8);

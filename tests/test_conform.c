@@ -8,31 +8,24 @@
 
 #include "commands.h"
 #include "golden.h"
+#include "helpers.h"
 
-static char s_dir[64];
+static char s_dir[256];
 
 static void s_setup(void)
 {
-    snprintf(s_dir, sizeof s_dir, "/tmp/sm_conform_XXXXXX");
-    cr_assert_not_null(mkdtemp(s_dir));
+    t_mkdtemp(s_dir, sizeof s_dir, "conform");
 }
 
 static void s_teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    cr_expect_eq(system(cmd), 0);
+    cr_expect_eq(t_rmtree(s_dir), 0);
 }
 
 static const char *s_write(const char *name, const char *text)
 {
-    static char path[160];
-    snprintf(path, sizeof path, "%s/%s", s_dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
+    static char path[512];
+    return t_write_in(path, sizeof path, s_dir, name, text);
 }
 
 /* A valid 2-step, 2-neuron Leaky case, with `patch` replacing `what`. */
@@ -133,15 +126,15 @@ Test(conform, mismatch_is_reported)
 /* The command on the golden folder and on the failing cases above. */
 Test(conform, command_exit_status)
 {
-    char *ok[] = {"conform", SM_GOLDEN_DIR, NULL};
+    char *ok[] = {"conform", T_GOLDEN_DIR, NULL};
     cr_expect_eq(sm_cmd_conform(2, ok), 0);
-    char *adv[] = {"conform", "--advance", SM_GOLDEN_DIR, NULL};
+    char *adv[] = {"conform", "--advance", T_GOLDEN_DIR, NULL};
     cr_expect_eq(sm_cmd_conform(3, adv), 0);
     const char *bad = s_case("bad.json", "[[0.5, 2.0], [0.75, 0.0]]", "[[0.5, 2.0], [0.76, 0.0]]");
     char *badv[] = {"conform", (char *)bad, NULL};
     cr_expect_eq(sm_cmd_conform(2, badv), 1);
     char *none[] = {"conform", NULL};
     cr_expect_eq(sm_cmd_conform(1, none), 2);
-    char *opt[] = {"conform", "--frobnicate", SM_GOLDEN_DIR, NULL};
+    char *opt[] = {"conform", "--frobnicate", T_GOLDEN_DIR, NULL};
     cr_expect_eq(sm_cmd_conform(3, opt), 2);
 }

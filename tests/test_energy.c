@@ -1,4 +1,4 @@
-/* Energy and timing report against a hand calculation; SVG plots of a run. */
+/* Energy and timing report against a hand calculation. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -7,8 +7,6 @@
 
 #include "chip.h"
 #include "energy.h"
-
-#define FIXTURE SM_SOURCE_DIR "/tests/data/run_fixture"
 
 static sm_result_t *s_result(const sm_chip_t *chip)
 {
@@ -139,68 +137,4 @@ Test(energy, fixed_tick_static_power_and_grid_mismatch)
     s_free(r);
     sm_chip_destroy(&loihi);
     sm_chip_destroy(&chip);
-}
-
-static size_t s_count(const char *text, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-        n++;
-    return n;
-}
-
-static char *s_read(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, f);
-    b[got] = '\0';
-    fclose(f);
-    return b;
-}
-
-Test(plot, writes_valid_svgs_from_a_run_directory)
-{
-    char dir[] = "/tmp/sm_plotXXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp '%s/spikes.csv' '%s/stats.json' '%s/' && '%s' plot '%s' >/dev/null",
-             FIXTURE, FIXTURE, dir, SM_BIN, dir);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
-    char path[512];
-    struct {
-        const char *file, *elem;
-        size_t count;
-    } want[] = {{"raster.svg", "<circle", 159},     /* spikes in the fixture */
-                {"cores.svg", "class=\"core\"", 12}, /* 4 x 3 grid             */
-                {"links.svg", "class=\"link\"", 11},
-                {"energy.svg", "class=\"bar\"", 5}};
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, want[i].file);
-        char *t = s_read(path);
-        cr_assert_not_null(t, "%s missing", path);
-        cr_expect(strstr(t, "<svg") != NULL && strstr(t, "</svg>") != NULL, "%s", path);
-        cr_expect_eq(s_count(t, want[i].elem), want[i].count, "%s: %zu %s", want[i].file,
-                     s_count(t, want[i].elem), want[i].elem);
-        cr_expect_eq(s_count(t, "<svg"), 1);
-        free(t);
-        remove(path);
-        snprintf(path, sizeof path, "%s/%s.tmp", dir, want[i].file);
-        cr_expect_null(fopen(path, "r"), "temporary file left: %s", path);
-    }
-    /* without "energy", energy.svg is skipped with a note, not an error */
-    snprintf(cmd, sizeof cmd,
-             "python3 -c \"import json,sys; p=sys.argv[1]; d=json.load(open(p)); d.pop('energy');"
-             " json.dump(d, open(p,'w'))\" '%s/stats.json' && '%s' plot '%s' | grep -q 'energy.svg skipped'",
-             dir, SM_BIN, dir);
-    cr_expect_eq(system(cmd), 0, "%s", cmd);
-    snprintf(path, sizeof path, "%s/energy.svg", dir);
-    cr_expect_null(fopen(path, "r"));
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
 }

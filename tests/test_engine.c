@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "helpers.h"
 #include "net.h"
 #include "rng.h"
 #include "netfile.h"
@@ -14,11 +15,7 @@
 static sm_net_t *s_load(const char *name)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", SM_EXAMPLES_DIR, name);
-    sm_error_t err;
-    sm_net_t *net = sm_net_load(path, &err);
-    cr_assert_not_null(net, "%s", err.msg);
-    return net;
+    return t_load_net(t_join(path, sizeof path, T_EXAMPLES_DIR, name));
 }
 
 static sm_result_t *s_run(const sm_net_t *net, int dense, uint32_t threads, uint32_t per_core,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chip.h"
+#include "helpers.h"
 #include "mapper.h"
 #include "net.h"
 #include "netfile.h"
@@ -15,14 +16,7 @@
 
 static sm_net_t *s_net(const char *text)
 {
-    sm_error_t err;
-    sm_error_clear(&err);
-    cJSON *doc = cJSON_Parse(text);
-    cr_assert_not_null(doc, "bad test JSON");
-    sm_net_t *net = sm_net_from_json(doc, "test.json", ".", &err);
-    cJSON_Delete(doc);
-    cr_assert_not_null(net, "%s", err.msg);
-    return net;
+    return t_net_json(text, "test.json", ".");
 }
 
 static sm_chip_t *s_chip(const char *text)
@@ -163,7 +157,7 @@ Test(mapper, sheet_on_builtins_within_limits)
 {
     sm_error_t err;
     sm_error_clear(&err);
-    sm_net_t *net = sm_net_load(SM_EXAMPLES_DIR "/sheet.json", &err);
+    sm_net_t *net = sm_net_load(T_EXAMPLES_DIR "/sheet.json", &err);
     cr_assert_not_null(net, "%s", err.msg);
     const char *chips[] = {"loihi", "truenorth"};
     static const char *const strategies[] = {"sequential", "random", "metis"};
@@ -189,7 +183,7 @@ Test(mapper, metis_cuts_hop_weighted_traffic_on_the_sheet)
 {
     sm_error_t err;
     sm_error_clear(&err);
-    sm_net_t *net = sm_net_load(SM_EXAMPLES_DIR "/sheet.json", &err);
+    sm_net_t *net = sm_net_load(T_EXAMPLES_DIR "/sheet.json", &err);
     cr_assert_not_null(net, "%s", err.msg);
     const char *chips[] = {"loihi", "truenorth"};
     for (int c = 0; c < 2; c++) {
@@ -257,14 +251,11 @@ Test(mapper, mapping_files_round_trip_and_are_checked)
     sm_error_clear(&err);
     sm_mapping_t *m = sm_map(net, chip, "metis", 3, NULL, &err);
     cr_assert_not_null(m, "%s", err.msg);
-    char dir[] = "/tmp/sm_mapXXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/m.json", dir);
+    char dir[256], path[512];
+    t_mkdtemp(dir, sizeof dir, "map");
+    t_join(path, sizeof path, dir, "m.json");
     cr_assert_eq(sm_mapping_save(m, net, chip->name, "metis", 3, path, &err), 0, "%s", err.msg);
-    char tmp[300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    cr_expect_neq(access(tmp, F_OK), 0, "temporary file left behind");
+    cr_expect_eq(t_count_temp_files(dir), 0, "temporary file left behind");
     sm_mapping_t *l = sm_mapping_load(path, net, &err);
     cr_assert_not_null(l, "%s", err.msg);
     cr_expect_eq(l->width, m->width);
@@ -302,8 +293,7 @@ Test(mapper, mapping_files_round_trip_and_are_checked)
     cr_expect(strstr(err.msg, "core (0,0)") && strstr(err.msg, "neurons per core"), "%s",
               err.msg);
     sm_mapping_destroy(&bad);
-    remove(path);
-    rmdir(dir);
+    cr_expect_eq(t_rmtree(dir), 0);
     sm_mapping_destroy(&m);
     sm_net_destroy(&net);
     sm_chip_destroy(&chip);

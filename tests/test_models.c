@@ -12,14 +12,15 @@
 #include <cjson/cJSON.h>
 
 #include "golden.h"
+#include "helpers.h"
 #include "model_json.h"
 #include "model.h"
 
 /* Every population case of the golden folder, sorted. */
 static size_t s_cases(char ***out)
 {
-    DIR *d = opendir(SM_GOLDEN_DIR);
-    cr_assert_not_null(d, "cannot open %s", SM_GOLDEN_DIR);
+    DIR *d = opendir(T_GOLDEN_DIR);
+    cr_assert_not_null(d, "cannot open %s", T_GOLDEN_DIR);
     char **v = NULL;
     size_t n = 0;
     struct dirent *e;
@@ -28,8 +29,8 @@ static size_t s_cases(char ***out)
         if (l <= 5 || strcmp(e->d_name + l - 5, ".json") || !strncmp(e->d_name, "README", 6))
             continue;
         v = realloc(v, (n + 1) * sizeof *v);
-        v[n] = malloc(strlen(SM_GOLDEN_DIR) + l + 2);
-        sprintf(v[n], "%s/%s", SM_GOLDEN_DIR, e->d_name);
+        v[n] = malloc(strlen(T_GOLDEN_DIR) + l + 2);
+        sprintf(v[n], "%s/%s", T_GOLDEN_DIR, e->d_name);
         n++;
     }
     closedir(d);

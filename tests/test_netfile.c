@@ -11,46 +11,22 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "helpers.h"
 #include "json.h"
 #include "net.h"
 #include "netfile.h"
 
-#define DATA SM_SOURCE_DIR "/tests/data"
-
 static char s_tmp[256];
-
-static void make_tmp(void)
-{
-    snprintf(s_tmp, sizeof s_tmp, "/tmp/sm_netfile_XXXXXX");
-    cr_assert_not_null(mkdtemp(s_tmp));
-}
-
-static void rm_tmp(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_tmp);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static void write_file(const char *dir, const char *name, const char *text, char *path,
-                       size_t cap)
-{
-    snprintf(path, cap, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 /* ------------------------------------------------------- complete example */
 
 Test(netfile, full_example_lands_in_struct)
 {
     sm_error_t err = {0};
-    sm_net_t *net = sm_net_load(DATA "/full.json", &err);
+    sm_net_t *net = sm_net_load(T_DATA_DIR "/full.json", &err);
     cr_assert_not_null(net, "%s", err.msg);
 
-    cr_assert_str_eq(net->path, DATA "/full.json");
+    cr_assert_str_eq(net->path, T_DATA_DIR "/full.json");
     cr_assert_eq(net->dt_ms, 0.5);
     cr_assert_eq(net->ticks, 500);
     cr_assert_eq(net->seed, 42);
@@ -159,7 +135,7 @@ Test(netfile, full_example_lands_in_struct)
 
     /* Initial values and Poisson seeds come from the seed: reloading gives
      * the same numbers. */
-    sm_net_t *again = sm_net_load(DATA "/full.json", &err);
+    sm_net_t *again = sm_net_load(T_DATA_DIR "/full.json", &err);
     cr_assert_not_null(again, "%s", err.msg);
     cr_assert(!memcmp(again->pops[3].v_init, exc->v_init, 8 * sizeof(float)));
     cr_assert_eq(again->pops[0].seed, noise->seed);
@@ -345,13 +321,13 @@ static const bad_t s_bad[] = {
 
 Test(netfile, bad_files_are_refused_with_path_and_value)
 {
-    make_tmp();
+    t_mkdtemp(s_tmp, sizeof s_tmp, "netfile");
     for (size_t i = 0; i < sizeof s_bad / sizeof s_bad[0]; i++) {
         const bad_t *b = &s_bad[i];
         char path[512], csv[512];
         if (b->csv)
-            write_file(s_tmp, "conn.csv", b->csv, csv, sizeof csv);
-        write_file(s_tmp, "bad.json", b->json, path, sizeof path);
+            t_write_in(csv, sizeof csv, s_tmp, "conn.csv", b->csv);
+        t_write_in(path, sizeof path, s_tmp, "bad.json", b->json);
         sm_error_t err = {0};
         sm_net_t *net = sm_net_load(path, &err);
         cr_expect_null(net, "%s: loaded a bad file", b->what);
@@ -365,7 +341,7 @@ Test(netfile, bad_files_are_refused_with_path_and_value)
         if (b->csv)
             unlink(csv);
     }
-    rm_tmp();
+    cr_assert_eq(t_rmtree(s_tmp), 0);
 }
 
 Test(netfile, missing_file)
@@ -457,14 +433,14 @@ static int csv_refuse(void *ctx, const double *v, size_t n, sm_error_t *err)
 
 Test(csv, strict_reader)
 {
-    make_tmp();
+    t_mkdtemp(s_tmp, sizeof s_tmp, "netfile");
     char path[512];
     sm_error_t err = {0};
     csv_rows_t r;
     memset(&r, 0, sizeof r);
     sm_csv_handler_t h = {csv_header, csv_row, &r};
 
-    write_file(s_tmp, "m.csv", "\xEF\xBB\xBF# comment\n a , b\n 1 , 2.5e0\r\n\n-3,4", path, sizeof path);
+    t_write_in(path, sizeof path, s_tmp, "m.csv", "\xEF\xBB\xBF# comment\n a , b\n 1 , 2.5e0\r\n\n-3,4");
     cr_assert_eq(sm_csv_read(path, "m.csv", &h, &err), 0, "%s", err.msg);
     cr_assert_str_eq(r.header, "a|b");
     cr_assert_eq(r.rows, 2);
@@ -485,17 +461,17 @@ Test(csv, strict_reader)
         {"1,2\na,b\n", "m.csv:2: field 1 is not a number"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        write_file(s_tmp, "m.csv", bad[i][0], path, sizeof path);
+        t_write_in(path, sizeof path, s_tmp, "m.csv", bad[i][0]);
         memset(&r, 0, sizeof r);
         cr_expect_eq(sm_csv_read(path, "m.csv", &h, &err), -1, "%s", bad[i][0]);
         cr_expect(strstr(err.msg, bad[i][1]), "want '%s', got '%s'", bad[i][1], err.msg);
     }
 
-    write_file(s_tmp, "m.csv", "1\n1\n5\n", path, sizeof path);
+    t_write_in(path, sizeof path, s_tmp, "m.csv", "1\n1\n5\n");
     sm_csv_handler_t refuse = {NULL, csv_refuse, NULL};
     cr_assert_eq(sm_csv_read(path, "m.csv", &refuse, &err), -1);
     cr_assert_str_eq(err.msg, "m.csv:3: too big, got 5");
-    rm_tmp();
+    cr_assert_eq(t_rmtree(s_tmp), 0);
 }
 
 /* -------------------------------------------------------- model time step */
@@ -591,9 +567,9 @@ Test(json, documents_are_strict)
     json_expect(doc ? 0 : -1, &err, SM_EPARSE, "x.json:1:9: NUL byte: not a text file");
     cJSON_Delete(doc);
 
-    make_tmp();
+    t_mkdtemp(s_tmp, sizeof s_tmp, "netfile");
     char path[512], want[700];
-    write_file(s_tmp, "big.json", "{\"a\": [1, 2, 3, 4, 5, 6, 7, 8, 9]}", path, sizeof path);
+    t_write_in(path, sizeof path, s_tmp, "big.json", "{\"a\": [1, 2, 3, 4, 5, 6, 7, 8, 9]}");
     doc = sm_json_read(path, 16, &err);
     snprintf(want, sizeof want, "%s: larger than the limit of 16 bytes", path);
     json_expect(doc ? 0 : -1, &err, SM_ERANGE, want);
@@ -601,7 +577,7 @@ Test(json, documents_are_strict)
     doc = sm_json_read(path, 1024, &err);
     cr_expect_not_null(doc, "%s", err.msg);
     cJSON_Delete(doc);
-    rm_tmp();
+    cr_assert_eq(t_rmtree(s_tmp), 0);
 }
 
 Test(json, accessors_name_file_path_and_value)
@@ -745,11 +721,11 @@ static const bad_t s_bad_conn[] = {
 
 Test(netfile, bad_connectors_are_refused_with_path_and_value)
 {
-    make_tmp();
+    t_mkdtemp(s_tmp, sizeof s_tmp, "netfile");
     for (size_t i = 0; i < sizeof s_bad_conn / sizeof s_bad_conn[0]; i++) {
         const bad_t *b = &s_bad_conn[i];
         char path[512];
-        write_file(s_tmp, "bad.json", b->json, path, sizeof path);
+        t_write_in(path, sizeof path, s_tmp, "bad.json", b->json);
         sm_error_t err = {0};
         sm_net_t *net = sm_net_load(path, &err);
         cr_expect_null(net, "%s: loaded a bad file", b->what);
@@ -761,12 +737,12 @@ Test(netfile, bad_connectors_are_refused_with_path_and_value)
             cr_expect(strstr(err.msg, b->want[k]), "%s: message lacks '%s': %s", b->what,
                       b->want[k], err.msg);
     }
-    rm_tmp();
+    cr_assert_eq(t_rmtree(s_tmp), 0);
 }
 
 static sm_net_t *load_structured(sm_error_t *err)
 {
-    return sm_net_load(DATA "/structured.json", err);
+    return sm_net_load(T_DATA_DIR "/structured.json", err);
 }
 
 Test(netfile, conv2d_and_distance_land_in_the_struct)
