@@ -57,7 +57,8 @@ int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n)
 
 int sm_result_finish(sm_result_t *r, sm_error_t *err)
 {
-    qsort(r->spikes, r->n_spikes, sizeof *r->spikes, s_cmp_spike);
+    if (r->n_spikes > 1) /* qsort of a NULL array is undefined, even when empty */
+        qsort(r->spikes, r->n_spikes, sizeof *r->spikes, s_cmp_spike);
     memset(&r->totals, 0, sizeof r->totals);
     size_t nc = (size_t)r->width * r->height;
     uint32_t nl = 0;

@@ -115,6 +115,11 @@ sm_ctl_t *sm_ctl_unpack(const uint8_t *buf, size_t len, sm_error_t *err)
         control__free_unpacked(c, NULL);
         return NULL;
     }
+    if ((int)c->kind < (int)SM_CTL_HELLO || (int)c->kind > (int)SM_CTL_DONE) {
+        sm_fail(err, SM_EPROTO, "control message of unknown kind %d", (int)c->kind);
+        control__free_unpacked(c, NULL);
+        return NULL;
+    }
     sm_ctl_t *m = calloc(1, sizeof *m);
     if (!m || s_copy(m, c)) {
         sm_ctl_destroy(&m);

@@ -58,9 +58,8 @@ static const char *ctl_invariants(const sm_ctl_t *m)
 {
     if (m->version != SM_WIRE_VERSION)
         return "accepted another wire version";
-    /* Not checked: the kind. ctlmsg.h says sm_ctl_unpack checks it, but it
-     * passes any number through (protobuf-c does not refuse unknown enum
-     * values); the router answers an unexpected kind as such. */
+    if (m->kind < SM_CTL_HELLO || m->kind > SM_CTL_DONE)
+        return "accepted an unknown kind";
     if (m->n_endpoints && !m->endpoints)
         return "endpoint count without endpoints";
     for (size_t i = 0; i < m->n_endpoints; i++)
