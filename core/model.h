@@ -10,7 +10,7 @@
  *
  * Which library's update a model follows is its style: the same `lif` is
  * snnTorch Leaky in style SNNTORCH and sinabs LIF in style SINABS. The
- * equations are in README.md, section "Neuron models". */
+ * equations are in docs/models.md. */
 #ifndef SM_MODEL_H
 #define SM_MODEL_H
 
@@ -146,7 +146,7 @@ typedef struct {
 } sm_model_t;
 
 /* Live state of one neuron: 16 bytes. The meaning of v, ie, ii is the value the
- * reference library records (see README): for snnTorch mem before this step's
+ * reference library records (see docs/models.md): for snnTorch mem before this step's
  * delayed reset, for norse and sinabs after the reset. ie holds the synaptic
  * current (alpha: exc), ii the inhibitory one (alpha: inh). */
 typedef struct {

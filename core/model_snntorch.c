@@ -1,6 +1,6 @@
 /* model_snntorch: the snnTorch updates (Leaky, RLeaky neuron part, Synaptic,
  * Lapicque, Alpha), float32, one rounding per operation, in the order the
- * library evaluates them (see README, "Neuron models"). The spike and reset
+ * library evaluates them (see docs/models.md). The spike and reset
  * flags are kept as floats 0/1 because the library multiplies by them: the
  * products, not branches, decide the rounding of the result. */
 #include "model_int.h"

@@ -1,7 +1,7 @@
 /* bench: the benchmark suite behind `spikemesh bench`, and the workload
  * builders it uses (kept public so that the tests can check them).
  *
- * Workloads (README, section "Benchmarks"):
+ * Workloads (docs/benchmarks.md):
  *   limit     raw scatter-add of CSR rows into a float array: the ceiling;
  *   cuba      tools/examples/cuba.json on one thread, with Brian2 beside it;
  *   scaling   recurrent cuba_lif networks of 4k .. 1M neurons, 100 synapses each;

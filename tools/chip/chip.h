@@ -10,7 +10,7 @@
  *
  * Built-in profiles (loihi, truenorth, spinnaker) live in chip_profiles.c
  * with the publications their figures come from; users can give their own
- * JSON file instead (format in README, "Chips, mapping and energy"). */
+ * JSON file instead (format in docs/chips.md). */
 #ifndef SM_CHIP_H
 #define SM_CHIP_H
 

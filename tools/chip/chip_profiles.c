@@ -1,7 +1,7 @@
 /* chip_profiles: the built-in chips and where their figures come from.
  *
  * A figure the cited source does not give is 0 (not limited / not priced),
- * never a guess; README ("Chips, mapping and energy") lists every value and
+ * never a guess; docs/chips.md lists every value and
  * its source, and says which choices are ours (grid layouts). */
 #include "chip.h"
 

@@ -1,4 +1,4 @@
-/* golden: golden reference trace files (see the golden README) and the
+/* golden: golden reference trace files (format in tests/data/golden/README.md) and the
  * checks that run them through the neuron models.
  *
  * The loader validates everything it reads: a missing field, a wrong shape

@@ -1,4 +1,4 @@
-/* netfile: the JSON network file (format in README, "Network files").
+/* netfile: the JSON network file (format in docs/network-format.md).
  *
  * The loader is strict on purpose: every key it does not know is refused,
  * every value is checked against its range, and every message names the

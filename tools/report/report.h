@@ -11,7 +11,7 @@
 struct cJSON;
 
 /* Builds the stats.json document (caller owns it). Keys are a stable interface:
- * see README, section Outputs. */
+ * see docs/outputs.md. */
 struct cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense);
 void sm_report_spikes(FILE *f, const sm_net_t *net, const sm_result_t *r);
 void sm_report_traces(FILE *f, const sm_net_t *net, const sm_result_t *r);
