@@ -1,16 +1,18 @@
 /* link_local: shards of one process hand each other their batches through
  * bounded queues in memory, with no encoding and no copy of the entries.
  *
- * Each dialer has its own ring of batch slots in the listener's queue: one
- * producer, one consumer, no lock. Sending swaps the sender's batch with a
- * free slot's (empty) one; receiving swaps the queued slot with the
- * receiver's empty batch. Only array pointers move, and the arrays circulate
- * between sender, ring and receiver: once each has grown to the biggest
- * batch, nothing is allocated per message. A full ring makes send answer
- * SM_LINK_FULL instead of blocking, so that a sender keeps taking in its own
- * messages while it waits and two shards sending to each other cannot lock.
- * A listener with nothing to read sleeps on a condition variable, which a
- * sender signals only if it sleeps. */
+ * Each dialer has a channel in the listener's queue: a ring of batches on
+ * their way and a ring of batches coming back, each with one producer and one
+ * consumer, no lock. Sending swaps the caller's batch with a spare one of the
+ * channel's and queues that; receiving swaps the queued batch with the
+ * caller's empty one and sends the queued (now empty) one back. Only array
+ * pointers move, and the sender reuses the batch that came back last, so a
+ * channel holds about as many batches as are ever in flight, and once they
+ * have grown to the biggest batch nothing is allocated per message. A full
+ * channel makes send answer SM_LINK_FULL instead of blocking, so that a sender
+ * keeps taking in its own messages while it waits and two shards sending to
+ * each other cannot lock. A listener with nothing to read sleeps on a
+ * condition variable, which a sender signals only if it sleeps. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,19 +23,26 @@
 #include "link_int.h"
 
 #define S_SCHEME "local://"
-/* Batches queued per dialer (a power of two): well above what the shard
- * protocol keeps in flight from one shard to another between credits, unless
- * a tick has many delay-0 stages; then the sender waits, still receiving. */
+/* Batches per channel: well above what the shard protocol keeps in flight
+ * from one shard to another between credits, unless a tick has many delay-0
+ * stages; then the sender waits, still receiving. */
 #define S_SLOTS 256u
-/* Dialers per listener. */
+/* Dialers per listener, over its life (a closed dialer keeps its channel). */
 #define S_RINGS 256u
 
-/* One dialer's batches: a single-producer single-consumer ring. The counters
- * only grow; tail - head batches are queued. */
+/* One dialer's channel. The counters only grow: tail - head batches are on
+ * their way, back_tail - back_head on their way back. A channel makes at
+ * most S_SLOTS batches, so neither ring can overflow. */
 typedef struct {
-    _Alignas(64) atomic_uint tail;  /* next slot the dialer fills: its own line   */
-    _Alignas(64) atomic_uint head;  /* next slot the listener takes               */
-    sm_batch_t slot[S_SLOTS];
+    _Alignas(64) atomic_uint tail;      /* written by the dialer                  */
+    atomic_uint back_head;
+    _Alignas(64) atomic_uint head;      /* written by the listener                */
+    atomic_uint back_tail;
+    _Alignas(64) sm_batch_t *fwd[S_SLOTS];
+    sm_batch_t *back[S_SLOTS];
+    /* The dialer's own: batches come back here, the last one goes out first. */
+    sm_batch_t *spare[S_SLOTS];
+    uint32_t n_spare, n_made;
 } s_ring_t;
 
 struct sm_lqueue {
@@ -65,14 +74,25 @@ static void s_swap(sm_batch_t *a, sm_batch_t *b)
     *b = t;
 }
 
+static void s_batch_free(sm_batch_t *b)
+{
+    sm_batch_fini(b);
+    free(b);
+}
+
 static void s_queue_free(sm_lqueue_t *q)
 {
     uint32_t n = atomic_load(&q->n_rings);
     for (uint32_t i = 0; i < n; i++) {
-        /* Every slot may hold arrays, queued or not. */
-        for (uint32_t k = 0; k < S_SLOTS; k++)
-            sm_batch_fini(&q->ring[i]->slot[k]);
-        free(q->ring[i]);
+        /* Every batch the channel made is in one of its three lists. */
+        s_ring_t *r = q->ring[i];
+        for (uint32_t k = atomic_load(&r->head); k != atomic_load(&r->tail); k++)
+            s_batch_free(r->fwd[k % S_SLOTS]);
+        for (uint32_t k = atomic_load(&r->back_head); k != atomic_load(&r->back_tail); k++)
+            s_batch_free(r->back[k % S_SLOTS]);
+        for (uint32_t k = 0; k < r->n_spare; k++)
+            s_batch_free(r->spare[k]);
+        free(r);
     }
     pthread_cond_destroy(&q->cv);
     pthread_mutex_destroy(&q->mu);
@@ -180,6 +200,8 @@ static sm_link_t *s_dial(sm_linkctx_t *ctx, const char *ep, const sm_link_opts_t
     memset(r, 0, sizeof *r);
     atomic_init(&r->tail, 0);
     atomic_init(&r->head, 0);
+    atomic_init(&r->back_tail, 0);
+    atomic_init(&r->back_head, 0);
     pthread_mutex_lock(&ctx->mu);
     sm_lqueue_t *q = ctx->queues;
     while (q && strcmp(q->name, ep))
@@ -234,6 +256,30 @@ static void s_close(sm_link_t **l_p)
     *l_p = NULL;
 }
 
+/* A spare batch of the channel, the one that came back last; NULL if all
+ * it may make are out. */
+static sm_batch_t *s_spare(s_ring_t *r, sm_error_t *err, int *oom)
+{
+    uint32_t bh = atomic_load_explicit(&r->back_head, memory_order_relaxed);
+    uint32_t bt = atomic_load_explicit(&r->back_tail, memory_order_acquire);
+    for (; bh != bt; bh++)
+        r->spare[r->n_spare++] = r->back[bh % S_SLOTS];
+    atomic_store_explicit(&r->back_head, bh, memory_order_release);
+    if (r->n_spare)
+        return r->spare[--r->n_spare];
+    if (r->n_made == S_SLOTS)
+        return NULL;
+    sm_batch_t *b = malloc(sizeof *b);
+    if (!b) {
+        *oom = 1;
+        sm_fail(err, SM_ENOMEM, "out of memory for a batch");
+        return NULL;
+    }
+    sm_batch_init(b);
+    r->n_made++;
+    return b;
+}
+
 static int s_send(sm_link_t *l, sm_batch_t *b, sm_error_t *err)
 {
     sm_lqueue_t *q = l->q;
@@ -245,9 +291,18 @@ static int s_send(sm_link_t *l, sm_batch_t *b, sm_error_t *err)
     uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
     if (t - atomic_load_explicit(&r->head, memory_order_acquire) >= S_SLOTS)
         return SM_LINK_FULL;
-    s_swap(&r->slot[t % S_SLOTS], b);
-    atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+    int oom = 0;
+    sm_batch_t *x = s_spare(r, err, &oom);
+    if (!x) {
+        if (!oom)
+            return SM_LINK_FULL;
+        sm_batch_clear(b);
+        return -1;
+    }
+    s_swap(x, b);
     sm_batch_clear(b);
+    r->fwd[t % S_SLOTS] = x;
+    atomic_store_explicit(&r->tail, t + 1, memory_order_release);
     /* Either the listener sees the new tail before it sleeps, or this sees
      * it sleeping: the fences order each side's store before its load. */
     atomic_thread_fence(memory_order_seq_cst);
@@ -317,7 +372,12 @@ static int s_recv(sm_link_t *l, sm_batch_t *into, int timeout_ms, sm_error_t *er
     if (!r)
         return 0;
     uint32_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
-    s_swap(&r->slot[h % S_SLOTS], into);
+    sm_batch_t *x = r->fwd[h % S_SLOTS];
+    s_swap(x, into);
+    sm_batch_clear(x);
+    uint32_t bt = atomic_load_explicit(&r->back_tail, memory_order_relaxed);
+    r->back[bt % S_SLOTS] = x;
+    atomic_store_explicit(&r->back_tail, bt + 1, memory_order_release);
     atomic_store_explicit(&r->head, h + 1, memory_order_release);
     /* Same process, same code, but the receiver indexes its tables with
      * these entries: check them as a decoder would. */
