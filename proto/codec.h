@@ -38,6 +38,14 @@ void sm_batch_clear(sm_batch_t *b);
 int sm_batch_push(sm_batch_t *b, uint32_t src_gid, uint32_t dst_core,
                   uint32_t dtick, uint32_t count);
 
+/* The largest packed size of a legal batch of n entries: SM_BATCH_MAX_HEAD +
+ * n * SM_BATCH_MAX_ENTRY. The header is five varints of at most 5 bytes, each
+ * behind a 1-byte tag, and four packed fields of a 1-byte tag and a length of
+ * at most 5 bytes; an entry is at most four varints of 5 bytes. A receiver
+ * that knows how many entries a batch can hold refuses bigger frames unread. */
+#define SM_BATCH_MAX_HEAD 54u
+#define SM_BATCH_MAX_ENTRY 20u
+
 /* Packed size of b. */
 size_t sm_batch_size(const sm_batch_t *b);
 /* Packs b into buf (at least sm_batch_size bytes); returns bytes written. */

@@ -4,9 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zmq.h>
 
-#include "ctl.h"
 #include "engine_int.h"
 
 void sm_run_opts_default(sm_run_opts_t *o)
@@ -23,6 +21,8 @@ static void s_engine_fini(sm_engine_t *e)
         for (uint32_t i = 0; i < e->n_shards; i++)
             sm_shard_fini(&e->shards[i]);
     free(e->shards);
+    /* After the shards: they close their links first. */
+    sm_linkctx_destroy(&e->links);
     if (e->cores)
         for (uint32_t i = 0; i < e->n_cores; i++)
             sm_core_fini(&e->cores[i], &e->cx);
@@ -39,8 +39,6 @@ static void s_engine_fini(sm_engine_t *e)
     free(e->dl_link);
     sm_syntab_fini(&e->tab);
     sm_mapping_destroy(&e->own_map);
-    if (e->zctx)
-        zmq_ctx_term(e->zctx);
 }
 
 static int s_build_cores(sm_engine_t *e, sm_error_t *err)
@@ -183,7 +181,7 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
         sh->out_same = calloc(N, sizeof *sh->out_same);
         sh->out_win = calloc(N, sizeof *sh->out_win);
         sh->fifo = calloc(N, sizeof *sh->fifo);
-        sh->push = calloc(N, sizeof *sh->push);
+        sh->out = calloc(N, sizeof *sh->out);
         sh->probes = malloc((e->res->n_probes + 1) * sizeof *sh->probes);
         sh->active = calloc(e->cx.ring, sizeof *sh->active);
         sh->acked = malloc(N * sizeof *sh->acked);
@@ -191,7 +189,7 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
         for (uint32_t k = 0; sh->acked && k < N; k++)
             sh->acked[k] = -1;
         if (!sh->cores || !sh->out_same || !sh->out_win || !sh->fifo ||
-            !sh->push || !sh->probes || !sh->active || !sh->acked)
+            !sh->out || !sh->probes || !sh->active || !sh->acked)
             return sm_fail(err, SM_ENOMEM, "out of memory for shards");
     }
     for (uint32_t c = 0; c < e->n_cores; c++) {
@@ -202,13 +200,17 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
         sm_shard_t *sh = &e->shards[e->shard_of_core[e->core_of[e->probe_gid[p]]]];
         sh->probes[sh->n_probes++] = p;
     }
-    /* Which shards feed which, and how: this fixes the messages each tick. */
+    /* Which shards feed which, and how: this fixes the messages each tick.
+     * A neuron emits at most once a tick, one entry per fan-out entry, so a
+     * window's batch holds at most `window` entries per fan-out entry from
+     * the sending shard onto the receiving one. */
     for (uint32_t g = 0; g < e->net->n_neurons; g++) {
         uint32_t a = e->shard_of_core[e->core_of[g]];
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
             uint32_t b = e->shard_of_core[e->tab.fan[f].core];
             if (a == b)
                 continue;
+            e->shards[b].in_max += e->window;
             int d0 = sm_seg_has_delay0(sm_fan_syn(&e->tab, g, f), sm_fan_len(&e->tab, g, f));
             (d0 ? e->d0_link : e->dl_link)[a * N + b] = 1;
         }
@@ -249,88 +251,86 @@ static void s_barrier_drop(sm_engine_t *e)
     pthread_mutex_unlock(&e->bar_mu);
 }
 
+void sm_engine_link_opts(const sm_engine_t *e, uint32_t shard, sm_link_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->n_gids = e->net->n_neurons;
+    o->n_cores = e->n_cores;
+    o->window = e->window;
+    o->max_entries = e->shards[shard].in_max;
+    o->curve_public = e->curve_public;
+    o->curve_secret = e->curve_secret;
+}
+
+/* Listens for shard sh's batches, unless it already does (a worker). */
+static int s_listen(sm_shard_t *sh)
+{
+    sm_engine_t *e = sh->e;
+    char ep[512];
+    sm_link_opts_t o;
+    sm_engine_link_opts(e, sh->id, &o);
+    if (e->link->endpoint(ep, sizeof ep, e->run_id, sh->id, NULL))
+        return sm_fail(&sh->err, SM_EINVAL, "shard %u: endpoint too long for run %s", sh->id,
+                       e->run_id);
+    if (!(sh->in = e->link->listen(e->links, ep, &o, &sh->err))) {
+        sm_error_prefix(&sh->err, "shard %u: ", sh->id);
+        return -1;
+    }
+    return 0;
+}
+
+/* Dials every shard that sh feeds or is fed by: spikes go to the shards fed,
+ * credits back to the feeders. */
+static int s_dial(sm_shard_t *sh)
+{
+    sm_engine_t *e = sh->e;
+    uint32_t N = e->n_shards;
+    char ep[512];
+    sm_link_opts_t o;
+    sm_engine_link_opts(e, sh->id, &o);
+    for (uint32_t b = 0; b < N; b++) {
+        if (!e->d0_link[sh->id * N + b] && !e->dl_link[sh->id * N + b] &&
+            !e->d0_link[b * N + sh->id] && !e->dl_link[b * N + sh->id])
+            continue;
+        const char *to = e->endpoints ? e->endpoints[b] : ep;
+        if (!e->endpoints && e->link->endpoint(ep, sizeof ep, e->run_id, b, NULL))
+            return sm_fail(&sh->err, SM_EINVAL, "shard %u: endpoint too long for run %s", sh->id,
+                           e->run_id);
+        if (!(sh->out[b] = e->link->dial(e->links, to, &o, &sh->err))) {
+            sm_error_prefix(&sh->err, "shard %u: cannot reach shard %u: ", sh->id, b);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void *s_thread(void *arg)
 {
     sm_shard_t *sh = arg;
     sm_engine_t *e = sh->e;
     uint32_t N = e->n_shards;
-    int ok = 1;
-    char ep[512];
-    if (N > 1 && !sh->pull) {
-        sh->pull = zmq_socket(e->zctx, ZMQ_PULL);
-        int zero = 0;
-        if (!sh->pull) {
-            sm_fail(&sh->err, SM_EIO, "shard %u: cannot open a socket: %s", sh->id,
-                    zmq_strerror(zmq_errno()));
-            sh->failed = 1;
-            ok = 0;
-        } else
-        zmq_setsockopt(sh->pull, ZMQ_RCVHWM, &zero, sizeof zero);
-        if (e->transport->endpoint(ep, sizeof ep, e->run_id, sh->id, NULL) ||
-            zmq_bind(sh->pull, ep)) {
-            sm_fail(&sh->err, SM_EIO, "shard %u: cannot listen at %s: %s", sh->id, ep,
-                    zmq_strerror(zmq_errno()));
-            sh->failed = 1;
-            ok = 0;
-        }
-    }
+    int ok = !(N > 1 && !sh->in && s_listen(sh));
+    /* Everyone listens before anyone dials. */
     s_barrier_wait(e);
     if (e->ctl_ready && ok)
         ok = e->ctl_ready(e->ctl, sh) == 0;
-    if (N > 1 && ok) {
-        for (uint32_t b = 0; b < N; b++) {
-            /* Spikes go to the shards fed, credits back to the feeders. */
-            if (!e->d0_link[sh->id * N + b] && !e->dl_link[sh->id * N + b] &&
-                !e->d0_link[b * N + sh->id] && !e->dl_link[b * N + sh->id])
-                continue;
-            sh->push[b] = zmq_socket(e->zctx, ZMQ_PUSH);
-            int zero = 0;
-            if (!sh->push[b]) {
-                sm_fail(&sh->err, SM_EIO, "shard %u: cannot open a socket to shard %u: %s", sh->id,
-                        b, zmq_strerror(zmq_errno()));
-                sh->failed = 1;
-                ok = 0;
-                break;
-            }
-            zmq_setsockopt(sh->push[b], ZMQ_SNDHWM, &zero, sizeof zero);
-            if (e->endpoints)
-                snprintf(ep, sizeof ep, "%s", e->endpoints[b]);
-            else
-                e->transport->endpoint(ep, sizeof ep, e->run_id, b, NULL);
-            if (e->curve_secret[0])
-                sm_curve_client(sh->push[b], e->curve_public, e->curve_secret);
-            if (zmq_connect(sh->push[b], ep)) {
-                sm_fail(&sh->err, SM_EIO, "shard %u: cannot reach shard %u at %s", sh->id, b, ep);
-                sh->failed = 1;
-                ok = 0;
-                break;
-            }
-        }
-    }
+    if (N > 1 && ok)
+        ok = s_dial(sh) == 0;
     if (e->ctl_start && ok)
         ok = e->ctl_start(e->ctl, sh) == 0;
     if (ok)
         ok = sm_shard_prepare(sh) == 0 && sm_shard_run(sh) == 0;
-    if (!ok)
+    if (!ok) {
+        sh->failed = 1;
         atomic_store(&e->abort, 1);
-    /* Nobody closes a socket while another shard may still read from it. */
-    s_barrier_wait(e);
-    int zero = 0;
-    for (uint32_t b = 0; b < N; b++)
-        if (sh->push[b]) {
-            zmq_setsockopt(sh->push[b], ZMQ_LINGER, &zero, sizeof zero);
-            zmq_close(sh->push[b]);
-            sh->push[b] = NULL;
-        }
-    if (sh->pull) {
-        zmq_setsockopt(sh->pull, ZMQ_LINGER, &zero, sizeof zero);
-        zmq_close(sh->pull);
-        sh->pull = NULL;
     }
+    /* Nobody closes a link while another shard may still use it. */
+    s_barrier_wait(e);
+    for (uint32_t b = 0; b < N; b++)
+        e->link->close(&sh->out[b]);
+    e->link->close(&sh->in);
     return NULL;
 }
-
-
 
 int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
 {
@@ -391,7 +391,14 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
     e->net = net;
     if (opts)
         e->opts = *opts;
-    e->transport = &sm_transport_inproc;
+    /* Threads of one process hand batches over in memory; ZeroMQ's inproc
+     * carries them encoded, as between processes (for comparison). */
+    e->link = e->opts.link && !strcmp(e->opts.link, "inproc") ? &sm_link_inproc : &sm_link_local;
+    if (e->opts.link && strcmp(e->opts.link, "inproc") && strcmp(e->opts.link, "local")) {
+        sm_fail(err, SM_EINVAL, "links between threads: expected local or inproc, got '%s'",
+                e->opts.link);
+        goto fail;
+    }
     e->ticks = e->opts.ticks ? e->opts.ticks : net->ticks;
     e->n_stages = net->n_stages ? net->n_stages : 1;
     if (net->n_neurons == 0) {
@@ -523,12 +530,10 @@ int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *
 {
     e->local_first = first;
     e->local_n = n;
-    if (e->n_shards > 1 && !e->zctx) {
-        if (!(e->zctx = zmq_ctx_new()))
-            return sm_fail(err, SM_EIO, "cannot create a ZeroMQ context");
-        /* Every shard has a PULL and a PUSH per shard it feeds. */
-        zmq_ctx_set(e->zctx, ZMQ_MAX_SOCKETS, (int)(e->n_shards * (e->n_shards + 1) + 16));
-    }
+    /* Every shard listens once and dials each shard it feeds. */
+    if (e->n_shards > 1 && !e->links &&
+        !(e->links = sm_linkctx_new(NULL, e->n_shards * (e->n_shards + 1) + 16, err)))
+        return -1;
     pthread_mutex_init(&e->bar_mu, NULL);
     pthread_cond_init(&e->bar_cv, NULL);
     e->bar_need = n;
@@ -543,10 +548,10 @@ int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *
     int spawn_failed = 0;
     for (uint32_t i = 1; i < n; i++) {
         if (pthread_create(&th[i], NULL, s_thread, &e->shards[first + i])) {
-            /* Its shard never runs: the others must not wait for it. */
+            /* Its shard never runs: the others must not wait for it. One
+             * drop lowers the party for both barriers to come. */
             spawn_failed = 1;
             atomic_store(&e->abort, 1);
-            s_barrier_drop(e);
             s_barrier_drop(e);
             continue;
         }

@@ -23,6 +23,8 @@ typedef struct {
     uint32_t mesh_w, mesh_h;    /* default mapping: grid size; 0 = chosen to fit     */
     uint32_t neurons_per_core;  /* default mapping: core capacity; 0 = 256           */
     int progress;               /* 1: progress bar on stderr                         */
+    const char *link;           /* between threads: "local" (default, in memory) or
+                                   "inproc" (ZeroMQ, encoded as between processes)   */
 } sm_run_opts_t;
 
 

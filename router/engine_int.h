@@ -10,9 +10,9 @@
 #include "mesh.h"
 #include "ncore.h"
 #include "syntab.h"
-#include "transport.h"
+#include "link.h"
 
-/* Shards per run: each holds a socket to every shard it feeds. */
+/* Shards per run: each holds a link to every shard it feeds. */
 #define SM_MAX_SHARDS 64
 /* Cores per mesh: ids, routes and counters are sized for this. */
 #define SM_MAX_CORES (1u << 24)
@@ -38,15 +38,14 @@ typedef struct {
     uint32_t *probes;           /* probe indices hosted                           */
     uint32_t n_probes;
     sm_batch_t *out_same, *out_win; /* per destination shard                      */
-    void *pull;
-    void **push;                /* per destination shard, or NULL                 */
+    sm_link_t *in;              /* where the others' batches come in              */
+    sm_link_t **out;            /* per destination shard, or NULL                 */
+    uint64_t in_max;            /* most entries a batch to this shard can hold    */
     sm_fifo_t *fifo;            /* per source shard                               */
     int64_t *acked;             /* per shard fed: last window it acknowledged     */
     sm_batch_t credit;          /* an empty batch, sent as a credit               */
     sm_batch_t **pool;
     uint32_t pool_n, pool_cap;
-    uint8_t *wire;
-    size_t wire_cap;
     sm_error_t err;
     int failed;
     double wait_seconds;        /* blocked waiting for other shards              */
@@ -72,9 +71,9 @@ struct sm_engine {
     sm_model_t **pop_models;    /* per population, with constant currents added  */
     uint32_t *probe_gid;
     uint8_t *d0_link, *dl_link; /* [from][to] shard traffic kinds                 */
-    const sm_transport_t *transport;
+    const sm_link_ops_t *link;  /* one kind for all the links of a run           */
+    sm_linkctx_t *links;
     char run_id[64];
-    void *zctx;
     /* A barrier whose party can shrink: a thread that could not be started
      * is dropped from it instead of leaving the others waiting forever. */
     pthread_mutex_t bar_mu;
@@ -108,6 +107,8 @@ int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *
 int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err);
 void sm_engine_destroy(sm_engine_t **e_p);
 
+/* The bounds and keys of shard `shard`'s links. */
+void sm_engine_link_opts(const sm_engine_t *e, uint32_t shard, sm_link_opts_t *o);
 int sm_shard_prepare(sm_shard_t *sh);
 int sm_shard_run(sm_shard_t *sh);
 void sm_shard_fini(sm_shard_t *sh);

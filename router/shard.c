@@ -1,9 +1,10 @@
 /* shard: one thread's share of the mesh, and the synchronisation protocol.
  *
  * A shard hosts a group of cores and runs them tick by tick. Spikes between
- * shards travel as AER batches over ZeroMQ. Time stays consistent with two
- * kinds of message, both sent whether or not they carry spikes, so that a
- * receiver can count them:
+ * shards travel as AER batches over links (link.h: in memory between threads,
+ * ZeroMQ between processes). Time stays consistent with two kinds of message,
+ * both sent whether or not they carry spikes, so that a receiver can count
+ * them:
  *   - end of window: every `window` ticks (window = the smallest delay >= 1),
  *     a shard sends each shard it feeds the spikes of the window just done.
  *     Those spikes cannot arrive before the next window, so a shard waits for
@@ -32,7 +33,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #include "engine_int.h"
 
@@ -174,26 +174,31 @@ static void s_batch_put(sm_shard_t *sh, sm_batch_t *b)
     sh->pool[sh->pool_n++] = b;
 }
 
+static int s_pump(sm_shard_t *sh, uint32_t tick, int timeout_ms);
+
 static int s_send(sm_shard_t *sh, uint32_t to, sm_batch_t *b, uint32_t kind, uint32_t tick,
                   uint32_t stage)
 {
+    sm_engine_t *e = sh->e;
     b->kind = kind;
     b->src_shard = sh->id;
     b->tick = tick;
     b->stage = stage;
-    size_t len = sm_batch_size(b);
-    if (len > sh->wire_cap) {
-        uint8_t *w = realloc(sh->wire, len);
-        if (!w)
-            S_OOM(sh);
-        sh->wire = w;
-        sh->wire_cap = len;
+    int rc;
+    double t0 = 0.0;
+    while ((rc = e->link->send(sh->out[to], b, &sh->err)) == SM_LINK_FULL) {
+        /* Its queue is full (or, over ZeroMQ, nobody takes it): take in our
+         * own messages meanwhile, so that two shards sending to each other
+         * cannot wait for ever, and an abort is seen. */
+        if (t0 == 0.0)
+            t0 = sm_now();
+        if (s_pump(sh, tick, 1))
+            return -1;
     }
-    sm_batch_pack(b, sh->wire);
-    sm_batch_clear(b);
-    if (zmq_send(sh->push[to], sh->wire, len, 0) < 0) {
-        sm_fail(&sh->err, SM_EIO, "shard %u: send to shard %u failed: %s", sh->id, to,
-                zmq_strerror(zmq_errno()));
+    if (t0 != 0.0)
+        sh->wait_seconds += sm_now() - t0;
+    if (rc) {
+        sm_error_prefix(&sh->err, "shard %u: send to shard %u failed: ", sh->id, to);
         sh->failed = 1;
         return -1;
     }
@@ -219,46 +224,38 @@ static int s_fifo_push(sm_fifo_t *f, sm_batch_t *b)
     return 0;
 }
 
-/* Receives one message, if any comes within 100 ms, and files it: credits
- * aside, everything else in its sender's queue. Returns -1 if the run must
- * stop. */
-static int s_pump(sm_shard_t *sh, uint32_t tick)
+/* Receives one message, if any comes within timeout_ms, and files it:
+ * credits aside, everything else in its sender's queue. Returns -1 if the run
+ * must stop. */
+static int s_pump(sm_shard_t *sh, uint32_t tick, int timeout_ms)
 {
     sm_engine_t *e = sh->e;
-    zmq_pollitem_t it = {.socket = sh->pull, .events = ZMQ_POLLIN};
-    int rc = zmq_poll(&it, 1, 100);
+    sm_batch_t *b = s_batch_get(sh);
+    if (!b)
+        S_OOM(sh);
+    sm_error_t perr;
+    int rc = e->link->recv(sh->in, b, timeout_ms, &perr);
     if (atomic_load(&e->abort)) {
+        s_batch_put(sh, b);
         sm_fail(&sh->err, SM_EPEER, "shard %u: stopped because another shard failed", sh->id);
         sh->failed = 1;
         return -1;
     }
     if (e->ctl_poll && e->ctl_poll(e->ctl, sh, tick)) {
+        s_batch_put(sh, b);
         sh->failed = 1;
         return -1;
     }
-    if (rc <= 0)
-        return 0;
-    zmq_msg_t msg;
-    zmq_msg_init(&msg);
-    if (zmq_msg_recv(&msg, sh->pull, 0) < 0) {
-        zmq_msg_close(&msg);
+    if (rc == 0) {
+        s_batch_put(sh, b);
         return 0;
     }
-    sm_batch_t *b = s_batch_get(sh);
-    if (!b) {
-        zmq_msg_close(&msg);
-        s_oom(sh);
-        return -1;
-    }
-    sm_error_t perr;
-    int bad = sm_batch_unpack(b, zmq_msg_data(&msg), zmq_msg_size(&msg), e->net->n_neurons,
-                              e->n_cores, e->window, &perr);
-    zmq_msg_close(&msg);
-    if (!bad && (b->src_shard >= e->n_shards || b->src_shard == sh->id))
-        bad = sm_fail(&perr, SM_EPROTO, "AER batch: bad source shard %u", b->src_shard);
-    if (bad) {
-        /* Undecodable: it cannot be from a peer following the protocol,
-         * so it is logged and dropped, and the run goes on. */
+    if (rc > 0 && (b->src_shard >= e->n_shards || b->src_shard == sh->id))
+        rc = sm_fail(&perr, SM_EPROTO, "AER batch: bad source shard %u", b->src_shard);
+    if (rc < 0) {
+        /* Refused by the link or from no peer: it cannot be from a shard
+         * following the protocol, so it is logged and dropped, and the run
+         * goes on. */
         fprintf(stderr, "spikemesh: shard %u: rejected a message: %s\n", sh->id, perr.msg);
         s_batch_put(sh, b);
         return 0;
@@ -270,8 +267,8 @@ static int s_pump(sm_shard_t *sh, uint32_t tick)
         return 0;
     }
     if (s_fifo_push(&sh->fifo[b->src_shard], b)) {
-        s_oom(sh);
-        return -1;
+        s_batch_put(sh, b);
+        S_OOM(sh);
     }
     return 0;
 }
@@ -281,7 +278,7 @@ static int s_wait_credit(sm_shard_t *sh, uint32_t to, uint32_t index, uint32_t t
 {
     double t0 = sm_now();
     while (sh->acked[to] < (int64_t)index)
-        if (s_pump(sh, tick))
+        if (s_pump(sh, tick, 100))
             return -1;
     sh->wait_seconds += sm_now() - t0;
     return 0;
@@ -295,7 +292,7 @@ static sm_batch_t *s_expect(sm_shard_t *sh, uint32_t from, uint32_t kind, uint32
     sm_fifo_t *f = &sh->fifo[from];
     double t0 = sm_now();
     while (!f->n)
-        if (s_pump(sh, tick))
+        if (s_pump(sh, tick, 100))
             return NULL;
     sh->wait_seconds += sm_now() - t0;
     sm_batch_t *b = f->q[f->head];
@@ -520,13 +517,18 @@ void sm_shard_fini(sm_shard_t *sh)
     free(sh->woken.a);
     free(sh->spikes.a);
     free(sh->probes);
-    free(sh->wire);
     sm_evsort_fini(&sh->sort);
     if (sh->active && sh->e)
         for (uint32_t r = 0; r < sh->e->cx.ring; r++)
             free(sh->active[r].a);
     free(sh->active);
     uint32_t N = sh->e ? sh->e->n_shards : 0;
+    /* Links a failed start left open (the shard loop closes its own). */
+    if (sh->e && sh->e->link) {
+        for (uint32_t i = 0; sh->out && i < N; i++)
+            sh->e->link->close(&sh->out[i]);
+        sh->e->link->close(&sh->in);
+    }
     if (sh->out_same)
         for (uint32_t i = 0; i < N; i++)
             sm_batch_fini(&sh->out_same[i]);
@@ -553,7 +555,7 @@ void sm_shard_fini(sm_shard_t *sh)
         free(sh->pool[i]);
     }
     free(sh->pool);
-    free(sh->push);
+    free(sh->out);
     memset(sh, 0, sizeof *sh);
 }
 

@@ -11,7 +11,6 @@
 #include "engine_int.h"
 #include "netmsg.h"
 #include "part.h"
-#include "transport.h"
 
 typedef struct {
     void *ctl;              /* DEALER to the coordinator */
@@ -121,7 +120,6 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     sm_engine_t *e = NULL;
     sm_result_t *r = NULL;
     sm_ctl_t *m = NULL;
-    void *pull = NULL;
     int rc = -1, told = 0;
     w.ctl = zmq_socket(zctx, ZMQ_DEALER);
     int linger = 2000;
@@ -170,33 +168,32 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
         sm_fail(err, SM_EPROTO, "worker id %u, but the run has %u shards", w.id, e->n_shards);
         goto fail;
     }
-    e->zctx = zctx;
     if (pub[0]) {
         memcpy(e->curve_public, pub, 41);
         memcpy(e->curve_secret, sec, 41);
         if (!(zap = sm_zap_start(zctx, pub, err)))
             goto fail;
     }
-    pull = zmq_socket(zctx, ZMQ_PULL);
-    int zero = 0;
-    zmq_setsockopt(pull, ZMQ_RCVHWM, &zero, sizeof zero);
-    if (pub[0])
-        sm_curve_server(pull, sec);
-    char ep[512], run_id[32];
+    /* The data links share the context of the ZAP handler that admits them. */
     int tcp = !strcmp(transport, "tcp");
+    e->link = tcp ? &sm_link_tcp : &sm_link_ipc;
+    if (!(e->links = sm_linkctx_new(zctx, 0, err)))
+        goto fail;
+    char ep[512], run_id[32];
     snprintf(run_id, sizeof run_id, "%ld", (long)getpid());
-    const sm_transport_t *tr = tcp ? &sm_transport_tcp : &sm_transport_ipc;
-    if (tr->endpoint(ep, sizeof ep, run_id, w.id, tcp ? o->bind_host : NULL)) {
+    if (e->link->endpoint(ep, sizeof ep, run_id, w.id, tcp ? o->bind_host : NULL)) {
         sm_fail(err, SM_EINVAL, "--bind %s: address too long", o->bind_host);
         goto fail;
     }
-    if (zmq_bind(pull, ep)) {
-        sm_fail(err, SM_EIO, "cannot listen at %s: %s", ep, zmq_strerror(zmq_errno()));
+    sm_link_opts_t lo;
+    sm_engine_link_opts(e, w.id, &lo);
+    /* The shard owns the link and closes it. */
+    if (!(e->shards[w.id].in = e->link->listen(e->links, ep, &lo, err)))
+        goto fail;
+    if (e->link->address(e->shards[w.id].in, ep, sizeof ep)) {
+        sm_fail(err, SM_EIO, "listening at %s, but cannot tell where", ep);
         goto fail;
     }
-    size_t eplen = sizeof ep;
-    zmq_getsockopt(pull, ZMQ_LAST_ENDPOINT, ep, &eplen);
-    e->shards[w.id].pull = pull;
     sm_ctl_destroy(&m);
     m = NULL;
     sm_ctl_t ready;
@@ -222,7 +219,6 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     e->ctl_start = s_hook_start;
     e->ctl_poll = s_hook_poll;
     double t0 = sm_now();
-    pull = NULL; /* the shard owns and closes it from here */
     if (sm_engine_run_local(e, w.id, 1, err)) {
         /* The shard closed its own sockets; report, unless told to stop. */
         told = err->code == SM_EPEER;
@@ -262,19 +258,13 @@ fail:
 done:
     if (m)
         sm_ctl_destroy(&m);
-    if (e) {
+    if (e)
         e->endpoints = NULL;
-        e->zctx = NULL;
-    }
-    if (pull) {
-        int z0 = 0;
-        zmq_setsockopt(pull, ZMQ_LINGER, &z0, sizeof z0);
-        zmq_close(pull);
-    }
     sm_result_destroy(&r);
     zmq_close(w.ctl);
-    sm_zap_stop(&zap);
+    /* The engine's links close before their ZAP handler stops. */
     sm_engine_destroy(&e);
+    sm_zap_stop(&zap);
     zmq_ctx_term(zctx);
     sm_mapping_destroy(&map);
     sm_net_destroy(&net);
