@@ -1,6 +1,6 @@
 /* model_sinabs: sinabs IAF / LIF (MultiSpike or SingleSpike, MembraneSubtract
  * or MembraneReset, optional tau_syn and min_v_mem), float32 in the order of
- * sinabs' lif_forward. */
+ * sinabs' lif_forward; kind LI is ExpLeak, the same update with no spikes. */
 #include <math.h>
 
 #include "model_int.h"
@@ -18,7 +18,9 @@ static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x
     float v = m->beta * s->v + in;
 
     uint32_t n;
-    if (m->multispike) {
+    if (m->kind == SM_MODEL_LI) {
+        n = 0;
+    } else if (m->multispike) {
         /* trunc(v / th), counted only for v > 0; a huge membrane saturates
          * the count instead of overflowing the integer. */
         float q = (v > 0.0f) ? truncf(v / th) : 0.0f;
@@ -48,6 +50,7 @@ static uint32_t s_lin_form(const sm_model_t *m, sm_linform_t *f)
     f->beta = m->beta;
     f->kb_out = (m->reset == SM_RESET_ZERO) ? (double)m->reset_value : 0.0;
     f->clip = m->has_min_v;
+    f->silent = m->kind == SM_MODEL_LI;
     if (!m->has_syn) {
         /* v' = beta v + norm*b + reset_value */
         f->kb_mul[0] = norm;
