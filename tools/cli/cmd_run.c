@@ -18,6 +18,7 @@
 #include "report.h"
 #include "netfile.h"
 #include "mapfile.h"
+#include "run_nir.h"
 
 static void s_usage(FILE *f)
 {
@@ -48,6 +49,7 @@ static void s_usage(FILE *f)
             "  --join-timeout S       wait S seconds for workers to join and build (60)\n"
             "  --verbose              log the distributed set-up\n"
             "  --quiet                no summary\n");
+    sm_nir_run_usage(f);
 }
 
 /* Parses a whole non-negative integer or fails naming the option. */
@@ -93,9 +95,13 @@ int sm_cmd_run(int argc, char **argv)
     uint32_t map_seed = 1;
     sm_dist_opts_t dist;
     sm_dist_opts_default(&dist);
+    sm_nir_run_opts_t nir;
+    sm_nir_run_opts_default(&nir);
+    bool engine_given = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int k;
         if (!strcmp(a, "--ticks")) {
             if (s_uint(a, v, &o.ticks) || o.ticks == 0) {
                 if (o.ticks == 0 && v)
@@ -131,6 +137,7 @@ int sm_cmd_run(int argc, char **argv)
                 return 2;
             }
             o.dense = !strcmp(v, "dense");
+            engine_given = true;
             i++;
         } else if (!strcmp(a, "--out")) {
             if (!v) {
@@ -199,6 +206,10 @@ int sm_cmd_run(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
+        } else if (a[0] == '-' && (k = sm_nir_run_option(&nir, a, v)) != 0) {
+            if (k < 0)
+                return 2;
+            i += k - 1;
         } else if (a[0] == '-') {
             fprintf(stderr, "spikemesh run: unknown option '%s'\n", a);
             s_usage(stderr);
@@ -217,6 +228,12 @@ int sm_cmd_run(int argc, char **argv)
     if (dist.listen && !dist.workers) {
         fprintf(stderr, "spikemesh run: --listen needs --workers N\n");
         return 2;
+    }
+    if (sm_nir_run_wanted(&nir, net_path)) {
+        sm_nir_run_ctx_t rc = {out_dir, &o, engine_given, quiet, chip_name, mapping_path,
+                               strategy, map_seed, &dist};
+        o.progress = isatty(2);
+        return sm_nir_run(&nir, net_path, &rc);
     }
     sm_error_t err;
     sm_error_clear(&err);
