@@ -23,7 +23,7 @@ static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x
     } else if (m->multispike) {
         /* trunc(v / th), counted only for v > 0; a huge membrane saturates
          * the count instead of overflowing the integer. */
-        float q = (v > 0.0f) ? truncf(v / th) : 0.0f;
+        float q = (v > 0.0f) ? truncf(th == 1.0f ? v : v / th) : 0.0f; /* v / 1 is v */
         n = (q >= 4294967040.0f) ? 4294967040u : (uint32_t)q;
     } else {
         n = (v - th >= 0.0f) ? 1u : 0u;

@@ -66,13 +66,21 @@ typedef struct {
     uint32_t *gid;              /* local -> gid                                  */
     sm_cell_t *cell;
     uint32_t *wheel;            /* calendar buckets: head local index or SM_NONE  */
-    float *acc;                 /* [ring][n][2]: input per arrival tick and port  */
+    float *acc;                 /* [ring][port][n]: input per arrival tick and
+                                   port (sm_core_in)                             */
     uint64_t *bits;             /* [ring][words]: touched flags                   */
     uint32_t words;
     sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
     uint32_t n_sched;           /* neurons in the calendar                        */
     sm_counters_t cnt;
 } sm_core_t;
+
+/* The input of c's neurons on `port` at ring slot `slot`, by local: each
+ * port a plane of its own, so that a port's inputs are contiguous. */
+static inline float *sm_core_in(const sm_core_t *c, uint32_t slot, uint32_t port)
+{
+    return c->acc + ((size_t)slot * 2 + port) * c->n;
+}
 
 /* What all cores of a run share; read-only while it runs. */
 typedef struct {
@@ -101,6 +109,10 @@ void sm_core_place(sm_core_t *c, uint32_t l, uint32_t gid, uint32_t pop, const s
 /* Schedules every neuron's first wake-up, before the first tick. */
 void sm_core_prepare(const sm_core_ctx_t *cx, sm_core_t *c);
 
+/* Puts every neuron of c back in its initial state (as placed) and clears
+ * its input, calendar and counters: the core can run again from tick 0. */
+void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx);
+
 /* Appends (core id << 32 | local) of each of c's neurons due at tick to due.
  * Returns -1 if it cannot grow. */
 int sm_core_due(const sm_core_ctx_t *cx, const sm_core_t *c, uint32_t tick, sm_u64vec_t *due);
@@ -118,19 +130,35 @@ void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3]);
 
 /* Input delivery (ncore_deliver.c). `active` has one list per ring slot of
  * the cores with input at that slot: a core is appended when its first input
- * for a slot arrives, so that a tick costs nothing for the cores it misses. */
+ * for a slot arrives, so that a tick costs nothing for the cores it misses.
+ * The dense engine, which updates every neuron anyway, keeps no such lists
+ * (sm_core_clear_all). */
 
 /* Adds the delayed synapses of the n window events ev, in that order, to
  * their cores' input rings. Returns -1 if a list cannot grow. */
 int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *ev, uint32_t n,
                            sm_u32vec_t *active);
+/* Structured projections (syntab.h) that a caller holding all their target
+ * cores may deliver whole: at a source's first event, onto every core at
+ * once, instead of core by core. `whole` has one flag per projection of
+ * cx->tab->st (set only for one that is the sole projection between its
+ * populations, so that no other synapse from the source shares a target
+ * and the sums keep their order); `last` is scratch of the same size. */
+typedef struct {
+    const uint8_t *whole;
+    uint32_t *last;
+} sm_stwhole_t;
+
 /* Adds the delay-0 synapses of the n events ev, in that order, to their
- * cores' inputs at tick. Returns -1 if a list cannot grow. */
+ * cores' inputs at tick; wh may be NULL. Returns -1 if a list cannot grow. */
 int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *ev, uint32_t n,
-                           uint32_t tick, sm_u32vec_t *active);
+                           uint32_t tick, sm_u32vec_t *active, const sm_stwhole_t *wh);
 
 /* Clears c's input at ring slot `slot`, once its tick is done, for reuse. */
 void sm_core_clear_slot(sm_core_t *c, uint32_t slot);
+/* The same for the dense engine, which marks no input (cx->dense): the
+ * whole slot. */
+void sm_core_clear_all(sm_core_t *c, uint32_t slot);
 
 /* Sorting events into the canonical order: scratch space, reused. */
 #define SM_EVSORT_BITS 11

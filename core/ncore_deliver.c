@@ -3,28 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ncore.h"
-
-/* Marks local l of c as having input at `slot`, once per slot. */
-static inline int s_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_u32vec_t *active)
-{
-    uint64_t *w = &c->bits[(size_t)slot * c->words + (l >> 6)];
-    uint64_t bit = 1ULL << (l & 63);
-    if (!(*w & bit)) {
-        *w |= bit;
-        if (!c->touched[slot].n)
-            SM_VEC_PUSH(active[slot], c->id, return -1);
-        SM_VEC_PUSH(c->touched[slot], l, return -1);
-        /* Its update comes later this tick or soon after: start the fetch. */
-        __builtin_prefetch(&c->cell[l], 1);
-    }
-    return 0;
-}
+#include "ncore_int.h"
 
 int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_t n,
                            sm_u32vec_t *active)
 {
     const sm_syntab_t *t = cx->tab;
+    const int mark = !cx->dense;
     for (uint32_t i = 0; i < n; i++) {
         const sm_wev_t *ev = &evs[i];
         const sm_fan_t *fa = &t->fan[ev->fan];
@@ -48,15 +33,24 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
             const sm_core_t *nc = &cx->cores[nf->core];
             uint32_t tg = sm_fan_syn(t, nx->src, nx->fan)->tgt;
             uint32_t nslot = (nx->te + sm_syn_delay(tg)) & cx->ring_mask;
-            __builtin_prefetch(&nc->acc[((size_t)nslot * nc->n + sm_syn_local(tg)) * 2], 1);
-            __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
+            if (sm_syn_local(tg) < nc->n) {
+                __builtin_prefetch(&sm_core_in(nc, nslot, sm_syn_port(tg))[sm_syn_local(tg)], 1);
+                __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
+            }
         }
         for (; j < len; j++) {
             uint32_t tg = s[j].tgt;
             uint32_t slot = (ev->te + sm_syn_delay(tg)) & cx->ring_mask;
             uint32_t l = sm_syn_local(tg);
-            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(tg)] += s[j].w * cnt;
-            if (s_touch(c, slot, l, active))
+            if (l == SM_SYN_STRUCT) {
+                int64_t k = sm_core_struct(cx, c, ev->src, &s[j], slot, cnt, active);
+                if (k < 0)
+                    return -1;
+                c->cnt.synaptic_events += (uint64_t)k - 1;
+                continue;
+            }
+            sm_core_in(c, slot, sm_syn_port(tg))[l] += s[j].w * cnt;
+            if (mark && sm_core_touch(c, slot, l, active))
                 return -1;
         }
     }
@@ -64,10 +58,14 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
 }
 
 int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32_t n,
-                           uint32_t tick, sm_u32vec_t *active)
+                           uint32_t tick, sm_u32vec_t *active, const sm_stwhole_t *wh)
 {
     const sm_syntab_t *t = cx->tab;
+    const int mark = !cx->dense;
     uint32_t slot = tick & cx->ring_mask;
+    if (wh)
+        for (uint32_t i = 0; i < t->n_st; i++)
+            wh->last[i] = UINT32_MAX;
     for (uint32_t i = 0; i < n; i++) {
         const sm_d0ev_t *ev = &evs[i];
         const sm_fan_t *fa = &t->fan[ev->fan];
@@ -76,24 +74,48 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
         const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
         float cnt = (float)ev->count;
         uint32_t j = 0;
+        uint64_t extra = 0;
         for (; j < len && sm_syn_delay(s[j].tgt) == 0; j++) {
             uint32_t l = sm_syn_local(s[j].tgt);
-            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(s[j].tgt)] += s[j].w * cnt;
-            if (s_touch(c, slot, l, active))
+            if (l == SM_SYN_STRUCT) {
+                uint32_t p = sm_syn_struct_index(&s[j]);
+                if (wh && wh->whole[p]) {
+                    /* Whole at the source's first event; its cores count. */
+                    if (wh->last[p] != ev->src) {
+                        wh->last[p] = ev->src;
+                        if (sm_core_struct_whole(cx, &t->st[p], ev->src, slot, cnt, active))
+                            return -1;
+                    }
+                    extra -= 1;
+                    continue;
+                }
+                int64_t k = sm_core_struct(cx, c, ev->src, &s[j], slot, cnt, active);
+                if (k < 0)
+                    return -1;
+                extra += (uint64_t)k - 1;
+                continue;
+            }
+            sm_core_in(c, slot, sm_syn_port(s[j].tgt))[l] += s[j].w * cnt;
+            if (mark && sm_core_touch(c, slot, l, active))
                 return -1;
         }
-        c->cnt.synaptic_events += j;
+        c->cnt.synaptic_events += j + extra;
     }
     return 0;
+}
+
+void sm_core_clear_all(sm_core_t *c, uint32_t slot)
+{
+    memset(sm_core_in(c, slot, 0), 0, (size_t)c->n * 2 * sizeof *c->acc);
 }
 
 void sm_core_clear_slot(sm_core_t *c, uint32_t slot)
 {
     sm_u32vec_t *tv = &c->touched[slot];
-    float *acc = &c->acc[(size_t)slot * c->n * 2];
+    float *exc = sm_core_in(c, slot, 0), *inh = sm_core_in(c, slot, 1);
     for (uint32_t i = 0; i < tv->n; i++) {
-        acc[tv->a[i] * 2] = 0.0f;
-        acc[tv->a[i] * 2 + 1] = 0.0f;
+        exc[tv->a[i]] = 0.0f;
+        inh[tv->a[i]] = 0.0f;
     }
     tv->n = 0;
     memset(&c->bits[(size_t)slot * c->words], 0, c->words * sizeof *c->bits);
@@ -171,17 +193,27 @@ static void *s_radix_sort(sm_evsort_t *sr, void *a, uint32_t n, size_t size, int
     }
     uint32_t (*src_key)(const void *) = by_tick ? s_wev_src : s_d0_src;
     uint32_t lo = UINT32_MAX, hi = 0, tlo = UINT32_MAX, thi = 0;
+    uint64_t prev = 0;
+    int sorted = 1;
     const char *c = a;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t k = src_key(c + (size_t)i * size);
         lo = k < lo ? k : lo;
         hi = k > hi ? k : hi;
+        uint32_t t = 0;
         if (by_tick) {
-            uint32_t t = s_wev_te(c + (size_t)i * size);
+            t = s_wev_te(c + (size_t)i * size);
             tlo = t < tlo ? t : tlo;
             thi = t > thi ? t : thi;
         }
+        uint64_t key = (uint64_t)t << 32 | k;
+        sorted &= key >= prev;
+        prev = key;
     }
+    /* Events often come in order already (a shard updates its neurons by
+     * gid): a stable sort of a sorted array leaves it as it is. */
+    if (sorted)
+        return a;
     void *x = a, *y = sr->buf;
     for (uint32_t shift = 0; shift < 32 && ((hi - lo) >> shift); shift += S_RADIX_BITS) {
         s_radix_pass(x, y, n, size, sr->hist, src_key, lo, shift);

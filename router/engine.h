@@ -33,4 +33,15 @@ void sm_run_opts_default(sm_run_opts_t *o);
 sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts,
                            sm_error_t *err);
 
+/* The same in steps, for running one network many times (batch inference):
+ * the cores, the synapse table and the shards are built once, and each
+ * sm_engine_rerun starts from the initial state. Between runs the network
+ * may change only in its spike sources' spike times (the same sources and
+ * sizes). The engine keeps pointers into net and opts, which must outlive
+ * it. */
+typedef struct sm_engine sm_engine_t;
+sm_engine_t *sm_engine_open(const sm_net_t *net, const sm_run_opts_t *opts, sm_error_t *err);
+sm_result_t *sm_engine_rerun(sm_engine_t *e, sm_error_t *err);
+void sm_engine_close(sm_engine_t **e_p);
+
 #endif

@@ -98,13 +98,11 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
      * neuron is enough to recover every link's load at the end. */
     e->emits[gid]++;
     for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++) {
-        uint32_t core = t->fan[f].core, len = sm_fan_len(t, gid, f);
-        const sm_syn_t *seg = sm_fan_syn(t, gid, f);
-        int d0 = sm_seg_has_delay0(seg, len);
+        uint32_t core = t->fan[f].core, kind = t->fan_kind[f];
+        int d0 = (kind & SM_FAN_D0) != 0;
         uint32_t dst = e->shard_of_core[core];
-        int rc = dst == sh->id
-                     ? s_enqueue(sh, core, gid, f, d0, sm_seg_has_delayed(seg, len), tick, count)
-                     : s_post(sh, dst, gid, core, d0, tick - w0, count);
+        int rc = dst == sh->id ? s_enqueue(sh, core, gid, f, d0, (kind & SM_FAN_DL) != 0, tick, count)
+                               : s_post(sh, dst, gid, core, d0, tick - w0, count);
         if (rc)
             return -1;
     }
@@ -132,8 +130,10 @@ static void s_apply_window(sm_shard_t *sh)
 static void s_apply_delay0(sm_shard_t *sh, uint32_t tick)
 {
     const sm_d0ev_t *evs = sm_evsort_delay0(&sh->sort, sh->pend0.a, sh->pend0.n);
+    sm_stwhole_t wh = {sh->st_whole, sh->st_last};
     if ((sh->pend0.n && !evs) ||
-        sm_core_deliver_delay0(&sh->e->cx, evs, sh->pend0.n, tick, sh->active))
+        sm_core_deliver_delay0(&sh->e->cx, evs, sh->pend0.n, tick, sh->active,
+                               sh->st_whole ? &wh : NULL))
         s_oom(sh);
     sh->pend0.n = 0;
 }
@@ -426,16 +426,15 @@ int sm_shard_run(sm_shard_t *sh)
                     s_update(sh, c, l, tick, w0, !e->opts.dense))
                     return -1;
             }
-            if (e->opts.dense)
-                for (uint32_t k = 0; k < sh->n_cores; k++) {
-                    sm_core_t *c = &e->cores[sh->cores[k]];
-                    for (uint32_t l = 0; l < c->n; l++) {
-                        const sm_cell_t *x = &c->cell[l];
-                        if (x->model && x->stage == s && x->mark != tick + 1 &&
-                            s_update(sh, c, l, tick, w0, 0))
-                            return -1;
-                    }
+            if (e->opts.dense) {
+                const sm_u64vec_t *st = &sh->staged[s];
+                for (uint32_t i = 0; i < st->n; i++) {
+                    sm_core_t *c = &e->cores[st->a[i] >> 32];
+                    uint32_t l = (uint32_t)st->a[i];
+                    if (c->cell[l].mark != tick + 1 && s_update(sh, c, l, tick, w0, 0))
+                        return -1;
                 }
+            }
             /* Only the cores with input this tick; the list may grow as
              * delay-0 input reaches cores in later stages. */
             for (uint32_t k = 0; !e->opts.dense && k < sh->active[slot].n; k++) {
@@ -447,7 +446,7 @@ int sm_shard_run(sm_shard_t *sh)
                     if (i + 8 < tv->n) {
                         uint32_t ahead = tv->a[i + 8];
                         __builtin_prefetch(&c->cell[ahead], 1);
-                        __builtin_prefetch(&c->acc[((size_t)slot * c->n + ahead) * 2], 0);
+                        __builtin_prefetch(&sm_core_in(c, slot, 0)[ahead], 0);
                     }
                     uint32_t l = tv->a[i];
                     const sm_cell_t *x = &c->cell[l];
@@ -469,6 +468,8 @@ int sm_shard_run(sm_shard_t *sh)
         for (uint32_t k = 0; k < sh->active[slot].n; k++)
             sm_core_clear_slot(&e->cores[sh->active[slot].a[k]], slot);
         sh->active[slot].n = 0;
+        for (uint32_t k = 0; e->opts.dense && k < sh->n_cores; k++)
+            sm_core_clear_all(&e->cores[sh->cores[k]], slot);
         /* The last window is sent too: its spikes arrive after the end, but
          * receivers count them, so counters do not depend on the mapping. */
         if (tick + 1 == w0 + W || tick + 1 == e->ticks) {
@@ -511,6 +512,11 @@ int sm_shard_run(sm_shard_t *sh)
 
 void sm_shard_fini(sm_shard_t *sh)
 {
+    for (uint32_t s = 0; sh->staged && sh->e && s < sh->e->n_stages; s++)
+        free(sh->staged[s].a);
+    free(sh->staged);
+    free(sh->st_whole);
+    free(sh->st_last);
     free(sh->cores);
     free(sh->win.a);
     free(sh->pend0.a);
@@ -559,11 +565,60 @@ void sm_shard_fini(sm_shard_t *sh)
     memset(sh, 0, sizeof *sh);
 }
 
-/* Schedules every neuron's first wake-up, before the first tick. */
+void sm_shard_reset(sm_shard_t *sh)
+{
+    sm_engine_t *e = sh->e;
+    uint32_t N = e->n_shards;
+    sh->win.n = 0;
+    sh->pend0.n = 0;
+    sh->woken.n = 0;
+    sh->spikes.n = 0;
+    for (uint32_t r = 0; r < e->cx.ring; r++)
+        sh->active[r].n = 0;
+    for (uint32_t k = 0; k < N; k++) {
+        sh->acked[k] = -1;
+        sm_batch_clear(&sh->out_same[k]);
+        sm_batch_clear(&sh->out_win[k]);
+        sm_fifo_t *f = &sh->fifo[k];
+        for (; f->n; f->n--, f->head = (f->head + 1) % f->cap)
+            s_batch_put(sh, f->q[f->head]);
+        f->head = 0;
+    }
+    sh->failed = 0;
+    sh->wait_seconds = 0.0;
+    sm_error_clear(&sh->err);
+}
+
+/* Schedules every neuron's first wake-up, before the first tick; for the
+ * dense engine, lists each stage's neurons once. */
 int sm_shard_prepare(sm_shard_t *sh)
 {
     sm_engine_t *e = sh->e;
     for (uint32_t k = 0; k < sh->n_cores; k++)
         sm_core_prepare(&e->cx, &e->cores[sh->cores[k]]);
+    const sm_syntab_t *t = &e->tab;
+    if (t->n_st && !sh->st_whole) {
+        sh->st_whole = calloc(t->n_st, 1);
+        sh->st_last = calloc(t->n_st, sizeof *sh->st_last);
+        if (!sh->st_whole || !sh->st_last)
+            S_OOM(sh);
+        for (uint32_t i = 0; i < t->n_st; i++) {
+            const sm_synstruct_t *st = &t->st[i];
+            uint8_t mine = (uint8_t)st->sole;
+            for (uint32_t k = 0; k < st->n_seg && mine; k++)
+                mine = e->shard_of_core[st->seg[k].core] == sh->id;
+            sh->st_whole[i] = mine;
+        }
+    }
+    if (!e->opts.dense || sh->staged)
+        return 0;
+    if (!(sh->staged = calloc(e->n_stages, sizeof *sh->staged)))
+        S_OOM(sh);
+    for (uint32_t k = 0; k < sh->n_cores; k++) {
+        const sm_core_t *c = &e->cores[sh->cores[k]];
+        for (uint32_t l = 0; l < c->n; l++)
+            if (c->cell[l].model && c->cell[l].stage < e->n_stages)
+                SM_VEC_PUSH(sh->staged[c->cell[l].stage], (uint64_t)c->id << 32 | l, S_OOM(sh));
+    }
     return 0;
 }
