@@ -458,14 +458,23 @@ static int s_samples(s_run_t *s)
         return -1;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* In one process the engine is built once and run again per sample;
+     * workers get the network anew per sample (its spike times change). */
+    bool dist = rc->dist && rc->dist->workers;
+    sm_engine_t *eng = NULL;
+    if (!dist && !(eng = sm_engine_open(net, rc->opts, &s->err)))
+        return -1;
     for (uint64_t b = 0; b < s->in.B; b++) {
-        if (sm_nir_net_set_input(s->nn, &s->in, b, net->ticks, &s->err))
+        if (sm_nir_net_set_input(s->nn, &s->in, b, net->ticks, &s->err)) {
+            sm_engine_close(&eng);
             return -1;
-        sm_result_t *r = rc->dist && rc->dist->workers ? sm_dist_run(net, rc->opts, rc->dist, &s->err)
-                                                      : sm_engine_run(net, rc->opts, &s->err);
+        }
+        sm_result_t *r = dist ? sm_dist_run(net, rc->opts, rc->dist, &s->err)
+                              : sm_engine_rerun(eng, &s->err);
         if (!r) {
             if (batch)
                 sm_error_prefix(&s->err, "sample %llu: ", (unsigned long long)b);
+            sm_engine_close(&eng);
             return -1;
         }
         int rcode = s_accumulate(s, r, b);
@@ -482,9 +491,12 @@ static int s_samples(s_run_t *s)
             cJSON_Delete(stats);
         }
         sm_result_destroy(&r);
-        if (rcode)
+        if (rcode) {
+            sm_engine_close(&eng);
             return -1;
+        }
     }
+    sm_engine_close(&eng);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     s->all->wall_seconds = s->seconds;
