@@ -261,6 +261,33 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
     return n;
 }
 
+int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
+                         uint32_t tick, sm_u64vec_t *fired)
+{
+    const uint32_t slot = tick & cx->ring_mask;
+    const float *exc = sm_core_in(c, slot, 0), *inh = sm_core_in(c, slot, 1);
+    const sm_model_t *last = NULL;
+    sm_step_fn step = NULL;
+    uint64_t updates = 0;
+    for (uint32_t l = l0; l < l1; l++) {
+        sm_cell_t *x = &c->cell[l];
+        if (x->mark == tick + 1)
+            continue;
+        x->mark = tick + 1;
+        if (x->model != last) {
+            last = x->model;
+            step = sm_model_step_fn(last);
+        }
+        uint32_t n = step(x->model, &x->st, exc[l], inh[l]);
+        x->last = tick + 1;
+        updates++;
+        if (n)
+            SM_VEC_PUSH(*fired, (uint64_t)l << 32 | n, return -1);
+    }
+    c->cnt.neuron_updates += updates;
+    return 0;
+}
+
 void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3])
 {
     const sm_cell_t *x = &c->cell[l];

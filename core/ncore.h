@@ -124,6 +124,14 @@ int sm_core_due(const sm_core_ctx_t *cx, const sm_core_t *c, uint32_t tick, sm_u
 uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
                         int predict);
 
+/* The dense engine's update of the model neurons [l0, l1) of c at tick
+ * (none a source, none caught up: the dense engine steps every tick), each
+ * stepped with the tick's input as sm_core_update does; the neurons that
+ * fired are appended to fired as local << 32 | spike count. Returns -1 if
+ * fired cannot grow. */
+int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
+                         uint32_t tick, sm_u64vec_t *fired);
+
 /* The state (v, ie, ii) of neuron l at the end of tick, as a probe records
  * it: a neuron not updated since is caught up on a copy. Zero for a source. */
 void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3]);
@@ -144,10 +152,26 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *ev, uint32_t
  * cx->tab->st (set only for one that is the sole projection between its
  * populations, so that no other synapse from the source shares a target
  * and the sums keep their order); `last` is scratch of the same size. */
+/* A conv's output rows, when each lies on one core at consecutive locals,
+ * for the dense engine: where a row's input begins (ring slot 0, the
+ * projection's port), the floats from one slot to the next, and its core's
+ * synaptic event counter. */
+typedef struct {
+    float **acc;
+    uint32_t *step;
+    uint64_t **events;
+} sm_strows_t;
+
 typedef struct {
     const uint8_t *whole;
     uint32_t *last;
+    const sm_strows_t *rows;    /* per projection, or NULL                      */
 } sm_stwhole_t;
+
+/* The rows of structured conv projection st on the cores of cx; r->acc
+ * stays NULL when a row is split over cores. -1 out of memory. */
+int sm_strows_init(sm_strows_t *r, const sm_core_ctx_t *cx, const sm_synstruct_t *st);
+void sm_strows_fini(sm_strows_t *r);
 
 /* Adds the delay-0 synapses of the n events ev, in that order, to their
  * cores' inputs at tick; wh may be NULL. Returns -1 if a list cannot grow. */

@@ -83,7 +83,8 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
                     /* Whole at the source's first event; its cores count. */
                     if (wh->last[p] != ev->src) {
                         wh->last[p] = ev->src;
-                        if (sm_core_struct_whole(cx, &t->st[p], ev->src, slot, cnt, active))
+                        if (sm_core_struct_whole(cx, &t->st[p], wh->rows ? &wh->rows[p] : NULL,
+                                                 ev->src, slot, cnt, active))
                             return -1;
                     }
                     extra -= 1;
@@ -127,17 +128,18 @@ void sm_core_clear_slot(sm_core_t *c, uint32_t slot)
  * Entries with the same (tick, source) keep their insertion order; they go to
  * different cores, so their relative order cannot change any sum. */
 #define S_RADIX_BITS SM_EVSORT_BITS
-#define S_RADIX (1u << S_RADIX_BITS)
 
 static void s_radix_pass(const void *src, void *dst, uint32_t n, size_t size, uint32_t *hist,
-                         uint32_t (*key)(const void *), uint32_t base, uint32_t shift)
+                         uint32_t (*key)(const void *), uint32_t base, uint32_t shift,
+                         uint32_t bits)
 {
-    memset(hist, 0, S_RADIX * sizeof *hist);
+    const uint32_t buckets = 1u << bits, mask = buckets - 1;
+    memset(hist, 0, buckets * sizeof *hist);
     const char *a = src;
     for (uint32_t i = 0; i < n; i++)
-        hist[((key(a + (size_t)i * size) - base) >> shift) & (S_RADIX - 1)]++;
+        hist[((key(a + (size_t)i * size) - base) >> shift) & mask]++;
     uint32_t sum = 0;
-    for (uint32_t d = 0; d < S_RADIX; d++) {
+    for (uint32_t d = 0; d < buckets; d++) {
         uint32_t c = hist[d];
         hist[d] = sum;
         sum += c;
@@ -145,7 +147,7 @@ static void s_radix_pass(const void *src, void *dst, uint32_t n, size_t size, ui
     char *b = dst;
     for (uint32_t i = 0; i < n; i++) {
         const void *x = a + (size_t)i * size;
-        memcpy(b + (size_t)hist[((key(x) - base) >> shift) & (S_RADIX - 1)]++ * size, x, size);
+        memcpy(b + (size_t)hist[((key(x) - base) >> shift) & mask]++ * size, x, size);
     }
 }
 
@@ -215,15 +217,20 @@ static void *s_radix_sort(sm_evsort_t *sr, void *a, uint32_t n, size_t size, int
     if (sorted)
         return a;
     void *x = a, *y = sr->buf;
-    for (uint32_t shift = 0; shift < 32 && ((hi - lo) >> shift); shift += S_RADIX_BITS) {
-        s_radix_pass(x, y, n, size, sr->hist, src_key, lo, shift);
+    /* Digits about as wide as log2(n): a few hundred events do not pay
+     * for 2^11 buckets per pass. */
+    uint32_t bits = 4;
+    while (bits < S_RADIX_BITS && (1u << bits) < n)
+        bits++;
+    for (uint32_t shift = 0; shift < 32 && ((hi - lo) >> shift); shift += bits) {
+        s_radix_pass(x, y, n, size, sr->hist, src_key, lo, shift, bits);
         void *t = x;
         x = y;
         y = t;
     }
     if (by_tick)
-        for (uint32_t shift = 0; shift < 32 && ((thi - tlo) >> shift); shift += S_RADIX_BITS) {
-            s_radix_pass(x, y, n, size, sr->hist, s_wev_te, tlo, shift);
+        for (uint32_t shift = 0; shift < 32 && ((thi - tlo) >> shift); shift += bits) {
+            s_radix_pass(x, y, n, size, sr->hist, s_wev_te, tlo, shift, bits);
             void *t = x;
             x = y;
             y = t;

@@ -29,7 +29,8 @@ int64_t sm_core_struct(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t src, cons
 
 /* The same onto every core of st at once (sm_stwhole_t), each core counting
  * its own synaptic events. */
-int sm_core_struct_whole(const sm_core_ctx_t *cx, const sm_synstruct_t *st, uint32_t src,
-                         uint32_t slot, float cnt, sm_u32vec_t *active);
+int sm_core_struct_whole(const sm_core_ctx_t *cx, const sm_synstruct_t *st,
+                         const sm_strows_t *rows, uint32_t src, uint32_t slot, float cnt,
+                         sm_u32vec_t *active);
 
 #endif

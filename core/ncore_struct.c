@@ -6,6 +6,9 @@
  * consecutive locals takes a kernel row's slice as a run of additions. A
  * zero weight, which the expansion skips, adds a zero, which changes no sum
  * (a float sum begun at +0 is never -0), so only the counts skip it. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "conv_taps.h"
 #include "ncore_int.h"
 
@@ -118,10 +121,97 @@ int64_t sm_core_struct(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t src, cons
     return applied;
 }
 
-int sm_core_struct_whole(const sm_core_ctx_t *cx, const sm_synstruct_t *st, uint32_t src,
-                         uint32_t slot, float cnt, sm_u32vec_t *active)
+int sm_strows_init(sm_strows_t *r, const sm_core_ctx_t *cx, const sm_synstruct_t *st)
+{
+    memset(r, 0, sizeof *r);
+    if (st->kind != SM_ST_CONV)
+        return 0;
+    const sm_conv2d_t *cv = &st->pr->conv;
+    uint32_t rows = cv->out_c * cv->out_h;
+    r->acc = malloc(((size_t)rows + 1) * sizeof *r->acc);
+    r->step = malloc(((size_t)rows + 1) * sizeof *r->step);
+    r->events = malloc(((size_t)rows + 1) * sizeof *r->events);
+    if (!r->acc || !r->step || !r->events) {
+        sm_strows_fini(r);
+        return -1;
+    }
+    for (uint32_t i = 0; i < rows; i++) {
+        if (st->row_core[i] == UINT32_MAX) { /* split over cores: tap by tap */
+            r->acc[i] = NULL;
+            r->step[i] = 0;
+            r->events[i] = NULL;
+            continue;
+        }
+        sm_core_t *c = &cx->cores[st->row_core[i]];
+        r->acc[i] = sm_core_in(c, 0, st->port) + st->row_l0[i];
+        r->step[i] = 2 * c->n;
+        r->events[i] = &c->cnt.synaptic_events;
+    }
+    return 0;
+}
+
+void sm_strows_fini(sm_strows_t *r)
+{
+    free(r->acc);
+    free(r->step);
+    free(r->events);
+    memset(r, 0, sizeof *r);
+}
+
+/* The dense engine's whole delivery of a conv whose rows each lie on one
+ * core: per row, the kernel row's slice added to a run of inputs. */
+static void s_conv_rows(const sm_core_ctx_t *cx, const sm_synstruct_t *st,
+                        const sm_strows_t *rows, uint32_t si, uint32_t slot, float cnt)
+{
+    const sm_conv2d_t *cv = &st->pr->conv;
+    const uint32_t oh = cv->out_h, kw = cv->k_w;
+    sm_conv_src_t it;
+    s_src(st, si, &it);
+    const sm_staxis_t *R = &st->rows, *C = &st->cols;
+    const uint32_t r0 = R->off[it.y], r1 = R->off[it.y + 1];
+    const uint32_t q0 = C->off[it.x], q1 = C->off[it.x + 1];
+    const uint16_t *ck = C->k + q0;
+    const uint32_t *co = C->o + q0;
+    const uint32_t nq = q1 - q0;
+    const int zeros = (int)st->has_zero;
+    for (uint32_t oc = it.oc0; oc < it.oc1; oc++) {
+        const float *k = it.k + (size_t)oc * it.k_oc;
+        for (uint32_t r = r0; r < r1; r++) {
+            const uint32_t orow = oc * oh + R->o[r];
+            const float *kr = k + (size_t)R->k[r] * kw;
+            if (!rows->acc[orow]) {
+                const uint32_t row = orow * cv->out_w;
+                for (uint32_t q = 0; q < nq; q++) {
+                    const float w = kr[ck[q]];
+                    if (w == 0.0f)
+                        continue;
+                    const uint32_t i = row + co[q];
+                    sm_core_t *c = &cx->cores[st->tgt_core[i]];
+                    sm_core_in(c, slot, st->port)[st->tgt_local[i]] += w * cnt;
+                    c->cnt.synaptic_events++;
+                }
+                continue;
+            }
+            float *a = rows->acc[orow] + (size_t)slot * rows->step[orow];
+            uint64_t n = nq;
+            for (uint32_t q = 0; q < nq; q++)
+                a[co[q]] += kr[ck[q]] * cnt;
+            for (uint32_t q = 0; zeros && q < nq; q++)
+                n -= kr[ck[q]] == 0.0f;
+            *rows->events[orow] += n;
+        }
+    }
+}
+
+int sm_core_struct_whole(const sm_core_ctx_t *cx, const sm_synstruct_t *st,
+                         const sm_strows_t *rows, uint32_t src, uint32_t slot, float cnt,
+                         sm_u32vec_t *active)
 {
     const uint32_t si = src - st->src_first;
+    if (rows && rows->acc && cx->dense) {
+        s_conv_rows(cx, st, rows, si, slot, cnt);
+        return 0;
+    }
     if (st->kind == SM_ST_MATRIX) {
         const float *col = st->mt + (size_t)si * st->dst_size;
         for (uint32_t k = 0; k < st->n_seg; k++) {

@@ -49,11 +49,17 @@ typedef struct {
     int failed;
     double wait_seconds;        /* blocked waiting for other shards              */
     sm_evsort_t sort;           /* puts events in canonical order                */
-    sm_u64vec_t *staged;        /* dense engine: per stage, core << 32 | local of
-                                   its model neurons, in core and local order     */
+    sm_u64vec_t *staged;        /* dense engine: per stage, runs of its model
+                                   neurons as (core << 32 | first local, end)
+                                   pairs, in core and local order                */
+    sm_u64vec_t fired;          /* dense engine: local << 32 | count, a run's     */
     uint8_t *st_whole;          /* per structured projection: all its target
                                    cores are here (sm_stwhole_t)                  */
     uint32_t *st_last;
+    sm_strows_t *st_rows;       /* per structured projection delivered whole    */
+    uint8_t *one_event;         /* per gid: every fan-out entry is one sentinel of
+                                   the same projection delivered whole here, so
+                                   one delay-0 event carries the whole spike     */
 } sm_shard_t;
 
 struct sm_engine {

@@ -97,6 +97,15 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
     /* One packet per fan-out entry and emission: counting emissions per
      * neuron is enough to recover every link's load at the end. */
     e->emits[gid]++;
+    if (sh->one_event && sh->one_event[gid]) {
+        /* Each core still receives its packet; the first event delivers
+         * the whole projection. */
+        for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++)
+            e->cores[t->fan[f].core].cnt.events_received++;
+        sm_d0ev_t ev = {gid, (uint32_t)t->fan_off[gid], count};
+        SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
+        return 0;
+    }
     for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++) {
         uint32_t core = t->fan[f].core, kind = t->fan_kind[f];
         int d0 = (kind & SM_FAN_D0) != 0;
@@ -130,7 +139,7 @@ static void s_apply_window(sm_shard_t *sh)
 static void s_apply_delay0(sm_shard_t *sh, uint32_t tick)
 {
     const sm_d0ev_t *evs = sm_evsort_delay0(&sh->sort, sh->pend0.a, sh->pend0.n);
-    sm_stwhole_t wh = {sh->st_whole, sh->st_last};
+    sm_stwhole_t wh = {sh->st_whole, sh->st_last, sh->st_rows};
     if ((sh->pend0.n && !evs) ||
         sm_core_deliver_delay0(&sh->e->cx, evs, sh->pend0.n, tick, sh->active,
                                sh->st_whole ? &wh : NULL))
@@ -344,6 +353,12 @@ static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_t
 
 /* ---- the loop --------------------------------------------------------------- */
 
+static int s_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void s_record_probes(sm_shard_t *sh, uint32_t tick)
 {
     sm_engine_t *e = sh->e;
@@ -402,6 +417,10 @@ int sm_shard_run(sm_shard_t *sh)
         for (uint32_t k = 0; k < sh->n_cores; k++)
             if (sm_core_due(&e->cx, &e->cores[sh->cores[k]], tick, &sh->woken))
                 S_OOM(sh);
+        /* Calendars hand them out of order; updated by core and local, they
+         * emit in gid order, which the sort of their events then keeps. */
+        if (sh->woken.n > 1)
+            qsort(sh->woken.a, sh->woken.n, sizeof *sh->woken.a, s_u64_cmp);
 
         for (uint32_t s = 0; s < S; s++) {
             if (s > 0) {
@@ -427,12 +446,19 @@ int sm_shard_run(sm_shard_t *sh)
                     return -1;
             }
             if (e->opts.dense) {
+                /* Runs of a core's neurons: stepped in a row, then their
+                 * spikes routed in local order. */
                 const sm_u64vec_t *st = &sh->staged[s];
-                for (uint32_t i = 0; i < st->n; i++) {
+                for (uint32_t i = 0; i + 1 < st->n; i += 2) {
                     sm_core_t *c = &e->cores[st->a[i] >> 32];
-                    uint32_t l = (uint32_t)st->a[i];
-                    if (c->cell[l].mark != tick + 1 && s_update(sh, c, l, tick, w0, 0))
-                        return -1;
+                    sh->fired.n = 0;
+                    if (sm_core_update_dense(&e->cx, c, (uint32_t)st->a[i], (uint32_t)st->a[i + 1],
+                                             tick, &sh->fired))
+                        S_OOM(sh);
+                    for (uint32_t f = 0; f < sh->fired.n; f++)
+                        if (s_emit(sh, c, (uint32_t)(sh->fired.a[f] >> 32), tick, w0,
+                                   (uint32_t)sh->fired.a[f]))
+                            return -1;
                 }
             }
             /* Only the cores with input this tick; the list may grow as
@@ -515,8 +541,13 @@ void sm_shard_fini(sm_shard_t *sh)
     for (uint32_t s = 0; sh->staged && sh->e && s < sh->e->n_stages; s++)
         free(sh->staged[s].a);
     free(sh->staged);
+    free(sh->fired.a);
+    for (uint32_t i = 0; sh->st_rows && i < sh->e->tab.n_st; i++)
+        sm_strows_fini(&sh->st_rows[i]);
+    free(sh->st_rows);
     free(sh->st_whole);
     free(sh->st_last);
+    free(sh->one_event);
     free(sh->cores);
     free(sh->win.a);
     free(sh->pend0.a);
@@ -600,7 +631,8 @@ int sm_shard_prepare(sm_shard_t *sh)
     if (t->n_st && !sh->st_whole) {
         sh->st_whole = calloc(t->n_st, 1);
         sh->st_last = calloc(t->n_st, sizeof *sh->st_last);
-        if (!sh->st_whole || !sh->st_last)
+        sh->st_rows = calloc(t->n_st, sizeof *sh->st_rows);
+        if (!sh->st_whole || !sh->st_last || !sh->st_rows)
             S_OOM(sh);
         for (uint32_t i = 0; i < t->n_st; i++) {
             const sm_synstruct_t *st = &t->st[i];
@@ -608,6 +640,24 @@ int sm_shard_prepare(sm_shard_t *sh)
             for (uint32_t k = 0; k < st->n_seg && mine; k++)
                 mine = e->shard_of_core[st->seg[k].core] == sh->id;
             sh->st_whole[i] = mine;
+            if (mine && sm_strows_init(&sh->st_rows[i], &e->cx, st))
+                S_OOM(sh);
+        }
+        if (!(sh->one_event = calloc((size_t)t->n_gids + 1, 1)))
+            S_OOM(sh);
+        for (uint32_t g = 0; g < t->n_gids; g++) {
+            uint64_t f0 = t->fan_off[g], f1 = t->fan_off[g + 1];
+            uint32_t p = UINT32_MAX;
+            int ok = f1 > f0 && !(t->route_off && t->route_off[g + 1] > t->route_off[g]);
+            for (uint64_t f = f0; f < f1 && ok; f++) {
+                const sm_syn_t *seg = sm_fan_syn(t, g, f);
+                ok = sm_fan_len(t, g, f) == 1 && sm_syn_local(seg->tgt) == SM_SYN_STRUCT &&
+                     sm_syn_delay(seg->tgt) == 0 && e->shard_of_core[t->fan[f].core] == sh->id;
+                if (ok && p == UINT32_MAX)
+                    p = sm_syn_struct_index(seg);
+                ok = ok && sm_syn_struct_index(seg) == p && sh->st_whole[p];
+            }
+            sh->one_event[g] = (uint8_t)ok;
         }
     }
     if (!e->opts.dense || sh->staged)
@@ -616,9 +666,18 @@ int sm_shard_prepare(sm_shard_t *sh)
         S_OOM(sh);
     for (uint32_t k = 0; k < sh->n_cores; k++) {
         const sm_core_t *c = &e->cores[sh->cores[k]];
-        for (uint32_t l = 0; l < c->n; l++)
-            if (c->cell[l].model && c->cell[l].stage < e->n_stages)
-                SM_VEC_PUSH(sh->staged[c->cell[l].stage], (uint64_t)c->id << 32 | l, S_OOM(sh));
+        for (uint32_t l = 0; l < c->n;) {
+            if (!c->cell[l].model || c->cell[l].stage >= e->n_stages) {
+                l++;
+                continue;
+            }
+            uint32_t s = c->cell[l].stage, end = l + 1;
+            while (end < c->n && c->cell[end].model && c->cell[end].stage == s)
+                end++;
+            SM_VEC_PUSH(sh->staged[s], (uint64_t)c->id << 32 | l, S_OOM(sh));
+            SM_VEC_PUSH(sh->staged[s], (uint64_t)end, S_OOM(sh));
+            l = end;
+        }
     }
     return 0;
 }

@@ -18,7 +18,9 @@ static void s_usage(FILE *f)
             "  cuba       tools/examples/cuba.json on one thread, beside Brian2 if installed\n"
             "  scaling    4k .. 1M recurrent neurons, 100 synapses each (--quick: up to 64k)\n"
             "  activity   event vs dense engine from 0.1%% to 50%% of neurons receiving input\n"
-            "  build      constructing and mapping 1M neurons / 100M synapses (--quick: 100k)\n\n"
+            "  build      constructing and mapping 1M neurons / 100M synapses (--quick: 100k)\n"
+            "  nir        100 samples of the NIR paper's N-MNIST CNN on one thread, in process\n"
+            "             and as a whole 'spikemesh run' (--quick: 20)\n\n"
             "options:\n"
             "  --quick       smaller sizes and shorter runs\n"
             "  --repeat N    repeats per measurement (default 3, at most 32)\n"
@@ -51,8 +53,8 @@ int sm_cmd_bench(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--only")) {
             if (!v || !sm_bench_is_workload(v)) {
-                fprintf(stderr, "spikemesh bench: --only: expected limit, cuba, scaling, activity "
-                                "or build, got '%s'\n", v ? v : "");
+                fprintf(stderr, "spikemesh bench: --only: expected limit, cuba, scaling, activity, "
+                                "build or nir, got '%s'\n", v ? v : "");
                 return 2;
             }
             o.only = v;

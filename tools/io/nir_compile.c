@@ -239,8 +239,8 @@ int sm_nir_input_check(const sm_nir_net_t *nn, const sm_npy_t *a, const char *na
     in->B = in->batched ? a->shape[1] : 1;
     if (in->T == 0 || in->B == 0)
         return sm_fail(err, SM_EINVAL, "%s: shape %s holds no step", name, ab);
-    /* Spike counts: whole and non-negative. */
-    for (uint64_t i = 0; i < a->n; i++) {
+    /* Spike counts: whole and non-negative (bytes are, by type). */
+    for (uint64_t i = 0; a->dtype != SM_NPY_U8 && a->dtype != SM_NPY_BOOL && i < a->n; i++) {
         double x = sm_npy_at(a, i);
         if (!(x >= 0) || x != floor(x) || x > 65535) {
             uint64_t f = i % F, r = i / F, b = r % in->B, t = r / in->B;
