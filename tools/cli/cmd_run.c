@@ -12,12 +12,11 @@
 #include "dist.h"
 #include "energy.h"
 #include "engine.h"
-#include "mapper.h"
 #include "net.h"
 #include "output.h"
 #include "report.h"
 #include "netfile.h"
-#include "mapfile.h"
+#include "run_setup.h"
 
 static void s_usage(FILE *f)
 {
@@ -228,21 +227,8 @@ int sm_cmd_run(int argc, char **argv)
     o.progress = isatty(2);
     sm_chip_t *chip = NULL;
     sm_mapping_t *map = NULL;
-    if (chip_name && !(chip = sm_chip_load(chip_name, &err))) {
+    if (sm_run_setup(net, chip_name, mapping_path, strategy, map_seed, &chip, &map, &err)) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
-        sm_net_destroy(&net);
-        return 2;
-    }
-    if (mapping_path) {
-        map = sm_mapping_load(mapping_path, net, &err);
-        if (map && chip && sm_map_check(net, chip, map, NULL, &err))
-            sm_mapping_destroy(&map);
-    } else if (chip) {
-        map = sm_map(net, chip, strategy, map_seed, NULL, &err);
-    }
-    if ((mapping_path || chip) && !map) {
-        fprintf(stderr, "spikemesh run: %s\n", err.msg);
-        sm_chip_destroy(&chip);
         sm_net_destroy(&net);
         return 2;
     }
