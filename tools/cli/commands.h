@@ -19,6 +19,7 @@ int sm_cmd_chips(int argc, char **argv);
 int sm_cmd_plot(int argc, char **argv);
 int sm_cmd_bench(int argc, char **argv);
 int sm_cmd_nir(int argc, char **argv);
+int sm_cmd_sanafe(int argc, char **argv);
 
 /* True if argv holds -h or --help. */
 int sm_wants_help(int argc, char **argv);
