@@ -351,14 +351,16 @@ void sm_plot_range(const double *v, size_t n, size_t stride, int zero, double *l
 #define S_KEY_COLS 3
 
 /* Rows per column and columns of a legend of n entries in h px. */
-static void s_key_grid(size_t n, double h, size_t *rows, size_t *cols)
+static void s_key_grid(size_t n, double h, size_t max_cols, size_t *rows, size_t *cols)
 {
     size_t r = (size_t)(h / S_KEY_H);
     if (r < 1)
         r = 1;
     size_t c = (n + r - 1) / r;
     *rows = r;
-    *cols = c < 1 ? 1 : (c > S_KEY_COLS ? S_KEY_COLS : c);
+    if (!max_cols || max_cols > S_KEY_COLS)
+        max_cols = S_KEY_COLS;
+    *cols = c < 1 ? 1 : (c > max_cols ? max_cols : c);
 }
 
 static double s_key_w(const sm_plot_key_t *k)
@@ -366,10 +368,10 @@ static double s_key_w(const sm_plot_key_t *k)
     return 22 + sm_svg_text_width(k->text, SM_PLOT_FONT_TICK, 0);
 }
 
-double sm_plot_legend_width(const sm_plot_key_t *k, size_t n, double h)
+double sm_plot_legend_width(const sm_plot_key_t *k, size_t n, double h, size_t max_cols)
 {
     size_t rows, cols;
-    s_key_grid(n, h, &rows, &cols);
+    s_key_grid(n, h, max_cols, &rows, &cols);
     double w = 0;
     for (size_t c = 0; c < cols; c++) {
         double cw = 0;
@@ -381,10 +383,10 @@ double sm_plot_legend_width(const sm_plot_key_t *k, size_t n, double h)
 }
 
 double sm_plot_legend(sm_svg_t *s, double x, double y, double h, const sm_plot_key_t *k,
-                      size_t n)
+                      size_t n, size_t max_cols)
 {
     size_t rows, cols;
-    s_key_grid(n, h, &rows, &cols);
+    s_key_grid(n, h, max_cols, &rows, &cols);
     size_t shown = rows * cols < n ? rows * cols - 1 : n; /* the last place counts the rest */
     const sm_svg_font_t f = {.size = SM_PLOT_FONT_TICK, .anchor = "start", .fill = "#222222"};
     double cx = x, lastx = x;
@@ -411,7 +413,7 @@ double sm_plot_legend(sm_svg_t *s, double x, double y, double h, const sm_plot_k
         snprintf(more, sizeof more, "+%zu more", n - shown);
         sm_svg_label(s, lastx + 22, y + (rows - 1) * S_KEY_H + 12.5, &f, more);
     }
-    return sm_plot_legend_width(k, n, h);
+    return sm_plot_legend_width(k, n, h, max_cols);
 }
 
 double sm_plot_title(sm_svg_t *s, double cx, double y, const char *title, const char *sub)

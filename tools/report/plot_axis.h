@@ -90,11 +90,11 @@ typedef struct {
 } sm_plot_key_t;
 
 /* Legend entries in columns of at most h px, from (x, y) down: the entries
- * that do not fit in 3 columns are summed up as "+N more". Returns the
- * width taken (sm_plot_legend_width tells it before drawing). */
+ * that do not fit in max_cols columns (0: 3) are summed up as "+N more".
+ * Returns the width taken (sm_plot_legend_width tells it before drawing). */
 double sm_plot_legend(sm_svg_t *s, double x, double y, double h, const sm_plot_key_t *k,
-                      size_t n);
-double sm_plot_legend_width(const sm_plot_key_t *k, size_t n, double h);
+                      size_t n, size_t max_cols);
+double sm_plot_legend_width(const sm_plot_key_t *k, size_t n, double h, size_t max_cols);
 
 /* A title line and an optional smaller grey subtitle under it, centred on
  * cx. Returns the y below them. */

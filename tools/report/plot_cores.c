@@ -122,8 +122,8 @@ int sm_plot_cores(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *o
     double bar_h = fmax(S_BAR_H_MIN, fmin(S_BAR_H_MAX, gh));
     double bar_w = sm_plot_colour_bar_width(S_BAR_W, &bar, bar_h);
     sm_plot_key_t keys[2] = {{SM_PLOT_UNUSED, "no neurons", 0}, {"#111111", "chip boundary", 1}};
-    size_t nk = run->chip ? 2 : 1;
-    double key_w = sm_plot_legend_width(keys, nk, 40);
+    size_t nk = sm_plot_grid_split(&g, run->chip) ? 2 : 1;
+    double key_w = sm_plot_legend_width(keys, nk, 40, 1);
 
     char title[128], sub[256], chip[160];
     snprintf(title, sizeof title, "%s", s_counters[o->counter].title);
@@ -149,7 +149,7 @@ int sm_plot_cores(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *o
     sm_plot_grid_mark(out, "cores", &g);
     double bx = L + gw + 24;
     sm_plot_colour_bar(out, bx, top, S_BAR_W, bar_h, SM_CMAP_VIRIDIS, &bar);
-    sm_plot_legend(out, bx, top + bar_h + 16, 40, keys, nk);
+    sm_plot_legend(out, bx, top + bar_h + 16, 40, keys, nk, 1);
     free(val);
     free(used);
     return 0;

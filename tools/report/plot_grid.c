@@ -92,6 +92,11 @@ void sm_plot_grid_chips(sm_svg_t *s, const sm_plot_grid_t *g, const sm_chip_t *c
     sm_svg_box(s, g->x, g->y, right - g->x, bottom - g->y, "none", "#111111", chip ? 2.4 : 1);
 }
 
+int sm_plot_grid_split(const sm_plot_grid_t *g, const sm_chip_t *chip)
+{
+    return chip && chip->chip_w && chip->chip_h && (g->w > chip->chip_w || g->h > chip->chip_h);
+}
+
 void sm_plot_grid_mark(sm_svg_t *s, const char *name, const sm_plot_grid_t *g)
 {
     sm_svg_printf(s, "<!-- sm:area %s %.2f %.2f %.2f %.2f 0 %u 0 %u 0 0 -->\n", name, g->x, g->y,

@@ -33,6 +33,8 @@ void sm_plot_grid_axes(sm_svg_t *s, const sm_plot_grid_t *g);
  * boundaries dashed (over links). */
 void sm_plot_grid_chips(sm_svg_t *s, const sm_plot_grid_t *g, const sm_chip_t *chip,
                         int dashed);
+/* Whether the grid spans more than one chip (boundaries inside it). */
+int sm_plot_grid_split(const sm_plot_grid_t *g, const sm_chip_t *chip);
 /* The sm:area comment of the grid: x 0..w, y 0..h downwards. */
 void sm_plot_grid_mark(sm_svg_t *s, const char *name, const sm_plot_grid_t *g);
 /* "16 x 8 cores per chip, 1 chip (loihi)" into buf, or "" without chip. */

@@ -146,8 +146,8 @@ int sm_plot_links(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *o
     sm_plot_key_t keys[3] = {{"#c9c9c9", "core", 0},
                              {SM_PLOT_UNUSED, "no neurons", 0},
                              {"#111111", "chip boundary", 2}};
-    size_t nk = run->chip ? 3 : 2;
-    double key_w = sm_plot_legend_width(keys, nk, 60);
+    size_t nk = sm_plot_grid_split(&g, run->chip) ? 3 : 2;
+    double key_w = sm_plot_legend_width(keys, nk, 60, 1);
 
     char title[64] = "Link load: packets per directed link", sub[256], chip[160];
     sm_plot_grid_chip_text(&g, run->chip, chip, sizeof chip);
@@ -176,7 +176,7 @@ int sm_plot_links(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *o
     sm_plot_grid_mark(out, "links", &g);
     double bx = L + gw + 24;
     sm_plot_colour_bar(out, bx, top, S_BAR_W, bar_h, SM_CMAP_LOAD, &bar);
-    sm_plot_legend(out, bx, top + bar_h + 16, 60, keys, nk);
+    sm_plot_legend(out, bx, top + bar_h + 16, 60, keys, nk, 1);
     free(l);
     return 0;
 }

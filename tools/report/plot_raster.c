@@ -67,7 +67,7 @@ static void s_dots(sm_svg_t *s, const sm_plot_run_t *run, const sm_plot_area_t *
             continue;
         char col[8];
         sm_plot_pop_colour(p->colour, col);
-        sm_svg_printf(s, "<path class=\"dots\" fill=\"%s\" d=\"", col);
+        sm_svg_printf(s, "<path class=\"dots\" fill=\"%s\" shape-rendering=\"crispEdges\" d=\"", col);
         for (size_t k = 0; k < run->n_spikes; k += step) {
             const sm_plot_spike_t *sp = &run->spikes[k];
             if (sp->pop != pi)
@@ -143,7 +143,7 @@ int sm_plot_raster(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *
     sm_plot_area_t rt = {.ax = ra.ax, .ay = {0, rmax > 0 ? rmax * 1.08 : 1, 0, NULL, "rate (Hz)"}};
     double lw = fmax(sm_plot_ylabel_width(&ra.ay, S_RASTER_H), sm_plot_ylabel_width(&rt.ay, S_RATE_H));
     double L = 16 + lw + 24, panels_h = S_RASTER_H + S_GAP + S_RATE_H;
-    double legw = nk ? sm_plot_legend_width(keys, nk, panels_h) + 44 : 20;
+    double legw = nk ? sm_plot_legend_width(keys, nk, panels_h, 2) + 44 : 20;
     size_t step = run->n_spikes > S_MAX_DOTS ? (run->n_spikes + S_MAX_DOTS - 1) / S_MAX_DOTS : 1;
     char title[128], sub[256];
     snprintf(title, sizeof title, "Spike raster and population rates");
@@ -163,8 +163,8 @@ int sm_plot_raster(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *
     sm_plot_title(out, W / 2, T, title, sub);
 
     sm_plot_axes(out, &ra, 0, 1, lw + 20);
-    /* thin lines between the populations */
-    for (uint32_t i = 1; i < run->n_shown; i++) {
+    /* thin lines between the populations, unless they would be all one sees */
+    for (uint32_t i = 1; ra.h / (run->n_shown ? run->n_shown : 1) >= 6 && i < run->n_shown; i++) {
         const sm_plot_pop_t *p = &run->pops[run->order[i]];
         if (p->recorded && p->row > 0) {
             double ly = sm_plot_py(&ra, p->row - 0.5);
@@ -186,7 +186,7 @@ int sm_plot_raster(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *
     const sm_svg_font_t bf = {.size = SM_PLOT_FONT_TICK, .anchor = "end", .fill = "#555555"};
     sm_svg_label(out, rt.x + rt.w, rt.y - 4, &bf, binlab);
     if (nk)
-        sm_plot_legend(out, ra.x + ra.w + 22, ra.y, panels_h, keys, nk);
+        sm_plot_legend(out, ra.x + ra.w + 22, ra.y, panels_h, keys, nk, 2);
 
     free(rate);
     free(keys);

@@ -50,7 +50,7 @@ int sm_plot_traces(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *
         lw = fmax(lw, sm_plot_ylabel_width(&ay, S_I_H));
     }
     const sm_plot_key_t keys[3] = {{"#222222", "v", 1}, {s_exc, "syn_exc", 1}, {s_inh, "syn_inh", 1}};
-    double legw = sm_plot_legend_width(keys, 3, 60) + 44;
+    double legw = sm_plot_legend_width(keys, 3, 60, 1) + 44;
     double L = 16 + lw + 24, T = 16;
     char sub[200];
     snprintf(sub, sizeof sub, "%u of %u probes, %g to %g ms (dt %g ms)", run->n_probes,
@@ -99,7 +99,7 @@ int sm_plot_traces(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *
         sm_plot_series(out, &ia, v + 2, n, 3, run->t0 * run->dt_ms, run->dt_ms, s_inh, 1.2);
         sm_plot_mark(out, "current", &ia);
         if (p == 0)
-            sm_plot_legend(out, va.x + va.w + 22, va.y, 60, keys, 3);
+            sm_plot_legend(out, va.x + va.w + 22, va.y, 60, keys, 3, 1);
     }
     free(v);
     return 0;
