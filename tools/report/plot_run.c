@@ -444,6 +444,9 @@ static int s_window(sm_plot_run_t *run, const sm_plot_opts_t *o, sm_error_t *err
     double t0 = ceil(from / run->dt_ms - 1e-9), t1 = ceil(to / run->dt_ms - 1e-9);
     run->t0 = (uint32_t)fmin(t0, run->ticks);
     run->t1 = (uint32_t)fmin(t1, run->ticks);
+    if (run->t1 <= run->t0)
+        return sm_fail(err, SM_EINVAL, "--from %g --to %g: the window holds no tick (dt %g ms)",
+                       from, to, run->dt_ms);
     return 0;
 }
 
