@@ -147,8 +147,9 @@ int sm_plot_raster(const sm_plot_run_t *run, const sm_plot_opts_t *o, sm_svg_t *
     size_t step = run->n_spikes > S_MAX_DOTS ? (run->n_spikes + S_MAX_DOTS - 1) / S_MAX_DOTS : 1;
     char title[128], sub[256];
     snprintf(title, sizeof title, "Spike raster and population rates");
-    snprintf(sub, sizeof sub, "%zu spikes from %zu populations, %g to %g ms (dt %g ms)%s", run->n_spikes,
-             nk, run->from_ms, run->to_ms, run->dt_ms, step > 1 ? ", thinned for drawing" : "");
+    snprintf(sub, sizeof sub, "%zu spike%s from %zu population%s, %g to %g ms (dt %g ms)%s",
+             run->n_spikes, run->n_spikes == 1 ? "" : "s", nk, nk == 1 ? "" : "s", run->from_ms,
+             run->to_ms, run->dt_ms, step > 1 ? ", thinned for drawing" : "");
     double W = fmax(S_W, L + 420 + legw), T = 16;
     W = fmax(W, sm_plot_title_width(title, sub) + 40);
     ra.x = rt.x = L;
