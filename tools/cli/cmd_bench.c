@@ -39,7 +39,9 @@ int sm_cmd_bench(int argc, char **argv)
         if (!strcmp(a, "--quick")) {
             o.quick = 1;
         } else if (!strcmp(a, "--repeat")) {
-            char *end = NULL;
+            /* end stays at v when strtoul is not called (a sign, no value),
+             * so that the test below always reads a string. */
+            char *end = (char *)v;
             errno = 0;
             unsigned long n = v && *v != '-' ? strtoul(v, &end, 10) : 0;
             if (!v || !*v || *end || errno || n < 1 || n > 32) {
