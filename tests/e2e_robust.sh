@@ -142,13 +142,22 @@ run_t mapdir map "$EX/feedforward.json" --chip loihi --out "$T/cwd"
 check "map --out naming a directory: refused" "[ $(rc mapdir) -eq 2 ] && grep -q 'is a directory' $T/mapdir.err"
 
 # ---- item 1: outputs ----------------------------------------------------
+# Symlinks planted where the run's temporaries used to go (DIR/NAME.tmp.PID,
+# PID known here: the subshell execs the run once they are in place) and at
+# a target's own name.
 mkdir -p "$T/plant"
 echo precious > "$T/victim"
 ln -s "$T/victim" "$T/plant/spikes.csv"
-for p in $(seq $$ $(($$ + 50))); do ln -sf "$T/victim" "$T/plant/traces.csv.tmp.$p"; done
-run_t plant run "$EX/feedforward.json" --out "$T/plant" --quiet
+(while [ ! -e "$T/plant.go" ]; do sleep 0.01; done
+ exec "$BIN" run "$EX/feedforward.json" --out "$T/plant" --quiet > /dev/null 2> "$T/plant.err") &
+pid=$!
+PIDS="$PIDS $pid"
+for f in spikes.csv traces.csv stats.json INCOMPLETE; do ln -s "$T/victim" "$T/plant/$f.tmp.$pid"; done
+touch "$T/plant.go"
+wait "$pid"
+prc=$?
 check "planted symlinks: nothing written through them" \
-    "[ $(rc plant) -eq 0 ] && [ \"\$(cat $T/victim)\" = precious ] && [ ! -L $T/plant/spikes.csv ] && head -1 $T/plant/spikes.csv | grep -qx 'tick,population,index'"
+    "[ $prc -eq 0 ] && [ \"\$(cat $T/victim)\" = precious ] && [ ! -L $T/plant/spikes.csv ] && head -1 $T/plant/spikes.csv | grep -qx 'tick,population,index'"
 
 # A run killed while it writes: only its private directory is left, the old
 # files stay whole, and the next run removes the directory.

@@ -23,7 +23,7 @@ static void s_usage(FILE *f)
             "  --quick       smaller sizes and shorter runs\n"
             "  --repeat N    repeats per measurement (default 3, at most 32)\n"
             "  --only NAME   run one workload (limit figures it needs are measured too)\n"
-            "  --json FILE   write the results as JSON (FILE.tmp, then renamed)\n");
+            "  --json FILE   write the results as JSON (atomically)\n");
 }
 
 int sm_cmd_bench(int argc, char **argv)

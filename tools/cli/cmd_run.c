@@ -275,7 +275,15 @@ int sm_cmd_run(int argc, char **argv)
      * too when this run maps. */
     sm_cost_t cost;
     sm_cost_estimate(net, o.ticks, chip ? chip->limits.neurons : o.neurons_per_core, &cost);
-    if (sm_limits_check_cost(&cost, chip && !mapping_path, &lim, &err) ||
+    sm_cost_t held = cost;
+    if (dist.listen && dist.workers > 1) {
+        /* Workers on other machines each hold their share of the engine
+         * (this machine's memory stands in for theirs). */
+        held.syn_bytes /= dist.workers;
+        held.neuron_bytes /= dist.workers;
+        held.run_bytes = held.syn_bytes + held.neuron_bytes + held.trace_bytes;
+    }
+    if (sm_limits_check_cost(&held, chip && !mapping_path, &lim, &err) ||
         sm_limits_check_output(cost.traces_csv_bytes, "traces.csv", out_dir, &lim, &err)) {
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
         sm_chip_destroy(&chip);
