@@ -96,9 +96,7 @@ Test(fuzz, network_messages)
     netspec_fuzz(T_EXAMPLES_DIR "/feedforward.json", 0x9e8, 1500, &st);
     netspec_fuzz(T_DATA_DIR "/structured.json", 0x9e9, 1500, &st);
     fz_report("netspec", &st);
-    /* Most bytes of a message are model blocks, whose closed-form tables
-     * must match their parameters exactly: a byte edit there is refused. */
-    cr_expect_gt(st.accepted, 50);
+    cr_expect_gt(st.accepted, 100);
     cr_expect_gt(st.refused, 1000);
 }
 
