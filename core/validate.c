@@ -18,7 +18,10 @@ static int s_utf8_len(const unsigned char *s)
     unsigned c = s[0];
     if (c < 0x80)
         return 1;
-    int n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    int n = c >= 0xc2 && c <= 0xdf   ? 2
+            : c >= 0xe0 && c <= 0xef ? 3
+            : c >= 0xf0 && c <= 0xf4 ? 4
+                                     : 0;
     if (!n)
         return 0;
     for (int i = 1; i < n; i++)
