@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control.pb-c.h"
+#include "validate.h"
 
 uint64_t sm_fingerprint(const uint8_t *buf, size_t len)
 {
@@ -287,38 +288,17 @@ static int s_dist_from(sm_dist_t *d, const Dist *s, bool delay)
     return mass >= 1e-4 ? 0 : -1;
 }
 
-/* A parameter block travels as bytes: its enums, flags and table counts are
- * checked before anything reads them (a bool byte other than 0 or 1 is
- * undefined behaviour to load). */
-static bool s_model_ok(const sm_model_t *m)
+/* A parameter block travels as bytes: the one check of a model
+ * (core/validate.c) first, which reads its flag bytes and enums before
+ * anything loads them; then its closed-form tables are rebuilt here from its
+ * parameters, so that a worker never runs on tables its parameters do not
+ * stand for (on the same machine they come out bit for bit the same). */
+static int s_model_from(sm_model_t *m, sm_error_t *err)
 {
-    const size_t flags[] = {offsetof(sm_model_t, reset_delay), offsetof(sm_model_t, threshold_ge),
-                            offsetof(sm_model_t, multispike),  offsetof(sm_model_t, norm_input),
-                            offsetof(sm_model_t, has_syn),     offsetof(sm_model_t, has_min_v),
-                            offsetof(sm_model_t, zero_all),
-                            offsetof(sm_model_t, closed) + offsetof(sm_closed_t, b_one),
-                            offsetof(sm_model_t, closed) + offsetof(sm_closed_t, a_one),
-                            offsetof(sm_model_t, closed) + offsetof(sm_closed_t, a_one) + 1};
-    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-        if (((const unsigned char *)m)[flags[i]] > 1)
-            return false;
-    unsigned kind, style, reset;
-    memcpy(&kind, (const unsigned char *)m + offsetof(sm_model_t, kind), sizeof kind);
-    memcpy(&style, (const unsigned char *)m + offsetof(sm_model_t, style), sizeof style);
-    memcpy(&reset, (const unsigned char *)m + offsetof(sm_model_t, reset), sizeof reset);
-    if (!(kind < SM_MODEL_COUNT && style < SM_STYLE_COUNT && reset <= SM_RESET_NONE &&
-          m->closed.nc <= 2 && m->closed.rel[0] <= 2 && m->closed.rel[1] <= 2))
-        return false;
-    /* The parameters the updates read must be finite numbers: a NaN would run
-     * silently. */
-    const double p[] = {m->threshold, m->beta, m->alpha, m->one_minus_beta, m->v_reset,
-                        m->v_leak, m->reset_value, m->min_v, m->bias, m->am, m->as, m->R,
-                        m->inv_RC, m->time_step, m->decay, m->tau_alpha, m->p22, m->p21e,
-                        m->p21i, m->p11e, m->p11i, m->p20};
-    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
-        if (!isfinite(p[i]))
-            return false;
-    return true;
+    if (sm_model_check(m, err))
+        return -1;
+    sm_model_prepare(m);
+    return sm_model_check(m, err);
 }
 
 static void s_grid_from(sm_grid2d_t *g, const Grid2dSpec *q)
@@ -412,6 +392,7 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
     sm_net_t *net = sm_net_new();
     sm_mapping_t *map = calloc(1, sizeof *map);
     const char *why = NULL;
+    sm_error_t e; /* the reason, when it is a checker's message */
     if (!net || !map) {
         why = "out of memory";
         goto bad;
@@ -435,12 +416,15 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
             why = "bad population";
             goto bad;
         }
-        /* Names as the loader accepts them: printable and unique. */
-        for (const char *c = q->name; *c; c++)
-            if ((unsigned char)*c < 0x20) {
-                why = "bad population name";
-                goto bad;
-            }
+        /* Names as the loader accepts them (core/validate.c) and unique. */
+        char shown[320], reason[160];
+        if (sm_pop_name_check(q->name, reason, sizeof reason)) {
+            sm_name_show(q->name, shown, sizeof shown);
+            sm_fail(&e, SM_EINVAL, "%s%spopulations[%zu].name: %s, got \"%s\"",
+                    net->path ? net->path : "", net->path ? ": " : "", i, reason, shown);
+            why = e.msg;
+            goto bad;
+        }
         if (sm_net_find_pop(net, q->name) >= 0) {
             why = "population name given twice";
             goto bad;
@@ -470,9 +454,15 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
             p.n_models = q->n_models;
             p.models = s_dup(q->models.data, q->n_models, sizeof *p.models);
             for (uint32_t k = 0; p.models && k < p.n_models; k++)
-                if (!s_model_ok(&p.models[k])) {
+                if (s_model_from(&p.models[k], &e)) {
                     free(p.models);
-                    why = "bad model parameters";
+                    if (p.n_models > 1)
+                        sm_error_prefix(&e, "populations[%zu].params (neuron %u): ", i, k);
+                    else
+                        sm_error_prefix(&e, "populations[%zu].params: ", i);
+                    if (net->path)
+                        sm_error_prefix(&e, "%s: ", net->path);
+                    why = e.msg;
                     goto bad;
                 }
             for (size_t k = 0; k < q->n_v_init; k++)
@@ -676,6 +666,14 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
             why = "mapping outside the mesh";
             goto bad;
         }
+    /* The same check the file loader makes, so the same words: "network
+     * message: FILE: " and the loader's message. */
+    if (sm_net_check(net, &e)) {
+        if (net->path)
+            sm_error_prefix(&e, "%s: ", net->path);
+        why = e.msg;
+        goto bad;
+    }
     *ticks = ns->run_ticks;
     *dense = ns->dense;
     net_spec__free_unpacked(ns, NULL);

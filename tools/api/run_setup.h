@@ -21,4 +21,9 @@ int sm_run_setup(const sm_net_t *net, const char *chip_name, const char *mapping
                  const char *strategy, uint64_t seed, sm_chip_t **chip, sm_mapping_t **map,
                  sm_error_t *err);
 
+/* The placement half of sm_run_setup, for a caller that loads the chip
+ * itself (the command line checks the run's cost in between). */
+int sm_run_place(const sm_net_t *net, const sm_chip_t *chip, const char *mapping_path,
+                 const char *strategy, uint64_t seed, sm_mapping_t **map, sm_error_t *err);
+
 #endif

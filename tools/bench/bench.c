@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "syntab.h"
 #include "netfile.h"
+#include "output.h"
 
 #define S_MAXREP 32
 #define S_SEED 20240611ULL
@@ -525,32 +526,24 @@ static void s_machine(cJSON *root, char *line, size_t cap)
     cJSON_AddNumberToObject(m, "mem_total_kb", mem_kb);
 }
 
+/* Atomically, as every output (tools/io/output.h). */
 static int s_write_json(const char *path, cJSON *root)
 {
     char *text = cJSON_Print(root);
     if (!text)
         return -1;
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    if (!tmp) {
+    size_t n = strlen(text);
+    char *line = realloc(text, n + 2);
+    if (!line) {
         free(text);
         return -1;
     }
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int rc = -1;
-    if (f) {
-        int bad = fputs(text, f) < 0 || fputc('\n', f) < 0;
-        bad |= fclose(f) != 0;
-        if (!bad && rename(tmp, path) == 0)
-            rc = 0;
-        else
-            remove(tmp);
-    }
+    memcpy(line + n, "\n", 2);
+    sm_error_t err;
+    int rc = sm_write_file(path, line, &err);
     if (rc)
-        fprintf(stderr, "spikemesh bench: cannot write %s: %s\n", path, strerror(errno));
-    free(tmp);
-    free(text);
+        fprintf(stderr, "spikemesh bench: %s\n", err.msg);
+    free(line);
     return rc;
 }
 

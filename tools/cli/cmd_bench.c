@@ -23,7 +23,7 @@ static void s_usage(FILE *f)
             "  --quick       smaller sizes and shorter runs\n"
             "  --repeat N    repeats per measurement (default 3, at most 32)\n"
             "  --only NAME   run one workload (limit figures it needs are measured too)\n"
-            "  --json FILE   write the results as JSON (FILE.tmp, then renamed)\n");
+            "  --json FILE   write the results as JSON (atomically)\n");
 }
 
 int sm_cmd_bench(int argc, char **argv)
@@ -39,7 +39,9 @@ int sm_cmd_bench(int argc, char **argv)
         if (!strcmp(a, "--quick")) {
             o.quick = 1;
         } else if (!strcmp(a, "--repeat")) {
-            char *end = NULL;
+            /* end stays at v when strtoul is not called (a sign, no value),
+             * so that the test below always reads a string. */
+            char *end = (char *)v;
             errno = 0;
             unsigned long n = v && *v != '-' ? strtoul(v, &end, 10) : 0;
             if (!v || !*v || *end || errno || n < 1 || n > 32) {

@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "chip.h"
+#include "cost.h"
 #include "commands.h"
 #include "dist.h"
 #include "energy.h"
@@ -46,7 +48,25 @@ static void s_usage(FILE *f)
             "  --heartbeat-timeout S  declare a silent worker dead after S seconds (3)\n"
             "  --join-timeout S       wait S seconds for workers to join and build (60)\n"
             "  --verbose              log the distributed set-up\n"
-            "  --quiet                no summary\n");
+            "  --quiet                no summary\n"
+            "%s"
+            "\nBefore building, the network's memory is estimated (docs/outputs.md#limits);\n"
+            "a network or an output beyond a limit is refused with exit status 2.\n",
+            sm_limits_usage(1));
+}
+
+/* Options that take a value: the next argument is that value, and an
+ * option name there ("--out --quiet") is a mistake, not a directory. */
+static int s_takes_value(const char *a)
+{
+    static const char *const opts[] = {
+        "--ticks", "--threads", "--neurons-per-core", "--mesh", "--engine", "--out", "--chip",
+        "--mapping", "--strategy", "--workers", "--listen", "--transport", "--curve",
+        "--heartbeat-timeout", "--join-timeout", "--seed", NULL};
+    for (const char *const *o = opts; *o; o++)
+        if (!strcmp(a, *o))
+            return 1;
+    return 0;
 }
 
 /* Parses a whole non-negative integer or fails naming the option. */
@@ -92,9 +112,22 @@ int sm_cmd_run(int argc, char **argv)
     uint32_t map_seed = 1;
     sm_dist_opts_t dist;
     sm_dist_opts_default(&dist);
+    sm_limits_t lim;
+    sm_limits_default(&lim);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (s_takes_value(a) && v && !strncmp(v, "--", 2)) {
+            fprintf(stderr, "spikemesh run: %s needs a value, got the option '%s'\n", a, v);
+            return 2;
+        }
+        int lr = sm_limits_option(&lim, "run", a, v);
+        if (lr < 0)
+            return 2;
+        if (lr > 0) {
+            i++;
+            continue;
+        }
         if (!strcmp(a, "--ticks")) {
             if (s_uint(a, v, &o.ticks) || o.ticks == 0) {
                 if (o.ticks == 0 && v)
@@ -217,6 +250,11 @@ int sm_cmd_run(int argc, char **argv)
         fprintf(stderr, "spikemesh run: --listen needs --workers N\n");
         return 2;
     }
+    struct stat ost;
+    if (stat(out_dir, &ost) == 0 && !S_ISDIR(ost.st_mode)) {
+        fprintf(stderr, "spikemesh run: --out %s: exists and is not a directory\n", out_dir);
+        return 2;
+    }
     sm_error_t err;
     sm_error_clear(&err);
     sm_net_t *net = sm_net_load(net_path, &err);
@@ -227,8 +265,33 @@ int sm_cmd_run(int argc, char **argv)
     o.progress = isatty(2);
     sm_chip_t *chip = NULL;
     sm_mapping_t *map = NULL;
-    if (sm_run_setup(net, chip_name, mapping_path, strategy, map_seed, &chip, &map, &err)) {
+    if (chip_name && !(chip = sm_chip_load(chip_name, &err))) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
+        sm_net_destroy(&net);
+        return 2;
+    }
+    /* The cost check, before anything large is built: the mapper's graph
+     * too when this run maps. */
+    sm_cost_t cost;
+    sm_cost_estimate(net, o.ticks, chip ? chip->limits.neurons : o.neurons_per_core, &cost);
+    sm_cost_t held = cost;
+    if (dist.listen && dist.workers > 1) {
+        /* Workers on other machines each hold their share of the engine
+         * (this machine's memory stands in for theirs). */
+        held.syn_bytes /= dist.workers;
+        held.neuron_bytes /= dist.workers;
+        held.run_bytes = held.syn_bytes + held.neuron_bytes + held.trace_bytes;
+    }
+    if (sm_limits_check_cost(&held, chip && !mapping_path, &lim, &err) ||
+        sm_limits_check_output(cost.traces_csv_bytes, "traces.csv", out_dir, &lim, &err)) {
+        fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
+        sm_chip_destroy(&chip);
+        sm_net_destroy(&net);
+        return 2;
+    }
+    if (sm_run_place(net, chip, mapping_path, strategy, map_seed, &map, &err)) {
+        fprintf(stderr, "spikemesh run: %s\n", err.msg);
+        sm_chip_destroy(&chip);
         sm_net_destroy(&net);
         return 2;
     }
@@ -256,14 +319,25 @@ int sm_cmd_run(int argc, char **argv)
             sm_energy_to_json(&energy, stats);
         }
     }
+    /* What the files would hold, before a byte is written: a MultiSpike
+     * count of n is n rows of spikes.csv. */
+    if (!rc && (sm_limits_check_spikes(net, r, &lim, &err) ||
+                sm_limits_check_output(sm_report_spikes_bytes(net, r) + cost.traces_csv_bytes +
+                                           sm_report_stats_bytes(net, r),
+                                       "spikes.csv, traces.csv and stats.json", out_dir, &lim,
+                                       &err))) {
+        fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
+        s_mark_incomplete(out_dir, net_path, err.msg);
+        rc = 2;
+    }
     if (!rc && sm_mkdirs(out_dir, &err))
         rc = 1;
     if (!rc && sm_report_write_all(net, r, stats, out_dir, &err))
         rc = 1;
-    if (rc) {
+    if (rc == 1) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
         s_mark_incomplete(out_dir, net_path, err.msg);
-    } else {
+    } else if (!rc) {
         snprintf(path, sizeof path, "%s/INCOMPLETE", out_dir);
         unlink(path);
     }

@@ -49,7 +49,12 @@ static int s_number(const s_pctx_t *c, const char *key, const sm_json_range_t *r
         it = &flag;
     }
     char p[SM_JSON_PATH];
-    return sm_json_num(&j, it, sm_json_at(p, "%s.%s", c->path, key), r, out) < 0 ? -1 : 1;
+    sm_json_at(p, "%s.%s", c->path, key);
+    /* Without bounds the parameter is a float32 of the model: refuse what
+     * would round to infinity. */
+    if (!r || (isinf(r->lo) && isinf(r->hi)))
+        return sm_json_float(&j, it, p, out) < 0 ? -1 : 1;
+    return sm_json_num(&j, it, p, r, out) < 0 ? -1 : 1;
 }
 
 static int s_num(const s_pctx_t *c, const char *key, double *out)

@@ -18,6 +18,7 @@
 #include "model_json.h"
 #include "net.h"
 #include "rng.h"
+#include "validate.h"
 #include "netfile.h"
 
 /* Stream tags, so that initial values, Poisson seeds and projections never
@@ -585,11 +586,11 @@ static int s_population(s_ld_t *L, const cJSON *jp, uint32_t pi)
     sm_json_at(p, "%s.name", path);
     if (!(v = sm_json_req(&L->j, jp, path, "name")) || sm_json_str(&L->j, v, p, &name) < 0)
         return -1;
-    if (!name[0] || strlen(name) >= SM_NAME_MAX)
-        return sm_json_fail(&L->j, SM_EINVAL, p, v, "must be 1 to %d characters", SM_NAME_MAX - 1);
-    for (const char *c = name; *c; c++)
-        if ((unsigned char)*c < 0x20)
-            return sm_json_fail(&L->j, SM_EINVAL, p, v, "must not hold control characters");
+    char why[160], shown[320];
+    if (sm_pop_name_check(name, why, sizeof why)) {
+        sm_name_show(name, shown, sizeof shown);
+        return sm_json_fail(&L->j, SM_EINVAL, p, NULL, "%s, got \"%s\"", why, shown);
+    }
     int dup = sm_net_find_pop(L->net, name);
     if (dup >= 0)
         return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
@@ -1741,7 +1742,13 @@ static int s_load(s_ld_t *L, const cJSON *doc)
         return -1;
     if ((v = sm_json_get(doc, "record", 0)) && s_record(L, v, pops) < 0)
         return -1;
-    return sm_net_finish(L->net, L->err);
+    if (sm_net_finish(L->net, L->err) < 0)
+        return -1;
+    if (sm_net_check(L->net, L->err) < 0) {
+        sm_error_prefix(L->err, "%s: ", L->name);
+        return -1;
+    }
+    return 0;
 }
 
 sm_net_t *sm_net_from_json(const struct cJSON *doc, const char *name,
