@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "svg.h"
 
+#include "output.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -150,27 +152,8 @@ int sm_svg_save(sm_svg_t *s, const char *path, sm_error_t *err)
         sm_svg_free(s);
         return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
     }
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 5);
-    if (!tmp) {
-        sm_svg_free(s);
-        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
-    }
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp", 5);
-    FILE *f = fopen(tmp, "w");
-    int rc = 0;
-    if (!f) {
-        rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-    } else {
-        size_t w = fwrite(s->buf, 1, s->len, f);
-        int bad = w != s->len || fflush(f) != 0;
-        if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-            rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(errno));
-            remove(tmp);
-        }
-    }
-    free(tmp);
+    /* The same safe write as every output: a private temporary, renamed. */
+    int rc = sm_write_file(path, s->buf ? s->buf : "", err);
     sm_svg_free(s);
     return rc;
 }
