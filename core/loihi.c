@@ -147,14 +147,16 @@ uint32_t sm_loihi_advance(const sm_loihi_lif_t *p, sm_loihi_state_t *s, uint32_t
  * at or above v's saturation (then not even input can make it fire), or
  * nothing pushes v up (u <= 0, B <= 0: v' <= max(v, 0) <= theta, and both
  * conditions persist), or u has died out and v is at or above its fixed point
- * (f(v) <= v; f is monotone, so v only falls from there). */
+ * (f(v) <= v; f is monotone, so v only falls from there). A u at or below
+ * -2^23, which only an input beyond SM_LOIHI_A_MAX leaves, may still wrap to
+ * a positive one: not quiet. */
 static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
 {
     if (p->theta >= SM_LOIHI_V_MAX)
         return 1;
     if (s->v > p->theta)
         return 0;
-    if (s->u <= 0 && p->bias <= 0)
+    if (s->u <= 0 && s->u > -SM_LOIHI_U_MAX && p->bias <= 0)
         return 1;
     return s->u == 0 && s_volt(p, s->v, 0) <= s->v;
 }
