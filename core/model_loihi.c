@@ -27,8 +27,10 @@ static inline void s_put(sm_nstate_t *s, const sm_loihi_state_t *q)
 
 static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
 {
-    const int64_t a = sm_loihi_dense_scale((int64_t)x_exc, m->in_exp[0]) +
-                      sm_loihi_dense_scale((int64_t)x_inh, m->in_exp[1]);
+    const int64_t a = x_exc == 0.0f && x_inh == 0.0f
+                          ? 0
+                          : sm_loihi_dense_scale((int64_t)x_exc, m->in_exp[0]) +
+                                sm_loihi_dense_scale((int64_t)x_inh, m->in_exp[1]);
     sm_loihi_state_t q;
     s_get(s, &q);
     /* |a| <= 2^24 by the same bound; past SM_LOIHI_A_MAX the step still

@@ -42,66 +42,79 @@ static int s_fail(const sm_net_t *net, sm_error_t *err, sm_err_t code, const cha
 
 /* ---- weights as passed ---------------------------------------------------- */
 
-typedef struct {
-    uint32_t proj;
-    int32_t lo, hi;
-    uint64_t n;
-    int bad;              /* 1: not an integer, 2: too large */
-    float bad_w;
-    uint32_t bad_src, bad_dst;
-} s_scan_t;
-
-static int s_scan(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
+/* The weights a projection's description holds, without generating it: the
+ * list's, the matrix's (its zeros too, which never change Lava's derived
+ * sign mode: all zeros give EXCITATORY, as no weight at all does), the
+ * kernel's, or the one constant of the other connectors. */
+static const float *s_weights(const sm_proj_t *pr, const sm_net_t *net, size_t *n)
 {
-    s_scan_t *s = ctx;
-    (void)delay;
-    if (!(w == floorf(w)) || fabsf(w) > (float)S_EXACT) {
-        s->bad = w == floorf(w) ? 2 : 1;
-        s->bad_w = w;
-        s->bad_src = src;
-        s->bad_dst = dst;
-        return 1;
+    switch (pr->conn) {
+    case SM_CONN_LIST:
+        *n = pr->n_list;
+        return pr->l_weight;
+    case SM_CONN_MATRIX:
+        *n = (size_t)net->pops[pr->src_pop].size * net->pops[pr->dst_pop].size;
+        return pr->matrix;
+    case SM_CONN_CONV2D: {
+        const sm_conv2d_t *c = &pr->conv;
+        *n = (size_t)c->out_c * (c->in_c / c->groups) * c->k_h * c->k_w;
+        return c->kernel;
     }
-    const int32_t x = (int32_t)w;
-    if (s->n == 0 || x < s->lo)
-        s->lo = x;
-    if (s->n == 0 || x > s->hi)
-        s->hi = x;
-    s->n++;
+    default:
+        *n = 0;
+        return NULL;
+    }
+}
+
+static int s_check_w(const sm_net_t *net, uint32_t j, size_t k, double w, sm_error_t *err)
+{
+    const char *dst = net->pops[net->projs[j].dst_pop].name;
+    if (w != floor(w))
+        return s_fail(net, err, SM_EINVAL,
+                      "projections[%u]: weight %g (weight %zu of the projection) is not an "
+                      "integer: a projection into loihi_lif population \"%s\" is a fixed-point "
+                      "Dense and takes integer weights",
+                      j, w, k, dst);
+    if (fabs(w) > S_EXACT)
+        return s_fail(net, err, SM_ERANGE,
+                      "projections[%u]: weight %g is beyond +-2^24; Lava clips weights to 8 bits "
+                      "anyway",
+                      j, w);
     return 0;
 }
 
 /* Integer weights, the format in range, the sign mode resolved. */
 static int s_format(const sm_net_t *net, sm_proj_t *pr, uint32_t j, sm_error_t *err)
 {
-    const char *dst = net->pops[pr->dst_pop].name;
     if (pr->num_message_bits > SM_LOIHI_MESSAGE_BITS_MAX)
         return s_fail(net, err, SM_ERANGE,
                       "projections[%u]: num_message_bits must be in [0, %d], got %u", j,
                       SM_LOIHI_MESSAGE_BITS_MAX, pr->num_message_bits);
-    s_scan_t s = {.proj = j};
-    if (sm_proj_generate(net, pr, s_scan, &s) < 0) {
-        if (!s.bad)
-            return s_fail(net, err, SM_ENOMEM, "projections[%u]: out of memory", j);
-        if (s.bad == 1)
+    size_t n;
+    const float *w = s_weights(pr, net, &n);
+    int32_t lohi[2] = {0, 0};
+    if (!w) {
+        if (pr->weight.kind != SM_DIST_CONST)
             return s_fail(net, err, SM_EINVAL,
-                          "projections[%u]: weight %g (source %u, target %u) is not an integer: "
-                          "a projection into loihi_lif population \"%s\" is a fixed-point Dense "
-                          "and takes integer weights",
-                          j, (double)s.bad_w, s.bad_src, s.bad_dst, dst);
-        return s_fail(net, err, SM_ERANGE,
-                      "projections[%u]: weight %g (source %u, target %u) is beyond +-2^24; Lava "
-                      "clips weights to 8 bits anyway",
-                      j, (double)s.bad_w, s.bad_src, s.bad_dst);
+                          "projections[%u]: a projection into loihi_lif population \"%s\" takes "
+                          "integer weights: a constant, a list, a matrix or a kernel",
+                          j, net->pops[pr->dst_pop].name);
+        if (s_check_w(net, j, 0, pr->weight.a, err) < 0)
+            return -1;
+        lohi[0] = lohi[1] = (int32_t)pr->weight.a;
+        n = 1;
     }
-    /* All weights generated are the matrix's non-zero entries (or a list's);
-     * zeros never change Lava's derived sign mode, except that all zeros
-     * give EXCITATORY, as no weight at all does. */
-    int32_t lohi[2] = {s.lo, s.hi};
+    for (size_t k = 0; w && k < n; k++) {
+        if (s_check_w(net, j, k, w[k], err) < 0)
+            return -1;
+        const int32_t x = (int32_t)w[k];
+        lohi[0] = k == 0 || x < lohi[0] ? x : lohi[0];
+        lohi[1] = k == 0 || x > lohi[1] ? x : lohi[1];
+    }
     sm_error_t e;
     if (sm_loihi_dense_setup(&pr->fx, pr->num_weight_bits ? (int32_t)pr->num_weight_bits
                                                           : SM_LOIHI_WEIGHT_BITS_DEFAULT,
-                             pr->weight_exp, pr->sign_mode, lohi, s.n ? 2 : 0, &e) < 0)
+                             pr->weight_exp, pr->sign_mode, lohi, n ? 2 : 0, &e) < 0)
         return s_fail(net, err, e.code, "projections[%u]: %s", j, e.msg);
     return 0;
 }
