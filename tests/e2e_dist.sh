@@ -34,6 +34,12 @@ for ex in synfire feedforward cuba sheet conv; do
   check "$ex: 3 workers over tcp = 1 thread" "same $T/$ex-t1 $T/$ex-tcp"
 done
 
+# A network quantised for a fixed-point chip travels as loihi_lif and Dense.
+printf '{"base": "loihi", "name": "loihi4", "limits": {"neurons": 40}, "precision": {"weight_bits": 4}}\n' > "$T/loihi4.json"
+"$BIN" run "$EX/feedforward.json" --chip "$T/loihi4.json" --threads 1 --out "$T/ffq-t1" --quiet
+"$BIN" run "$EX/feedforward.json" --chip "$T/loihi4.json" --workers 2 --out "$T/ffq-ipc" --quiet
+check "feedforward on a 4-bit loihi: 2 workers = 1 thread" "same $T/ffq-t1 $T/ffq-ipc"
+
 # Coordinator and workers started separately, over tcp on loopback.
 P=$(port)
 "$BIN" run "$EX/feedforward.json" --listen tcp://127.0.0.1:$P --workers 2 --neurons-per-core 64 --out "$T/ff-listen" --quiet &
