@@ -89,6 +89,11 @@ PY
 "$BIN" run "$T/big.json" --threads 1 --neurons-per-core 64 --out "$T/big-t1" --quiet
 "$BIN" run "$T/big.json" --workers 2 --neurons-per-core 64 --out "$T/big-ipc" --quiet
 check "big messages: 2 workers = 1 thread" "same $T/big-t1 $T/big-ipc"
+# A network quantised for a fixed-point chip travels as loihi_lif and Dense.
+printf '{"base": "loihi", "name": "loihi4", "limits": {"neurons": 40}, "precision": {"weight_bits": 4}}\n' > "$T/loihi4.json"
+"$BIN" run "$EX/feedforward.json" --chip "$T/loihi4.json" --threads 1 --out "$T/ffq-t1" --quiet
+"$BIN" run "$EX/feedforward.json" --chip "$T/loihi4.json" --workers 2 --out "$T/ffq-ipc" --quiet
+check "feedforward on a 4-bit loihi: 2 workers = 1 thread" "same $T/ffq-t1 $T/ffq-ipc"
 
 # Coordinator and workers started separately, over tcp on loopback.
 P=$(port)
