@@ -46,7 +46,8 @@ static void s_usage(FILE *f)
             "  --heartbeat-timeout S  declare a silent worker dead after S seconds (3)\n"
             "  --join-timeout S       wait S seconds for workers to join and build (60)\n"
             "  --verbose              log the distributed set-up\n"
-            "  --quiet                no summary\n");
+            "  --quiet                no summary\n\n"
+            "SANA-FE files: 'spikemesh run NET.yaml --chip ARCH.yaml --help'.\n");
 }
 
 /* Parses a whole non-negative integer or fails naming the option. */
@@ -80,6 +81,8 @@ static void s_mark_incomplete(const char *dir, const char *net, const char *why)
 
 int sm_cmd_run(int argc, char **argv)
 {
+    if (sm_run_is_sanafe(argc, argv))
+        return sm_cmd_run_sanafe(argc, argv);
     if (sm_wants_help(argc, argv)) {
         s_usage(stdout);
         return 0;
