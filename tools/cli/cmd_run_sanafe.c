@@ -165,7 +165,7 @@ int sm_cmd_run_sanafe(int argc, char **argv)
     int rc = 0;
     if (sm_sfrun_job(&job, quiet ? NULL : stderr, &res, NULL, &st, &err)) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
-        rc = err.code == SM_ENOMEM || err.code == SM_EIO ? 1 : 2;
+        rc = err.code == SM_ENOMEM || st.writing ? 1 : 2;
     } else {
         if (!quiet)
             s_summary(&job, &st, &res);

@@ -88,7 +88,7 @@ static int s_neurons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
     uint32_t n = r->n_neurons;
     if (!S_ALLOC(r->nid, n) || !S_ALLOC(r->kind, n) || !S_ALLOC(r->logs, n) || !S_ALLOC(r->soma, n) ||
         !S_ALLOC(r->lif, n) || !S_ALLOC(r->v, n) || !S_ALLOC(r->u, n) || !S_ALLOC(r->acc, n) ||
-        !S_ALLOC(r->refr, n) || !S_ALLOC(r->acc_step, n) || !S_ALLOC(r->grank, n) ||
+        !S_ALLOC(r->refr, n) || !S_ALLOC(r->has_in, n) || !S_ALLOC(r->grank, n) ||
         !S_ALLOC(r->goff, n) || !S_ALLOC(r->core_first, r->n_cores + 1))
         return s_oom(err);
     uint32_t *rank = calloc(s->n_groups ? s->n_groups : 1, sizeof *rank);
@@ -106,7 +106,6 @@ static int s_neurons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
         r->goff[k] = id - s->groups[g].first;
         r->logs[k] = conf->log_spikes == 1;
         r->soma[k] = r->cores[c].unit_first + b->soma[id];
-        r->acc_step[k] = -1;
         const sfr_unit_t *su = &r->units[r->soma[k]];
         r->kind[k] = su->model == SM_SF_INPUT ? SFR_INPUT : SFR_LIF;
         if (r->kind[k] == SFR_LIF) {
@@ -247,25 +246,6 @@ static void s_inputs(sm_sfrun_t *r, const sm_sanafe_bound_t *b)
             sm_mt19937_seed(&r->inputs[i].gen, r->inputs[i].seed);
 }
 
-/* Stable counting sort of idx[0..n) by key[idx[i]] < nk into out. */
-static int s_sort(const uint32_t *idx, uint64_t n, const uint32_t *key, uint32_t nk, uint32_t *out,
-                  sm_error_t *err)
-{
-    uint64_t *cnt = calloc((size_t)nk + 1, sizeof *cnt);
-    if (!cnt)
-        return s_oom(err);
-    for (uint64_t i = 0; i < n; i++)
-        cnt[key[idx ? idx[i] : i] + 1]++;
-    for (uint32_t k = 0; k < nk; k++)
-        cnt[k + 1] += cnt[k];
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t x = idx ? idx[i] : (uint32_t)i;
-        out[cnt[key[x]]++] = x;
-    }
-    free(cnt);
-    return 0;
-}
-
 /* The links a message from core sc to core dc passes, in the order of
  * SANA-FE's route walk (schedule.cpp:478-611): X first on the source row,
  * the first x-hop on the core's injection link, the Y leg indexed by the
@@ -293,42 +273,55 @@ static uint32_t s_route(const sm_sfrun_t *r, uint32_t sc, uint32_t dc, uint32_t 
     return n;
 }
 
+typedef struct {
+    uint32_t post, core; /* run index; its core */
+    double w;
+} s_rec_t;
+
 /* Synapses grouped by source neuron (run order), then destination core,
- * then creation order; one axon per (source, destination core). */
+ * then creation order; one axon per (source, destination core). A counting
+ * sort by source moves each synapse once; each source's few destination
+ * cores are then put in order within its block. */
 static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_syn_t *syn,
                    sm_error_t *err)
 {
     const sm_sanafe_snn_t *s = r->snn;
     uint64_t n = syn->n;
     int rc = -1;
-    uint32_t *rix = NULL, *pre_r = NULL, *dcore = NULL, *p1 = NULL, *p2 = NULL, *cnt = NULL;
-    uint32_t *touched = NULL;
-    double *w = NULL;
-    if (!S_ALLOC(rix, r->n_neurons) || !S_ALLOC(pre_r, n) || !S_ALLOC(dcore, n) || !S_ALLOC(p1, n) ||
-        !S_ALLOC(p2, n) || !S_ALLOC(w, n)) {
+    uint32_t *rix = NULL, *pos = NULL, *cnt = NULL, *touched = NULL, *ccnt = NULL, *cores = NULL;
+    s_rec_t *rec = NULL;
+    if (!S_ALLOC(rix, r->n_neurons) || !S_ALLOC(pos, (size_t)r->n_neurons + 1) || !S_ALLOC(rec, n) ||
+        !S_ALLOC(ccnt, r->n_cores) || !S_ALLOC(cores, r->n_cores)) {
         s_oom(err);
         goto out;
     }
     for (uint32_t k = 0; k < r->n_neurons; k++)
         rix[r->nid[k]] = k;
+    for (uint64_t i = 0; i < n; i++)
+        pos[rix[syn->pre[i]] + 1]++;
+    for (uint32_t k = 0; k < r->n_neurons; k++)
+        pos[k + 1] += pos[k];
     for (uint32_t e = 0; e < s->n_edges; e++) {
         const double *ew = s->weights + s->edges[e].weight;
-        for (uint64_t i = syn->edge_first[e]; i < syn->edge_first[e + 1]; i++)
-            w[i] = ew[syn->aidx[i]];
+        for (uint64_t i = syn->edge_first[e]; i < syn->edge_first[e + 1]; i++) {
+            uint32_t post = syn->post[i];
+            s_rec_t *x = &rec[pos[rix[syn->pre[i]]]++];
+            x->post = rix[post];
+            x->core = b->core[post];
+            x->w = ew[syn->aidx[i]];
+        }
     }
-    for (uint64_t i = 0; i < n; i++) {
-        pre_r[i] = rix[syn->pre[i]];
-        dcore[i] = b->core[syn->post[i]];
-    }
-    if (s_sort(NULL, n, dcore, r->n_cores, p1, err) || s_sort(p1, n, pre_r, r->n_neurons, p2, err))
-        goto out;
-    free(p1);
-    p1 = NULL;
-    /* count axons */
+    /* pos[k] is now the end of source k's block; count the axons */
     uint32_t n_ax = 0;
-    for (uint64_t i = 0; i < n; i++)
-        if (i == 0 || pre_r[p2[i]] != pre_r[p2[i - 1]] || dcore[p2[i]] != dcore[p2[i - 1]])
-            n_ax++;
+    for (uint32_t k = 0, lo = 0; k < r->n_neurons; lo = pos[k++]) {
+        uint32_t nc = 0;
+        for (uint32_t i = lo; i < pos[k]; i++)
+            if (!ccnt[rec[i].core]++)
+                cores[nc++] = rec[i].core;
+        n_ax += nc;
+        for (uint32_t j = 0; j < nc; j++)
+            ccnt[cores[j]] = 0;
+    }
     r->n_axons = n_ax;
     r->n_syn = n;
     if (!S_ALLOC(r->axon_first, r->n_neurons + 1) || !S_ALLOC(r->ax_core, n_ax) ||
@@ -341,23 +334,41 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
         goto out;
     }
     uint32_t a = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t x = p2[i];
-        if (i == 0 || pre_r[x] != pre_r[p2[i - 1]] || dcore[x] != dcore[p2[i - 1]]) {
-            r->ax_syn[a] = (uint32_t)i;
-            r->ax_core[a] = dcore[x];
-            a++;
+    for (uint32_t k = 0, lo = 0; k < r->n_neurons; lo = pos[k++]) {
+        r->axon_first[k] = a;
+        uint32_t nc = 0;
+        for (uint32_t i = lo; i < pos[k]; i++)
+            if (!ccnt[rec[i].core]++)
+                cores[nc++] = rec[i].core;
+        /* destination cores ascending: SANA-FE's std::set<Core *>, whose
+         * pointer order is core order (docs/sanafe.md) */
+        for (uint32_t j = 1; j < nc; j++)
+            for (uint32_t q = j; q > 0 && cores[q - 1] > cores[q]; q--) {
+                uint32_t t = cores[q];
+                cores[q] = cores[q - 1];
+                cores[q - 1] = t;
+            }
+        uint32_t at = lo;
+        for (uint32_t j = 0; j < nc; j++) {
+            uint32_t c = cores[j];
+            r->ax_core[a] = c;
+            r->ax_syn[a++] = at;
+            uint32_t size = ccnt[c];
+            ccnt[c] = at; /* where this core's synapses go */
+            at += size;
         }
-        r->syn_post[i] = rix[syn->post[x]];
-        r->syn_w[i] = w[x];
+        for (uint32_t i = lo; i < pos[k]; i++) {
+            uint32_t to = ccnt[rec[i].core]++;
+            r->syn_post[to] = rec[i].post;
+            r->syn_w[to] = rec[i].w;
+        }
+        for (uint32_t j = 0; j < nc; j++)
+            ccnt[cores[j]] = 0;
     }
+    r->axon_first[r->n_neurons] = a;
     r->ax_syn[n_ax] = (uint32_t)n;
-    /* axon_first: axons of neuron k */
-    for (uint32_t k = 0, at = 0; k <= r->n_neurons; k++) {
-        while (at < n_ax && pre_r[p2[r->ax_syn[at]]] < k)
-            at++;
-        r->axon_first[k] = at;
-    }
+    free(rec);
+    rec = NULL;
     /* per axon: processing delay, (unit, events) pairs, hops, route */
     uint64_t n_eu = 0, n_route = 0;
     uint32_t *eu_u = NULL, *eu_c = NULL, *route = NULL;
@@ -470,11 +481,10 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
     rc = 0;
 out:
     free(rix);
-    free(pre_r);
-    free(dcore);
-    free(p1);
-    free(p2);
-    free(w);
+    free(pos);
+    free(rec);
+    free(ccnt);
+    free(cores);
     free(cnt);
     free(touched);
     return rc;
@@ -534,13 +544,13 @@ void sm_sfrun_destroy(sm_sfrun_t **rp)
         return;
     sm_sfrun_t *r = *rp;
     void *all[] = {r->core_first, r->nid, r->kind, r->logs, r->soma, r->lif, r->v, r->u, r->acc,
-                   r->refr, r->acc_step, r->grank, r->goff, r->axon_first, r->ax_core, r->ax_syn,
+                   r->refr, r->has_in, r->grank, r->goff, r->axon_first, r->ax_core, r->ax_syn,
                    r->ax_proc, r->ax_hop_lat, r->ax_hops, r->ax_xh, r->ax_yh, r->ax_dir, r->ax_eu,
                    r->eu_unit, r->eu_count, r->ax_route, r->route, r->syn_post, r->syn_w, r->units,
                    r->used, r->cores, r->tiles, r->inputs, r->unit_sum, r->out_sum, r->msg_axon,
                    r->msg_core, r->msg_gen, r->core_msg, r->core_in, r->core_out, r->tile_e,
                    r->tile_w, r->tile_n, r->tile_s, r->tile_hops, r->m_sent, r->m_recv, r->heap,
-                   r->density, r->busy, r->fifo_min, r->fifo_n, r->fifo_cap, r->fifo_bits, r->qpos,
+                   r->density, r->busy, r->fifo_min, r->fifo_n, r->fifo_head, r->fifo_unordered, r->fifo_cap, r->fifo_bits, r->qpos,
                    r->spk};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);

@@ -75,7 +75,7 @@ struct sm_sfrun {
     sfr_lif_t *lif;
     double *v, *u, *acc;
     int32_t *refr;
-    int64_t *acc_step;    /* step of the last synapse event (the soma buffer holds acc) */
+    uint8_t *has_in;      /* the soma buffer holds input (acc) from the last step */
     uint32_t *grank, *goff; /* group in SANA-FE's name order, offset in group */
     uint32_t *axon_first; /* n_neurons + 1 */
 
@@ -120,7 +120,9 @@ struct sm_sfrun {
     uint32_t *heap;       /* message indices, std::priority_queue's order */
     uint32_t heap_n;
     double *density, *busy, *fifo_min;
-    uint32_t **fifo, *fifo_n, *fifo_cap;
+    uint32_t **fifo, *fifo_n, *fifo_head, *fifo_cap; /* in flight: fifo[d][head .. n) */
+    uint8_t *fifo_unordered;
+    double sweep_min; /* no in-flight message is received before */
     uint64_t *fifo_bits;
     uint32_t fifo_words;
     uint32_t *qpos;

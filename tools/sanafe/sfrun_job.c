@@ -87,6 +87,7 @@ int sm_sfrun_job(const sm_sfrun_job_t *job, FILE *log, sm_sfrun_result_t *res, c
     double t2 = s_now();
     st->t_prepare = t2 - t1;
     char path[4200];
+    st->writing = 1;
     if (job->out_dir) {
         if (sm_mkdirs(job->out_dir, err))
             goto out;
@@ -95,8 +96,11 @@ int sm_sfrun_job(const sm_sfrun_job_t *job, FILE *log, sm_sfrun_result_t *res, c
             goto out;
         spikes_open = 1;
     }
-    if (sm_sfrun_run(run, job->steps, job->timing, spikes_open ? spikes.f : NULL, res, err))
+    st->writing = 0;
+    if (sm_sfrun_run(run, job->steps, job->timing, spikes_open ? spikes.f : NULL, res, err)) {
+        st->writing = err->code == SM_EIO;
         goto out;
+    }
     have_res = 1;
     double t3 = s_now();
     st->t_run = t3 - t2;
@@ -104,12 +108,14 @@ int sm_sfrun_job(const sm_sfrun_job_t *job, FILE *log, sm_sfrun_result_t *res, c
                             job->net, snn->netlist ? "netlist" : "yaml", job->command, job->timing};
     if (!(doc = sm_sfrun_json(&meta, res, err)))
         goto out;
+    st->writing = 1;
     if (job->out_dir) {
         spikes_open = 0;
         if (sm_out_commit(&spikes, err) || sm_sfrun_write(job->out_dir, doc, res, err))
             goto out;
     }
     st->t_write = s_now() - t3;
+    st->writing = 0;
     rc = 0;
 out:
     if (spikes_open)

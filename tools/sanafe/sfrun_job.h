@@ -27,6 +27,7 @@ typedef struct {
     uint32_t cores_used, tiles_used, n_cores, n_tiles;
     char arch_name[128], net_name[128];
     int own_arch; /* the chip came from the network file */
+    int writing;  /* a failure came while writing the outputs */
 } sm_sfrun_stats_t;
 
 /* Runs job; warnings of the readers go to log (NULL: none). *json (if not

@@ -5,14 +5,15 @@
  *
  * detailed: a global order of messages. Each core sends its messages in
  * turn; a min-heap on the sent time picks the next one, with ties broken as
- * std::priority_queue breaks them (libstdc++'s push_heap / pop_heap /
- * __adjust_heap, written here from the algorithm they implement). A
+ * std::priority_queue breaks them (sfrun_heap.c). A
  * message's network delay and blocking come from the density of in-flight
  * messages along its route and their rolling mean processing delay; the
  * receiving core processes its messages one after another. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sfrun_heap.h"
 #include "sfrun_int.h"
 
 #define S_ALLOC(p, n) ((p) = calloc((size_t)(n) ? (size_t)(n) : 1, sizeof *(p)))
@@ -30,7 +31,8 @@ int sfr_sched_init(sm_sfrun_t *r, sm_error_t *err)
     if (!S_ALLOC(r->m_sent, r->cap_msg) || !S_ALLOC(r->m_recv, r->cap_msg) ||
         !S_ALLOC(r->heap, r->n_cores) || !S_ALLOC(r->density, links) || !S_ALLOC(r->busy, r->n_cores) ||
         !S_ALLOC(r->fifo_min, r->n_cores) || !S_ALLOC(r->fifo, r->n_cores) ||
-        !S_ALLOC(r->fifo_n, r->n_cores) || !S_ALLOC(r->fifo_cap, r->n_cores) ||
+        !S_ALLOC(r->fifo_n, r->n_cores) || !S_ALLOC(r->fifo_head, r->n_cores) ||
+        !S_ALLOC(r->fifo_unordered, r->n_cores) || !S_ALLOC(r->fifo_cap, r->n_cores) ||
         !S_ALLOC(r->fifo_bits, r->fifo_words) || !S_ALLOC(r->qpos, r->n_cores))
         return sm_fail(err, SM_ENOMEM, "out of memory preparing the SANA-FE scheduler");
     /* A core holds at most one message per axon into it. */
@@ -76,53 +78,14 @@ double sfr_time_simple(sm_sfrun_t *r)
     return s_max(mp, mg) + r->sync_latency;
 }
 
-/* ---- the heap: comp(a, b) = sent(a) > sent(b), as CompareMessagesBySentTime ---- */
-
-static void s_sift_up(sm_sfrun_t *r, int64_t hole, int64_t top, uint32_t value)
-{
-    uint32_t *h = r->heap;
-    const double *sent = r->m_sent;
-    int64_t parent = (hole - 1) / 2;
-    while (hole > top && sent[h[parent]] > sent[value]) {
-        h[hole] = h[parent];
-        hole = parent;
-        parent = (hole - 1) / 2;
-    }
-    h[hole] = value;
-}
-
 static void s_push(sm_sfrun_t *r, uint32_t m)
 {
-    r->heap[r->heap_n++] = m;
-    s_sift_up(r, (int64_t)r->heap_n - 1, 0, m);
+    sfr_heap_push(r->heap, &r->heap_n, r->m_sent, m);
 }
 
 static uint32_t s_pop(sm_sfrun_t *r)
 {
-    uint32_t *h = r->heap;
-    const double *sent = r->m_sent;
-    uint32_t top = h[0];
-    int64_t len = (int64_t)r->heap_n - 1;
-    if (len > 0) {
-        uint32_t value = h[len];
-        h[len] = h[0];
-        int64_t hole = 0, second = 0;
-        while (second < (len - 1) / 2) {
-            second = 2 * (second + 1);
-            if (sent[h[second]] > sent[h[second - 1]])
-                second--;
-            h[hole] = h[second];
-            hole = second;
-        }
-        if ((len & 1) == 0 && second == (len - 2) / 2) {
-            second = 2 * (second + 1);
-            h[hole] = h[second - 1];
-            hole = second - 1;
-        }
-        s_sift_up(r, hole, 0, value);
-    }
-    r->heap_n--;
-    return top;
+    return sfr_heap_pop(r->heap, &r->heap_n, r->m_sent);
 }
 
 /* ---- the NoC ---- */
@@ -148,34 +111,58 @@ static void s_leave(sm_sfrun_t *r, uint32_t m, double *mean, int64_t *n_in)
 }
 
 /* noc_update_all_tracked_messages: every destination core in order, each
- * of its in-flight messages in arrival order, out once received by t. */
+ * of its in-flight messages in arrival order, out once received by t. A
+ * core's messages are received in arrival order (each waits for the one
+ * before: recv >= the previous one's processed time), so those out by t
+ * are a prefix; a core where that does not hold (negative latencies) is
+ * scanned whole. */
 static void s_sweep(sm_sfrun_t *r, double t, double *mean, int64_t *n_in)
 {
+    if (!(t >= r->sweep_min)) /* nothing in flight is received by t */
+        return;
+    double low = INFINITY;
     for (uint32_t w = 0; w < r->fifo_words; w++) {
         uint64_t bits = r->fifo_bits[w];
         while (bits) {
             uint32_t d = w * 64 + (uint32_t)__builtin_ctzll(bits);
             bits &= bits - 1;
-            if (!(t >= r->fifo_min[d]))
+            if (!(t >= r->fifo_min[d])) {
+                low = fmin(low, r->fifo_min[d]);
                 continue;
-            uint32_t *q = r->fifo[d], kept = 0;
-            double mn = 0.0;
-            for (uint32_t i = 0; i < r->fifo_n[d]; i++) {
-                uint32_t m = q[i];
-                if (t >= r->m_recv[m]) {
-                    s_leave(r, m, mean, n_in);
-                } else {
-                    if (!kept || r->m_recv[m] < mn)
-                        mn = r->m_recv[m];
-                    q[kept++] = m;
-                }
             }
-            r->fifo_n[d] = kept;
-            r->fifo_min[d] = mn;
-            if (!kept)
+            uint32_t *q = r->fifo[d], n = r->fifo_n[d], head = r->fifo_head[d];
+            if (!r->fifo_unordered[d]) {
+                while (head < n && t >= r->m_recv[q[head]])
+                    s_leave(r, q[head++], mean, n_in);
+                r->fifo_head[d] = head;
+                if (head < n)
+                    r->fifo_min[d] = r->m_recv[q[head]];
+            } else {
+                uint32_t kept = head;
+                double mn = 0.0;
+                for (uint32_t i = head; i < n; i++) {
+                    uint32_t m = q[i];
+                    if (t >= r->m_recv[m]) {
+                        s_leave(r, m, mean, n_in);
+                    } else {
+                        if (kept == head || r->m_recv[m] < mn)
+                            mn = r->m_recv[m];
+                        q[kept++] = m;
+                    }
+                }
+                r->fifo_n[d] = n = kept;
+                r->fifo_min[d] = mn;
+            }
+            if (r->fifo_head[d] == n) {
+                r->fifo_n[d] = r->fifo_head[d] = 0;
+                r->fifo_unordered[d] = 0;
                 r->fifo_bits[w] &= ~((uint64_t)1 << (d % 64));
+            } else {
+                low = fmin(low, r->fifo_min[d]);
+            }
         }
     }
+    r->sweep_min = low;
 }
 
 /* schedule_handle_message (schedule.cpp:296-358); returns the processed
@@ -196,9 +183,15 @@ static double s_handle(sm_sfrun_t *r, uint32_t m, double *mean, int64_t *n_in)
     r->m_recv[m] = s_max(r->busy[d], earliest);
     r->busy[d] = s_max(r->busy[d] + p, earliest + p);
     double processed = r->busy[d];
-    if (!r->fifo_n[d] || r->m_recv[m] < r->fifo_min[d])
+    uint32_t n = r->fifo_n[d];
+    if (n == r->fifo_head[d])
+        r->fifo_min[d] = r->m_recv[m];
+    else if (r->m_recv[m] < r->m_recv[r->fifo[d][n - 1]])
+        r->fifo_unordered[d] = 1;
+    if (r->m_recv[m] < r->fifo_min[d])
         r->fifo_min[d] = r->m_recv[m];
     r->fifo[d][r->fifo_n[d]++] = m;
+    r->sweep_min = fmin(r->sweep_min, r->m_recv[m]);
     r->fifo_bits[d / 64] |= (uint64_t)1 << (d % 64);
     s_density(r, a, 1);
     *mean += (p - *mean) / ((double)*n_in + 1.0);
@@ -214,13 +207,16 @@ double sfr_time_detailed(sm_sfrun_t *r)
     for (uint32_t w = 0; w < r->fifo_words; w++) {
         uint64_t bits = r->fifo_bits[w];
         while (bits) {
-            r->fifo_n[w * 64 + (uint32_t)__builtin_ctzll(bits)] = 0;
+            uint32_t d = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            r->fifo_n[d] = r->fifo_head[d] = 0;
+            r->fifo_unordered[d] = 0;
             bits &= bits - 1;
         }
         r->fifo_bits[w] = 0;
     }
     double mean = 0.0, last = 0.0;
     int64_t n_in = 0;
+    r->sweep_min = INFINITY;
     r->heap_n = 0;
     for (uint32_t c = 0; c < r->n_cores; c++) {
         r->qpos[c] = r->core_msg[c];

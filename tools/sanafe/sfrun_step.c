@@ -123,7 +123,6 @@ static int s_log_spikes(sm_sfrun_t *r, FILE *csv, sm_error_t *err)
 
 static int s_neurons(sm_sfrun_t *r, sm_error_t *err)
 {
-    const int64_t t = r->step;
     r->n_msg = 0;
     r->n_spk = 0;
     for (uint32_t c = 0; c < r->n_cores; c++) {
@@ -134,9 +133,12 @@ static int s_neurons(sm_sfrun_t *r, sm_error_t *err)
         const sfr_core_t *k = &r->cores[c];
         double gen = 0.0; /* core.next_message_generation_delay */
         for (uint32_t i = lo; i < hi; i++) {
-            int has_in = r->acc_step[i] == t - 1;
-            int st = r->kind[i] == SFR_LIF ? s_lif(r, i, has_in, r->acc[i])
-                                           : s_input(r, i, has_in, r->acc[i], err);
+            /* read and clear the soma buffer (chip.cpp:710-736) */
+            int has_in = r->has_in[i];
+            double cur = r->acc[i];
+            r->has_in[i] = 0;
+            r->acc[i] = 0.0;
+            int st = r->kind[i] == SFR_LIF ? s_lif(r, i, has_in, cur) : s_input(r, i, has_in, cur, err);
             if (st < 0)
                 return -1;
             /* default soma prices (pipeline.hpp:647-696) */
@@ -180,10 +182,11 @@ static int s_neurons(sm_sfrun_t *r, sm_error_t *err)
 }
 
 /* Messages in send order, source core by source core: SANA-FE groups them
- * by destination core first, which orders each neuron's inputs the same. */
+ * by destination core first, which orders each neuron's inputs the same.
+ * Its accumulator restarts from 0 at a step's first input; here the soma's
+ * read of the buffer clears it, which comes to the same sums. */
 static void s_messages(sm_sfrun_t *r)
 {
-    const int64_t t = r->step;
     for (uint32_t m = 0; m < r->n_msg; m++) {
         uint32_t a = r->msg_axon[m];
         if (a == UINT32_MAX)
@@ -201,13 +204,12 @@ static void s_messages(sm_sfrun_t *r)
         r->core_in[d]++;
         const uint32_t *post = r->syn_post;
         const double *w = r->syn_w;
+        double *acc = r->acc;
+        uint8_t *has = r->has_in;
         for (uint32_t s = r->ax_syn[a], e = r->ax_syn[a + 1]; s < e; s++) {
             uint32_t p = post[s];
-            if (r->acc_step[p] != t) { /* the accumulator resets at a step's first input */
-                r->acc[p] = 0.0;
-                r->acc_step[p] = t;
-            }
-            r->acc[p] = r->acc[p] + w[s];
+            acc[p] = acc[p] + w[s];
+            has[p] = 1;
         }
         for (uint32_t j = r->ax_eu[a]; j < r->ax_eu[a + 1]; j++)
             r->units[r->eu_unit[j]].events += r->eu_count[j];
