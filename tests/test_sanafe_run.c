@@ -118,7 +118,7 @@ Test(sanafe_run, mt19937_as_std)
 Test(sanafe_run, heap_ties_as_std_priority_queue)
 {
     static double key[20000];
-    static uint32_t heap[20000];
+    static sfr_heap_ent_t heap[20000];
     uint32_t n = 0, s = 12345, next = 0;
     uint64_t h = 1469598103934665603ull;
     for (int i = 0; i < 20000; i++) {
@@ -126,13 +126,14 @@ Test(sanafe_run, heap_ties_as_std_priority_queue)
         if ((s >> 16) % 3 < 2 || n == 0) {
             s = s * 1103515245u + 12345u;
             key[next] = (double)((s >> 16) % 4);
-            sfr_heap_push(heap, &n, key, next++);
+            sfr_heap_push(heap, &n, key[next], next);
+            next++;
         } else {
-            h = (h ^ sfr_heap_pop(heap, &n, key)) * 1099511628211ull;
+            h = (h ^ sfr_heap_pop(heap, &n)) * 1099511628211ull;
         }
     }
     while (n)
-        h = (h ^ sfr_heap_pop(heap, &n, key)) * 1099511628211ull;
+        h = (h ^ sfr_heap_pop(heap, &n)) * 1099511628211ull;
     cr_assert_eq(next, 13348);
     cr_assert_eq(h, 1007760538494625125ull);
 }

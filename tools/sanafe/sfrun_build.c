@@ -324,10 +324,7 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
     }
     r->n_axons = n_ax;
     r->n_syn = n;
-    if (!S_ALLOC(r->axon_first, r->n_neurons + 1) || !S_ALLOC(r->ax_core, n_ax) ||
-        !S_ALLOC(r->ax_syn, n_ax + 1) || !S_ALLOC(r->ax_proc, n_ax) || !S_ALLOC(r->ax_hop_lat, n_ax) ||
-        !S_ALLOC(r->ax_hops, n_ax) || !S_ALLOC(r->ax_xh, n_ax) || !S_ALLOC(r->ax_yh, n_ax) ||
-        !S_ALLOC(r->ax_dir, n_ax) || !S_ALLOC(r->ax_eu, n_ax + 1) || !S_ALLOC(r->ax_route, n_ax + 1) ||
+    if (!S_ALLOC(r->axon_first, r->n_neurons + 1) || !S_ALLOC(r->ax, (size_t)n_ax + 1) ||
         !S_ALLOC(r->syn_post, n) || !S_ALLOC(r->syn_w, n) || !S_ALLOC(cnt, r->n_units) ||
         !S_ALLOC(touched, r->n_units)) {
         s_oom(err);
@@ -351,8 +348,8 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
         uint32_t at = lo;
         for (uint32_t j = 0; j < nc; j++) {
             uint32_t c = cores[j];
-            r->ax_core[a] = c;
-            r->ax_syn[a++] = at;
+            r->ax[a].core = c;
+            r->ax[a++].syn = at;
             uint32_t size = ccnt[c];
             ccnt[c] = at; /* where this core's synapses go */
             at += size;
@@ -366,7 +363,7 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
             ccnt[cores[j]] = 0;
     }
     r->axon_first[r->n_neurons] = a;
-    r->ax_syn[n_ax] = (uint32_t)n;
+    r->ax[n_ax].syn = (uint32_t)n;
     free(rec);
     rec = NULL;
     /* per axon: processing delay, (unit, events) pairs, hops, route */
@@ -378,13 +375,13 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
         const sfr_core_t *src = &r->cores[sc];
         const sm_sanafe_tile_t *st = &r->arch->tiles[src->tile];
         for (uint32_t ax = r->axon_first[k]; ax < r->axon_first[k + 1]; ax++) {
-            uint32_t dc = r->ax_core[ax];
+            uint32_t dc = r->ax[ax].core;
             const sfr_core_t *dst = &r->cores[dc];
             /* processing: axon_in, then per synapse (0 + synapse) + dendrite
              * (chip.cpp:738-764, 778-800) */
             double proc = dst->l_in;
             uint32_t nt = 0;
-            for (uint32_t i = r->ax_syn[ax]; i < r->ax_syn[ax + 1]; i++) {
+            for (uint32_t i = r->ax[ax].syn; i < r->ax[ax + 1].syn; i++) {
                 uint32_t post = r->nid[r->syn_post[i]];
                 uint32_t su = dst->unit_first + b->synapse[post], du = dst->unit_first + b->dendrite[post];
                 proc += (0.0 + r->units[su].l_event) + r->units[du].l_event;
@@ -393,7 +390,7 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
                 if (!cnt[du]++)
                     touched[nt++] = du;
             }
-            r->ax_proc[ax] = 0.0 + proc;
+            r->ax[ax].proc = 0.0 + proc;
             if (n_eu + nt > cap_eu) {
                 uint64_t c2 = cap_eu ? cap_eu * 2 : 1024;
                 while (c2 < n_eu + nt)
@@ -413,7 +410,7 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
                 }
                 cap_eu = c2;
             }
-            r->ax_eu[ax] = (uint32_t)n_eu;
+            r->ax[ax].eu = (uint32_t)n_eu;
             for (uint32_t j = 0; j < nt; j++) {
                 eu_u[n_eu] = touched[j];
                 eu_c[n_eu++] = cnt[touched[j]];
@@ -437,11 +434,11 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
             } else {
                 lat += (double)yh * st->latency_south_hop;
             }
-            r->ax_hop_lat[ax] = lat;
-            r->ax_dir[ax] = dir;
-            r->ax_xh[ax] = xh;
-            r->ax_yh[ax] = yh;
-            r->ax_hops[ax] = xh + yh;
+            r->ax[ax].hop_lat = lat;
+            r->ax[ax].dir = dir;
+            r->ax[ax].xh = (uint16_t)xh;
+            r->ax[ax].yh = (uint16_t)yh;
+            r->ax[ax].hops = xh + yh;
             if (n_route + xh + yh + 1 > cap_route) {
                 uint64_t c2 = cap_route ? cap_route * 2 : 1024;
                 while (c2 < n_route + xh + yh + 1)
@@ -457,12 +454,12 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
                 route = p;
                 cap_route = c2;
             }
-            r->ax_route[ax] = (uint32_t)n_route;
+            r->ax[ax].route = (uint32_t)n_route;
             n_route += s_route(r, sc, dc, route + n_route);
         }
     }
-    r->ax_eu[n_ax] = (uint32_t)n_eu;
-    r->ax_route[n_ax] = (uint32_t)n_route;
+    r->ax[n_ax].eu = (uint32_t)n_eu;
+    r->ax[n_ax].route = (uint32_t)n_route;
     r->eu_unit = eu_u;
     r->eu_count = eu_c;
     r->route = route;
@@ -496,8 +493,6 @@ static int s_scratch(sm_sfrun_t *r, sm_error_t *err)
     if (!S_ALLOC(r->msg_axon, r->cap_msg) || !S_ALLOC(r->msg_core, r->cap_msg) ||
         !S_ALLOC(r->msg_gen, r->cap_msg) || !S_ALLOC(r->core_msg, r->n_cores + 1) ||
         !S_ALLOC(r->core_in, r->n_cores) || !S_ALLOC(r->core_out, r->n_cores) ||
-        !S_ALLOC(r->tile_e, r->n_tiles) || !S_ALLOC(r->tile_w, r->n_tiles) ||
-        !S_ALLOC(r->tile_n, r->n_tiles) || !S_ALLOC(r->tile_s, r->n_tiles) ||
         !S_ALLOC(r->tile_hops, r->n_tiles))
         return s_oom(err);
     return sfr_sched_init(r, err);
@@ -544,12 +539,10 @@ void sm_sfrun_destroy(sm_sfrun_t **rp)
         return;
     sm_sfrun_t *r = *rp;
     void *all[] = {r->core_first, r->nid, r->kind, r->logs, r->soma, r->lif, r->v, r->u, r->acc,
-                   r->refr, r->has_in, r->grank, r->goff, r->axon_first, r->ax_core, r->ax_syn,
-                   r->ax_proc, r->ax_hop_lat, r->ax_hops, r->ax_xh, r->ax_yh, r->ax_dir, r->ax_eu,
-                   r->eu_unit, r->eu_count, r->ax_route, r->route, r->syn_post, r->syn_w, r->units,
+                   r->refr, r->has_in, r->grank, r->goff, r->axon_first, r->ax,
+                   r->eu_unit, r->eu_count, r->route, r->syn_post, r->syn_w, r->units,
                    r->used, r->cores, r->tiles, r->inputs, r->unit_sum, r->out_sum, r->msg_axon,
-                   r->msg_core, r->msg_gen, r->core_msg, r->core_in, r->core_out, r->tile_e,
-                   r->tile_w, r->tile_n, r->tile_s, r->tile_hops, r->m_sent, r->m_recv, r->heap,
+                   r->msg_core, r->msg_gen, r->core_msg, r->core_in, r->core_out, r->tile_hops, r->m_sent, r->m_recv, r->heap,
                    r->density, r->busy, r->fifo_min, r->fifo_n, r->fifo_head, r->fifo_unordered, r->fifo_cap, r->fifo_bits, r->qpos,
                    r->spk};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)

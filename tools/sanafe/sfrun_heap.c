@@ -1,11 +1,11 @@
-/* sfrun_heap: libstdc++'s heap order with comp(a, b) = key[a] > key[b]. */
+/* sfrun_heap: libstdc++'s heap order with comp(a, b) = a.key > b.key. */
 #include "sfrun_heap.h"
 
 /* __push_heap: move the hole up while the parent compares below value. */
-static void s_sift_up(uint32_t *h, const double *key, int64_t hole, int64_t top, uint32_t value)
+static void s_sift_up(sfr_heap_ent_t *h, int64_t hole, int64_t top, sfr_heap_ent_t value)
 {
     int64_t parent = (hole - 1) / 2;
-    while (hole > top && key[h[parent]] > key[value]) {
+    while (hole > top && h[parent].key > value.key) {
         h[hole] = h[parent];
         hole = parent;
         parent = (hole - 1) / 2;
@@ -13,27 +13,28 @@ static void s_sift_up(uint32_t *h, const double *key, int64_t hole, int64_t top,
     h[hole] = value;
 }
 
-void sfr_heap_push(uint32_t *h, uint32_t *n, const double *key, uint32_t item)
+void sfr_heap_push(sfr_heap_ent_t *h, uint32_t *n, double key, uint32_t item)
 {
-    h[*n] = item;
+    sfr_heap_ent_t v = {key, item};
+    h[*n] = v;
     (*n)++;
-    s_sift_up(h, key, (int64_t)*n - 1, 0, item);
+    s_sift_up(h, (int64_t)*n - 1, 0, v);
 }
 
 /* pop_heap: the last element replaces the top, which goes to the end; the
  * hole at the top runs down to a leaf along the preferred children
  * (__adjust_heap), then the saved element sifts up from there. */
-uint32_t sfr_heap_pop(uint32_t *h, uint32_t *n, const double *key)
+uint32_t sfr_heap_pop(sfr_heap_ent_t *h, uint32_t *n)
 {
-    uint32_t top = h[0];
+    uint32_t top = h[0].item;
     int64_t len = (int64_t)*n - 1;
     if (len > 0) {
-        uint32_t value = h[len];
+        sfr_heap_ent_t value = h[len];
         h[len] = h[0];
         int64_t hole = 0, second = 0;
         while (second < (len - 1) / 2) {
             second = 2 * (second + 1);
-            if (key[h[second]] > key[h[second - 1]])
+            if (h[second].key > h[second - 1].key)
                 second--;
             h[hole] = h[second];
             hole = second;
@@ -43,7 +44,7 @@ uint32_t sfr_heap_pop(uint32_t *h, uint32_t *n, const double *key)
             h[hole] = h[second - 1];
             hole = second - 1;
         }
-        s_sift_up(h, key, hole, 0, value);
+        s_sift_up(h, hole, 0, value);
     }
     (*n)--;
     return top;

@@ -1,4 +1,4 @@
-/* sfrun_heap: a binary min-heap of message indices on key[], breaking ties
+/* sfrun_heap: a binary min-heap of message indices by key, breaking ties
  * exactly as std::priority_queue<T, std::vector<T>, Greater> does in
  * libstdc++ (push_back + push_heap; pop_heap + pop_back), because SANA-FE's
  * detailed timing depends on which of two messages sent at the same time it
@@ -8,7 +8,13 @@
 
 #include <stdint.h>
 
-void sfr_heap_push(uint32_t *heap, uint32_t *n, const double *key, uint32_t item);
-uint32_t sfr_heap_pop(uint32_t *heap, uint32_t *n, const double *key);
+/* An entry: the key is copied in, as std::priority_queue holds copies. */
+typedef struct {
+    double key;
+    uint32_t item;
+} sfr_heap_ent_t;
+
+void sfr_heap_push(sfr_heap_ent_t *heap, uint32_t *n, double key, uint32_t item);
+uint32_t sfr_heap_pop(sfr_heap_ent_t *heap, uint32_t *n);
 
 #endif

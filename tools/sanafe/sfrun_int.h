@@ -4,6 +4,7 @@
 #define SM_SFRUN_INT_H
 
 #include "sfrun.h"
+#include "sfrun_heap.h"
 #include "sm_mt19937.h"
 #include "sm_sha256.h"
 
@@ -38,6 +39,23 @@ typedef struct {
     uint32_t seed;
     sm_mt19937_t gen;
 } sfr_input_t;
+
+/* What one message of a neuron to one destination core does. Its synapses,
+ * (unit, events) pairs and route links end where the next axon's begin. */
+typedef struct {
+    uint32_t core;             /* destination */
+    uint32_t syn, eu, route;   /* first synapse, pair, link */
+    uint32_t hops;             /* |dx| + |dy| */
+    uint16_t xh, yh;
+    uint8_t dir;               /* 1: east (else west), 2: north (else south) */
+    double proc;               /* processing delay at the destination */
+    double hop_lat;            /* minimum hop latency (source tile's latencies) */
+} sfr_axon_t;
+
+/* This step's hops counted at a destination tile. */
+typedef struct {
+    uint64_t e, w, n, s, hops;
+} sfr_hops_t;
 
 typedef struct {
     uint32_t tile, offset, x, y;
@@ -81,16 +99,9 @@ struct sm_sfrun {
 
     /* axons: one per (source neuron, destination core), cores ascending */
     uint32_t n_axons;
-    uint32_t *ax_core;
-    uint32_t *ax_syn;   /* n_axons + 1 */
-    double *ax_proc;    /* processing delay at the destination */
-    double *ax_hop_lat; /* minimum hop latency (source tile's latencies) */
-    uint32_t *ax_hops, *ax_xh, *ax_yh;
-    uint8_t *ax_dir;    /* 1: east (else west), 2: north (else south) */
-    uint32_t *ax_eu;    /* n_axons + 1: (unit, events) pairs */
-    uint32_t *eu_unit, *eu_count;
-    uint32_t *ax_route; /* n_axons + 1: link indices of the route */
-    uint32_t *route;
+    sfr_axon_t *ax;     /* n_axons + 1, the last a sentinel */
+    uint32_t *eu_unit, *eu_count; /* (unit, events) pairs */
+    uint32_t *route;              /* link indices of the routes */
     uint32_t *syn_post; /* run index */
     double *syn_w;
     uint64_t n_syn;
@@ -113,11 +124,11 @@ struct sm_sfrun {
     double *msg_gen;
     uint32_t *core_msg;   /* n_cores + 1: messages of core c */
     uint64_t *core_in, *core_out;
-    uint64_t *tile_e, *tile_w, *tile_n, *tile_s, *tile_hops;
+    sfr_hops_t *tile_hops;
 
     /* detailed timing: heap, NoC state */
     double *m_sent, *m_recv;
-    uint32_t *heap;       /* message indices, std::priority_queue's order */
+    sfr_heap_ent_t *heap; /* std::priority_queue's order */
     uint32_t heap_n;
     double *density, *busy, *fifo_min;
     uint32_t **fifo, *fifo_n, *fifo_head, *fifo_cap; /* in flight: fifo[d][head .. n) */

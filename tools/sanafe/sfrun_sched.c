@@ -40,7 +40,7 @@ int sfr_sched_init(sm_sfrun_t *r, sm_error_t *err)
     if (!in)
         return sm_fail(err, SM_ENOMEM, "out of memory preparing the SANA-FE scheduler");
     for (uint32_t a = 0; a < r->n_axons; a++)
-        in[r->ax_core[a]]++;
+        in[r->ax[a].core]++;
     for (uint32_t c = 0; c < r->n_cores; c++) {
         if (!in[c])
             continue;
@@ -66,7 +66,7 @@ double sfr_time_simple(sm_sfrun_t *r)
             gen[c] += r->msg_gen[m];
             uint32_t a = r->msg_axon[m];
             if (a != UINT32_MAX)
-                proc[r->ax_core[a]] += r->ax_proc[a];
+                proc[r->ax[a].core] += r->ax[a].proc;
         }
     double mg = 0.0, mp = 0.0;
     for (uint32_t c = 0; c < r->n_cores; c++) {
@@ -80,22 +80,22 @@ double sfr_time_simple(sm_sfrun_t *r)
 
 static void s_push(sm_sfrun_t *r, uint32_t m)
 {
-    sfr_heap_push(r->heap, &r->heap_n, r->m_sent, m);
+    sfr_heap_push(r->heap, &r->heap_n, r->m_sent[m], m);
 }
 
 static uint32_t s_pop(sm_sfrun_t *r)
 {
-    return sfr_heap_pop(r->heap, &r->heap_n, r->m_sent);
+    return sfr_heap_pop(r->heap, &r->heap_n);
 }
 
 /* ---- the NoC ---- */
 
 static void s_density(sm_sfrun_t *r, uint32_t a, int entering)
 {
-    double adjust = 1.0 / (2.0 + (double)r->ax_hops[a]);
+    double adjust = 1.0 / (2.0 + (double)r->ax[a].hops);
     if (!entering)
         adjust *= -1.0;
-    for (uint32_t i = r->ax_route[a]; i < r->ax_route[a + 1]; i++)
+    for (uint32_t i = r->ax[a].route; i < r->ax[a + 1].route; i++)
         r->density[r->route[i]] += adjust;
 }
 
@@ -104,7 +104,7 @@ static void s_leave(sm_sfrun_t *r, uint32_t m, double *mean, int64_t *n_in)
     uint32_t a = r->msg_axon[m];
     s_density(r, a, 0);
     if (*n_in > 1)
-        *mean += (*mean - r->ax_proc[a]) / ((double)*n_in - 1.0);
+        *mean += (*mean - r->ax[a].proc) / ((double)*n_in - 1.0);
     else
         *mean = 0.0;
     (*n_in)--;
@@ -169,16 +169,16 @@ static void s_sweep(sm_sfrun_t *r, double t, double *mean, int64_t *n_in)
  * time. */
 static double s_handle(sm_sfrun_t *r, uint32_t m, double *mean, int64_t *n_in)
 {
-    uint32_t a = r->msg_axon[m], d = r->ax_core[a], hops = r->ax_hops[a];
-    double p = r->ax_proc[a];
+    uint32_t a = r->msg_axon[m], d = r->ax[a].core, hops = r->ax[a].hops;
+    double p = r->ax[a].proc;
     double along = 0.0;
-    for (uint32_t i = r->ax_route[a]; i < r->ax_route[a + 1]; i++)
+    for (uint32_t i = r->ax[a].route; i < r->ax[a + 1].route; i++)
         along += r->density[r->route[i]];
     double cap = (double)((uint64_t)(hops + 1) * r->buffer_size);
     if (along > cap)
         r->m_sent[m] += (along - cap) * *mean;
     double cong = along * *mean / ((double)hops + 1.0);
-    double net = s_max(r->ax_hop_lat[a], cong);
+    double net = s_max(r->ax[a].hop_lat, cong);
     double earliest = r->m_sent[m] + net;
     r->m_recv[m] = s_max(r->busy[d], earliest);
     r->busy[d] = s_max(r->busy[d] + p, earliest + p);

@@ -191,27 +191,29 @@ static void s_messages(sm_sfrun_t *r)
         uint32_t a = r->msg_axon[m];
         if (a == UINT32_MAX)
             continue;
-        uint32_t d = r->ax_core[a], dt = r->cores[d].tile;
-        if (r->ax_dir[a] & 1)
-            r->tile_e[dt] += r->ax_xh[a];
+        const sfr_axon_t *x = &r->ax[a];
+        uint32_t d = x->core;
+        sfr_hops_t *h = &r->tile_hops[r->cores[d].tile];
+        if (x->dir & 1)
+            h->e += x->xh;
         else
-            r->tile_w[dt] += r->ax_xh[a];
-        if (r->ax_dir[a] & 2)
-            r->tile_n[dt] += r->ax_yh[a];
+            h->w += x->xh;
+        if (x->dir & 2)
+            h->n += x->yh;
         else
-            r->tile_s[dt] += r->ax_yh[a];
-        r->tile_hops[dt] += r->ax_hops[a];
+            h->s += x->yh;
+        h->hops += x->hops;
         r->core_in[d]++;
         const uint32_t *post = r->syn_post;
         const double *w = r->syn_w;
         double *acc = r->acc;
         uint8_t *has = r->has_in;
-        for (uint32_t s = r->ax_syn[a], e = r->ax_syn[a + 1]; s < e; s++) {
+        for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
             uint32_t p = post[s];
             acc[p] = acc[p] + w[s];
             has[p] = 1;
         }
-        for (uint32_t j = r->ax_eu[a]; j < r->ax_eu[a + 1]; j++)
+        for (uint32_t j = x->eu; j < x[1].eu; j++)
             r->units[r->eu_unit[j]].events += r->eu_count[j];
     }
 }
@@ -224,13 +226,14 @@ static int s_energy(sm_sfrun_t *r, uint32_t si, sm_sfrun_result_t *o, sm_error_t
     uint64_t fired = 0, updated = 0, events = 0, packets = 0, hops = 0;
     for (uint32_t t = 0; t < r->n_tiles; t++) {
         const sfr_tile_t *x = &r->tiles[t];
-        double hop = (double)r->tile_e[t] * x->e_east;
-        hop += (double)r->tile_w[t] * x->e_west;
-        hop += (double)r->tile_s[t] * x->e_south;
-        hop += (double)r->tile_n[t] * x->e_north;
+        sfr_hops_t *h = &r->tile_hops[t];
+        double hop = (double)h->e * x->e_east;
+        hop += (double)h->w * x->e_west;
+        hop += (double)h->s * x->e_south;
+        hop += (double)h->n * x->e_north;
         enet += hop;
         double tile = hop;
-        hops += r->tile_hops[t];
+        hops += h->hops;
         for (uint32_t c = x->first_core; c < x->first_core + x->n_cores; c++) {
             if (r->core_first[c + 1] == r->core_first[c])
                 continue;
@@ -273,7 +276,7 @@ static int s_energy(sm_sfrun_t *r, uint32_t si, sm_sfrun_result_t *o, sm_error_t
             r->core_in[c] = r->core_out[c] = 0;
         }
         total += tile;
-        r->tile_e[t] = r->tile_w[t] = r->tile_n[t] = r->tile_s[t] = r->tile_hops[t] = 0;
+        memset(h, 0, sizeof *h);
     }
     o->fired[si] = fired;
     o->updated[si] = updated;
