@@ -105,7 +105,8 @@ static int s_cmp_u64(const void *a, const void *b)
  * into the digest and spikes.csv. */
 static int s_log_spikes(sm_sfrun_t *r, FILE *csv, sm_error_t *err)
 {
-    qsort(r->spk, r->n_spk, sizeof *r->spk, s_cmp_u64);
+    if (r->n_spk > 1) /* qsort of NULL is undefined even for 0 elements */
+        qsort(r->spk, r->n_spk, sizeof *r->spk, s_cmp_u64);
     char line[512];
     for (uint32_t i = 0; i < r->n_spk; i++) {
         const sm_sanafe_group_t *g = &r->snn->groups[r->snn->by_name[r->spk[i] >> 32]];
