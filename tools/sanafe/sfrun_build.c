@@ -86,9 +86,7 @@ static int s_neurons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
 {
     const sm_sanafe_snn_t *s = r->snn;
     uint32_t n = r->n_neurons;
-    if (!S_ALLOC(r->nid, n) || !S_ALLOC(r->kind, n) || !S_ALLOC(r->logs, n) || !S_ALLOC(r->soma, n) ||
-        !S_ALLOC(r->lif, n) || !S_ALLOC(r->v, n) || !S_ALLOC(r->u, n) || !S_ALLOC(r->acc, n) ||
-        !S_ALLOC(r->refr, n) || !S_ALLOC(r->has_in, n) || !S_ALLOC(r->grank, n) ||
+    if (!S_ALLOC(r->nid, n) || !S_ALLOC(r->nr, n) || !S_ALLOC(r->lif, n) || !S_ALLOC(r->grank, n) ||
         !S_ALLOC(r->goff, n) || !S_ALLOC(r->core_first, r->n_cores + 1))
         return s_oom(err);
     uint32_t *rank = calloc(s->n_groups ? s->n_groups : 1, sizeof *rank);
@@ -104,11 +102,11 @@ static int s_neurons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
         r->nid[k] = id;
         r->grank[k] = rank[g];
         r->goff[k] = id - s->groups[g].first;
-        r->logs[k] = conf->log_spikes == 1;
-        r->soma[k] = r->cores[c].unit_first + b->soma[id];
-        const sfr_unit_t *su = &r->units[r->soma[k]];
-        r->kind[k] = su->model == SM_SF_INPUT ? SFR_INPUT : SFR_LIF;
-        if (r->kind[k] == SFR_LIF) {
+        r->nr[k].logs = conf->log_spikes == 1;
+        r->nr[k].soma = r->cores[c].unit_first + b->soma[id];
+        const sfr_unit_t *su = &r->units[r->nr[k].soma];
+        r->nr[k].kind = su->model == SM_SF_INPUT ? SFR_INPUT : SFR_LIF;
+        if (r->nr[k].kind == SFR_LIF) {
             sm_sanafe_lif_t p;
             sm_sanafe_lif_params(conf, &p);
             sfr_lif_t *l = &r->lif[k];
@@ -123,7 +121,7 @@ static int s_neurons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
             l->reverse_reset_mode = (uint8_t)p.reverse_reset_mode;
             l->force_update = (uint8_t)(p.force_update != 0);
             l->refractory_delay = p.refractory_delay;
-            r->v[k] = p.potential;
+            r->nr[k].v = p.potential;
         }
     }
     free(rank);
@@ -538,8 +536,7 @@ void sm_sfrun_destroy(sm_sfrun_t **rp)
     if (!rp || !*rp)
         return;
     sm_sfrun_t *r = *rp;
-    void *all[] = {r->core_first, r->nid, r->kind, r->logs, r->soma, r->lif, r->v, r->u, r->acc,
-                   r->refr, r->has_in, r->grank, r->goff, r->axon_first, r->ax,
+    void *all[] = {r->core_first, r->nid, r->nr, r->lif, r->grank, r->goff, r->axon_first, r->ax,
                    r->eu_unit, r->eu_count, r->route, r->syn_post, r->syn_w, r->units,
                    r->used, r->cores, r->tiles, r->inputs, r->unit_sum, r->out_sum, r->msg_axon,
                    r->msg_core, r->msg_gen, r->core_msg, r->core_in, r->core_out, r->tile_hops, r->m_sent, r->m_recv, r->heap,

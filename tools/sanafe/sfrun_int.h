@@ -40,6 +40,16 @@ typedef struct {
     sm_mt19937_t gen;
 } sfr_input_t;
 
+/* A neuron's state, what its update and its synaptic input touch. */
+typedef struct {
+    double v, u;    /* potential, input current (LIF) */
+    double acc;     /* the soma buffer: input summed in the last step */
+    int32_t refr;   /* refractory counter */
+    uint32_t soma;  /* global unit index */
+    uint8_t has_in; /* the buffer holds input */
+    uint8_t kind, logs;
+} sfr_neuron_t;
+
 /* What one message of a neuron to one destination core does. Its synapses,
  * (unit, events) pairs and route links end where the next axon's begin. */
 typedef struct {
@@ -88,12 +98,8 @@ struct sm_sfrun {
     /* neurons in run order: core by core, mapping order within a core */
     uint32_t *core_first; /* n_cores + 1 */
     uint32_t *nid;        /* run index -> global neuron id */
-    uint8_t *kind, *logs;
-    uint32_t *soma;       /* global unit index */
+    sfr_neuron_t *nr;
     sfr_lif_t *lif;
-    double *v, *u, *acc;
-    int32_t *refr;
-    uint8_t *has_in;      /* the soma buffer holds input (acc) from the last step */
     uint32_t *grank, *goff; /* group in SANA-FE's name order, offset in group */
     uint32_t *axon_first; /* n_neurons + 1 */
 

@@ -20,7 +20,7 @@ static double s_trunc64(double v)
 static int s_lif(sm_sfrun_t *r, uint32_t k, int has_in, double cur)
 {
     const sfr_lif_t *p = &r->lif[k];
-    double v = r->v[k], u = r->u[k];
+    double v = r->nr[k].v, u = r->nr[k].u;
     int st = SFR_IDLE;
     if (fabs(v) > 0.0 || has_in || fabs(p->bias) > 0.0 || p->force_update)
         st = SFR_UPDATED;
@@ -29,7 +29,7 @@ static int s_lif(sm_sfrun_t *r, uint32_t k, int has_in, double cur)
         v *= p->leak_decay;
     }
     v = s_trunc64(v);
-    if (r->refr[k] <= 0) {
+    if (r->nr[k].refr <= 0) {
         v += p->bias;
         u += has_in ? cur : 0.0;
         v += u;
@@ -38,7 +38,7 @@ static int s_lif(sm_sfrun_t *r, uint32_t k, int has_in, double cur)
                 v = p->reset;
             else if (p->reset_mode == SM_SF_RESET_SOFT)
                 v -= p->threshold;
-            r->refr[k] = p->refractory_delay;
+            r->nr[k].refr = p->refractory_delay;
             st = SFR_FIRED;
         }
         if (v < p->reverse_threshold) {
@@ -50,9 +50,9 @@ static int s_lif(sm_sfrun_t *r, uint32_t k, int has_in, double cur)
                 v = p->reverse_threshold;
         }
     }
-    r->refr[k] = r->refr[k] - 1 > 0 ? r->refr[k] - 1 : 0;
-    r->v[k] = v;
-    r->u[k] = u;
+    r->nr[k].refr = r->nr[k].refr - 1 > 0 ? r->nr[k].refr - 1 : 0;
+    r->nr[k].v = v;
+    r->nr[k].u = u;
     return st;
 }
 
@@ -67,7 +67,7 @@ static int s_input(sm_sfrun_t *r, uint32_t k, int has_in, double cur, sm_error_t
                        "stops here too (an input unit cannot take synaptic input)",
                        r->step, g->name, r->goff[k], cur);
     }
-    sfr_input_t *in = &r->inputs[r->units[r->soma[k]].input];
+    sfr_input_t *in = &r->inputs[r->units[r->nr[k].soma].input];
     int send = 0;
     if (in->at < in->len)
         send = in->train[in->at++] != 0;
@@ -135,15 +135,15 @@ static int s_neurons(sm_sfrun_t *r, sm_error_t *err)
         double gen = 0.0; /* core.next_message_generation_delay */
         for (uint32_t i = lo; i < hi; i++) {
             /* read and clear the soma buffer (chip.cpp:710-736) */
-            int has_in = r->has_in[i];
-            double cur = r->acc[i];
-            r->has_in[i] = 0;
-            r->acc[i] = 0.0;
-            int st = r->kind[i] == SFR_LIF ? s_lif(r, i, has_in, cur) : s_input(r, i, has_in, cur, err);
+            int has_in = r->nr[i].has_in;
+            double cur = r->nr[i].acc;
+            r->nr[i].has_in = 0;
+            r->nr[i].acc = 0.0;
+            int st = r->nr[i].kind == SFR_LIF ? s_lif(r, i, has_in, cur) : s_input(r, i, has_in, cur, err);
             if (st < 0)
                 return -1;
             /* default soma prices (pipeline.hpp:647-696) */
-            sfr_unit_t *y = &r->units[r->soma[i]];
+            sfr_unit_t *y = &r->units[r->nr[i].soma];
             double e = y->e_access, l = y->l_access;
             if (st != SFR_IDLE) {
                 e += y->e_update;
@@ -159,7 +159,7 @@ static int s_neurons(sm_sfrun_t *r, sm_error_t *err)
             gen += 0.0 + l;
             if (st != SFR_FIRED)
                 continue;
-            if (r->logs[i] && s_spike(r, i, err))
+            if (r->nr[i].logs && s_spike(r, i, err))
                 return -1;
             /* one message per destination core (chip.cpp:802-834) */
             for (uint32_t a = r->axon_first[i]; a < r->axon_first[i + 1]; a++) {
@@ -207,12 +207,11 @@ static void s_messages(sm_sfrun_t *r)
         r->core_in[d]++;
         const uint32_t *post = r->syn_post;
         const double *w = r->syn_w;
-        double *acc = r->acc;
-        uint8_t *has = r->has_in;
+        sfr_neuron_t *nr = r->nr;
         for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
-            uint32_t p = post[s];
-            acc[p] = acc[p] + w[s];
-            has[p] = 1;
+            sfr_neuron_t *q = &nr[post[s]];
+            q->acc = q->acc + w[s];
+            q->has_in = 1;
         }
         for (uint32_t j = x->eu; j < x[1].eu; j++)
             r->units[r->eu_unit[j]].events += r->eu_count[j];
