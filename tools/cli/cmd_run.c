@@ -55,7 +55,8 @@ static void s_usage(FILE *f)
             "  --quiet                no summary\n"
             "%s"
             "\nBefore building, the network's memory is estimated (docs/outputs.md#limits);\n"
-            "a network or an output beyond a limit is refused with exit status 2.\n",
+            "a network or an output beyond a limit is refused with exit status 2.\n"
+            "SANA-FE files: 'spikemesh run NET.yaml --chip ARCH.yaml --help'.\n",
             sm_limits_usage(1));
 }
 
@@ -104,6 +105,8 @@ static void s_mark_incomplete(const char *dir, const char *net, const char *why)
 
 int sm_cmd_run(int argc, char **argv)
 {
+    if (sm_run_is_sanafe(argc, argv))
+        return sm_cmd_run_sanafe(argc, argv);
     if (sm_wants_help(argc, argv)) {
         s_usage(stdout);
         return 0;

@@ -14,7 +14,8 @@
 
 static void s_help(FILE *f)
 {
-    fprintf(f, "usage: spikemesh sanafe info ARCH.yaml [NET.yaml|NET.net] [--all-cores]\n\n"
+    fprintf(f, "usage: spikemesh sanafe info ARCH.yaml [NET.yaml|NET.net] [--all-cores]\n"
+               "       spikemesh sanafe check EXPECTED.json [RESULT.json] [options] (see --help)\n\n"
                "Reads a SANA-FE architecture file and, if given, a SANA-FE network file\n"
                "(SNN YAML or the older netlist), checks the network's mapping onto the chip and\n"
                "prints what was read: tiles, cores, units and their prices; groups, edges and\n"
@@ -339,6 +340,8 @@ int sm_cmd_sanafe(int argc, char **argv)
         }
         return s_info(argc - 1, argv + 1);
     }
+    if (!strcmp(argv[1], "check"))
+        return sm_cmd_sanafe_check(argc - 1, argv + 1);
     fprintf(stderr, "spikemesh sanafe: unknown subcommand '%s'\n\n", argv[1]);
     s_help(stderr);
     return 2;
