@@ -343,6 +343,10 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k)
 {
     if (k == 0)
         return;
+    if (sm_style_of(m)->advance) {
+        sm_style_of(m)->advance(m, s, k);
+        return;
+    }
     sm_linform_t spare;
     s_lin_t L;
     s_lin_of(m, &spare, &L);
@@ -579,6 +583,8 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
 
 uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
 {
+    if (sm_style_of(m)->next_spike)
+        return sm_style_of(m)->next_spike(m, s);
     sm_linform_t spare;
     s_lin_t L;
     s_lin_of(m, &spare, &L);

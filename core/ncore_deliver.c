@@ -32,6 +32,7 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
         uint32_t len = sm_fan_len(t, ev->src, ev->fan);
         const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
         float cnt = (float)ev->count;
+        const int clamp = t->binary && ev->count > 1;
         uint32_t j = t->has_delay0 ? sm_seg_n0(s, len) : 0;
         c->cnt.synaptic_events += len - j;
         /* Look ahead: fetch the synapse segment of the event 8 ahead, and the
@@ -55,7 +56,8 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
             uint32_t tg = s[j].tgt;
             uint32_t slot = (ev->te + sm_syn_delay(tg)) & cx->ring_mask;
             uint32_t l = sm_syn_local(tg);
-            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(tg)] += s[j].w * cnt;
+            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(tg)] +=
+                s[j].w * (clamp ? sm_syn_count(t, &s[j], cnt) : cnt);
             if (s_touch(c, slot, l, active))
                 return -1;
         }
@@ -75,10 +77,12 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
         uint32_t len = sm_fan_len(t, ev->src, ev->fan);
         const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
         float cnt = (float)ev->count;
+        const int clamp = t->binary && ev->count > 1;
         uint32_t j = 0;
         for (; j < len && sm_syn_delay(s[j].tgt) == 0; j++) {
             uint32_t l = sm_syn_local(s[j].tgt);
-            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(s[j].tgt)] += s[j].w * cnt;
+            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(s[j].tgt)] +=
+                s[j].w * (clamp ? sm_syn_count(t, &s[j], cnt) : cnt);
             if (s_touch(c, slot, l, active))
                 return -1;
         }

@@ -1,5 +1,7 @@
 #include "validate.h"
 
+#include "loihi.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -122,6 +124,30 @@ static int s_model_bytes(const sm_model_t *m, sm_error_t *err)
         return sm_fail(err, SM_EINVAL, "reset: %u unknown", reset);
     if (m->closed.nc > 2 || m->closed.rel[0] > 2 || m->closed.rel[1] > 2)
         return sm_fail(err, SM_EINVAL, "closed form: %u currents (at most 2)", m->closed.nc);
+    if ((kind == SM_MODEL_LOIHI_LIF) != (style == SM_STYLE_LOIHI))
+        return sm_fail(err, SM_EINVAL, "model %u with style %u: loihi_lif goes with the loihi style",
+                       kind, style);
+    return 0;
+}
+
+/* loihi_lif: the constants are those sm_loihi_lif_setup can derive, and each
+ * accumulator's exponent one a Dense can have. */
+static int s_loihi(const sm_model_t *m, sm_error_t *err)
+{
+    const sm_loihi_lif_t *l = &m->lif;
+    if (l->ku < 0 || l->ku > SM_LOIHI_DU_MAX || l->kv < 1 || l->kv > SM_LOIHI_DU_MAX + 1)
+        return sm_fail(err, SM_EINVAL, "loihi_lif: decay factors %d, %d out of range", (int)l->ku,
+                       (int)l->kv);
+    if (l->theta < 0 || l->theta > 64 * SM_LOIHI_VTH_MAX || l->theta % 64)
+        return sm_fail(err, SM_EINVAL, "loihi_lif: threshold %lld is not 64 * vth",
+                       (long long)l->theta);
+    if (l->bias < SM_LOIHI_BIAS_MANT_MIN * (1 << SM_LOIHI_BIAS_EXP_MAX) ||
+        l->bias > SM_LOIHI_BIAS_MANT_MAX * (1 << SM_LOIHI_BIAS_EXP_MAX))
+        return sm_fail(err, SM_EINVAL, "loihi_lif: bias %lld out of range", (long long)l->bias);
+    for (int k = 0; k < 2; k++)
+        if (m->in_exp[k] < SM_LOIHI_WEIGHT_EXP_MIN || m->in_exp[k] > SM_LOIHI_WEIGHT_EXP_MAX)
+            return sm_fail(err, SM_EINVAL, "loihi_lif: weight_exp %d of input %d out of range",
+                           (int)m->in_exp[k], k);
     return 0;
 }
 
@@ -284,6 +310,9 @@ int sm_model_check(const sm_model_t *m, sm_error_t *err)
         break;
     case SM_STYLE_EXACT:
         rc = s_exact(m, err);
+        break;
+    case SM_STYLE_LOIHI:
+        rc = s_loihi(m, err);
         break;
     default:
         break;

@@ -108,9 +108,10 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
     Conv2dSpec *convs = calloc(net->n_projs + 1, sizeof *convs);
     DistanceSpec *dspecs = calloc(net->n_projs + 1, sizeof *dspecs);
     Grid2dSpec *grids = calloc(2 * (size_t)net->n_projs + 1, sizeof *grids);
+    FixedSpec *fixes = calloc(net->n_projs + 1, sizeof *fixes);
     int rc = -1;
     if (!pops || !popp || !projs || !projp || !dists || !cpop || !camp || !ppop || !pidx ||
-        !convs || !dspecs || !grids) {
+        !convs || !dspecs || !grids || !fixes) {
         sm_fail(err, SM_ENOMEM, "out of memory packing the network");
         goto done;
     }
@@ -132,11 +133,19 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
                 q->n_v_init = p->size;
                 q->v_init = p->v_init;
             }
+            if (p->u_init) {
+                q->n_u_init = p->size;
+                q->u_init = p->u_init;
+            }
         } else if (p->kind == SM_POP_SPIKE_TIMES) {
             q->n_st_off = p->size + 1;
             q->st_off = p->st_off;
             q->n_st_ticks = p->st_off[p->size];
             q->st_ticks = p->st_ticks;
+            if (p->st_payload) {
+                q->n_st_payload = p->st_off[p->size];
+                q->st_payload = p->st_payload;
+            }
         }
         q->has_rate_hz = q->has_seed = q->has_start_tick = q->has_stop_tick = 1;
         q->rate_hz = p->rate_hz;
@@ -181,6 +190,15 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
         if (s->conn == SM_CONN_DISTANCE) {
             s_distance_to(&dspecs[i], &grids[2 * i], &s->dist);
             q->distance = &dspecs[i];
+        }
+        if (s->fixed) {
+            FixedSpec *f = &fixes[i];
+            fixed_spec__init(f);
+            f->weight_exp = s->weight_exp;
+            f->num_weight_bits = s->num_weight_bits;
+            f->sign_mode = (uint32_t)s->sign_mode;
+            f->num_message_bits = s->num_message_bits;
+            q->fixed = f;
         }
         q->matrix_delay = s->matrix_delay;
         q->seed = s->seed;
@@ -239,6 +257,7 @@ done:
     free(convs);
     free(dspecs);
     free(grids);
+    free(fixes);
     return rc;
 }
 
@@ -447,7 +466,8 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         if (p.kind == SM_POP_NEURONS) {
             if (!q->has_models || (q->n_models != 1 && q->n_models != q->size) ||
                 q->models.len != q->n_models * sizeof(sm_model_t) ||
-                (q->n_v_init && q->n_v_init != q->size)) {
+                (q->n_v_init && q->n_v_init != q->size) ||
+                (q->n_u_init && q->n_u_init != q->size)) {
                 why = "bad models";
                 goto bad;
             }
@@ -471,11 +491,21 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
                     why = "bad initial value";
                     goto bad;
                 }
+            /* Ranges and integers are checked with the model (sm_net_finish). */
+            for (size_t k = 0; k < q->n_u_init; k++)
+                if (!isfinite(q->u_init[k])) {
+                    free(p.models);
+                    why = "bad initial value";
+                    goto bad;
+                }
             if (q->n_v_init)
                 p.v_init = s_dup(q->v_init, q->n_v_init, sizeof *p.v_init);
-            if (!p.models || (q->n_v_init && !p.v_init)) {
+            if (q->n_u_init)
+                p.u_init = s_dup(q->u_init, q->n_u_init, sizeof *p.u_init);
+            if (!p.models || (q->n_v_init && !p.v_init) || (q->n_u_init && !p.u_init)) {
                 free(p.models);
                 free(p.v_init);
+                free(p.u_init);
                 why = "out of memory";
                 goto bad;
             }
@@ -488,15 +518,22 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
             for (uint32_t k = 0; ok && k < q->size; k++)
                 for (uint32_t j = q->st_off[k] + 1; ok && j < q->st_off[k + 1]; j++)
                     ok = q->st_ticks[j] > q->st_ticks[j - 1];
+            /* Payloads as the loader takes them: one per tick, in [1, 2^24]. */
+            ok = ok && (!q->n_st_payload || q->n_st_payload == q->n_st_ticks);
+            for (size_t k = 0; ok && k < q->n_st_payload; k++)
+                ok = q->st_payload[k] >= 1 && q->st_payload[k] <= SM_MAX_PAYLOAD;
             if (!ok) {
                 why = "bad spike times";
                 goto bad;
             }
             p.st_off = s_dup(q->st_off, q->n_st_off, sizeof *p.st_off);
             p.st_ticks = s_dup(q->st_ticks, q->n_st_ticks, sizeof *p.st_ticks);
-            if (!p.st_off || !p.st_ticks) {
+            if (q->n_st_payload)
+                p.st_payload = s_dup(q->st_payload, q->n_st_payload, sizeof *p.st_payload);
+            if (!p.st_off || !p.st_ticks || (q->n_st_payload && !p.st_payload)) {
                 free(p.st_off);
                 free(p.st_ticks);
+                free(p.st_payload);
                 why = "out of memory";
                 goto bad;
             }
@@ -504,8 +541,10 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         if (sm_net_add_pop(net, &p) < 0) {
             free(p.models);
             free(p.v_init);
+            free(p.u_init);
             free(p.st_off);
             free(p.st_ticks);
+            free(p.st_payload);
             why = "too many neurons";
             goto bad;
         }
@@ -537,6 +576,22 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         pr.seed = q->seed;
         pr.min_delay = q->min_delay;
         pr.max_delay = q->max_delay;
+        if (q->fixed) {
+            /* The format is checked, and the rest derived, by sm_net_finish. */
+            if (q->fixed->sign_mode > SM_LOIHI_SIGN_INHIBITORY ||
+                q->fixed->num_weight_bits > SM_LOIHI_WEIGHT_BITS_MAX ||
+                q->fixed->weight_exp < SM_LOIHI_WEIGHT_EXP_MIN ||
+                q->fixed->weight_exp > SM_LOIHI_WEIGHT_EXP_MAX ||
+                q->fixed->num_message_bits > SM_LOIHI_MESSAGE_BITS_MAX ||
+                !sm_pop_is_loihi(&net->pops[pr.dst_pop])) {
+                why = "bad fixed-point projection";
+                goto bad;
+            }
+            pr.weight_exp = q->fixed->weight_exp;
+            pr.num_weight_bits = q->fixed->num_weight_bits;
+            pr.sign_mode = (sm_loihi_sign_t)q->fixed->sign_mode;
+            pr.num_message_bits = q->fixed->num_message_bits;
+        }
         uint32_t ns_ = net->pops[pr.src_pop].size, nd = net->pops[pr.dst_pop].size;
         if ((why = s_structured_from(net, &pr, q)))
             goto bad;
@@ -605,6 +660,7 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         }
         uint32_t sent_stages = net->n_stages;
         sm_error_t ferr;
+        sm_error_clear(&ferr);
         int ok = sm_net_finish(net, &ferr) == 0 && net->n_stages == sent_stages;
         for (uint32_t i = 0; ok && i < net->n_pops; i++)
             ok = sent[i] == net->pops[i].stage;
@@ -613,7 +669,9 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
                  sent[net->n_pops + 2 * j + 1] == net->projs[j].max_delay;
         free(sent);
         if (!ok) {
-            why = "stages or delays do not match the projections";
+            why = ferr.code == SM_OK || ferr.code == SM_ECYCLE
+                      ? "stages or delays do not match the projections"
+                      : "bad fixed-point projections or loihi_lif populations";
             goto bad;
         }
     }
@@ -632,6 +690,7 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
     for (uint32_t i = 0; i < net->n_currents; i++) {
         if (ns->current_pop[i] >= net->n_pops ||
             net->pops[ns->current_pop[i]].kind != SM_POP_NEURONS ||
+            sm_pop_is_loihi(&net->pops[ns->current_pop[i]]) ||
             !isfinite(ns->current_amp[i]) || fabs(ns->current_amp[i]) > FLT_MAX) {
             why = "bad current";
             goto bad;

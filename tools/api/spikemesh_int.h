@@ -11,6 +11,9 @@
 
 struct spikemesh_net {
     sm_net_t *net;
+    /* A run on a fixed-point chip quantises the network in place, as the
+     * command line does; later runs must be on that same chip. */
+    char quantised_for[64];   /* the chip's name, or "" */
 };
 
 struct spikemesh_opts {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "quantise.h"
 #include "run_setup.h"
 #include "spikemesh_int.h"
 
@@ -77,7 +78,7 @@ spikemesh_result_t *spikemesh_run(const spikemesh_net_t *h, const spikemesh_opts
         sm_api_report(e, &err, sm_fail(&err, SM_EINVAL, "spikemesh_run: no network"));
         return NULL;
     }
-    const sm_net_t *net = h->net;
+    sm_net_t *net = h->net;
     spikemesh_opts_t *own = NULL;
     if (!opts && !(opts = own = spikemesh_opts_new())) {
         sm_api_report(e, &err, sm_fail(&err, SM_ENOMEM, "%s: out of memory", net->path));
@@ -88,8 +89,23 @@ spikemesh_result_t *spikemesh_run(const spikemesh_net_t *h, const spikemesh_opts
     sm_chip_t *chip = NULL;
     sm_mapping_t *map = NULL;
     spikemesh_result_t *res = NULL;
-    if (sm_run_setup(net, opts->chip, opts->mapping, opts->strategy, opts->seed, &chip, &map,
-                     &err))
+    sm_qreport_t qrep;
+    memset(&qrep, 0, sizeof qrep);
+    if (opts->chip && !(chip = sm_chip_load(opts->chip, &err)))
+        goto out;
+    const char *qchip = chip && chip->arith == SM_ARITH_FIXED ? chip->name : "";
+    if (h->quantised_for[0] && strcmp(h->quantised_for, qchip)) {
+        sm_fail(&err, SM_EINVAL,
+                "%s: this network was quantised for chip %s by an earlier run; load it again to "
+                "run it on %s", net->path, h->quantised_for, qchip[0] ? qchip : "no fixed-point chip");
+        goto out;
+    }
+    if (qchip[0] && !h->quantised_for[0]) {
+        if (sm_quantise(net, chip, &qrep, &err))
+            goto out;
+        snprintf(((spikemesh_net_t *)h)->quantised_for, sizeof h->quantised_for, "%s", qchip);
+    }
+    if (sm_run_place(net, chip, opts->mapping, opts->strategy, opts->seed, &map, &err))
         goto out;
     if (!(res = calloc(1, sizeof *res))) {
         sm_fail(&err, SM_ENOMEM, "%s: out of memory", net->path);
@@ -103,7 +119,10 @@ spikemesh_result_t *spikemesh_run(const spikemesh_net_t *h, const spikemesh_opts
     }
     if (s_price(res, net, chip, o.dense, &err))
         spikemesh_result_destroy(&res);
+    else if (qrep.chip[0])
+        sm_qreport_to_json(net, &qrep, res->stats);
 out:
+    sm_qreport_fini(&qrep);
     sm_mapping_destroy(&map);
     sm_chip_destroy(&chip);
     spikemesh_opts_destroy(&own);

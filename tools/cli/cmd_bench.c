@@ -18,6 +18,7 @@ static void s_usage(FILE *f)
             "  cuba       tools/examples/cuba.json on one thread, beside Brian2 if installed\n"
             "  scaling    4k .. 1M recurrent neurons, 100 synapses each (--quick: up to 64k)\n"
             "  activity   event vs dense engine from 0.1%% to 50%% of neurons receiving input\n"
+            "  loihi      the same with loihi_lif neurons and fixed-point synapses, 0.1%% to 10%%\n"
             "  build      constructing and mapping 1M neurons / 100M synapses (--quick: 100k)\n\n"
             "options:\n"
             "  --quick       smaller sizes and shorter runs\n"

@@ -19,6 +19,7 @@
 #include "report.h"
 #include "netfile.h"
 #include "run_setup.h"
+#include "quantise.h"
 
 static void s_usage(FILE *f)
 {
@@ -34,7 +35,9 @@ static void s_usage(FILE *f)
             "  --neurons-per-core N   default mapping: neurons per core (default 256)\n"
             "  --mesh WxH             default mapping: mesh size (default: just big enough)\n"
             "  --chip NAME|FILE       emulate this chip (see 'spikemesh chips'): its grid, its\n"
-            "                         limits, and an energy and timing report\n"
+            "                         limits, its arithmetic (a fixed-point chip such as loihi\n"
+            "                         runs the network quantised, with a report of what was\n"
+            "                         lost), and an energy and timing report\n"
             "  --mapping FILE         place neurons as in FILE (from 'spikemesh map --out')\n"
             "  --strategy S           with --chip and no --mapping: metis (default),\n"
             "                         sequential or random\n"
@@ -45,7 +48,8 @@ static void s_usage(FILE *f)
             "                         machine with 'spikemesh worker --connect tcp://A:P'\n"
             "  --transport ipc|tcp    links between local workers (default ipc)\n"
             "  --curve KEYFILE        authenticate and encrypt (see 'spikemesh keygen')\n"
-            "  --heartbeat-timeout S  declare a silent worker dead after S seconds (3)\n"
+            "  --heartbeat-timeout S  declare a silent worker dead after S seconds (3); workers\n"
+            "                         leave a silent coordinator after the same time\n"
             "  --join-timeout S       wait S seconds for workers to join and build (60)\n"
             "  --verbose              log the distributed set-up\n"
             "  --quiet                no summary\n"
@@ -289,8 +293,20 @@ int sm_cmd_run(int argc, char **argv)
         sm_net_destroy(&net);
         return 2;
     }
+    /* A fixed-point chip computes in its integers: the float network as its
+     * toolchain would quantise it. */
+    sm_qreport_t qrep;
+    memset(&qrep, 0, sizeof qrep);
+    const int quantised = chip && chip->arith == SM_ARITH_FIXED;
+    if (quantised && sm_quantise(net, chip, &qrep, &err)) {
+        fprintf(stderr, "spikemesh run: %s\n", err.msg);
+        sm_chip_destroy(&chip);
+        sm_net_destroy(&net);
+        return 2;
+    }
     if (sm_run_place(net, chip, mapping_path, strategy, map_seed, &map, &err)) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
+        sm_qreport_fini(&qrep);
         sm_chip_destroy(&chip);
         sm_net_destroy(&net);
         return 2;
@@ -300,6 +316,7 @@ int sm_cmd_run(int argc, char **argv)
     if (!r) {
         s_mark_incomplete(out_dir, net_path, err.msg);
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
+        sm_qreport_fini(&qrep);
         sm_mapping_destroy(&map);
         sm_chip_destroy(&chip);
         sm_net_destroy(&net);
@@ -308,6 +325,8 @@ int sm_cmd_run(int argc, char **argv)
     int rc = 0;
     char path[4200];
     cJSON *stats = sm_report_stats(net, r, o.dense);
+    if (quantised)
+        sm_qreport_to_json(net, &qrep, stats);
     sm_energy_t energy;
     int have_energy = 0;
     if (chip) {
@@ -343,11 +362,14 @@ int sm_cmd_run(int argc, char **argv)
     }
     if (!rc && !quiet) {
         sm_report_summary(stdout, net, r, o.dense);
+        if (quantised)
+            sm_qreport_print(stdout, net, &qrep);
         if (have_energy)
             sm_energy_print(stdout, &energy);
         printf("  wrote %s/spikes.csv, traces.csv, stats.json\n", out_dir);
     }
     cJSON_Delete(stats);
+    sm_qreport_fini(&qrep);
     if (have_energy)
         sm_energy_fini(&energy);
     sm_result_destroy(&r);
