@@ -44,6 +44,7 @@ int sm_fuzz_npy(const uint8_t *data, size_t size);
 int sm_fuzz_sanafe_arch(const uint8_t *data, size_t size);
 int sm_fuzz_sanafe_snn(const uint8_t *data, size_t size);
 int sm_fuzz_netlist(const uint8_t *data, size_t size);
+int sm_fuzz_lava(const uint8_t *data, size_t size);
 
 /* Populations larger than this are not handed to the loader: it allocates
  * and fills per-neuron arrays (initial values, spike-time offsets, weight
