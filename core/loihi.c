@@ -7,6 +7,8 @@
  * shifting a negative number. */
 #include "loihi.h"
 
+#include <math.h>
+
 #define S_DECAY_UNITY 4096
 #define S_ACT_SHIFT 64 /* 2^6: input and threshold are MSB-aligned by 6 bits */
 
@@ -122,17 +124,79 @@ static uint32_t s_integrate(const sm_loihi_lif_t *p, sm_loihi_state_t *s, uint32
     return (uint32_t)(1 + r / P);
 }
 
+static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, int bound);
+
+/* One input-free step from a u in (-2^23, 2^23]: |u * Ku / 4096| < |u|
+ * (Ku < 4096), so u shrinks strictly toward 0 and never wraps. */
+static inline int s_step0(const sm_loihi_lif_t *p, int32_t *u, int32_t *v)
+{
+    *u = (int32_t)((int64_t)*u * p->ku / S_DECAY_UNITY);
+    *v = s_volt(p, *v, *u);
+    if (*v > p->theta) {
+        *v = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* Without bias the input-free state decays to (0, 0) and stays: with
+ * gamma = max(alpha, beta) < 1, |u_n| <= beta^n |u| and
+ * |v_n| <= alpha^n |v| + sum_m alpha^(n-m) |u_m| <= (|v| + n |u|) gamma^n
+ * (truncation toward zero and the symmetric clip only shrink magnitudes, a
+ * reset too). True if that bound is below 1/2 at step k, tested without a
+ * logarithm: -log2(gamma) >= (1 - gamma) log2(e), and |v| + k |u| < 2^bits. */
+static int s_zero_at(const sm_loihi_lif_t *p, int32_t u, int32_t v, uint32_t k)
+{
+    if (p->bias != 0 || p->kv == S_DECAY_UNITY)
+        return 0;
+    const uint64_t au = u < 0 ? -(int64_t)u : u, av = v < 0 ? -(int64_t)v : v;
+    const uint64_t m = av + (uint64_t)k * au + 1;
+    const int bits = 64 - __builtin_clzll(m);
+    const int32_t top = p->kv > p->ku ? p->kv : p->ku;
+    const double decay = (double)k * (S_DECAY_UNITY - top) / S_DECAY_UNITY * 1.4426950408889634;
+    return decay > bits + 1.0;
+}
+
 uint32_t sm_loihi_advance(const sm_loihi_lif_t *p, sm_loihi_state_t *s, uint32_t k)
 {
     uint32_t spikes = 0;
+    /* Only an input beyond SM_LOIHI_A_MAX leaves u out of range: step it as
+     * it comes until it is back. */
+    while (k > 0 && (s->u <= -SM_LOIHI_U_MAX || s->u > SM_LOIHI_U_MAX)) {
+        spikes += (uint32_t)sm_loihi_step(p, s, 0);
+        k--;
+    }
+    int32_t u = s->u, v = s->v;
+    /* Long enough to reach (0, 0), and no spike on the way (s_quiet): done. */
+    if ((u != 0 || v != 0) && v <= p->theta && s_zero_at(p, u, v, k) && s_quiet(p, s, 1)) {
+        s->u = s->v = 0;
+        return spikes;
+    }
+    /* While u lives it changes at every step: nothing settles. */
+    for (; k > 0 && u != 0; k--)
+        spikes += (uint32_t)s_step0(p, &u, &v);
+    /* Without bias, from v <= theta, v shrinks toward 0 keeping its sign and
+     * cannot fire: its magnitude alone, where truncation is a shift. */
+    if (p->bias == 0 && v <= p->theta && p->kv < S_DECAY_UNITY) {
+        const int neg = v < 0;
+        uint64_t m = neg ? (uint64_t)-(int64_t)v : (uint64_t)v;
+        for (; k > 0 && m != 0; k--)
+            m = (m * (uint64_t)p->kv) >> 12;
+        v = neg ? -(int32_t)m : (int32_t)m;
+        k = 0;
+    }
+    /* Then v alone, u = 0 for good. */
     while (k > 0) {
-        if (s->u == 0 && p->kv == S_DECAY_UNITY && s->v <= p->theta)
+        if (p->kv == S_DECAY_UNITY && v <= p->theta) {
+            s->u = 0;
+            s->v = v;
             return spikes + s_integrate(p, s, k);
-        const sm_loihi_state_t old = *s;
-        const int spk = sm_loihi_step(p, s, 0);
+        }
+        const int32_t old = v;
+        const int spk = s_step0(p, &u, &v);
         spikes += (uint32_t)spk;
         k--;
-        if (s->u == old.u && s->v == old.v) {
+        if (v == old) {
             /* Input-free steps depend on the state alone: every later step
              * repeats this one, including its spike (u = 0, v = 0, B > theta). */
             if (spk)
@@ -140,30 +204,89 @@ uint32_t sm_loihi_advance(const sm_loihi_lif_t *p, sm_loihi_state_t *s, uint32_t
             break;
         }
     }
+    s->u = u;
+    s->v = v;
     return spikes;
+}
+
+/* A bound on v for all input-free steps to come, from the current state.
+ * With alpha = Kv/4096 in (0, 1] and beta = Ku/4096 in [0, 1), u keeps its
+ * sign and shrinks, max(u_m, 0) <= beta^m U with U = max(u, 0) (truncation
+ * toward zero), and since trunc(v alpha) <= alpha max(v, 0), W = max(v, 0)
+ * obeys W_(n+1) <= alpha W_n + max(u_(n+1), 0) + max(B, 0) (the clip at
+ * +2^23 only lowers v). So
+ *     W_n <= g(n) + max(B, 0) / (1 - alpha),
+ *     g(n) = alpha^n W_0 + U sum_(m=1..n) alpha^(n-m) beta^m,
+ * the bias term infinite when B > 0 and dv = 0. g is c1 alpha^n + c2 beta^n
+ * (n alpha^n when alpha = beta), whose derivative vanishes once at most: its
+ * supremum over real n >= 0 is g(0) or g at that point. A looser bound
+ * without alpha's decay is returned when it is already below theta, or when
+ * dv = 0. Needs u in (-2^23, 2^23]; the caller leaves a margin for the
+ * rounding of doubles. */
+static double s_vsup(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, double theta)
+{
+    const double w0 = s->v > 0 ? s->v : 0, u0 = s->u > 0 ? s->u : 0;
+    const double a = p->kv / (double)S_DECAY_UNITY, b = p->ku / (double)S_DECAY_UNITY;
+    double sup = w0;
+    if (p->bias > 0) {
+        if (p->kv == S_DECAY_UNITY)
+            return INFINITY;
+        sup += (double)p->bias / (1.0 - a);
+    }
+    if (u0 == 0 || p->ku == 0)
+        return sup;
+    /* sum_m beta^m = beta / (1 - beta) bounds g without alpha's decay: when
+     * that is enough, no logarithm is needed. */
+    const double loose = sup + u0 * p->ku / (double)(S_DECAY_UNITY - p->ku);
+    if (p->kv == S_DECAY_UNITY || loose < theta)
+        return loose;
+    const double la = log(a), lb = log(b);
+    double g = w0, n;
+    if (p->kv == p->ku) {
+        n = -1.0 / la - w0 / u0;
+        if (n > 0)
+            g = exp(n * la) * (w0 + u0 * n);
+    } else {
+        const double c2 = -u0 * b / (a - b), c1 = w0 - c2;
+        const double r = -(c2 * lb) / (c1 * la);
+        n = log(r) / (la - lb);
+        if (r > 0 && n > 0 && isfinite(n))
+            g = c1 * exp(n * la) + c2 * exp(n * lb);
+    }
+    return sup + (g > w0 ? g : w0);
 }
 
 /* True when, with no input, v can never again exceed theta: the threshold is
  * at or above v's saturation (then not even input can make it fire), or
  * nothing pushes v up (u <= 0, B <= 0: v' <= max(v, 0) <= theta, and both
  * conditions persist), or u has died out and v is at or above its fixed point
- * (f(v) <= v; f is monotone, so v only falls from there). */
-static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
+ * (f(v) <= v; f is monotone, so v only falls from there), or (if `bound`)
+ * the bound of s_vsup stays below the threshold (with a margin far above
+ * double rounding). A u at or below -2^23, which only an input beyond
+ * SM_LOIHI_A_MAX leaves, may still wrap to a positive one: not quiet. */
+static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, int bound)
 {
     if (p->theta >= SM_LOIHI_V_MAX)
         return 1;
-    if (s->v > p->theta)
+    if (s->v > p->theta || s->u <= -SM_LOIHI_U_MAX || s->u > SM_LOIHI_U_MAX)
         return 0;
     if (s->u <= 0 && p->bias <= 0)
         return 1;
-    return s->u == 0 && s_volt(p, s->v, 0) <= s->v;
+    if (s->u == 0 && s_volt(p, s->v, 0) <= s->v)
+        return 1;
+    if (!bound)
+        return 0;
+    const double th = ((double)p->theta - 1.0) / (1.0 + 1e-9);
+    return s_vsup(p, s, th) <= th;
 }
 
 uint32_t sm_loihi_next_spike(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
 {
     sm_loihi_state_t t = *s;
     for (uint32_t d = 1; d < SM_LOIHI_HORIZON; d++) {
-        if (s_quiet(p, &t))
+        /* The bound costs a few logarithms: at the start, then now and then
+         * as the state decays. */
+        if (s_quiet(p, &t, d == 1 || (d & 15) == 0))
             return SM_LOIHI_NEVER;
         if (t.u == 0 && p->kv == S_DECAY_UNITY && t.v <= p->theta) {
             /* Not quiet, so B > 0 and theta < 2^23 - 1: see s_integrate. The
@@ -230,6 +353,8 @@ int32_t sm_loihi_dense_weight(const sm_loihi_dense_t *d, int32_t w)
 
 int64_t sm_loihi_dense_scale(int64_t acc, int32_t weight_exp)
 {
+    if (weight_exp == 0)
+        return acc;
     if (weight_exp > 0)
         return acc * ((int64_t)1 << weight_exp);
     return s_floor_pow2(acc, -weight_exp);

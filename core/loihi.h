@@ -82,7 +82,9 @@
  *   the widest shift of Lava's int32 (below -12 the bias is already 0 or -1).
  * - num_weight_bits: 1..8 (Lava's default is 8; 0 would truncate everything).
  * - weight_exp: -7..7, the range nengo-loihi's SynapseFmt.validate enforces
- *   for Loihi's wgtExp. The Lava cases use -5..+3. */
+ *   for Loihi's wgtExp. The Lava cases use -5..+3.
+ * - num_message_bits: 0 (binary spikes) .. 24, Loihi 2's widest graded
+ *   payload. */
 #define SM_LOIHI_DU_MAX 4095
 #define SM_LOIHI_VTH_MAX ((1 << 23) - 1)
 #define SM_LOIHI_BIAS_MANT_MIN (-4096)
@@ -93,6 +95,7 @@
 #define SM_LOIHI_WEIGHT_BITS_MAX 8
 #define SM_LOIHI_WEIGHT_EXP_MIN (-7)
 #define SM_LOIHI_WEIGHT_EXP_MAX 7
+#define SM_LOIHI_MESSAGE_BITS_MAX 24
 
 /* A LIF as passed to Lava's LIF(...): shared du, dv, vth; one neuron's bias.
  * Lava's defaults for absent kwargs: du = dv = 0, bias_mant = bias_exp = 0,

@@ -1,6 +1,6 @@
 /* model: dispatch of the per-library updates through the style tables. Each
  * style lives in its own file (model_snntorch.c, model_sinabs.c,
- * model_norse.c, model_exact.c, see model_int.h); the closed forms used to
+ * model_norse.c, model_exact.c, model_loihi.c, see model_int.h); the closed forms used to
  * skip silent ticks are in model_closed.c. Parameters are read from JSON by
  * tools/io/model_json.c. */
 #include "model_int.h"
@@ -10,6 +10,7 @@ const sm_style_ops_t *const sm_style_table[SM_STYLE_COUNT] = {
     [SM_STYLE_SINABS] = &sm_style_sinabs,
     [SM_STYLE_NORSE] = &sm_style_norse,
     [SM_STYLE_EXACT] = &sm_style_exact,
+    [SM_STYLE_LOIHI] = &sm_style_loihi,
 };
 
 void sm_style_init_zero(const sm_model_t *m, sm_nstate_t *s)
@@ -26,6 +27,32 @@ void sm_style_init_leak(const sm_model_t *m, sm_nstate_t *s)
 void sm_model_init_state(const sm_model_t *m, sm_nstate_t *s)
 {
     sm_style_of(m)->init_state(m, s);
+}
+
+void sm_model_set_initial(const sm_model_t *m, sm_nstate_t *s, const float *v, const float *u)
+{
+    const sm_style_ops_t *st = sm_style_of(m);
+    if (st->set_initial)
+        st->set_initial(m, s, v, u);
+    else if (v)
+        s->v = *v;
+}
+
+void sm_model_trace(const sm_model_t *m, const sm_nstate_t *s, float out[3])
+{
+    const sm_style_ops_t *st = sm_style_of(m);
+    if (st->trace) {
+        st->trace(m, s, out);
+        return;
+    }
+    out[0] = s->v;
+    out[1] = s->ie;
+    out[2] = s->ii;
+}
+
+bool sm_model_monotone(const sm_model_t *m)
+{
+    return !sm_style_of(m)->not_monotone;
 }
 
 uint32_t sm_model_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
@@ -52,6 +79,7 @@ const char *sm_model_kind_name(sm_model_kind_t k)
     case SM_MODEL_LI: return "li";
     case SM_MODEL_LAPICQUE: return "lapicque";
     case SM_MODEL_ALPHA: return "alpha";
+    case SM_MODEL_LOIHI_LIF: return "loihi_lif";
     case SM_MODEL_COUNT: break;
     }
     return "?";

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "loihi.h"
 #include "sm_error.h"
 
 #define SM_NEVER UINT32_MAX
@@ -29,6 +30,7 @@ typedef enum {
     SM_MODEL_LI,       /* norse leaky integrator, never spikes                     */
     SM_MODEL_LAPICQUE, /* snnTorch Lapicque                                        */
     SM_MODEL_ALPHA,    /* snnTorch Alpha                                           */
+    SM_MODEL_LOIHI_LIF, /* Loihi's fixed-point LIF (Lava PyLifModelBitAcc)         */
     SM_MODEL_COUNT
 } sm_model_kind_t;
 
@@ -38,6 +40,7 @@ typedef enum {
     SM_STYLE_SINABS,       /* IAF / LIF (MultiSpike or SingleSpike)             */
     SM_STYLE_NORSE,        /* LIF / LI: current jump, then explicit Euler        */
     SM_STYLE_EXACT,        /* physical units, exact integration (NEST, Brian2)   */
+    SM_STYLE_LOIHI,        /* Loihi's integers, bit for bit with Lava (loihi.h)  */
     SM_STYLE_COUNT
 } sm_style_t;
 
@@ -141,6 +144,13 @@ typedef struct {
     uint32_t refractory_ticks;
     float dt_ms;           /* tick length, for reports                                 */
 
+    /* loihi_lif (SM_STYLE_LOIHI): Lava's constants, and the exponent each of
+     * the two input accumulators is scaled by before the step (one Lava
+     * Dense with a negative weight_exp per accumulator, see net.h; set by
+     * sm_net_finish). Nothing of this style is float. */
+    sm_loihi_lif_t lif;
+    int32_t in_exp[2];
+
     /* Derived, see sm_model_prepare (about 3.3 KB). */
     sm_closed_t closed;
 } sm_model_t;
@@ -148,7 +158,9 @@ typedef struct {
 /* Live state of one neuron: 16 bytes. The meaning of v, ie, ii is the value the
  * reference library records (see docs/models.md): for snnTorch mem before this step's
  * delayed reset, for norse and sinabs after the reset. ie holds the synaptic
- * current (alpha: exc), ii the inhibitory one (alpha: inh). */
+ * current (alpha: exc), ii the inhibitory one (alpha: inh). The loihi style
+ * keeps its integer sm_loihi_state_t (u, v) in the first 8 bytes instead;
+ * read any state through sm_model_trace. */
 typedef struct {
     float v;
     float ie;
@@ -160,6 +172,10 @@ typedef struct {
  * the JSON reader (tools/io/model_json.c) calls it. */
 int sm_model_exact_setup(sm_model_t *m, double tau_m, double tau_e, double tau_i,
                          double cm, double dt, double tau_refrac, sm_error_t *err);
+
+/* Makes m a loihi_lif (SM_STYLE_LOIHI) with Lava LIF's kwargs p, checked by
+ * sm_loihi_lif_setup; in_exp is left 0 (sm_net_finish sets it). */
+int sm_model_loihi_setup(sm_model_t *m, const sm_loihi_lif_params_t *p, sm_error_t *err);
 
 /* Fills m->closed from the other parameters: the style's form with zero
  * input, resolved once here instead of at every call, and the tables that
@@ -173,6 +189,15 @@ void sm_model_prepare(sm_model_t *m);
 /* The state a neuron starts in (all zero; norse membrane at v_leak, EXACT at
  * v_leak). */
 void sm_model_init_state(const sm_model_t *m, sm_nstate_t *s);
+
+/* Sets the initial membrane v and, for styles that have one, the current u
+ * (NULL: left as sm_model_init_state made it). Floats, as the network holds
+ * them; the loihi style takes them as the integers they are. */
+void sm_model_set_initial(const sm_model_t *m, sm_nstate_t *s, const float *v, const float *u);
+
+/* What a trace records of a state: the membrane, the excitatory (or only)
+ * current and the inhibitory one; loihi: v, u and 0. */
+void sm_model_trace(const sm_model_t *m, const sm_nstate_t *s, float out[3]);
 
 /* One tick with input x_exc and x_inh (already weighted and summed; bias is
  * added inside). Models with one input port use x_exc + x_inh. Returns the
@@ -188,7 +213,8 @@ sm_step_fn sm_model_step_fn(const sm_model_t *m);
 /* Advances k >= 0 ticks with zero synaptic input (the bias still acts), in
  * O(1) of k. The caller guarantees that no spike occurs in those ticks, i.e.
  * k < sm_model_next_spike(). The result matches k calls of sm_model_step to
- * within 1e-5 (absolute or relative). */
+ * within 1e-5 (absolute or relative); for the loihi style it is equal, and it
+ * costs O(min(k, ticks until the state settles)) (sm_loihi_advance). */
 void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
 
 /* With no further input, the number of ticks d >= 1 such that the neuron
@@ -202,8 +228,12 @@ uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s);
 
 const char *sm_model_kind_name(sm_model_kind_t k);
 
-/* The style's own name ("snntorch", "sinabs", "norse", "exact"), "?" if s is
- * not a style. */
+/* Input to the model is monotone: input that is nowhere positive can only
+ * delay its next spike. Not so for the loihi style, whose current wraps. */
+bool sm_model_monotone(const sm_model_t *m);
+
+/* The style's own name ("snntorch", "sinabs", "norse", "exact", "loihi"), "?"
+ * if s is not a style. */
 const char *sm_model_style_name(sm_style_t s);
 
 #endif

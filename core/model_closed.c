@@ -343,6 +343,10 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k)
 {
     if (k == 0)
         return;
+    if (sm_style_of(m)->advance) {
+        sm_style_of(m)->advance(m, s, k);
+        return;
+    }
     sm_linform_t spare;
     s_lin_t L;
     s_lin_of(m, &spare, &L);
@@ -439,12 +443,12 @@ static uint64_t s_predict(const s_lin_t *L, double v0, const double c0[2],
             if (!(ratio > 0.0))
                 return n + S_CAP;
             steps = ceil(log(ratio) * (L->T ? L->T->inv_lnb : 1.0 / log(beta))) - 1.0;
-            if (steps < 0.0)
+            if (!(steps >= 0.0)) /* NaN too: a cast of it is undefined */
                 steps = 0.0;
             return n + (steps > S_CAP ? S_CAP : (uint64_t)steps);
         }
         steps = ceil(gap / dmax) - 1.0;
-        if (steps < 1.0)
+        if (!(steps >= 1.0))
             return n;
         if ((double)n + steps > S_CAP)
             return S_CAP;
@@ -519,7 +523,7 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
             *out = SM_MODEL_HORIZON - 1;
         else {
             double steps = ceil(log(ratio) * T->inv_lnb) - 1.0;
-            *out = steps < 1.0 ? 0 : steps > S_CAP ? S_CAP : (uint64_t)steps;
+            *out = !(steps >= 1.0) ? 0 : steps > S_CAP ? S_CAP : (uint64_t)steps;
         }
         return true;
     }
@@ -567,7 +571,7 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
             return true;
         }
         double steps = ceil(gap / dmax) - 1.0;
-        if (steps < 1.0)
+        if (!(steps >= 1.0))
             break;
         n += steps > (double)SM_MODEL_HORIZON ? SM_MODEL_HORIZON : (uint64_t)steps;
         if (n >= horizon || n >= SM_MODEL_HORIZON)
@@ -579,6 +583,8 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
 
 uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
 {
+    if (sm_style_of(m)->next_spike)
+        return sm_style_of(m)->next_spike(m, s);
     sm_linform_t spare;
     s_lin_t L;
     s_lin_of(m, &spare, &L);

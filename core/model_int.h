@@ -17,6 +17,8 @@
  *      row in sm_style_table.
  *   4. tools/io/model_json.c: a reader s_foo() for its JSON parameters and a
  *      row in s_styles (the models it implements, the keys that identify it).
+ * A style whose update is not the affine map of model_closed.c (loihi's
+ * integers) brings its own advance and next_spike, trace and set_initial. 
  * The wire check of a received model (proto/netmsg.c) bounds m->style too. */
 #ifndef SM_MODEL_INT_H
 #define SM_MODEL_INT_H
@@ -40,12 +42,25 @@ typedef struct {
 
     /* The state a neuron starts in. */
     void (*init_state)(const sm_model_t *m, sm_nstate_t *s);
+
+    /* Optional (NULL: the closed forms of model_closed.c, v in s->v, trace
+     * (v, ie, ii)). The contracts of sm_model_advance, sm_model_next_spike,
+     * sm_model_set_initial and sm_model_trace. */
+    void (*advance)(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
+    uint32_t (*next_spike)(const sm_model_t *m, const sm_nstate_t *s);
+    void (*set_initial)(const sm_model_t *m, sm_nstate_t *s, const float *v, const float *u);
+    void (*trace)(const sm_model_t *m, const sm_nstate_t *s, float out[3]);
+
+    /* Input that is nowhere positive cannot bring the next spike closer
+     * (the engine then keeps a wake-up it already has). */
+    bool not_monotone;
 } sm_style_ops_t;
 
 extern const sm_style_ops_t sm_style_snntorch;
 extern const sm_style_ops_t sm_style_sinabs;
 extern const sm_style_ops_t sm_style_norse;
 extern const sm_style_ops_t sm_style_exact;
+extern const sm_style_ops_t sm_style_loihi;
 
 /* By sm_style_t (model.c). */
 extern const sm_style_ops_t *const sm_style_table[SM_STYLE_COUNT];

@@ -58,8 +58,9 @@ void sm_core_place(sm_core_t *c, uint32_t l, uint32_t gid, uint32_t pop, const s
     if (m) {
         x->model = m;
         sm_model_init_state(m, &x->st);
-        if (p->v_init)
-            x->st.v = p->v_init[i];
+        if (p->v_init || p->u_init)
+            sm_model_set_initial(m, &x->st, p->v_init ? &p->v_init[i] : NULL,
+                                 p->u_init ? &p->u_init[i] : NULL);
         c->n_model++;
     } else {
         x->last = SM_NONE;
@@ -216,8 +217,9 @@ static uint32_t s_source_fire(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l,
             uint32_t i = c->gid[l] - p->first;
             while (p->st_off[i] + x->st.refrac < p->st_off[i + 1] &&
                    p->st_ticks[p->st_off[i] + x->st.refrac] == tick) {
+                /* A graded source sends its payload as the spike count. */
+                count += p->st_payload ? p->st_payload[p->st_off[i] + x->st.refrac] : 1;
                 x->st.refrac++;
-                count++;
             }
         } else {
             x->st.refrac++;
@@ -245,11 +247,12 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
     uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
     x->last = tick + 1;
     c->cnt.neuron_updates++;
-    /* Every model's response to input is monotone: input that is nowhere
+    /* Most models' response to input is monotone: input that is nowhere
      * positive can only delay the next spike, so a wake-up still ahead stays
-     * a valid (early) one, and so does none. Only a neuron due now must ask. */
+     * a valid (early) one, and so does none. Only a neuron due now must ask.
+     * (A loihi_lif current wraps: it always asks.) */
     if (predict && in[0] <= 0.0f && in[1] <= 0.0f && (in[0] < 0.0f || in[1] < 0.0f) &&
-        x->wake != tick)
+        x->wake != tick && sm_model_monotone(x->model))
         predict = 0;
     if (predict) {
         uint32_t d = sm_model_next_spike(x->model, &x->st);
@@ -297,7 +300,5 @@ void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3])
     }
     sm_nstate_t s = x->st;
     s_catch_up(x->model, &s, tick + 1 - x->last);
-    out[0] = s.v;
-    out[1] = s.ie;
-    out[2] = s.ii;
+    sm_model_trace(x->model, &s, out);
 }

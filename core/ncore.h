@@ -132,8 +132,9 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
 int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
                          uint32_t tick, sm_u64vec_t *fired);
 
-/* The state (v, ie, ii) of neuron l at the end of tick, as a probe records
- * it: a neuron not updated since is caught up on a copy. Zero for a source. */
+/* The state of neuron l at the end of tick as a probe records it (v, ie, ii,
+ * or what sm_model_trace says): a neuron not updated since is caught up on a
+ * copy. Zero for a source. */
 void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3]);
 
 /* Input delivery (ncore_deliver.c). `active` has one list per ring slot of

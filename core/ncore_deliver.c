@@ -17,6 +17,7 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
         uint32_t len = sm_fan_len(t, ev->src, ev->fan);
         const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
         float cnt = (float)ev->count;
+        const int clamp = t->binary && ev->count > 1;
         uint32_t j = t->has_delay0 ? sm_seg_n0(s, len) : 0;
         c->cnt.synaptic_events += len - j;
         /* Look ahead: fetch the synapse segment of the event 8 ahead, and the
@@ -49,7 +50,8 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
                 c->cnt.synaptic_events += (uint64_t)k - 1;
                 continue;
             }
-            sm_core_in(c, slot, sm_syn_port(tg))[l] += s[j].w * cnt;
+            sm_core_in(c, slot, sm_syn_port(tg))[l] +=
+                s[j].w * (clamp ? sm_syn_count(t, &s[j], cnt) : cnt);
             if (mark && sm_core_touch(c, slot, l, active))
                 return -1;
         }
@@ -73,6 +75,7 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
         uint32_t len = sm_fan_len(t, ev->src, ev->fan);
         const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
         float cnt = (float)ev->count;
+        const int clamp = t->binary && ev->count > 1;
         uint32_t j = 0;
         uint64_t extra = 0;
         for (; j < len && sm_syn_delay(s[j].tgt) == 0; j++) {
@@ -96,7 +99,8 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
                 extra += (uint64_t)k - 1;
                 continue;
             }
-            sm_core_in(c, slot, sm_syn_port(s[j].tgt))[l] += s[j].w * cnt;
+            sm_core_in(c, slot, sm_syn_port(s[j].tgt))[l] +=
+                s[j].w * (clamp ? sm_syn_count(t, &s[j], cnt) : cnt);
             if (mark && sm_core_touch(c, slot, l, active))
                 return -1;
         }

@@ -16,8 +16,10 @@ static void s_pop_fini(sm_pop_t *p)
 {
     free(p->models);
     free(p->v_init);
+    free(p->u_init);
     free(p->st_off);
     free(p->st_ticks);
+    free(p->st_payload);
 }
 
 static void s_proj_fini(sm_proj_t *pr)
@@ -197,7 +199,7 @@ int sm_net_finish(sm_net_t *net, sm_error_t *err)
     }
     if (np == 0) {
         net->n_stages = 0;
-        return 0;
+        return sm_net_fixed(net, err);
     }
 
     /* Same-tick edges as CSR by source population, in projection order so
@@ -274,7 +276,7 @@ int sm_net_finish(sm_net_t *net, sm_error_t *err)
             top = net->pops[v].stage;
     }
     net->n_stages = top + 1;
-    rc = 0;
+    rc = sm_net_fixed(net, err);
 out:
     free(off);
     free(edge);

@@ -21,6 +21,9 @@
  * bytes a neuron, but a bound that keeps a 100-byte file from asking for
  * gigabytes before anything checks it. */
 #define SM_MAX_NEURONS (1u << 28)
+/* Largest payload (spike count) of a graded spike source: 24 bits, Loihi 2's
+ * widest graded spike. */
+#define SM_MAX_PAYLOAD (1u << 24)
 
 typedef enum {
     SM_POP_NEURONS = 0,   /* a population of model neurons                    */
@@ -37,9 +40,12 @@ typedef struct {
     sm_model_t *models;       /* n_models entries: 1, or size (per-neuron params) */
     uint32_t n_models;
     float *v_init;            /* NULL, or size initial membrane values          */
+    float *u_init;            /* NULL, or size initial currents (loihi_lif's u)  */
     /* SM_POP_SPIKE_TIMES: CSR, neuron i fires at ticks[off[i] .. off[i+1]), sorted */
     uint32_t *st_off;
     uint32_t *st_ticks;
+    uint32_t *st_payload;     /* NULL, or per tick the spike count sent, >= 1:
+                                 a graded payload (Lava num_message_bits > 0)  */
     /* SM_POP_POISSON */
     double rate_hz;
     uint64_t seed;
@@ -135,6 +141,20 @@ typedef struct {
     sm_distance_t dist;       /* DISTANCE                                       */
     uint64_t seed;            /* stream for this projection                     */
     uint32_t min_delay, max_delay; /* bounds, filled by the loader               */
+
+    /* Fixed point: a projection into a loihi_lif population is one Lava
+     * Dense (docs/arithmetic.md): integer weights as passed to Dense(...),
+     * clipped and truncated once, when the synapses are built. Its format
+     * as given (0 and AUTO: Lava's defaults, 8 bits, derived sign, binary): */
+    int32_t weight_exp;
+    uint32_t num_weight_bits;
+    sm_loihi_sign_t sign_mode;
+    uint32_t num_message_bits; /* 0: any non-zero payload counts as 1          */
+    /* Derived by sm_net_finish: */
+    bool fixed;               /* the target is loihi_lif                        */
+    bool clamp;               /* binary, from a source that may send counts > 1 */
+    sm_loihi_dense_t fx;      /* the resolved format                            */
+    uint32_t fold;            /* weights x 2^fold in the accumulator `port`     */
 } sm_proj_t;
 
 /* A constant current injected into every neuron of a population: added to the
@@ -208,8 +228,36 @@ uint64_t sm_conv_out_size(uint64_t in, uint64_t pad_a, uint64_t pad_b, uint64_t 
                           uint64_t k, uint64_t stride);
 
 /* Computes pop stages from the delay-0 projections and refuses a delay-0
- * cycle, naming it ("a -> b -> a"). Every loader calls it. */
+ * cycle, naming it ("a -> b -> a"), then resolves the fixed-point
+ * projections (sm_net_fixed). Every loader calls it. */
 int sm_net_finish(sm_net_t *net, sm_error_t *err);
+
+/* The fixed-point projections, each a Lava Dense into a loihi_lif
+ * population (called by sm_net_finish; again by whoever changes one):
+ *  - checks that their weights are integers (|w| <= 2^24) and their format
+ *    in range, derives an AUTO sign mode from the weights (Lava's rule) and
+ *    fills fx;
+ *  - gives each Dense an accumulator: weight_exp applies once to one Dense's
+ *    summed input and a negative one floors, so two Dense groups with
+ *    negative exponents cannot share one. A loihi_lif neuron has two (the
+ *    engine's input ports): the first two Dense with a negative exponent get
+ *    one each, the others (exponent >= 0) join one of them with their
+ *    weights scaled by 2^(e - E), E the accumulator's exponent, which is
+ *    exact; a third negative exponent is refused. Sets port and fold of each
+ *    projection and in_exp of the target's models;
+ *  - bounds every target neuron's input: the sum of |weight| x the largest
+ *    count its source can send, per accumulator, must stay within 2^24, where
+ *    the engine's float sums are exact integers;
+ *  - refuses fixed-point settings on projections into other models, float
+ *    currents into loihi_lif, and graded projections from sources with
+ *    unbounded counts. */
+int sm_net_fixed(sm_net_t *net, sm_error_t *err);
+
+/* A fixed-point projection's weight as the engine stores it: W' * 2^fold. */
+float sm_proj_fixed_weight(const sm_proj_t *pr, float w);
+
+/* True if population p runs loihi_lif. */
+bool sm_pop_is_loihi(const sm_pop_t *p);
 
 /* An empty network to fill by hand (tests, golden network cases). */
 sm_net_t *sm_net_new(void);

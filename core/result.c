@@ -40,6 +40,8 @@ sm_result_t *sm_result_alloc(uint32_t ticks, double dt_ms, uint32_t n_probes, ui
 
 int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n)
 {
+    if (n == 0) /* a run without spikes: memcpy from or to NULL is undefined, even of 0 bytes */
+        return 0;
     if (r->n_spikes + n > r->spikes_cap) {
         size_t cap = r->spikes_cap ? r->spikes_cap : 1024;
         while (cap < r->n_spikes + n)

@@ -6,6 +6,9 @@
 
 #include "syntab_int.h"
 
+#define S_META_CLAMP (1u << 10)
+#define S_META_DELAY(m) (((m) >> 1) & SM_SYN_DELAY_MASK)
+
 typedef struct {
     sm_syntab_t *t;
     const sm_net_t *net;
@@ -19,8 +22,10 @@ typedef struct {
     uint32_t *rtmp;       /* pass 2: core | flag per remote synapse */
     const uint32_t *core_of;
     const uint8_t *local;
-    uint16_t *meta;       /* pass 2: delay << 1 | port, per synapse */
+    uint16_t *meta;       /* pass 2: clamp << 10 | delay << 1 | port, per synapse (a structured
+                           * sentinel: SM_SYN_STRUCT_META | delay << 1 | port) */
     sm_stcores_t sc;      /* structured: the cores of one source      */
+    int any_clamp;
     sm_error_t *err;
     int failed;
 } s_build_t;
@@ -123,8 +128,10 @@ static int s_fill(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay
     }
     uint64_t at = b->cursor[b->src_first + src]++;
     b->t->syn[at].tgt = b->dst_first + dst; /* gid for now, packed in pass 3 */
-    b->t->syn[at].w = w;
-    b->meta[at] = (uint16_t)((delay << 1) | (b->pr->port == SM_PORT_INH ? 1u : 0u));
+    b->t->syn[at].w = b->pr->fixed ? sm_proj_fixed_weight(b->pr, w) : w;
+    b->meta[at] = (uint16_t)((b->pr->clamp ? S_META_CLAMP : 0u) | (delay << 1) |
+                             (b->pr->port == SM_PORT_INH ? 1u : 0u));
+    b->any_clamp |= b->pr->clamp;
     return 0;
 }
 
@@ -280,6 +287,9 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     if (local && s_compact_routes(t, &b, n))
         goto nomem;
 
+    if (b.any_clamp && !(t->binary = calloc((t->n_syn + 63) / 64 + 1, sizeof *t->binary)))
+        goto nomem;
+
     /* Pass 3: order each row by (core, delayed) keeping generation order, pack
      * targets, and cut the fan-out entries. */
     uint64_t fan_cap = 1024;
@@ -306,7 +316,7 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         int sorted = 1;
         for (uint64_t j = 0; j < len; j++) {
             uint32_t core = core_of[t->syn[r0 + j].tgt];
-            uint64_t delayed = ((meta[r0 + j] & ~SM_SYN_STRUCT_META) >> 1) != 0;
+            uint64_t delayed = S_META_DELAY(meta[r0 + j]) != 0;
             keys[j].key = ((uint64_t)core << 33) | (delayed << 32) | j;
             if (j && keys[j].key < keys[j - 1].key)
                 sorted = 0;
@@ -322,9 +332,10 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
             uint32_t core = core_of[tgt_gid];
             uint32_t m = tmpm[from];
             uint32_t l = m & SM_SYN_STRUCT_META ? SM_SYN_STRUCT : local_of[tgt_gid];
-            m &= ~SM_SYN_STRUCT_META;
-            t->syn[r0 + j].tgt = (l << SM_SYN_LOCAL_SHIFT) | ((m >> 1) << SM_SYN_DELAY_SHIFT) | (m & 1u);
+            t->syn[r0 + j].tgt = (l << SM_SYN_LOCAL_SHIFT) | (S_META_DELAY(m) << SM_SYN_DELAY_SHIFT) | (m & 1u);
             t->syn[r0 + j].w = tmp[from].w;
+            if (m & S_META_CLAMP)
+                t->binary[(r0 + j) >> 6] |= 1ULL << ((r0 + j) & 63);
             if (core != cur_core) {
                 if (t->n_fan == fan_cap) {
                     fan_cap *= 2;
@@ -403,6 +414,7 @@ void sm_syntab_fini(sm_syntab_t *t)
     free(t->fan);
     free(t->fan_kind);
     free(t->syn);
+    free(t->binary);
     memset(t, 0, sizeof *t);
 }
 

@@ -8,7 +8,8 @@
  * index within its core, its delay and its port packed in 32 bits, and a
  * float32 weight (float32 because trained networks' weights must be applied
  * exactly). Within a segment synapses keep their generation order, which makes
- * every sum independent of the mapping. */
+ * every sum independent of the mapping. A fixed-point projection's synapses
+ * hold its effective integer weights (sm_proj_fixed_weight), exact in float. */
 #ifndef SM_SYNTAB_H
 #define SM_SYNTAB_H
 
@@ -116,6 +117,9 @@ typedef struct {
     uint32_t min_delay; /* smallest delay >= 1 (UINT32_MAX if none)          */
     uint32_t max_delay;
     int has_delay0;
+    /* NULL, or one bit per synapse (by index in syn): a binary Dense, whose
+     * synapse counts an event of any count as 1 (sm_proj_t.clamp). */
+    uint64_t *binary;
 } sm_syntab_t;
 
 /* What a fan-out entry's segment holds: delay-0 synapses, delayed ones. */
@@ -158,6 +162,13 @@ uint64_t sm_syntab_find(const sm_syntab_t *t, uint32_t gid, uint32_t core);
 static inline uint32_t sm_syn_local(uint32_t tgt) { return tgt >> SM_SYN_LOCAL_SHIFT; }
 static inline uint32_t sm_syn_delay(uint32_t tgt) { return (tgt >> SM_SYN_DELAY_SHIFT) & SM_SYN_DELAY_MASK; }
 static inline uint32_t sm_syn_port(uint32_t tgt) { return tgt & 1u; }
+
+/* The count an event of `count` spikes delivers through synapse s. */
+static inline float sm_syn_count(const sm_syntab_t *t, const sm_syn_t *s, float count)
+{
+    uint64_t i = (uint64_t)(s - t->syn);
+    return (t->binary[i >> 6] >> (i & 63)) & 1u ? 1.0f : count;
+}
 
 /* Number of synapses in fan-out entry f of source gid. */
 static inline uint32_t sm_fan_len(const sm_syntab_t *t, uint32_t gid, uint64_t f)

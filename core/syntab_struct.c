@@ -19,8 +19,12 @@ bool sm_synstruct_eligible(const sm_net_t *net, const sm_proj_t *pr, const uint3
 {
     bool conv = pr->conn == SM_CONN_CONV2D && pr->min_delay == pr->max_delay;
     bool mat = pr->conn == SM_CONN_MATRIX;
+    /* A loihi_lif target takes fixed-point weights and clamps counts per
+     * synapse; the structured kernels do neither, so such a projection is
+     * expanded. */
     if (!(conv || mat) || pr->min_delay > SM_MAX_DELAY ||
-        net->pops[pr->dst_pop].kind != SM_POP_NEURONS)
+        net->pops[pr->dst_pop].kind != SM_POP_NEURONS || pr->fixed || pr->clamp ||
+        sm_pop_is_loihi(&net->pops[pr->dst_pop]))
         return false;
     const sm_pop_t *d = &net->pops[pr->dst_pop];
     for (uint32_t i = 0; i < d->size; i++)

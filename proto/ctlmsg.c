@@ -39,6 +39,8 @@ int sm_ctl_pack(const sm_ctl_t *m, uint8_t **buf, size_t *len)
     c.n_workers = m->n_workers;
     c.has_pid = m->has_pid;
     c.pid = m->pid;
+    c.has_heartbeat_ms = m->has_heartbeat_ms;
+    c.heartbeat_ms = m->heartbeat_ms;
     *len = control__get_packed_size(&c);
     *buf = malloc(*len ? *len : 1);
     if (!*buf)
@@ -84,6 +86,8 @@ static int s_copy(sm_ctl_t *m, const Control *c)
     m->n_workers = c->n_workers;
     m->has_pid = c->has_pid;
     m->pid = c->pid;
+    m->has_heartbeat_ms = c->has_heartbeat_ms;
+    m->heartbeat_ms = c->heartbeat_ms;
     if ((c->text && !(m->text = s_strdup(c->text))) ||
         (c->build && !(m->build = s_strdup(c->build))))
         return -1;

@@ -34,8 +34,9 @@ typedef struct {
 typedef struct {
     uint32_t version;
     sm_ctl_kind_t kind;
-    int has_worker, has_tick, has_net, has_result, has_fingerprint, has_n_workers, has_pid;
-    uint32_t worker, tick, n_workers, pid;
+    int has_worker, has_tick, has_net, has_result, has_fingerprint, has_n_workers, has_pid,
+        has_heartbeat_ms;
+    uint32_t worker, tick, n_workers, pid, heartbeat_ms;
     char *text;
     char *build;
     char **endpoints;

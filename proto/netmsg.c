@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control.pb-c.h"
+#include "validate.h"
 
 uint64_t sm_fingerprint(const uint8_t *buf, size_t len)
 {
@@ -107,9 +108,10 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
     Conv2dSpec *convs = calloc(net->n_projs + 1, sizeof *convs);
     DistanceSpec *dspecs = calloc(net->n_projs + 1, sizeof *dspecs);
     Grid2dSpec *grids = calloc(2 * (size_t)net->n_projs + 1, sizeof *grids);
+    FixedSpec *fixes = calloc(net->n_projs + 1, sizeof *fixes);
     int rc = -1;
     if (!pops || !popp || !projs || !projp || !dists || !cpop || !camp || !ppop || !pidx ||
-        !convs || !dspecs || !grids) {
+        !convs || !dspecs || !grids || !fixes) {
         sm_fail(err, SM_ENOMEM, "out of memory packing the network");
         goto done;
     }
@@ -131,11 +133,19 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
                 q->n_v_init = p->size;
                 q->v_init = p->v_init;
             }
+            if (p->u_init) {
+                q->n_u_init = p->size;
+                q->u_init = p->u_init;
+            }
         } else if (p->kind == SM_POP_SPIKE_TIMES) {
             q->n_st_off = p->size + 1;
             q->st_off = p->st_off;
             q->n_st_ticks = p->st_off[p->size];
             q->st_ticks = p->st_ticks;
+            if (p->st_payload) {
+                q->n_st_payload = p->st_off[p->size];
+                q->st_payload = p->st_payload;
+            }
         }
         q->has_rate_hz = q->has_seed = q->has_start_tick = q->has_stop_tick = 1;
         q->rate_hz = p->rate_hz;
@@ -180,6 +190,15 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
         if (s->conn == SM_CONN_DISTANCE) {
             s_distance_to(&dspecs[i], &grids[2 * i], &s->dist);
             q->distance = &dspecs[i];
+        }
+        if (s->fixed) {
+            FixedSpec *f = &fixes[i];
+            fixed_spec__init(f);
+            f->weight_exp = s->weight_exp;
+            f->num_weight_bits = s->num_weight_bits;
+            f->sign_mode = (uint32_t)s->sign_mode;
+            f->num_message_bits = s->num_message_bits;
+            q->fixed = f;
         }
         q->matrix_delay = s->matrix_delay;
         q->seed = s->seed;
@@ -238,6 +257,7 @@ done:
     free(convs);
     free(dspecs);
     free(grids);
+    free(fixes);
     return rc;
 }
 
@@ -287,38 +307,17 @@ static int s_dist_from(sm_dist_t *d, const Dist *s, bool delay)
     return mass >= 1e-4 ? 0 : -1;
 }
 
-/* A parameter block travels as bytes: its enums, flags and table counts are
- * checked before anything reads them (a bool byte other than 0 or 1 is
- * undefined behaviour to load). */
-static bool s_model_ok(const sm_model_t *m)
+/* A parameter block travels as bytes: the one check of a model
+ * (core/validate.c) first, which reads its flag bytes and enums before
+ * anything loads them; then its closed-form tables are rebuilt here from its
+ * parameters, so that a worker never runs on tables its parameters do not
+ * stand for (on the same machine they come out bit for bit the same). */
+static int s_model_from(sm_model_t *m, sm_error_t *err)
 {
-    const size_t flags[] = {offsetof(sm_model_t, reset_delay), offsetof(sm_model_t, threshold_ge),
-                            offsetof(sm_model_t, multispike),  offsetof(sm_model_t, norm_input),
-                            offsetof(sm_model_t, has_syn),     offsetof(sm_model_t, has_min_v),
-                            offsetof(sm_model_t, zero_all),
-                            offsetof(sm_model_t, closed) + offsetof(sm_closed_t, b_one),
-                            offsetof(sm_model_t, closed) + offsetof(sm_closed_t, a_one),
-                            offsetof(sm_model_t, closed) + offsetof(sm_closed_t, a_one) + 1};
-    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-        if (((const unsigned char *)m)[flags[i]] > 1)
-            return false;
-    unsigned kind, style, reset;
-    memcpy(&kind, (const unsigned char *)m + offsetof(sm_model_t, kind), sizeof kind);
-    memcpy(&style, (const unsigned char *)m + offsetof(sm_model_t, style), sizeof style);
-    memcpy(&reset, (const unsigned char *)m + offsetof(sm_model_t, reset), sizeof reset);
-    if (!(kind < SM_MODEL_COUNT && style < SM_STYLE_COUNT && reset <= SM_RESET_NONE &&
-          m->closed.nc <= 2 && m->closed.rel[0] <= 2 && m->closed.rel[1] <= 2))
-        return false;
-    /* The parameters the updates read must be finite numbers: a NaN would run
-     * silently. */
-    const double p[] = {m->threshold, m->beta, m->alpha, m->one_minus_beta, m->v_reset,
-                        m->v_leak, m->reset_value, m->min_v, m->bias, m->am, m->as, m->R,
-                        m->inv_RC, m->time_step, m->decay, m->tau_alpha, m->p22, m->p21e,
-                        m->p21i, m->p11e, m->p11i, m->p20};
-    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
-        if (!isfinite(p[i]))
-            return false;
-    return true;
+    if (sm_model_check(m, err))
+        return -1;
+    sm_model_prepare(m);
+    return sm_model_check(m, err);
 }
 
 static void s_grid_from(sm_grid2d_t *g, const Grid2dSpec *q)
@@ -412,6 +411,7 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
     sm_net_t *net = sm_net_new();
     sm_mapping_t *map = calloc(1, sizeof *map);
     const char *why = NULL;
+    sm_error_t e; /* the reason, when it is a checker's message */
     if (!net || !map) {
         why = "out of memory";
         goto bad;
@@ -435,12 +435,15 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
             why = "bad population";
             goto bad;
         }
-        /* Names as the loader accepts them: printable and unique. */
-        for (const char *c = q->name; *c; c++)
-            if ((unsigned char)*c < 0x20) {
-                why = "bad population name";
-                goto bad;
-            }
+        /* Names as the loader accepts them (core/validate.c) and unique. */
+        char shown[320], reason[160];
+        if (sm_pop_name_check(q->name, reason, sizeof reason)) {
+            sm_name_show(q->name, shown, sizeof shown);
+            sm_fail(&e, SM_EINVAL, "%s%spopulations[%zu].name: %s, got \"%s\"",
+                    net->path ? net->path : "", net->path ? ": " : "", i, reason, shown);
+            why = e.msg;
+            goto bad;
+        }
         if (sm_net_find_pop(net, q->name) >= 0) {
             why = "population name given twice";
             goto bad;
@@ -463,16 +466,23 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         if (p.kind == SM_POP_NEURONS) {
             if (!q->has_models || (q->n_models != 1 && q->n_models != q->size) ||
                 q->models.len != q->n_models * sizeof(sm_model_t) ||
-                (q->n_v_init && q->n_v_init != q->size)) {
+                (q->n_v_init && q->n_v_init != q->size) ||
+                (q->n_u_init && q->n_u_init != q->size)) {
                 why = "bad models";
                 goto bad;
             }
             p.n_models = q->n_models;
             p.models = s_dup(q->models.data, q->n_models, sizeof *p.models);
             for (uint32_t k = 0; p.models && k < p.n_models; k++)
-                if (!s_model_ok(&p.models[k])) {
+                if (s_model_from(&p.models[k], &e)) {
                     free(p.models);
-                    why = "bad model parameters";
+                    if (p.n_models > 1)
+                        sm_error_prefix(&e, "populations[%zu].params (neuron %u): ", i, k);
+                    else
+                        sm_error_prefix(&e, "populations[%zu].params: ", i);
+                    if (net->path)
+                        sm_error_prefix(&e, "%s: ", net->path);
+                    why = e.msg;
                     goto bad;
                 }
             for (size_t k = 0; k < q->n_v_init; k++)
@@ -481,11 +491,21 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
                     why = "bad initial value";
                     goto bad;
                 }
+            /* Ranges and integers are checked with the model (sm_net_finish). */
+            for (size_t k = 0; k < q->n_u_init; k++)
+                if (!isfinite(q->u_init[k])) {
+                    free(p.models);
+                    why = "bad initial value";
+                    goto bad;
+                }
             if (q->n_v_init)
                 p.v_init = s_dup(q->v_init, q->n_v_init, sizeof *p.v_init);
-            if (!p.models || (q->n_v_init && !p.v_init)) {
+            if (q->n_u_init)
+                p.u_init = s_dup(q->u_init, q->n_u_init, sizeof *p.u_init);
+            if (!p.models || (q->n_v_init && !p.v_init) || (q->n_u_init && !p.u_init)) {
                 free(p.models);
                 free(p.v_init);
+                free(p.u_init);
                 why = "out of memory";
                 goto bad;
             }
@@ -498,15 +518,22 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
             for (uint32_t k = 0; ok && k < q->size; k++)
                 for (uint32_t j = q->st_off[k] + 1; ok && j < q->st_off[k + 1]; j++)
                     ok = q->st_ticks[j] > q->st_ticks[j - 1];
+            /* Payloads as the loader takes them: one per tick, in [1, 2^24]. */
+            ok = ok && (!q->n_st_payload || q->n_st_payload == q->n_st_ticks);
+            for (size_t k = 0; ok && k < q->n_st_payload; k++)
+                ok = q->st_payload[k] >= 1 && q->st_payload[k] <= SM_MAX_PAYLOAD;
             if (!ok) {
                 why = "bad spike times";
                 goto bad;
             }
             p.st_off = s_dup(q->st_off, q->n_st_off, sizeof *p.st_off);
             p.st_ticks = s_dup(q->st_ticks, q->n_st_ticks, sizeof *p.st_ticks);
-            if (!p.st_off || !p.st_ticks) {
+            if (q->n_st_payload)
+                p.st_payload = s_dup(q->st_payload, q->n_st_payload, sizeof *p.st_payload);
+            if (!p.st_off || !p.st_ticks || (q->n_st_payload && !p.st_payload)) {
                 free(p.st_off);
                 free(p.st_ticks);
+                free(p.st_payload);
                 why = "out of memory";
                 goto bad;
             }
@@ -514,8 +541,10 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         if (sm_net_add_pop(net, &p) < 0) {
             free(p.models);
             free(p.v_init);
+            free(p.u_init);
             free(p.st_off);
             free(p.st_ticks);
+            free(p.st_payload);
             why = "too many neurons";
             goto bad;
         }
@@ -547,6 +576,22 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         pr.seed = q->seed;
         pr.min_delay = q->min_delay;
         pr.max_delay = q->max_delay;
+        if (q->fixed) {
+            /* The format is checked, and the rest derived, by sm_net_finish. */
+            if (q->fixed->sign_mode > SM_LOIHI_SIGN_INHIBITORY ||
+                q->fixed->num_weight_bits > SM_LOIHI_WEIGHT_BITS_MAX ||
+                q->fixed->weight_exp < SM_LOIHI_WEIGHT_EXP_MIN ||
+                q->fixed->weight_exp > SM_LOIHI_WEIGHT_EXP_MAX ||
+                q->fixed->num_message_bits > SM_LOIHI_MESSAGE_BITS_MAX ||
+                !sm_pop_is_loihi(&net->pops[pr.dst_pop])) {
+                why = "bad fixed-point projection";
+                goto bad;
+            }
+            pr.weight_exp = q->fixed->weight_exp;
+            pr.num_weight_bits = q->fixed->num_weight_bits;
+            pr.sign_mode = (sm_loihi_sign_t)q->fixed->sign_mode;
+            pr.num_message_bits = q->fixed->num_message_bits;
+        }
         uint32_t ns_ = net->pops[pr.src_pop].size, nd = net->pops[pr.dst_pop].size;
         if ((why = s_structured_from(net, &pr, q)))
             goto bad;
@@ -615,6 +660,7 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         }
         uint32_t sent_stages = net->n_stages;
         sm_error_t ferr;
+        sm_error_clear(&ferr);
         int ok = sm_net_finish(net, &ferr) == 0 && net->n_stages == sent_stages;
         for (uint32_t i = 0; ok && i < net->n_pops; i++)
             ok = sent[i] == net->pops[i].stage;
@@ -623,7 +669,9 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
                  sent[net->n_pops + 2 * j + 1] == net->projs[j].max_delay;
         free(sent);
         if (!ok) {
-            why = "stages or delays do not match the projections";
+            why = ferr.code == SM_OK || ferr.code == SM_ECYCLE
+                      ? "stages or delays do not match the projections"
+                      : "bad fixed-point projections or loihi_lif populations";
             goto bad;
         }
     }
@@ -642,6 +690,7 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
     for (uint32_t i = 0; i < net->n_currents; i++) {
         if (ns->current_pop[i] >= net->n_pops ||
             net->pops[ns->current_pop[i]].kind != SM_POP_NEURONS ||
+            sm_pop_is_loihi(&net->pops[ns->current_pop[i]]) ||
             !isfinite(ns->current_amp[i]) || fabs(ns->current_amp[i]) > FLT_MAX) {
             why = "bad current";
             goto bad;
@@ -676,6 +725,14 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
             why = "mapping outside the mesh";
             goto bad;
         }
+    /* The same check the file loader makes, so the same words: "network
+     * message: FILE: " and the loader's message. */
+    if (sm_net_check(net, &e)) {
+        if (net->path)
+            sm_error_prefix(&e, "%s: ", net->path);
+        why = e.msg;
+        goto bad;
+    }
     *ticks = ns->run_ticks;
     *dense = ns->dense;
     net_spec__free_unpacked(ns, NULL);

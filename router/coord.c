@@ -1,6 +1,15 @@
 /* coord: the coordinator of a distributed run. It carries only control —
- * setup, start, heartbeats, results and errors — never spikes. */
+ * setup, start, heartbeats, results and errors — never spikes.
+ *
+ * Every joined worker is watched from the moment it joins: it beats every
+ * 0.25 s, in the handshake as in the run, and one silent for the heartbeat
+ * timeout is declared dead. The coordinator beats as often, to every joined
+ * worker, and its beats carry that timeout, which the workers apply to it in
+ * turn. A worker keeps one routing id for its life: one that says HELLO again
+ * has reconnected, keeps its slot, and is sent again the latest step of the
+ * handshake, which it may have missed. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,10 +27,13 @@
 #include "netmsg.h"
 #include "part.h"
 
+#define S_BEAT 0.25
+
 typedef struct {
     uint8_t ident[256];
     size_t ident_len;
     int joined, ready, connected, done;
+    int silent;             /* declared dead for its silence                    */
     double last_seen;
     uint32_t tick;
     char *endpoint;
@@ -35,6 +47,15 @@ typedef struct {
     void *zctx, *sock;
     s_peer_t *peers;
     uint32_t n;
+    /* The latest step every worker was sent (SETUP, PEERS, START, DONE; 0
+     * before SETUP), and what it takes to send it again. */
+    sm_ctl_kind_t step;
+    const uint8_t *spec;
+    size_t spec_len;
+    uint64_t fp;
+    const char *transport;
+    double last_beat;
+    char dir[128];          /* the run's own directory of ipc sockets, or ""   */
     char refused[512];
 } s_coord_t;
 
@@ -64,6 +85,15 @@ static void s_send(s_coord_t *c, uint32_t i, sm_ctl_t *m)
     sm_ctl_send(c->sock, c->peers[i].ident, c->peers[i].ident_len, m);
 }
 
+static void s_reply(s_coord_t *c, const uint8_t *ident, size_t ilen, sm_ctl_kind_t kind,
+                    const char *text)
+{
+    sm_ctl_t m;
+    sm_ctl_init(&m, kind);
+    m.text = (char *)text;
+    sm_ctl_send(c->sock, ident, ilen, &m);
+}
+
 static void s_broadcast(s_coord_t *c, sm_ctl_kind_t kind, const char *text)
 {
     sm_ctl_t m;
@@ -72,6 +102,58 @@ static void s_broadcast(s_coord_t *c, sm_ctl_kind_t kind, const char *text)
     for (uint32_t i = 0; i < c->n; i++)
         if (c->peers[i].joined)
             s_send(c, i, &m);
+}
+
+/* A beat says how long a worker may wait for the next. */
+static void s_beat(s_coord_t *c, uint32_t i)
+{
+    sm_ctl_t m;
+    sm_ctl_init(&m, SM_CTL_HEARTBEAT);
+    double ms = c->o->heartbeat_timeout * 1000.0;
+    m.has_heartbeat_ms = 1;
+    m.heartbeat_ms = ms >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+    s_send(c, i, &m);
+}
+
+/* Sends worker i the latest step of the handshake. */
+static void s_send_step(s_coord_t *c, uint32_t i)
+{
+    sm_ctl_t m;
+    sm_ctl_init(&m, c->step);
+    char **eps = NULL;
+    switch (c->step) {
+    case SM_CTL_SETUP:
+        m.has_worker = m.has_n_workers = m.has_net = m.has_fingerprint = 1;
+        m.worker = i;
+        m.n_workers = c->n;
+        m.net.data = (uint8_t *)c->spec;
+        m.net.len = c->spec_len;
+        m.fingerprint = c->fp;
+        m.text = (char *)c->transport;
+        break;
+    case SM_CTL_PEERS:
+        if (!(eps = calloc(c->n, sizeof *eps)))
+            return; /* the worker is found silent or not ready in time */
+        for (uint32_t k = 0; k < c->n; k++)
+            eps[k] = c->peers[k].endpoint;
+        m.n_endpoints = c->n;
+        m.endpoints = eps;
+        break;
+    case SM_CTL_START:
+    case SM_CTL_DONE:
+        break;
+    default:
+        return;
+    }
+    s_send(c, i, &m);
+    free(eps);
+}
+
+static void s_step_all(s_coord_t *c, sm_ctl_kind_t step)
+{
+    c->step = step;
+    for (uint32_t i = 0; i < c->n; i++)
+        s_send_step(c, i);
 }
 
 static pid_t s_spawn(const char *exe, const char *connect, const char *curve)
@@ -89,6 +171,42 @@ static pid_t s_spawn(const char *exe, const char *connect, const char *curve)
     else
         execl(exe, exe, "worker", "--connect", connect, (char *)NULL);
     _exit(127);
+}
+
+/* Local workers' sockets go in a directory of the run's own, under $TMPDIR
+ * (if short enough for a socket address) or /tmp, removed with all it holds
+ * once the workers are gone. */
+static int s_dir_make(s_coord_t *c, sm_error_t *err)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !tmp[0] || strlen(tmp) > 60)
+        tmp = "/tmp";
+    snprintf(c->dir, sizeof c->dir, "%s/spikemesh-XXXXXX", tmp);
+    if (!mkdtemp(c->dir)) {
+        c->dir[0] = '\0';
+        return sm_fail(err, SM_EIO, "cannot make a directory for the workers' sockets in %s", tmp);
+    }
+    return 0;
+}
+
+static void s_dir_remove(s_coord_t *c)
+{
+    if (!c->dir[0])
+        return;
+    DIR *d = opendir(c->dir);
+    if (d) {
+        struct dirent *ent;
+        char path[512];
+        while ((ent = readdir(d)))
+            if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..")) {
+                snprintf(path, sizeof path, "%s/%s", c->dir, ent->d_name);
+                unlink(path);
+            }
+        closedir(d);
+    }
+    if (rmdir(c->dir))
+        fprintf(stderr, "spikemesh: coordinator: could not remove %s\n", c->dir);
+    c->dir[0] = '\0';
 }
 
 /* Looks for dead children; names the first one that died. */
@@ -136,11 +254,14 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
             snprintf(c->refused, sizeof c->refused, "refused a worker built as '%s' (this is '%s')",
                      build, sm_build_id());
             fprintf(stderr, "spikemesh: coordinator: %s\n", c->refused);
-            sm_ctl_t r;
-            sm_ctl_init(&r, SM_CTL_ERROR);
-            r.text = c->refused;
-            sm_ctl_send(c->sock, ident, ilen, &r);
-        } else if (i < 0) {
+            s_reply(c, ident, ilen, SM_CTL_ERROR, c->refused);
+        } else if (i >= 0) {
+            /* It reconnected: what we sent meanwhile may be lost. */
+            fprintf(stderr, "spikemesh: coordinator: worker %d reconnected\n", i);
+            c->peers[i].last_seen = sm_now();
+            s_beat(c, (uint32_t)i);
+            s_send_step(c, (uint32_t)i);
+        } else {
             /* A worker we started takes the slot of its pid, so that a death
              * is blamed on the right worker; others take the free slots. */
             int k = -1;
@@ -152,17 +273,22 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
                 if (!c->peers[j].joined && c->peers[j].pid <= 0)
                     k = (int)j;
             if (k < 0) {
-                fprintf(stderr, "spikemesh: coordinator: a worker joined that was not expected; ignored\n");
+                fprintf(stderr, "spikemesh: coordinator: a worker joined that was not expected; sent away\n");
+                s_reply(c, ident, ilen, SM_CTL_ABORT, "this run has all its workers");
             } else {
                 s_peer_t *p = &c->peers[k];
                 p->joined = 1;
                 memcpy(p->ident, ident, ilen);
                 p->ident_len = ilen;
                 p->last_seen = sm_now();
+                s_beat(c, (uint32_t)k);
             }
         }
     } else if (i < 0) {
-        fprintf(stderr, "spikemesh: coordinator: ignored a message from an unknown peer\n");
+        /* Perhaps a worker of an earlier run, or one declared dead: it must
+         * not wait for us. */
+        fprintf(stderr, "spikemesh: coordinator: a message from an unknown peer; sent it away\n");
+        s_reply(c, ident, ilen, SM_CTL_ABORT, "not a worker of this run");
     } else {
         s_peer_t *p = &c->peers[i];
         p->last_seen = sm_now();
@@ -203,16 +329,19 @@ static int s_handle(s_coord_t *c, sm_error_t *err)
     return rc;
 }
 
-/* Waits until every worker has `flag` set, or fails. */
-static int s_wait_all(s_coord_t *c, size_t flag_offset, double timeout, int watch_beats,
-                      const char *what, sm_error_t *err)
+/* Waits until every worker has `flag` set, or fails: a worker dies, one that
+ * joined falls silent, or time runs out. */
+static int s_wait_all(s_coord_t *c, size_t flag_offset, double timeout, const char *what,
+                      sm_error_t *err)
 {
-    double end = sm_now() + timeout, beat = 0.0;
+    double end = sm_now() + timeout;
     for (;;) {
-        if (sm_now() - beat >= 1.0) {
-            /* Keepalives: workers waiting on others know we are alive. */
-            beat = sm_now();
-            s_broadcast(c, SM_CTL_HEARTBEAT, NULL);
+        if (sm_now() - c->last_beat >= S_BEAT) {
+            /* Workers waiting on others know we are alive. */
+            c->last_beat = sm_now();
+            for (uint32_t i = 0; i < c->n; i++)
+                if (c->peers[i].joined)
+                    s_beat(c, i);
         }
         uint32_t have = 0;
         for (uint32_t i = 0; i < c->n; i++)
@@ -222,14 +351,19 @@ static int s_wait_all(s_coord_t *c, size_t flag_offset, double timeout, int watc
         if (s_handle(c, err) || s_check_children(c, err))
             return -1;
         double now = sm_now();
-        if (watch_beats)
-            for (uint32_t i = 0; i < c->n; i++) {
-                s_peer_t *p = &c->peers[i];
-                if (!p->done && now - p->last_seen > c->o->heartbeat_timeout)
-                    return sm_fail(err, SM_ETIMEDOUT,
-                                   "worker %u stopped answering at tick %u (silent for %.1f s)", i,
-                                   p->tick, now - p->last_seen);
-            }
+        for (uint32_t i = 0; i < c->n; i++) {
+            s_peer_t *p = &c->peers[i];
+            if (!p->joined || p->done || now - p->last_seen <= c->o->heartbeat_timeout)
+                continue;
+            p->silent = 1;
+            if (c->step >= SM_CTL_START)
+                return sm_fail(err, SM_ETIMEDOUT,
+                               "worker %u stopped answering at tick %u (silent for %.1f s)", i,
+                               p->tick, now - p->last_seen);
+            return sm_fail(err, SM_ETIMEDOUT,
+                           "worker %u stopped answering during setup (silent for %.1f s)", i,
+                           now - p->last_seen);
+        }
         if (now > end)
             return sm_fail(err, SM_ETIMEDOUT, "%u of %u workers %s within %.0f s%s%s", have, c->n,
                            what, timeout, c->refused[0] ? "; " : "", c->refused);
@@ -269,11 +403,16 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
         goto out;
     c.peers = calloc(c.n, sizeof *c.peers);
     c.zctx = zmq_ctx_new();
-    c.sock = zmq_socket(c.zctx, ZMQ_ROUTER);
+    c.sock = c.zctx ? zmq_socket(c.zctx, ZMQ_ROUTER) : NULL;
     if (!c.peers || !c.sock) {
         sm_fail(err, SM_ENOMEM, "out of memory");
         goto out;
     }
+    sm_ctl_bound(c.sock, 500);
+    /* A worker that reconnects under its routing id takes over from its
+     * old connection, if that is not known to be gone yet. */
+    int one = 1;
+    zmq_setsockopt(c.sock, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
     if (pub[0]) {
         if (!(zap = sm_zap_start(c.zctx, pub, err)))
             goto out;
@@ -282,8 +421,10 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
     char ep[512];
     if (d->listen)
         snprintf(ep, sizeof ep, "%s", d->listen);
+    else if (s_dir_make(&c, err))
+        goto out;
     else
-        snprintf(ep, sizeof ep, "ipc:///tmp/spikemesh-%ld-ctl", (long)getpid());
+        snprintf(ep, sizeof ep, "ipc://%s/ctl", c.dir);
     if (zmq_bind(c.sock, ep)) {
         sm_fail(err, SM_EIO, "--listen %s: cannot listen: %s", ep, zmq_strerror(zmq_errno()));
         goto out;
@@ -309,49 +450,33 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
                 goto out;
             }
     }
-    if (s_wait_all(&c, S_FLAG(joined), d->join_timeout, 0, "joined", err))
+    if (s_wait_all(&c, S_FLAG(joined), d->join_timeout, "joined", err))
         goto out;
-    uint64_t fp = sm_fingerprint(spec, spec_len);
-    for (uint32_t i = 0; i < c.n; i++) {
-        sm_ctl_t m;
-        sm_ctl_init(&m, SM_CTL_SETUP);
-        m.has_worker = m.has_n_workers = m.has_net = m.has_fingerprint = 1;
-        m.worker = i;
-        m.n_workers = c.n;
-        m.net.data = spec;
-        m.net.len = spec_len;
-        m.fingerprint = fp;
-        m.text = (char *)(d->listen || (d->transport && !strcmp(d->transport, "tcp")) ? "tcp" : "ipc");
-        s_send(&c, i, &m);
-    }
-    if (s_wait_all(&c, S_FLAG(ready), d->join_timeout, 0, "were ready", err))
+    c.spec = spec;
+    c.spec_len = spec_len;
+    c.fp = sm_fingerprint(spec, spec_len);
+    c.transport = d->listen || (d->transport && !strcmp(d->transport, "tcp")) ? "tcp" : "ipc";
+    s_step_all(&c, SM_CTL_SETUP);
+    if (s_wait_all(&c, S_FLAG(ready), d->join_timeout, "were ready", err))
         goto out;
-    char **eps = calloc(c.n, sizeof *eps);
-    if (!eps) {
-        sm_fail(err, SM_ENOMEM, "out of memory");
+    if (d->verbose)
+        for (uint32_t i = 0; i < c.n; i++)
+            fprintf(stderr, "spikemesh: worker %u listening at %s\n", i, c.peers[i].endpoint);
+    s_step_all(&c, SM_CTL_PEERS);
+    if (s_wait_all(&c, S_FLAG(connected), d->join_timeout, "connected", err))
         goto out;
-    }
-    for (uint32_t i = 0; i < c.n; i++) {
-        eps[i] = c.peers[i].endpoint;
-        if (d->verbose)
-            fprintf(stderr, "spikemesh: worker %u listening at %s\n", i, eps[i]);
-    }
-    sm_ctl_t peers;
-    sm_ctl_init(&peers, SM_CTL_PEERS);
-    peers.n_endpoints = c.n;
-    peers.endpoints = eps;
-    for (uint32_t i = 0; i < c.n; i++)
-        s_send(&c, i, &peers);
-    free(eps);
-    if (s_wait_all(&c, S_FLAG(connected), d->join_timeout, 0, "connected", err))
-        goto out;
+    if (d->verbose)
+        fprintf(stderr, "spikemesh: coordinator: all %u workers connected; starting\n", c.n);
     double t0 = sm_now();
     for (uint32_t i = 0; i < c.n; i++)
         c.peers[i].last_seen = t0;
-    s_broadcast(&c, SM_CTL_START, NULL);
-    if (s_wait_all(&c, S_FLAG(done), 1e9, 1, "finished", err))
+    s_step_all(&c, SM_CTL_START);
+    if (s_wait_all(&c, S_FLAG(done), 1e9, "finished", err))
         goto out;
     double wall = sm_now() - t0;
+    /* The workers may go now; merging can take a while, and they would
+     * only wait for it in silence. */
+    s_step_all(&c, SM_CTL_DONE);
     if (!(r = sm_result_alloc(ticks, net->dt_ms, net->n_probes, map->width, map->height))) {
         sm_fail(err, SM_ENOMEM, "out of memory for results");
         goto out;
@@ -369,12 +494,15 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
     r->wall_seconds = wall;
     r->threads = 1;
     r->workers = c.n;
-    s_broadcast(&c, SM_CTL_DONE, NULL);
 out:
-    if (!r && c.sock)
+    if (!r && c.sock && c.step != SM_CTL_DONE)
         s_broadcast(&c, SM_CTL_ABORT, err->msg);
-    /* Give workers a moment to leave on their own, then make sure. */
+    /* Give workers a moment to leave on their own, then make sure; one
+     * found silent will not leave. */
     if (c.peers) {
+        for (uint32_t i = 0; i < c.n; i++)
+            if (c.peers[i].pid > 0 && c.peers[i].silent)
+                kill(c.peers[i].pid, SIGKILL);
         for (int wait = 0; wait < 40; wait++) {
             int alive = 0;
             for (uint32_t i = 0; i < c.n; i++)
@@ -398,14 +526,13 @@ out:
             free(c.peers[i].result);
         }
     }
-    if (c.sock) {
-        int linger = 500;
-        zmq_setsockopt(c.sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (c.sock)
         zmq_close(c.sock);
-    }
     sm_zap_stop(&zap);
     if (c.zctx)
         zmq_ctx_term(c.zctx);
+    /* Last: the workers are gone and the socket closed. */
+    s_dir_remove(&c);
     free(c.peers);
     free(spec);
     sm_mapping_destroy(&own);

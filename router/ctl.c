@@ -7,6 +7,31 @@
 #include <string.h>
 #include <zmq.h>
 
+void sm_ctl_bound(void *sock, int linger_ms)
+{
+    int64_t max = (int64_t)SM_CTL_FRAME_MAX;
+    int send_ms = SM_CTL_SEND_MS;
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    zmq_setsockopt(sock, ZMQ_SNDTIMEO, &send_ms, sizeof send_ms);
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
+}
+
+int sm_ctl_send_packed(void *sock, const uint8_t *ident, size_t ident_len, const uint8_t *buf,
+                       size_t len)
+{
+    if (ident && zmq_send(sock, ident, ident_len, ZMQ_SNDMORE) < 0)
+        return -1;
+    /* Once the first frame is queued, ZeroMQ takes the rest of the message
+     * (its limits count whole messages). */
+    size_t off = 0;
+    do {
+        size_t n = len - off < SM_CTL_FRAME_MAX ? len - off : SM_CTL_FRAME_MAX;
+        if (zmq_send(sock, buf + off, n, off + n < len ? ZMQ_SNDMORE : 0) < 0)
+            return -1;
+        off += n;
+    } while (off < len);
+    return 0;
+}
 
 int sm_ctl_send(void *sock, const uint8_t *ident, size_t ident_len, const sm_ctl_t *m)
 {
@@ -14,13 +39,59 @@ int sm_ctl_send(void *sock, const uint8_t *ident, size_t ident_len, const sm_ctl
     size_t len;
     if (sm_ctl_pack(m, &buf, &len))
         return -1;
-    int rc = 0;
-    if (ident && zmq_send(sock, ident, ident_len, ZMQ_SNDMORE) < 0)
-        rc = -1;
-    if (!rc && zmq_send(sock, buf, len, 0) < 0)
-        rc = -1;
+    int rc = sm_ctl_send_packed(sock, ident, ident_len, buf, len);
     free(buf);
     return rc;
+}
+
+/* The body of a message whose first frame is in `part`: that frame alone, or
+ * all its frames joined. Returns the bytes (in *own if they had to be
+ * copied), or NULL out of memory or on a failed receive, the rest drained. */
+static const uint8_t *s_body(void *sock, zmq_msg_t *part, uint8_t **own, size_t *len,
+                             sm_error_t *err)
+{
+    *own = NULL;
+    *len = zmq_msg_size(part);
+    if (!zmq_msg_more(part))
+        return zmq_msg_data(part);
+    size_t cap = 2 * *len + 1;
+    uint8_t *buf = malloc(cap);
+    int ok = buf != NULL;
+    if (ok)
+        memcpy(buf, zmq_msg_data(part), *len);
+    int more = 1;
+    while (more) {
+        zmq_msg_t next;
+        zmq_msg_init(&next);
+        if (zmq_msg_recv(&next, sock, 0) < 0) {
+            zmq_msg_close(&next);
+            free(buf);
+            sm_fail(err, SM_EIO, "receive failed: %s", zmq_strerror(zmq_errno()));
+            return NULL;
+        }
+        size_t n = zmq_msg_size(&next);
+        if (ok && *len + n > cap) {
+            while (*len + n > cap)
+                cap *= 2;
+            uint8_t *b = realloc(buf, cap);
+            if (b)
+                buf = b;
+            ok = b != NULL;
+        }
+        if (ok) {
+            memcpy(buf + *len, zmq_msg_data(&next), n);
+            *len += n;
+        }
+        more = zmq_msg_more(&next);
+        zmq_msg_close(&next);
+    }
+    if (!ok) {
+        free(buf);
+        sm_fail(err, SM_ENOMEM, "out of memory for a control message");
+        return NULL;
+    }
+    *own = buf;
+    return buf;
 }
 
 sm_ctl_t *sm_ctl_recv(void *sock, int router, uint8_t *ident, size_t *ident_len, int timeout_ms,
@@ -53,24 +124,11 @@ sm_ctl_t *sm_ctl_recv(void *sock, int router, uint8_t *ident, size_t *ident_len,
         sm_fail(err, SM_EIO, "receive failed");
         return NULL;
     }
-    /* Drain any further frames: a well-formed peer sends exactly one. */
-    int extra = 0;
-    while (zmq_msg_more(&part)) {
-        zmq_msg_t more;
-        zmq_msg_init(&more);
-        zmq_msg_recv(&more, sock, 0);
-        extra = 1;
-        int m = zmq_msg_more(&more);
-        zmq_msg_close(&more);
-        if (!m)
-            break;
-    }
-    if (extra) {
-        zmq_msg_close(&part);
-        sm_fail(err, SM_EPROTO, "control message of more than one frame");
-        return NULL;
-    }
-    sm_ctl_t *m = sm_ctl_unpack(zmq_msg_data(&part), zmq_msg_size(&part), err);
+    uint8_t *own;
+    size_t len;
+    const uint8_t *body = s_body(sock, &part, &own, &len, err);
+    sm_ctl_t *m = body ? sm_ctl_unpack(body, len, err) : NULL;
+    free(own);
     zmq_msg_close(&part);
     return m;
 }
@@ -158,6 +216,8 @@ sm_zap_t *sm_zap_start(void *zctx, const char *pub, sm_error_t *err)
         return NULL;
     }
     z->sock = zmq_socket(zctx, ZMQ_REP);
+    if (z->sock)
+        sm_ctl_bound(z->sock, 0);
     if (!z->sock || zmq_bind(z->sock, "inproc://zeromq.zap.01")) {
         if (z->sock)
             zmq_close(z->sock);

@@ -39,19 +39,40 @@ int sm_keygen(const char *path, sm_error_t *err)
     }
     fprintf(f, "# spikemesh cluster key: give it to the coordinator and every worker\n"
                "public %s\nsecret %s\n", pub, sec);
-    if (fclose(f) || rename(tmp, path)) {
+    if (fclose(f)) {
         int e = errno;
         unlink(tmp);
         return sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(e));
     }
+    /* link, not rename: it fails when the name is taken, so an existing
+     * key (which its cluster still uses) is never replaced. */
+    int rc = link(tmp, path);
+    int e = errno;
+    unlink(tmp);
+    if (rc && e == EEXIST)
+        return sm_fail(err, SM_EINVAL, "%s: already exists; keygen never replaces a key "
+                       "(remove the file first to make a new one)", path);
+    if (rc)
+        return sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(e));
     return 0;
 }
 
 int sm_curve_load(const char *path, char pub[41], char sec[41], sm_error_t *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return sm_fail(err, SM_EIO, "%s: cannot read: %s", path, strerror(errno));
+    /* A regular file only: a FIFO would block the open, a device never ends. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return sm_fail(err, SM_EIO, "%s: cannot read: %s", path, strerror(e));
+    }
+    FILE *f = S_ISREG(st.st_mode) ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        close(fd);
+        return sm_fail(err, SM_EIO, "%s: cannot read: not a regular file", path);
+    }
     char line[256];
     pub[0] = sec[0] = '\0';
     while (fgets(line, sizeof line, f)) {

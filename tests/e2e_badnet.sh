@@ -76,6 +76,38 @@ case_ csv_line "{$sim, $pops, \"projections\": [{\"source\": \"in\", \"target\":
 case_ trace_index "{$sim, $pops, \"record\": {\"traces\": [{\"population\": \"b\", \"index\": 3}]}}" \
     'record.traces[0].index' 'got 3'
 
+# loihi_lif and its fixed-point Dense projections: integer parameters in range.
+lpops='"populations": [
+  {"name": "in", "size": 2, "source": {"kind": "spike_times", "times": [[1], [2]]}},
+  {"name": "L", "size": 2, "model": "loihi_lif", "params": {"du": 100, "dv": 200, "vth": 50}}]'
+lproj() { printf '"projections": [{"source": "in", "target": "L", "connectivity": {"kind": "all_to_all"}, %s}]' "$1"; }
+case_ loihi_du "{$sim, \"populations\": [{\"name\": \"L\", \"size\": 2, \"model\": \"loihi_lif\", \"params\": {\"du\": 4096}}]}" \
+    'populations[0].params.du' 'got 4096'
+case_ loihi_vth25 "{$sim, \"populations\": [{\"name\": \"L\", \"size\": 2, \"model\": \"loihi_lif\", \"params\": {\"vth\": 16777216}}]}" \
+    'populations[0].params.vth' 'got 16777216'
+case_ loihi_float_param "{$sim, \"populations\": [{\"name\": \"L\", \"size\": 2, \"model\": \"loihi_lif\", \"params\": {\"dv\": 0.5}}]}" \
+    'populations[0].params.dv' 'must be an integer'
+case_ loihi_weight_exp "{$sim, $lpops, $(lproj '"weight": 10, "weight_exp": 8')}" \
+    'projections[0].weight_exp' 'got 8'
+case_ loihi_weight_bits "{$sim, $lpops, $(lproj '"weight": 10, "num_weight_bits": 0')}" \
+    'projections[0].num_weight_bits' 'got 0'
+case_ loihi_float_weight "{$sim, $lpops, $(lproj '"weight": 2.5')}" \
+    'projections[0].weight' 'integer weights' '2.5'
+case_ loihi_dist_weight "{$sim, $lpops, $(lproj '"weight": {"uniform": [0, 10]}')}" \
+    'projections[0].weight' 'integer weights'
+case_ loihi_port "{$sim, $lpops, $(lproj '"weight": 3, "port": "inh"')}" \
+    'projections[0].port' 'sign is in the weights'
+case_ loihi_sign "{$sim, $lpops, $(lproj '"weight": 3, "sign_mode": "NEGATIVE"')}" \
+    'projections[0].sign_mode' '"NEGATIVE"'
+case_ fixed_into_float "{$sim, $pops, \"projections\": [{\"source\": \"in\", \"target\": \"a\", $a2a, \"weight\": 1, \"weight_exp\": 1}]}" \
+    'projections[0].weight_exp' 'loihi_lif'
+case_ loihi_init_float "{$sim, \"populations\": [{\"name\": \"L\", \"size\": 2, \"model\": \"loihi_lif\", \"initial\": {\"u\": [0, 0.5]}}]}" \
+    'populations[0].initial.u[1]' 'must be an integer'
+case_ loihi_payload "{$sim, \"populations\": [{\"name\": \"in\", \"size\": 1, \"source\": {\"kind\": \"spike_times\", \"times\": [[1, 2]], \"payloads\": [[3, 0]]}}]}" \
+    'populations[0].source.payloads[0][1]' 'got 0'
+case_ loihi_current "{$sim, $lpops, \"currents\": [{\"target\": \"L\", \"amplitude\": 1.0}]}" \
+    'currents[0]' 'bias_mant'
+
 # The same command on a good file must succeed, or the checks above prove
 # nothing.
 good="$tmp/good.json"

@@ -74,6 +74,24 @@ for n in ('raster', 'cores', 'links', 'energy'):
 "$BIN" run "$EX/sheet.json" --chip loihi --mapping "$T/map.json" --out "$T/sheet-file" --quiet
 check "run --mapping FILE reproduces the spikes" "cmp -s $T/sheet-loihi-metis/spikes.csv $T/sheet-file/spikes.csv"
 
+# A fixed-point chip computes in its integers: feedforward quantised with 8-bit
+# and 4-bit weights, the loss reported in the summary and in stats.json.
+printf '{"base": "loihi", "name": "loihi4", "precision": {"weight_bits": 4}}\n' > "$T/loihi4.json"
+"$BIN" run "$EX/feedforward.json" --chip loihi --out "$T/ff-q8" > "$T/ff-q8.txt"
+"$BIN" run "$EX/feedforward.json" --chip "$T/loihi4.json" --out "$T/ff-q4" > "$T/ff-q4.txt"
+check "--chip loihi quantises: summary says so" "grep -q 'arithmetic: loihi, fixed point: 2 of 3 populations as loihi_lif' $T/ff-q8.txt && grep -q 'projections\[0\] input -> hidden1' $T/ff-q8.txt"
+check "4-bit weights give other spikes than 8-bit" "! cmp -s $T/ff-q8/spikes.csv $T/ff-q4/spikes.csv"
+check "stats.json reports the loss per projection, larger with 4 bits" "python3 -c \"
+import json
+q8 = json.load(open('$T/ff-q8/stats.json'))['quantisation']
+q4 = json.load(open('$T/ff-q4/stats.json'))['quantisation']
+assert q8['weight_bits'] == 8 and q4['weight_bits'] == 4
+for a, b in zip(q8['projections'], q4['projections']):
+    assert b['mean_relative_error'] > a['mean_relative_error'] > 0, (a, b)
+    assert {'scale', 'clipped', 'zeroed', 'max_relative_error'} <= set(a)
+assert [p['quantised'] for p in q8['populations']] == [True, True, False]
+\""
+
 # Bad options and a network too big for the chip: clear error, exit 2, nothing written.
 "$BIN" run "$EX/synfire.json" --engine warp --out "$T/x1" 2> "$T/err1"
 check "unknown engine refused" "[ $? -eq 2 ] && grep -q 'warp' $T/err1 && [ ! -e $T/x1 ]"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "bench.h"
+#include "commands.h"
 #include "net.h"
 
 Test(bench, limit_kernel_sums)
@@ -96,4 +97,16 @@ Test(bench, workload_names)
     cr_assert(sm_bench_is_workload("limit"));
     cr_assert(sm_bench_is_workload("build"));
     cr_assert_not(sm_bench_is_workload("nope"));
+}
+
+/* issue 14, item 9: a negative --repeat dereferenced NULL. */
+Test(bench, repeat_must_be_a_whole_number_in_range)
+{
+    static const char *const bad[] = {"-1", "0", "33", "x", "", "-", "1.5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[] = {"bench", "--repeat", (char *)bad[i], NULL};
+        cr_expect_eq(sm_cmd_bench(3, argv), 2, "--repeat '%s'", bad[i]);
+    }
+    char *none[] = {"bench", "--repeat", NULL};
+    cr_expect_eq(sm_cmd_bench(2, none), 2);
 }

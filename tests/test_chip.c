@@ -130,3 +130,14 @@ Test(chip, bad_files_are_refused_with_file_path_and_value)
     cr_expect_null(sm_chip_load("/nonexistent/chip.json", &err));
     cr_expect(strstr(err.msg, "/nonexistent/chip.json") != NULL, "%s", err.msg);
 }
+
+/* issue 14, item 10: a key given twice in a chip file must not be ignored
+ * (the JSON kit refuses it, at any depth). */
+Test(chip, duplicate_keys_are_refused)
+{
+    s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}, \"limits\": {\"neurons\": 8},"
+              " \"mesh\": {\"width\": 2, \"height\": 2}}",
+              (const char *const[]){"bad.json: (top level): key \"mesh\" given twice", NULL});
+    s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}, \"limits\": {\"neurons\": 8, \"neurons\": 16}}",
+              (const char *const[]){"bad.json: limits: key \"neurons\" given twice", NULL});
+}

@@ -1,5 +1,6 @@
 /* The golden loader's validation and the conform command in process. */
 #define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,4 +138,56 @@ Test(conform, command_exit_status)
     cr_expect_eq(sm_cmd_conform(1, none), 2);
     char *opt[] = {"conform", "--frobnicate", T_GOLDEN_DIR, NULL};
     cr_expect_eq(sm_cmd_conform(3, opt), 2);
+}
+
+/* A golden case without the synaptic trace of a model that has one: it
+ * used to pass on the membrane alone (issue 14, item 9). */
+static const char *s_without(const char *golden, const char *drop, const char *name)
+{
+    char src[512];
+    snprintf(src, sizeof src, "%s/%s", T_GOLDEN_DIR, golden);
+    char *text = t_read(src, NULL);
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    cr_assert_not_null(doc, "%s does not parse", src);
+    cJSON *ex = cJSON_GetObjectItemCaseSensitive(doc, "expected");
+    cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(ex, drop), "%s has no %s", src, drop);
+    cJSON_DeleteItemFromObjectCaseSensitive(ex, drop);
+    char *out = cJSON_PrintUnformatted(doc);
+    const char *p = s_write(name, out);
+    cJSON_free(out);
+    cJSON_Delete(doc);
+    return p;
+}
+
+Test(conform, missing_synaptic_trace_fails)
+{
+    static const struct {
+        const char *golden, *drop;
+    } cases[] = {
+        {"snn_synaptic_subtract_pulses.json", "syn"},
+        {"norse_lif_nondefault_uniform.json", "syn"},
+        {"sinabs_lif_syn_single_reset.json", "syn"},
+        {"snn_alpha_zero_const.json", "syn_inh"},
+        {"snn_alpha_zero_const.json", "syn_exc"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "nosyn%zu.json", i);
+        const char *p = s_without(cases[i].golden, cases[i].drop, name);
+        sm_error_t err;
+        sm_error_clear(&err);
+        sm_golden_t *g = sm_golden_load(p, &err);
+        cr_assert_not_null(g, "%s", err.msg);
+        sm_gcheck_t chk;
+        sm_gcheck_init(&chk);
+        cr_expect_eq(sm_golden_run_population(g, false, &chk, NULL, &err), -1,
+                     "%s without %s passed", cases[i].golden, cases[i].drop);
+        char want[32];
+        snprintf(want, sizeof want, "expected.%s: missing", cases[i].drop);
+        cr_expect(strstr(err.msg, p) && strstr(err.msg, want), "%s", err.msg);
+        sm_golden_destroy(&g);
+        char *argv[] = {"conform", (char *)p, NULL};
+        cr_expect_eq(sm_cmd_conform(2, argv), 1, "%s", p);
+    }
 }

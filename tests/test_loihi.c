@@ -800,3 +800,33 @@ Test(loihi, refusals)
     cr_assert(sm_loihi_dense_setup(&d, 1, -7, SM_LOIHI_SIGN_AUTO, &w, 1, &err) == 0);
     cr_assert(sm_loihi_dense_setup(&d, 8, 7, SM_LOIHI_SIGN_AUTO, &w, 1, &err) == 0);
 }
+
+/* NEVER right after an input: u and v around the threshold's scale, where
+ * the bound of next_spike (the supremum of the untruncated decay) decides.
+ * Every NEVER is stepped until the state settles: no spike may come. */
+Test(loihi, never_after_input_is_never, .timeout = 300)
+{
+    sm_rng_t r = sm_rng_stream(10, 7, 0);
+    int never = 0;
+    for (int trial = 0; trial < 40000; trial++) {
+        sm_loihi_lif_params_t lp = {
+            .du = s_decay(&r),
+            .dv = sm_rng_below(&r, 5) ? s_pick(&r, 1, 4095) : s_decay(&r),
+            .vth = s_pick(&r, 0, 2000),
+            .bias_mant = sm_rng_below(&r, 2) ? 0 : s_pick(&r, -100, 100),
+            .bias_exp = s_pick(&r, -2, 3),
+        };
+        sm_loihi_lif_t p;
+        cr_assert(sm_loihi_lif_setup(&p, &lp, NULL) == 0);
+        sm_loihi_state_t s = {s_pick(&r, -p.theta - 1, 2 * p.theta + 64),
+                              s_pick(&r, -p.theta - 1, p.theta)};
+        if (sm_loihi_next_spike(&p, &s) != SM_LOIHI_NEVER)
+            continue;
+        never++;
+        char why[160];
+        snprintf(why, sizeof why, "trial %d: ku %d kv %d th %d B %d from (%d, %d)", trial, p.ku,
+                 p.kv, p.theta, p.bias, s.u, s.v);
+        s_settle(&p, &s, why);
+    }
+    cr_assert(never > 10000, "only %d NEVER", never);
+}

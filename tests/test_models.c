@@ -403,7 +403,7 @@ Test(models, param_errors)
     s_bad("alpha", "{\"alpha\": 0.5, \"beta\": 0.8}", "alpha", "0.5");
     s_bad("lif", "{\"beta\": 0.9, \"style\": \"nengo\"}", "style", "nengo");
     s_bad("lif", "{\"beta\": 0.9, \"style\": \"nengo\"}",
-          "\"exact\" (\"nest\", \"pynn\", \"brian2\") or \"norse\"", NULL);
+          "\"exact\" (\"nest\", \"pynn\", \"brian2\"), \"norse\" or \"loihi\" (\"lava\")", NULL);
     s_bad("li", "{\"style\": \"snntorch\"}", "style", "snntorch");
     s_bad("izhikevich", "{}", "unknown model", "izhikevich");
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv.h"
@@ -874,4 +875,40 @@ Test(netfile, examples_use_the_connectors)
         cr_assert_eq(g.n, want[i], "%s: %llu synapses", files[i], (unsigned long long)g.n);
         sm_net_destroy(&net);
     }
+}
+
+/* issue 14, item 10: an input that is not a regular file hung (a FIFO
+ * blocks its open, /dev/urandom never ends). It is refused at once. */
+Test(netfile, inputs_that_are_not_regular_files_are_refused, .timeout = 20)
+{
+    t_mkdtemp(s_tmp, sizeof s_tmp, "infile");
+    char fifo[512], net[512];
+    t_join(fifo, sizeof fifo, s_tmp, "fifo.json");
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    sm_error_t err = {0};
+    sm_net_t *n = sm_net_load(fifo, &err);
+    cr_expect_null(n);
+    cr_expect(strstr(err.msg, fifo) && strstr(err.msg, "is a FIFO"), "%s", err.msg);
+    if (access("/dev/urandom", R_OK) == 0) {
+        n = sm_net_load("/dev/urandom", &err);
+        cr_expect_null(n);
+        cr_expect(strstr(err.msg, "/dev/urandom: is a character device"), "%s", err.msg);
+    }
+    n = sm_net_load(s_tmp, &err);
+    cr_expect_null(n);
+    cr_expect(strstr(err.msg, "is a directory"), "%s", err.msg);
+    /* A connection list through a FIFO: the CSV reader too. */
+    char csv[512];
+    t_join(csv, sizeof csv, s_tmp, "conn.csv");
+    cr_assert_eq(mkfifo(csv, 0600), 0);
+    t_write_in(net, sizeof net, s_tmp, "net.json",
+               PROJ("{\"source\": \"a\", \"target\": \"b\", \"connectivity\": {\"kind\": \"list\", "
+                    "\"file\": \"conn.csv\"}}"));
+    n = sm_net_load(net, &err);
+    cr_expect_null(n);
+    cr_expect(strstr(err.msg, "conn.csv: is a FIFO"), "%s", err.msg);
+    sm_error_clear(&err);
+    cr_expect_null(sm_file_read(csv, NULL, &err));
+    cr_expect(strstr(err.msg, "is a FIFO"), "%s", err.msg);
+    cr_assert_eq(t_rmtree(s_tmp), 0);
 }

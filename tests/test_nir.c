@@ -1125,7 +1125,11 @@ Test(nir, conventions_refused)
     side_refused("{\"dt\": 1}", "flavor: missing");
     side_refused("{\"flavor\": \"norse\", \"dt\": -1}", "dt: must be a number > 0, got -1");
     side_refused("{\"flavor\": \"norse\", \"steps\": 3}", "steps: unknown key");
-    side_refused("{\"flavor\": \"norse\",\n \"nodes\": [}", "side.json:2: not valid JSON");
+    side_refused("{\"flavor\": \"norse\",\n \"nodes\": [}", "side.json:2:12: malformed JSON");
+    side_refused("{\"flavor\": \"norse\", \"flavor\": \"sinabs\"}", "key \"flavor\" given twice");
+    side_refused("{\"flavor\": \"sinabs\", \"nodes\": {\"1\": {\"spike_fn\": \"MultiSpike\", "
+                 "\"spike_fn\": \"SingleSpike\"}}}",
+                 "nodes.1: key \"spike_fn\" given twice");
 
     /* Names checked against the graph. */
     sm_nir_graph_t *g = load_case("snn_ff2_leaky_subtract");

@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -65,10 +69,12 @@ Test(output, old_file_stays_until_commit)
     fputs("new\n", o.f);
     cr_expect_eq(fflush(o.f), 0);
     /* Written, not committed: the target is the old file, the new one is a
-     * temporary beside it. */
+     * temporary in a private directory beside it. */
     s_expect_file(s_dir, "a.txt", "old\n");
     cr_expect_eq(t_count_temp_files(s_dir), 1);
-    cr_expect(!strncmp(o.tmp, path, strlen(path)) && strstr(o.tmp, ".tmp"), "%s", o.tmp);
+    cr_expect(!strncmp(o.tmp, s_dir, strlen(s_dir)) && strstr(o.tmp, "/.spikemesh.tmp.") &&
+                  strstr(o.tmp, "/a.txt"),
+              "%s", o.tmp);
     cr_assert_eq(sm_out_commit(&o, &err), 0, "%s", err.msg);
     cr_expect_null(o.f);
     s_expect_file(s_dir, "a.txt", "new\n");
@@ -242,19 +248,29 @@ Test(output, run_files_are_all_written_before_any_is_renamed)
     char path[512];
     for (int i = 0; i < 3; i++)
         t_write_in(path, sizeof path, s_dir, names[i], "old\n");
-    /* The last file cannot be written: its temporary's name is taken by a
-     * folder. The first two are complete by then, and must not be renamed. */
-    char blocker[600];
-    snprintf(blocker, sizeof blocker, "%s/stats.json.tmp.%ld", s_dir, (long)getpid());
-    cr_assert_eq(mkdir(blocker, 0700), 0);
+    /* The last file cannot be written: stats.json outgrows the file size
+     * limit. The first two are complete by then, and must not be renamed. */
+    char *pad = malloc(65536);
+    cr_assert_not_null(pad);
+    memset(pad, 'x', 65535);
+    pad[65535] = '\0';
+    cJSON_AddStringToObject(stats, "pad", pad);
+    free(pad);
+    struct rlimit old_lim, lim;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old_lim), 0);
+    lim = old_lim;
+    lim.rlim_cur = 16384;
+    signal(SIGXFSZ, SIG_IGN);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
     sm_error_t err;
     sm_error_clear(&err);
     cr_expect_eq(sm_report_write_all(net, r, stats, s_dir, &err), -1);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old_lim), 0);
     cr_expect(strstr(err.msg, "stats.json"), "%s", err.msg);
     for (int i = 0; i < 3; i++)
         s_expect_file(s_dir, names[i], "old\n");
-    cr_expect_eq(t_count_temp_files(s_dir), 1, "only the blocking folder may be left");
-    cr_assert_eq(rmdir(blocker), 0);
+    cr_expect_eq(t_count_temp_files(s_dir), 0, "a failed write left its temporaries");
+    cr_expect_neq(access(t_join(path, sizeof path, s_dir, "INCOMPLETE"), F_OK), 0);
     /* Unblocked: all three replaced. */
     cr_expect_eq(sm_report_write_all(net, r, stats, s_dir, &err), 0, "%s", err.msg);
     s_expect_file(s_dir, "spikes.csv", "tick,population,index\n1,in,0\n3,in,1\n");
@@ -280,25 +296,26 @@ Test(output, run_files_are_all_written_before_any_is_renamed)
 
 Test(output, failed_run_marks_its_folder_incomplete)
 {
-    char bad[512], good[512], out[512], mark[600];
-    /* The engine refuses a delay beyond 511 ticks: the run fails after the
-     * network loaded, before anything is written. */
-    t_write_in(bad, sizeof bad, s_dir, "bad.json", RUN_NET("600"));
+    char good[512], out[512], mark[600];
+    /* An output limit the run's files exceed: the run fails after it ran,
+     * before anything is written. */
     t_write_in(good, sizeof good, s_dir, "good.json", RUN_NET("1"));
     t_join(out, sizeof out, s_dir, "out");
     snprintf(mark, sizeof mark, "%s/INCOMPLETE", out);
 
     /* No folder: the failed run does not make one to mark. */
-    cr_expect_neq(t_run_bin("run '%s' --quiet --out '%s' 2>/dev/null", bad, out), 0);
+    cr_expect_eq(t_run_bin("run '%s' --quiet --max-output 100 --out '%s' 2>/dev/null", good, out),
+                 2);
     cr_expect_neq(access(out, F_OK), 0, "%s made by a failed run", out);
 
     cr_assert_eq(mkdir(out, 0700), 0);
     char old[600];
     t_write_in(old, sizeof old, out, "spikes.csv", "an earlier run\n");
-    cr_expect_neq(t_run_bin("run '%s' --quiet --out '%s' 2>/dev/null", bad, out), 0);
+    cr_expect_eq(t_run_bin("run '%s' --quiet --max-output 100 --out '%s' 2>/dev/null", good, out),
+                 2);
     char *text = t_read_or_null(mark, NULL);
     cr_assert_not_null(text, "no %s after a failed run", mark);
-    cr_expect(strstr(text, bad) && strstr(text, "exceeds the maximum"), "%s", text);
+    cr_expect(strstr(text, good) && strstr(text, "--max-output"), "%s", text);
     free(text);
     s_expect_file(out, "spikes.csv", "an earlier run\n");
     cr_expect_eq(t_count_temp_files(out), 0);
@@ -330,4 +347,167 @@ Test(output, run_whose_rename_fails_is_marked_incomplete)
     cr_expect(strstr(text, "stats.json"), "%s", text);
     free(text);
     cr_expect_eq(t_count_temp_files(out), 0);
+}
+
+/* ---- temporaries in a private directory (issue 14, items 6 and 10) ----- */
+
+/* A symlink planted where the old code put its temporary
+ * (DIR/NAME.tmp.PID, predictable): writing NAME must not write through it. */
+Test(output, planted_symlink_is_never_written_through)
+{
+    char path[512], victim[512], link[600];
+    sm_error_t err;
+    t_write_in(victim, sizeof victim, s_dir, "victim", "precious\n");
+    t_join(path, sizeof path, s_dir, "a.txt");
+    snprintf(link, sizeof link, "%s.tmp.%ld", path, (long)getpid());
+    cr_assert_eq(symlink(victim, link), 0);
+    cr_expect_eq(sm_write_file(path, "new\n", &err), 0, "%s", err.msg);
+    s_expect_file(s_dir, "victim", "precious\n");
+    s_expect_file(s_dir, "a.txt", "new\n");
+    cr_assert_eq(unlink(link), 0);
+    /* The target a symlink: the link is replaced, its target untouched. */
+    cr_assert_eq(unlink(path), 0);
+    cr_assert_eq(symlink(victim, path), 0);
+    cr_expect_eq(sm_write_file(path, "newer\n", &err), 0, "%s", err.msg);
+    s_expect_file(s_dir, "victim", "precious\n");
+    struct stat st;
+    cr_expect(lstat(path, &st) == 0 && S_ISREG(st.st_mode), "%s is still a link", path);
+}
+
+/* The private directory: mode 0700, the temporary made with O_EXCL (a name
+ * taken is refused, never reused), gone once the file is in place. */
+Test(output, private_directory_is_private_and_goes_away)
+{
+    char path[512];
+    sm_error_t err;
+    t_join(path, sizeof path, s_dir, "a.txt");
+    sm_out_t o;
+    cr_assert_eq(sm_out_open(&o, path, &err), 0, "%s", err.msg);
+    struct stat st;
+    cr_assert_eq(stat(o.own, &st), 0, "%s", o.own);
+    cr_expect(S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700, "mode %o", st.st_mode & 0777);
+    char own[sizeof o.own];
+    snprintf(own, sizeof own, "%s", o.own);
+    cr_assert_eq(sm_out_commit(&o, &err), 0, "%s", err.msg);
+    cr_expect_neq(access(own, F_OK), 0, "%s left behind", own);
+    cr_expect_eq(t_count_temp_files(s_dir), 0);
+
+    /* A shared private directory refuses a name it already holds. */
+    sm_outdir_t d;
+    sm_out_t a, b;
+    cr_assert_eq(sm_outdir_open(&d, s_dir, &err), 0, "%s", err.msg);
+    cr_assert_eq(sm_out_open_in(&a, &d, "x.csv", &err), 0, "%s", err.msg);
+    sm_error_clear(&err);
+    cr_expect_eq(sm_out_open_in(&b, &d, "x.csv", &err), -1);
+    cr_expect(strstr(err.msg, "x.csv") && strstr(err.msg, "cannot write"), "%s", err.msg);
+    sm_out_abort(&a);
+    sm_outdir_close(&d);
+    cr_expect_eq(t_count_temp_files(s_dir), 0);
+}
+
+static sm_result_t *s_two_spikes(void)
+{
+    sm_result_t *r = sm_result_alloc(5, 1.0, 0, 1, 1);
+    cr_assert_not_null(r);
+    sm_spike_t s[] = {{1, 0, 1}, {3, 1, 1}};
+    cr_assert_eq(sm_result_add_spikes(r, s, 2), 0);
+    return r;
+}
+
+/* A kill between the renames leaves some files new and some old: the
+ * INCOMPLETE mark must already be there. A rename that fails in between
+ * stops the writer at the same point. */
+Test(output, incomplete_mark_stays_when_stopped_between_renames)
+{
+    sm_net_t *net = t_net_json(s_net_json, "run.json", s_dir);
+    sm_result_t *r = s_two_spikes();
+    cJSON *stats = cJSON_CreateObject();
+    char path[512], keep[700];
+    t_write_in(path, sizeof path, s_dir, "spikes.csv", "old\n");
+    t_write_in(path, sizeof path, s_dir, "stats.json", "old\n");
+    /* traces.csv is a folder that is not empty: it cannot be replaced. */
+    cr_assert_eq(mkdir(t_join(path, sizeof path, s_dir, "traces.csv"), 0700), 0);
+    t_write_in(keep, sizeof keep, path, "keep", "x\n");
+    sm_error_t err;
+    sm_error_clear(&err);
+    cr_expect_eq(sm_report_write_all(net, r, stats, s_dir, &err), -1);
+    cr_expect(strstr(err.msg, "traces.csv"), "%s", err.msg);
+    s_expect_file(s_dir, "spikes.csv", "tick,population,index\n1,in,0\n3,in,1\n");
+    s_expect_file(s_dir, "stats.json", "old\n");
+    char *text = t_read_or_null(t_join(path, sizeof path, s_dir, "INCOMPLETE"), NULL);
+    cr_expect_not_null(text, "no INCOMPLETE after the renames stopped half way");
+    if (text)
+        cr_expect(strstr(text, "run.json") && strstr(text, "different runs"), "%s", text);
+    free(text);
+    cr_expect_eq(t_count_temp_files(s_dir), 0);
+    cJSON_Delete(stats);
+    sm_result_destroy(&r);
+    sm_net_destroy(&net);
+}
+
+/* A writer killed before its renames leaves its private directory and
+ * nothing else; the next output into the folder removes it (its process is
+ * gone), and leaves a live process's alone. */
+Test(output, killed_writer_leaves_only_its_private_directory)
+{
+    char path[512];
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        sm_outdir_t d;
+        sm_out_t o;
+        sm_error_t e;
+        if (sm_outdir_open(&d, s_dir, &e) || sm_out_open_in(&o, &d, "spikes.csv", &e))
+            _exit(3);
+        fputs("half a file", o.f);
+        fflush(o.f);
+        raise(SIGKILL);
+        _exit(4);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFSIGNALED(status), "the writer was not killed (status %d)", status);
+    /* What is left: one private directory, no stray temporary beside it. */
+    unsigned dirs = 0, others = 0;
+    DIR *dd = opendir(s_dir);
+    cr_assert_not_null(dd);
+    for (struct dirent *e; (e = readdir(dd));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (!strncmp(e->d_name, ".spikemesh.tmp.", 15))
+            dirs++;
+        else
+            others++;
+    }
+    closedir(dd);
+    cr_expect_eq(dirs, 1);
+    cr_expect_eq(others, 0);
+    /* A live process's directory (ours) survives the cleaning. */
+    sm_outdir_t live;
+    sm_error_t err;
+    cr_assert_eq(sm_outdir_open(&live, s_dir, &err), 0, "%s", err.msg);
+    cr_expect_eq(t_count_temp_files(s_dir), 1, "the dead writer's directory was not removed");
+    cr_expect_eq(access(live.priv, F_OK), 0);
+    sm_outdir_close(&live);
+    cr_expect_eq(t_count_temp_files(s_dir), 0);
+    (void)path;
+}
+
+/* --out takes a directory: an option in its place, or an existing file, is
+ * refused before anything runs (and nothing is made or touched). */
+Test(output, out_option_refuses_an_option_or_a_file)
+{
+    char good[512], file[512], dashdir[600];
+    t_write_in(good, sizeof good, s_dir, "good.json", RUN_NET("1"));
+    t_write_in(file, sizeof file, s_dir, "plain", "a file\n");
+    cr_expect_eq(t_run_bin("run '%s' --out '%s' --quiet 2>/dev/null", good, file), 2);
+    s_expect_file(s_dir, "plain", "a file\n");
+    /* From inside s_dir, "--out --quiet" would make ./--quiet. */
+    cr_expect_eq(t_sh("cd '%s' && '%s' run '%s' --out --quiet 2>/dev/null", s_dir, T_BIN, good),
+                 2);
+    snprintf(dashdir, sizeof dashdir, "%s/--quiet", s_dir);
+    cr_expect_neq(access(dashdir, F_OK), 0, "%s was made", dashdir);
+    cr_expect_eq(t_sh("cd '%s' && '%s' map '%s' --chip loihi --out --seed 2>/dev/null", s_dir,
+                      T_BIN, good),
+                 2);
 }

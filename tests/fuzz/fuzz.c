@@ -18,8 +18,16 @@ const char *__asan_default_options(void)
 
 /* SM_FUZZ_SCALE=k runs k times as many mutants, SM_FUZZ_SEED=s other
  * ones, for a longer search by hand; the default run is fixed. */
+bool fz_seeds_only(void)
+{
+    const char *e = getenv("SM_FUZZ_SEEDS_ONLY");
+    return e && *e && strcmp(e, "0");
+}
+
 uint32_t fz_n(uint32_t n)
 {
+    if (fz_seeds_only())
+        return 0;
     const char *e = getenv("SM_FUZZ_SCALE");
     long k = e ? strtol(e, NULL, 10) : 1;
     return k > 1 && k < 10000 ? n * (uint32_t)k : n;
@@ -126,7 +134,8 @@ void fz_refused(fz_stats_t *st, const char *what, const sm_error_t *err, const c
 }
 
 #ifndef SM_LIBFUZZER
-void fz_report(const char *what, const fz_stats_t *st)
+void fz_report(const char *what, const fz_stats_t *st, unsigned min_accepted,
+               unsigned min_refused)
 {
     char path[512];
     failure_path(path, sizeof path, what);
@@ -134,6 +143,10 @@ void fz_report(const char *what, const fz_stats_t *st)
             st->accepted, st->refused, st->skipped, st->bad);
     cr_expect_eq(st->bad, 0, "%s: %u bad outcomes; first: %s (input in %s)", what, st->bad,
                  st->first_bad, path);
+    if (fz_seeds_only())
+        return;
+    cr_expect_geq(st->accepted, min_accepted, "%s: only %u mutants accepted", what, st->accepted);
+    cr_expect_geq(st->refused, min_refused, "%s: only %u mutants refused", what, st->refused);
 }
 
 void fz_keep_seed(const char *what, const void *buf, size_t len)
@@ -212,6 +225,134 @@ size_t mutate_bytes(sm_rng_t *r, uint8_t *buf, size_t len, size_t cap, bool text
         return len + n;
     }
     }
+}
+
+size_t mutate_insert(sm_rng_t *r, uint8_t *buf, size_t len, size_t cap,
+                     const char *const *tokens, size_t n)
+{
+    const char *t = tokens[sm_rng_below(r, (uint32_t)n)];
+    size_t k = strlen(t);
+    if (len + k > cap)
+        return len;
+    size_t at = sm_rng_below(r, (uint32_t)len + 1);
+    memmove(buf + at + k, buf + at, len - at);
+    memcpy(buf + at, t, k);
+    return len + k;
+}
+
+/* ------------------------------------------------ line-oriented mutations */
+
+static const char *const s_line_tokens[] = {
+    ": ", "- ", "-", ":", "[", "]", "{", "}", ",", "&a ", "*a", "!!str ", "? ", "|\n", ">\n",
+    "'", "\"", "#", "~", "null", "\t", "\n", "\n  ", "  ", "[0..3]", "[5..2]", "[0..4294967295]",
+    "..", "1e999", "-1", "0", "4294967296", "2147483648", ".nan", ".inf", "-.inf", "0x10", "1e-320",
+    "\xff", "\xc3\xa9", "\\0", "---\n", "...\n", "=", "->", "@", "e ", "g ", "n ", "& ",
+};
+
+static const char *const s_line_values[] = {
+    "0", "-1", "1", "1e308", "-1e308", "1e999", ".nan", ".inf", "4294967295", "4294967296",
+    "2147483647", "2147483648", "18446744073709551616", "9007199254740993", "0.5", "-0.5",
+    "1e-320", "''", "[]", "{}", "~", "true", "false", "x", "1000000000", "65536", "[1, 2]",
+};
+
+/* Start of the line that holds buf[at]. */
+static size_t line_start(const uint8_t *buf, size_t at)
+{
+    while (at > 0 && buf[at - 1] != '\n')
+        at--;
+    return at;
+}
+
+/* Just past the end of the line that starts at `at` (past its newline). */
+static size_t line_end(const uint8_t *buf, size_t len, size_t at)
+{
+    while (at < len && buf[at] != '\n')
+        at++;
+    return at < len ? at + 1 : at;
+}
+
+static size_t splice(uint8_t *buf, size_t len, size_t cap, size_t at, size_t drop,
+                     const void *ins, size_t n)
+{
+    if (len - drop + n > cap)
+        return len;
+    memmove(buf + at + n, buf + at + drop, len - at - drop);
+    memcpy(buf + at, ins, n);
+    return len - drop + n;
+}
+
+size_t mutate_lines(sm_rng_t *r, uint8_t *buf, size_t len, size_t cap)
+{
+    if (len == 0)
+        return mutate_insert(r, buf, len, cap, s_line_tokens,
+                             sizeof s_line_tokens / sizeof *s_line_tokens);
+    size_t a = line_start(buf, sm_rng_below(r, (uint32_t)len));
+    size_t b = line_end(buf, len, a);
+    /* Values are replaced most often: such mutants keep their structure and
+     * reach the readers' checks. */
+    switch (sm_rng_below(r, 10)) {
+    case 0: /* delete the line */
+        return splice(buf, len, cap, a, b - a, "", 0);
+    case 1: { /* duplicate it */
+        uint8_t tmp[512];
+        size_t n = b - a < sizeof tmp ? b - a : sizeof tmp;
+        memcpy(tmp, buf + a, n);
+        return splice(buf, len, cap, b, 0, tmp, n);
+    }
+    case 2: { /* move it before another line */
+        uint8_t tmp[512];
+        size_t n = b - a;
+        if (n > sizeof tmp)
+            return len;
+        memcpy(tmp, buf + a, n);
+        len = splice(buf, len, cap, a, n, "", 0);
+        size_t to = len ? line_start(buf, sm_rng_below(r, (uint32_t)len)) : 0;
+        return splice(buf, len, cap, to, 0, tmp, n);
+    }
+    case 3: /* indent it */
+        return splice(buf, len, cap, a, 0, "  ", 1 + sm_rng_below(r, 2));
+    case 4: /* dedent it */
+        return a < b && (buf[a] == ' ' || buf[a] == '\t') ? splice(buf, len, cap, a, 1, "", 0)
+                                                           : len;
+    case 5:
+    case 6:
+    case 7: { /* replace the value after the first ": " or "=" of the line */
+        size_t v = a;
+        while (v < b && buf[v] != '=' && !(buf[v] == ':' && v + 1 < b && buf[v + 1] == ' '))
+            v++;
+        if (v >= b)
+            return len;
+        v += buf[v] == '=' ? 1 : 2;
+        size_t e = v;
+        while (e < b && buf[e] != '\n' && buf[e] != ' ' && buf[e] != ',' && buf[e] != '}' &&
+               buf[e] != ']')
+            e++;
+        const char *t = s_line_values[sm_rng_below(r, sizeof s_line_values / sizeof *s_line_values)];
+        return splice(buf, len, cap, v, e - v, t, strlen(t));
+    }
+    default:
+        return mutate_insert(r, buf, len, cap, s_line_tokens,
+                             sizeof s_line_tokens / sizeof *s_line_tokens);
+    }
+}
+
+void fz_text_mutants(int (*fn)(const uint8_t *, size_t), const char *text, size_t len,
+                     uint64_t seed, uint32_t n)
+{
+    size_t cap = len + 512;
+    uint8_t *buf = malloc(cap);
+    t_require(buf, "out of memory for %zu bytes", cap);
+    for (uint32_t i = 0; i < n; i++) {
+        sm_rng_t r = sm_rng_stream(seed, 3, i);
+        memcpy(buf, text, len);
+        size_t m = len;
+        uint32_t edits = 1 + sm_rng_below(&r, 3);
+        for (uint32_t e = 0; e < edits; e++)
+            m = sm_rng_below(&r, 3) ? mutate_lines(&r, buf, m, cap)
+                                    : mutate_bytes(&r, buf, m, cap, true);
+        fn(buf, m);
+    }
+    free(buf);
 }
 
 /* ---------------------------------------------- structural JSON mutations */
@@ -351,6 +492,20 @@ cJSON *strict_parse(char *buf, size_t n)
     if (memchr(buf, '\0', n))
         return NULL;
     return cJSON_ParseWithOpts(buf, NULL, 1);
+}
+
+const char *json_dup_key(const cJSON *doc)
+{
+    for (const cJSON *c = doc ? doc->child : NULL; c; c = c->next) {
+        if (cJSON_IsObject(doc))
+            for (const cJSON *d = c->next; d; d = d->next)
+                if (c->string && d->string && !strcmp(c->string, d->string))
+                    return c->string;
+        const char *in = json_dup_key(c);
+        if (in)
+            return in;
+    }
+    return NULL;
 }
 
 /* A decoder of JSON text that accepts something strict_parse refuses reads

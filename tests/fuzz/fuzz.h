@@ -37,6 +37,14 @@ int sm_fuzz_aer(const uint8_t *data, size_t size);
 int sm_fuzz_netmsg(const uint8_t *data, size_t size);
 int sm_fuzz_part(const uint8_t *data, size_t size);
 int sm_fuzz_ctlmsg(const uint8_t *data, size_t size);
+int sm_fuzz_nir(const uint8_t *data, size_t size);
+int sm_fuzz_nirwire(const uint8_t *data, size_t size);
+int sm_fuzz_nirside(const uint8_t *data, size_t size);
+int sm_fuzz_npy(const uint8_t *data, size_t size);
+int sm_fuzz_sanafe_arch(const uint8_t *data, size_t size);
+int sm_fuzz_sanafe_snn(const uint8_t *data, size_t size);
+int sm_fuzz_netlist(const uint8_t *data, size_t size);
+int sm_fuzz_lava(const uint8_t *data, size_t size);
 
 /* Populations larger than this are not handed to the loader: it allocates
  * and fills per-neuron arrays (initial values, spike-time offsets, weight
@@ -49,9 +57,12 @@ int sm_fuzz_ctlmsg(const uint8_t *data, size_t size);
 /* ---- runs and outcomes ------------------------------------------------ */
 
 /* SM_FUZZ_SCALE=k runs k times as many mutants, SM_FUZZ_SEED=s other
- * ones, for a longer search by hand; the default run is fixed. */
+ * ones, for a longer search by hand; the default run is fixed. With
+ * SM_FUZZ_SEEDS_ONLY=1 (and SM_FUZZ_CORPUS) a suite only writes its seeds:
+ * fz_n() is 0 and fz_report() expects nothing. */
 uint32_t fz_n(uint32_t n);
 uint64_t fz_seed(uint64_t s);
+bool fz_seeds_only(void);
 
 /* A temporary directory for files the loaders read by path: made by
  * tmp_setup (a Criterion suite's init) or on first use, removed by
@@ -78,8 +89,11 @@ void fz_bad(fz_stats_t *st, const char *what, const void *buf, size_t len, const
 void fz_refused(fz_stats_t *st, const char *what, const sm_error_t *err, const char *name,
                 const void *buf, size_t len);
 #ifndef SM_LIBFUZZER
-/* Prints the counters and fails the test if any outcome was bad. */
-void fz_report(const char *what, const fz_stats_t *st);
+/* Prints the counters and fails the test if any outcome was bad, or if
+ * fewer than min_accepted mutants were accepted or min_refused refused
+ * (both paths of the decoder must be exercised). */
+void fz_report(const char *what, const fz_stats_t *st, unsigned min_accepted,
+               unsigned min_refused);
 /* With SM_FUZZ_CORPUS=dir, writes a valid input the test mutates to
  * dir/<what>_<k>.bin: a seed corpus for the libFuzzer binaries. */
 void fz_keep_seed(const char *what, const void *buf, size_t len);
@@ -89,6 +103,17 @@ void fz_keep_seed(const char *what, const void *buf, size_t len);
 
 /* One random byte-level edit of buf (len bytes, cap >= len + 64). */
 size_t mutate_bytes(sm_rng_t *r, uint8_t *buf, size_t len, size_t cap, bool text);
+/* One edit of a line-oriented text (YAML, netlist): a line deleted,
+ * duplicated, moved, indented or dedented, a value after ": " or "="
+ * replaced by an extreme one, or a token of `tokens` inserted. */
+size_t mutate_lines(sm_rng_t *r, uint8_t *buf, size_t len, size_t cap);
+/* Inserts one of the n tokens at a random place. */
+size_t mutate_insert(sm_rng_t *r, uint8_t *buf, size_t len, size_t cap,
+                     const char *const *tokens, size_t n);
+/* n mutants of a line-oriented text (1 to 3 edits each, by mutate_lines or
+ * mutate_bytes), drawn from seed, each fed to fn. */
+void fz_text_mutants(int (*fn)(const uint8_t *, size_t), const char *text, size_t len,
+                     uint64_t seed, uint32_t n);
 /* One structural edit of doc. */
 void mutate_tree(sm_rng_t *r, cJSON *doc);
 /* The document if buf[0..n) is one JSON value and nothing else (no NUL,
@@ -97,6 +122,8 @@ cJSON *strict_parse(char *buf, size_t n);
 /* A decoder of JSON text that accepts something strict_parse refuses reads
  * a document that is not there. */
 void check_strict(fz_stats_t *st, const char *what, const char *buf, size_t n);
+/* The first key given twice in one object of doc, or NULL. */
+const char *json_dup_key(const cJSON *doc);
 
 /* ---- what an accepted network guarantees (netcheck.c) ------------------ */
 

@@ -39,8 +39,11 @@ int sm_fuzz_aer(const uint8_t *data, size_t size)
         return 0;
     }
     st->accepted++;
-    if (out->kind != SM_BATCH_SAME_TICK && out->kind != SM_BATCH_WINDOW)
+    if (out->kind != SM_BATCH_SAME_TICK && out->kind != SM_BATCH_WINDOW &&
+        out->kind != SM_BATCH_ACK)
         fz_bad(st, "aer", buf, n, "accepted kind %u", out->kind);
+    else if (out->kind == SM_BATCH_ACK && out->n != 0)
+        fz_bad(st, "aer", buf, n, "accepted a credit (ACK) that carries entries");
     for (uint32_t k = 0; k < out->n; k++)
         if (out->src_gid[k] >= N_GIDS || out->dst_core[k] >= N_CORES ||
             out->dtick[k] >= WINDOW || out->count[k] == 0) {
@@ -85,9 +88,7 @@ Test(fuzz, aer_batches)
         sm_fuzz_aer(buf, n);
     }
     fz_count_into(NULL);
-    fz_report("aer", &st);
-    cr_expect_gt(st.accepted, 200);
-    cr_expect_gt(st.refused, 1000);
+    fz_report("aer", &st, 200, 1000);
     free(orig);
     free(buf);
     sm_batch_fini(&b);

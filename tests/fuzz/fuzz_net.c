@@ -146,10 +146,8 @@ Test(fuzz, network_files)
     fz_stats_t st = {0};
     for (size_t k = 0; k < sizeof s_nets / sizeof s_nets[0]; k++)
         fuzz_net_file(&s_nets[k], 0x5eed0000u + k, 700, 500, &st);
-    fz_report("net", &st);
     /* Both paths are exercised: most mutants are refused, some survive. */
-    cr_expect_gt(st.accepted, 100, "only %u mutants accepted", st.accepted);
-    cr_expect_gt(st.refused, 3000, "only %u mutants refused", st.refused);
+    fz_report("net", &st, 100, 3000);
 }
 
 /* ------------------------------------------- regressions found by fuzzing */

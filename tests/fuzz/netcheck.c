@@ -4,9 +4,19 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
+#include "validate.h"
+
+/* what: message, in a buffer that lives until the next call. */
+static const char *s_why(const char *what, const sm_error_t *e)
+{
+    static char buf[1200];
+    snprintf(buf, sizeof buf, "%s: %s", what, e->msg);
+    return buf;
+}
 
 /* ------------------------------------------------- network invariants */
 
@@ -35,22 +45,6 @@ static bool dist_ok(const sm_dist_t *d, bool is_delay)
     return fabs(d->a) + 38.0 * d->b <= FLT_MAX;
 }
 
-static bool model_ok(const sm_model_t *m)
-{
-    const unsigned char *b[] = {
-        (const unsigned char *)&m->reset_delay, (const unsigned char *)&m->threshold_ge,
-        (const unsigned char *)&m->multispike,  (const unsigned char *)&m->norm_input,
-        (const unsigned char *)&m->has_syn,     (const unsigned char *)&m->has_min_v,
-        (const unsigned char *)&m->zero_all,    (const unsigned char *)&m->closed.b_one,
-        (const unsigned char *)&m->closed.a_one[0], (const unsigned char *)&m->closed.a_one[1]};
-    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
-        if (*b[i] > 1)
-            return false;
-    return (unsigned)m->kind < SM_MODEL_COUNT && (unsigned)m->style < SM_STYLE_COUNT &&
-           (unsigned)m->reset <= SM_RESET_NONE && m->closed.nc <= 2 && m->closed.rel[0] <= 2 &&
-           m->closed.rel[1] <= 2;
-}
-
 typedef struct {
     uint32_t n_src, n_dst, lo, hi;
     uint32_t n;
@@ -73,6 +67,7 @@ static int gen_cb(void *ctx, uint32_t s, uint32_t t, float w, uint32_t d)
  * else what is broken. */
 const char *net_invariants(const sm_net_t *net, bool generate)
 {
+    sm_error_t e;
     if (!net->n_pops || !net->pops)
         return "no populations";
     if (!(net->dt_ms > 0) || !isfinite(net->dt_ms) || net->ticks < 1)
@@ -97,8 +92,8 @@ const char *net_invariants(const sm_net_t *net, bool generate)
             if (!p->models || (p->n_models != 1 && p->n_models != p->size))
                 return "bad models";
             for (uint32_t k = 0; k < p->n_models; k++)
-                if (!model_ok(&p->models[k]))
-                    return "model block with out-of-range fields";
+                if (sm_model_check(&p->models[k], &e))
+                    return s_why("model block refused by sm_model_check", &e);
             if (p->v_init)
                 for (uint32_t k = 0; k < p->size; k++)
                     if (!isfinite(p->v_init[k]))
@@ -191,6 +186,9 @@ const char *net_invariants(const sm_net_t *net, bool generate)
             net->pops[net->probes[i].pop].kind != SM_POP_NEURONS ||
             net->probes[i].index >= net->pops[net->probes[i].pop].size)
             return "bad probe";
+    /* The loaders' one parameter check (core/validate.c) holds too. */
+    if (sm_net_check(net, &e))
+        return s_why("network refused by sm_net_check", &e);
     return NULL;
 }
 

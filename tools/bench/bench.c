@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "syntab.h"
 #include "netfile.h"
+#include "output.h"
 
 #define S_MAXREP 32
 #define S_SEED 20240611ULL
@@ -318,6 +319,19 @@ static int s_child_activity(const s_job_t *j, s_out_t *o)
     return rc;
 }
 
+static int s_child_loihi(const s_job_t *j, s_out_t *o)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_net_t *net = sm_bench_loihi_net(j->n, j->n_src, j->k, j->rate_hz, j->ticks, S_SEED, &err);
+    if (!net)
+        return s_fail_out(o, &err);
+    o->n_syn = (uint64_t)j->n * j->k;
+    int rc = s_run_net(net, j, o, 1, j->n);
+    sm_net_destroy(&net);
+    return rc;
+}
+
 /* build: the synapse table alone once (for its sizes), then the whole
  * engine set-up with one tick, reps times. */
 static int s_child_build(const s_job_t *j, s_out_t *o)
@@ -449,8 +463,8 @@ static void s_brian(uint32_t reps, s_brian_t *b)
 
 /* ---- the suite --------------------------------------------------------------------- */
 
-static const char *const s_workloads[] = {"limit", "cuba", "scaling", "activity", "build", "nir",
-                                          NULL};
+static const char *const s_workloads[] = {"limit", "cuba", "scaling", "activity", "loihi",
+                                          "build", "nir", NULL};
 
 int sm_bench_is_workload(const char *name)
 {
@@ -526,32 +540,24 @@ static void s_machine(cJSON *root, char *line, size_t cap)
     cJSON_AddNumberToObject(m, "mem_total_kb", mem_kb);
 }
 
+/* Atomically, as every output (tools/io/output.h). */
 static int s_write_json(const char *path, cJSON *root)
 {
     char *text = cJSON_Print(root);
     if (!text)
         return -1;
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    if (!tmp) {
+    size_t n = strlen(text);
+    char *line = realloc(text, n + 2);
+    if (!line) {
         free(text);
         return -1;
     }
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int rc = -1;
-    if (f) {
-        int bad = fputs(text, f) < 0 || fputc('\n', f) < 0;
-        bad |= fclose(f) != 0;
-        if (!bad && rename(tmp, path) == 0)
-            rc = 0;
-        else
-            remove(tmp);
-    }
+    memcpy(line + n, "\n", 2);
+    sm_error_t err;
+    int rc = sm_write_file(path, line, &err);
     if (rc)
-        fprintf(stderr, "spikemesh bench: cannot write %s: %s\n", path, strerror(errno));
-    free(tmp);
-    free(text);
+        fprintf(stderr, "spikemesh bench: %s\n", err.msg);
+    free(line);
     return rc;
 }
 
@@ -707,7 +713,7 @@ int sm_bench_run(const sm_bench_opts_t *o)
     }
     if (o->only && !sm_bench_is_workload(o->only)) {
         fprintf(stderr, "spikemesh bench: --only: unknown workload '%s' (limit, cuba, scaling, "
-                        "activity, build, nir)\n", o->only);
+                        "activity, loihi, build, nir)\n", o->only);
         return 2;
     }
     const uint32_t R = o->repeat;
@@ -923,6 +929,59 @@ int sm_bench_run(const sm_bench_opts_t *o)
             cJSON_AddNumberToObject(e, "event_neuron_updates", (double)out.c.neuron_updates);
             cJSON_AddNumberToObject(e, "dense_neuron_updates", (double)out.cd.neuron_updates);
             cJSON_AddNumberToObject(e, "event_pct_of_limit", 100.0 * ev_eps / lmed);
+            cJSON_AddItemToArray(ja, e);
+        }
+    }
+
+    /* ---- loihi ---- */
+    if (s_want(o, "loihi")) {
+        uint32_t ticks = o->quick ? 300 : 1000;
+        static const double lfr_full[] = {0.001, 0.01, 0.1};
+        static const double lfr_quick[] = {0.01};
+        const double *lfr = o->quick ? lfr_quick : lfr_full;
+        uint32_t n_lfr = o->quick ? 1 : 3;
+        printf("\n== loihi: %u Poisson sources -> %u loihi_lif neurons (Lava's integers), fan-in "
+               "%u, %u ticks, 1 thread ==\n", act_src, act_n, act_k, ticks);
+        printf("%-7s %-8s %-8s %-26s %-26s %-9s %-12s %-12s %-9s\n", "target", "measured",
+               "rate Hz", "event wall s", "dense wall s", "dense/evt", "evt updates",
+               "dense upd.", "upd ratio");
+        cJSON *ja = cJSON_AddArrayToObject(root, "loihi");
+        for (uint32_t i = 0; i < n_lfr; i++) {
+            double hz = sm_bench_rate_for_activity(lfr[i], act_k, 1.0);
+            s_job_t j = {.name = "loihi", .reps = R, .n = act_n, .n_src = act_src, .k = act_k,
+                         .rate_hz = hz, .ticks = ticks};
+            s_out_t out;
+            double rss;
+            if (s_fork(s_child_loihi, &j, &out, &rss)) {
+                printf("%-7.3g FAILED: %s\n", lfr[i] * 100, out.msg);
+                failed = 1;
+                continue;
+            }
+            double ratio[S_MAXREP];
+            for (uint32_t r = 0; r < R; r++)
+                ratio[r] = out.dense_s[r] / out.run_s[r];
+            double measured = (double)out.c.neuron_updates / (double)out.c.dense_updates;
+            double upd = (double)out.cd.neuron_updates / (double)out.c.neuron_updates;
+            double rate = (double)out.model_spikes / out.n_neurons / out.sim_s;
+            printf("%-7.3g %-8.3g %-8.3g %-26s %-26s %-9.3g %-12llu %-12llu %-9.3g\n",
+                   lfr[i] * 100, measured * 100, rate,
+                   s_fmt(buf, sizeof buf, out.run_s, R, 1.0, "%.3g"),
+                   s_fmt(buf2, sizeof buf2, out.dense_s, R, 1.0, "%.3g"), s_med(ratio, R),
+                   (unsigned long long)out.c.neuron_updates,
+                   (unsigned long long)out.cd.neuron_updates, upd);
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "target_fraction", lfr[i]);
+            cJSON_AddNumberToObject(e, "measured_fraction", measured);
+            cJSON_AddNumberToObject(e, "source_rate_hz", hz);
+            cJSON_AddNumberToObject(e, "rate_hz", rate);
+            cJSON_AddNumberToObject(e, "ticks", out.ticks);
+            cJSON_AddNumberToObject(e, "synaptic_events", (double)out.c.synaptic_events);
+            cJSON_AddItemToObject(e, "event_wall_s", s_jstat(out.run_s, R));
+            cJSON_AddItemToObject(e, "dense_wall_s", s_jstat(out.dense_s, R));
+            cJSON_AddItemToObject(e, "dense_over_event", s_jstat(ratio, R));
+            cJSON_AddNumberToObject(e, "event_neuron_updates", (double)out.c.neuron_updates);
+            cJSON_AddNumberToObject(e, "dense_neuron_updates", (double)out.cd.neuron_updates);
+            cJSON_AddNumberToObject(e, "dense_over_event_updates", upd);
             cJSON_AddItemToArray(ja, e);
         }
     }

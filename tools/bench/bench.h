@@ -7,6 +7,9 @@
  *   scaling   recurrent cuba_lif networks of 4k .. 1M neurons, 100 synapses each;
  *   activity  a feed-forward 100k x 100 network driven at 0.1% .. 50% activity,
  *             event engine against dense engine;
+ *   loihi     the activity network with loihi_lif neurons and fixed-point
+ *             Dense synapses (Loihi's integers) at 1% activity, event engine
+ *             against dense engine;
  *   build     constructing and mapping 1M neurons / 100M synapses;
  *   nir       a batch of 100 samples of the NIR paper's N-MNIST CNN (Sinabs),
  *             60 ticks each, on one thread: samples per second in process and
@@ -70,6 +73,13 @@ sm_net_t *sm_bench_scaling_net(uint32_t n, uint32_t ticks, uint64_t seed, sm_err
  * neurons through fixed_fan_in k, no recurrence; dt 1 ms. */
 sm_net_t *sm_bench_activity_net(uint32_t n, uint32_t n_src, uint32_t k, double rate_hz,
                                 uint32_t ticks, uint64_t seed, sm_error_t *err);
+
+/* The same with loihi_lif neurons behind integer weights of 60 in Lava's
+ * Dense format: du 1024 and dv 123 (lava-dl's default current_decay 0.25
+ * and voltage_decay 0.03), vth 400 (a few inputs close together make a
+ * spike). */
+sm_net_t *sm_bench_loihi_net(uint32_t n, uint32_t n_src, uint32_t k, double rate_hz,
+                             uint32_t ticks, uint64_t seed, sm_error_t *err);
 
 /* The source rate at which a neuron with k Poisson inputs receives at least
  * one spike in a tick of dt_ms with probability frac. */

@@ -195,6 +195,29 @@ sm_net_t *sm_bench_activity_net(uint32_t n, uint32_t n_src, uint32_t k, double r
     return s_from_text(text, "bench:activity", err);
 }
 
+sm_net_t *sm_bench_loihi_net(uint32_t n, uint32_t n_src, uint32_t k, double rate_hz,
+                             uint32_t ticks, uint64_t seed, sm_error_t *err)
+{
+    char text[4096];
+    int len = snprintf(
+        text, sizeof text,
+        "{\"simulation\": {\"dt\": 1.0, \"ticks\": %u, \"seed\": %llu},"
+        " \"populations\": ["
+        "  {\"name\": \"out\", \"size\": %u, \"model\": \"loihi_lif\","
+        "   \"params\": {\"du\": 1024, \"dv\": 123, \"vth\": 400}, \"record\": {\"spikes\": false}},"
+        "  {\"name\": \"in\", \"size\": %u, \"source\": {\"kind\": \"poisson\", \"rate_hz\": %.17g},"
+        "   \"record\": {\"spikes\": false}}],"
+        " \"projections\": ["
+        "  {\"source\": \"in\", \"target\": \"out\", \"connectivity\": {\"kind\": \"fixed_fan_in\","
+        "   \"k\": %u}, \"weight\": 60, \"weight_exp\": 0, \"num_weight_bits\": 8, \"delay\": 1}]}",
+        ticks, (unsigned long long)seed, n, n_src, rate_hz, k);
+    if (len < 0 || (size_t)len >= sizeof text) {
+        sm_fail(err, SM_EINVAL, "loihi network: description too long");
+        return NULL;
+    }
+    return s_from_text(text, "bench:loihi", err);
+}
+
 double sm_bench_rate_for_activity(double frac, uint32_t k, double dt_ms)
 {
     if (!(frac > 0.0) || !k || !(dt_ms > 0.0))

@@ -186,13 +186,27 @@ static int s_from_doc(const sm_json_t *cx, const cJSON *doc, sm_chip_t *c)
         return sm_json_fail(cx, SM_EPARSE, "limits.neurons", NULL,
                             "missing (neurons per core, >= 1)");
     if (prec) {
-        static const char *const keys[] = {"weight_bits", "state_bits", NULL};
+        static const char *const keys[] = {"weight_bits", "state_bits", "arithmetic", NULL};
+        static const char *const ariths[] = {"float", "fixed", NULL};
         const char *p = "precision";
+        int ar = -1;
         if (sm_json_keys(cx, prec, p, keys, NULL, NULL) < 0 ||
             sm_json_get_u32(cx, prec, p, "weight_bits", 0, 1, 64, &c->weight_bits) < 0 ||
-            sm_json_get_u32(cx, prec, p, "state_bits", 0, 1, 64, &c->state_bits) < 0)
+            sm_json_get_u32(cx, prec, p, "state_bits", 0, 1, 64, &c->state_bits) < 0 ||
+            sm_json_get_enum(cx, prec, p, "arithmetic", 0, ariths, &ar) < 0)
             return -1;
+        if (ar >= 0)
+            c->arith = ar ? SM_ARITH_FIXED : SM_ARITH_FLOAT;
     }
+    /* Fixed point is Loihi's: Dense weights of 1 to 8 bits, 24-bit u and v. */
+    if (c->arith == SM_ARITH_FIXED && c->weight_bits > 8)
+        return sm_json_fail(cx, SM_ERANGE, "precision.weight_bits", NULL,
+                            "fixed-point arithmetic (Loihi's) takes 1 to 8 weight bits, got %u",
+                            c->weight_bits);
+    if (c->arith == SM_ARITH_FIXED && c->state_bits && c->state_bits != 24)
+        return sm_json_fail(cx, SM_ERANGE, "precision.state_bits", NULL,
+                            "fixed-point arithmetic (Loihi's) has a 24-bit state, got %u",
+                            c->state_bits);
     if ((en && s_doubles(cx, en, "energy_pj", s_energy_fields, S_N(s_energy_fields), c) < 0) ||
         (st && s_doubles(cx, st, "static_power_w", s_static_fields, S_N(s_static_fields), c) < 0) ||
         (tm && s_doubles(cx, tm, "timing_ns", s_timing_fields, S_N(s_timing_fields), c) < 0))

@@ -59,6 +59,12 @@ typedef struct {
     double tick;              /* fixed tick length (time-stepped chips), 0 if none   */
 } sm_chip_timing_t;
 
+/* What a core computes in: float (the network runs as written; chips whose
+ * integer formats are not modelled), or Loihi's fixed point (loihi_lif and
+ * Lava's Dense, docs/arithmetic.md): a float network is then quantised as
+ * the chip's toolchain would (quantise.h). */
+typedef enum { SM_ARITH_FLOAT = 0, SM_ARITH_FIXED } sm_arith_t;
+
 typedef struct {
     char name[SM_CHIP_NAME_MAX];
     char source[SM_CHIP_TEXT_MAX];   /* where the figures come from                 */
@@ -66,8 +72,9 @@ typedef struct {
     uint32_t chips_x, chips_y;       /* chips on the board                          */
     uint32_t width, height;          /* whole grid: chip_w*chips_x x chip_h*chips_y */
     sm_chip_limits_t limits;
-    uint32_t weight_bits;            /* 0: not stated                               */
+    uint32_t weight_bits;            /* 0: not stated (fixed: 8)                    */
     uint32_t state_bits;
+    sm_arith_t arith;                /* precision.arithmetic                        */
     sm_chip_energy_t energy;
     sm_chip_timing_t timing;
 } sm_chip_t;

@@ -16,7 +16,9 @@ static const sm_chip_t s_builtins[] = {
          * worst-case route (22 hops) within the mesh figures it reports. */
         .chip_w = 16, .chip_h = 8, .chips_x = 1, .chips_y = 1, .width = 16, .height = 8,
         .limits = {.neurons = 1024, .synapses = 131072, .axons = 4096, .fanout = 4096},
-        .weight_bits = 8, .state_bits = 24,
+        /* Loihi's cores compute in fixed point: 8-bit weights, 24-bit u and
+         * v, 12-bit decays (Davies et al. 2018; Lava's bit-accurate models). */
+        .weight_bits = 8, .state_bits = 24, .arith = SM_ARITH_FIXED,
         .energy = {.syn_op = 23.6, .update_active = 81.0, .update_inactive = 52.0,
                    .spike = 1.7, .packet_send = 0.0, .packet_recv = 0.0,
                    .hop_ew = 3.0, .hop_ns = 4.0, .hop_chip = 0.0,

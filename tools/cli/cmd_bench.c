@@ -18,6 +18,7 @@ static void s_usage(FILE *f)
             "  cuba       tools/examples/cuba.json on one thread, beside Brian2 if installed\n"
             "  scaling    4k .. 1M recurrent neurons, 100 synapses each (--quick: up to 64k)\n"
             "  activity   event vs dense engine from 0.1%% to 50%% of neurons receiving input\n"
+            "  loihi      the same with loihi_lif neurons and fixed-point synapses, 0.1%% to 10%%\n"
             "  build      constructing and mapping 1M neurons / 100M synapses (--quick: 100k)\n"
             "  nir        100 samples of the NIR paper's N-MNIST CNN on one thread, in process\n"
             "             and as a whole 'spikemesh run' (--quick: 20)\n\n"
@@ -25,7 +26,7 @@ static void s_usage(FILE *f)
             "  --quick       smaller sizes and shorter runs\n"
             "  --repeat N    repeats per measurement (default 3, at most 32)\n"
             "  --only NAME   run one workload (limit figures it needs are measured too)\n"
-            "  --json FILE   write the results as JSON (FILE.tmp, then renamed)\n");
+            "  --json FILE   write the results as JSON (atomically)\n");
 }
 
 int sm_cmd_bench(int argc, char **argv)
@@ -41,7 +42,9 @@ int sm_cmd_bench(int argc, char **argv)
         if (!strcmp(a, "--quick")) {
             o.quick = 1;
         } else if (!strcmp(a, "--repeat")) {
-            char *end = NULL;
+            /* end stays at v when strtoul is not called (a sign, no value),
+             * so that the test below always reads a string. */
+            char *end = (char *)v;
             errno = 0;
             unsigned long n = v && *v != '-' ? strtoul(v, &end, 10) : 0;
             if (!v || !*v || *end || errno || n < 1 || n > 32) {

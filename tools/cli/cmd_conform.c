@@ -1,7 +1,9 @@
 /* spikemesh conform: runs golden reference traces (snnTorch, Norse, Sinabs)
  * through the neuron models and, for network cases, through the engine, and
  * says per case whether spikes match exactly and states within
- * 1e-5 * max(1, |ref|). */
+ * 1e-5 * max(1, |ref|). Lava's bit-accurate cases (Loihi's integers) run
+ * through the engine, populations and networks alike, and must match
+ * exactly. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include <dirent.h>
 #include <stdio.h>
@@ -9,9 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cjson/cJSON.h>
+
 #include "commands.h"
 #include "engine.h"
 #include "golden.h"
+#include "golden_lava.h"
+#include "json.h"
 #include "net.h"
 #include "model_json.h"
 
@@ -27,7 +33,9 @@ static void s_usage(FILE *f)
     fprintf(f,
             "usage: spikemesh conform [--advance] [--pipelined] [--dense] PATH...\n\n"
             "Checks the neuron models against golden reference traces computed by snnTorch,\n"
-            "Norse and Sinabs. PATH is a case file or a folder (every *.json in it except\n"
+            "Norse and Sinabs, and the loihi_lif arithmetic against Lava's bit-accurate\n"
+            "cases (tests/data/lava: run through the engine, u, v and spikes compared\n"
+            "exactly). PATH is a case file or a folder (every *.json in it except\n"
             "README). Per case it prints\n"
             "  PASS name  worst=<largest relative state error>\n"
             "  FAIL name  <reason or first mismatch>\n"
@@ -41,7 +49,8 @@ static void s_usage(FILE *f)
             "               tick t+k is compared with the reference at tick t. Cases with a\n"
             "               bias are counted as not applicable (a bias acts before the\n"
             "               first spike arrives, so the shifted run differs)\n"
-            "  --dense      network cases on the dense reference engine (default: event engine)\n"
+            "  --dense      network cases (and Lava's population cases) on the dense reference\n"
+            "               engine (default: event engine)\n"
             "\nexit status: 0 all passed, 1 a case failed, 2 usage error\n");
 }
 
@@ -340,10 +349,54 @@ static void s_case_name(const char *path, char *out, size_t n)
         out[l - 5] = '\0';
 }
 
+/* A Lava case: its network through the engine, compared exactly. */
+static void s_lava(s_conf_t *cf, const char *path)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    char name[256];
+    s_case_name(path, name, sizeof name);
+    const char *tag = cf->dense ? " [dense]" : "";
+    sm_lava_case_t *c = sm_lava_load(path, &err);
+    sm_net_t *net = c ? sm_lava_net(c, &err) : NULL;
+    sm_result_t *r = NULL;
+    if (net) {
+        sm_run_opts_t o;
+        sm_run_opts_default(&o);
+        o.ticks = c->steps;
+        o.dense = cf->dense;
+        r = sm_engine_run(net, &o, &err);
+    }
+    if (!r) {
+        s_report(cf, c ? c->name : name, tag, false, err.msg);
+    } else {
+        char first[256], msg[400];
+        uint64_t compared;
+        uint64_t miss = sm_lava_check(c, net, r, &compared, first, sizeof first);
+        if (miss)
+            snprintf(msg, sizeof msg, "%llu mismatches, first %s", (unsigned long long)miss, first);
+        else
+            snprintf(msg, sizeof msg, "exact: u, v and spikes, %u steps, %llu values",
+                     c->steps, (unsigned long long)compared);
+        s_report(cf, c->name, tag, miss == 0 && compared > 0, msg);
+    }
+    sm_result_destroy(&r);
+    sm_net_destroy(&net);
+    sm_lava_destroy(&c);
+}
+
 static void s_file(s_conf_t *cf, const char *path)
 {
     sm_error_t err;
     sm_error_clear(&err);
+    /* Lava's cases have their own format: tell them by their class. */
+    cJSON *doc = sm_json_read(path, SM_JSON_MAX_BYTES, &err);
+    bool lava = doc && sm_lava_is_case(doc);
+    cJSON_Delete(doc);
+    if (lava) {
+        s_lava(cf, path);
+        return;
+    }
     sm_golden_t *g = sm_golden_load(path, &err);
     if (!g) {
         char name[256];

@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "budget.h"
 #include "chip.h"
+#include "cost.h"
 #include "commands.h"
 #include "mapper.h"
 #include "net.h"
@@ -20,8 +23,9 @@ static void s_help(FILE *f)
                "and the expected packets and hops per tick (model neurons assumed to fire at\n"
                "%g Hz). The default strategy, metis, cuts the neuron graph with METIS and places\n"
                "the parts to shorten busy routes. --out saves the mapping for `spikemesh run\n"
-               "--mapping`. Exit status 2 with the reason if the network does not fit.\n",
-            SM_MAP_DEFAULT_RATE_HZ);
+               "--mapping`. Exit status 2 with the reason if the network does not fit, or if\n"
+               "the mapper's graph or the run would need more memory than allowed:\n%s",
+            SM_MAP_DEFAULT_RATE_HZ, sm_limits_usage(0));
 }
 
 int sm_cmd_map(int argc, char **argv)
@@ -32,12 +36,27 @@ int sm_cmd_map(int argc, char **argv)
     }
     const char *netpath = NULL, *chipname = NULL, *strategy = "metis", *out = NULL;
     uint64_t seed = 1;
+    sm_limits_t lim;
+    sm_limits_default(&lim);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if ((!strcmp(a, "--chip") || !strcmp(a, "--strategy") || !strcmp(a, "--seed") ||
-             !strcmp(a, "--out")) && i + 1 >= argc) {
+        const int valued = !strcmp(a, "--chip") || !strcmp(a, "--strategy") ||
+                           !strcmp(a, "--seed") || !strcmp(a, "--out");
+        if (valued && i + 1 >= argc) {
             fprintf(stderr, "spikemesh map: %s needs a value\n", a);
             return 2;
+        }
+        if (valued && !strncmp(argv[i + 1], "--", 2)) {
+            fprintf(stderr, "spikemesh map: %s needs a value, got the option '%s'\n", a,
+                    argv[i + 1]);
+            return 2;
+        }
+        int lr = sm_limits_option(&lim, "map", a, i + 1 < argc ? argv[i + 1] : NULL);
+        if (lr < 0)
+            return 2;
+        if (lr > 0) {
+            i++;
+            continue;
         }
         if (!strcmp(a, "--chip")) {
             chipname = argv[++i];
@@ -76,6 +95,11 @@ int sm_cmd_map(int argc, char **argv)
                 strategy);
         return 2;
     }
+    struct stat ost;
+    if (out && stat(out, &ost) == 0 && S_ISDIR(ost.st_mode)) {
+        fprintf(stderr, "spikemesh map: --out %s: is a directory, not a mapping file\n", out);
+        return 2;
+    }
     sm_error_t err;
     sm_error_clear(&err);
     sm_chip_t *chip = sm_chip_load(chipname, &err);
@@ -86,6 +110,16 @@ int sm_cmd_map(int argc, char **argv)
     sm_net_t *net = sm_net_load(netpath, &err);
     if (!net) {
         fprintf(stderr, "spikemesh map: %s\n", err.msg);
+        sm_chip_destroy(&chip);
+        return 2;
+    }
+    /* The estimate `run` makes too: the graph the mapper builds, and the run
+     * the mapping is for. */
+    sm_cost_t cost;
+    sm_cost_estimate(net, 0, chip->limits.neurons, &cost);
+    if (sm_limits_check_cost(&cost, 1, &lim, &err)) {
+        fprintf(stderr, "spikemesh map: %s: %s\n", netpath, err.msg);
+        sm_net_destroy(&net);
         sm_chip_destroy(&chip);
         return 2;
     }

@@ -7,18 +7,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "chip.h"
+#include "cost.h"
 #include "commands.h"
 #include "dist.h"
 #include "energy.h"
 #include "engine.h"
-#include "mapper.h"
 #include "net.h"
 #include "output.h"
 #include "report.h"
 #include "netfile.h"
-#include "mapfile.h"
 #include "run_nir.h"
+#include "run_setup.h"
+#include "quantise.h"
 
 static void s_usage(FILE *f)
 {
@@ -34,7 +36,9 @@ static void s_usage(FILE *f)
             "  --neurons-per-core N   default mapping: neurons per core (default 256)\n"
             "  --mesh WxH             default mapping: mesh size (default: just big enough)\n"
             "  --chip NAME|FILE       emulate this chip (see 'spikemesh chips'): its grid, its\n"
-            "                         limits, and an energy and timing report\n"
+            "                         limits, its arithmetic (a fixed-point chip such as loihi\n"
+            "                         runs the network quantised, with a report of what was\n"
+            "                         lost), and an energy and timing report\n"
             "  --mapping FILE         place neurons as in FILE (from 'spikemesh map --out')\n"
             "  --strategy S           with --chip and no --mapping: metis (default),\n"
             "                         sequential or random\n"
@@ -45,11 +49,32 @@ static void s_usage(FILE *f)
             "                         machine with 'spikemesh worker --connect tcp://A:P'\n"
             "  --transport ipc|tcp    links between local workers (default ipc)\n"
             "  --curve KEYFILE        authenticate and encrypt (see 'spikemesh keygen')\n"
-            "  --heartbeat-timeout S  declare a silent worker dead after S seconds (3)\n"
+            "  --heartbeat-timeout S  declare a silent worker dead after S seconds (3); workers\n"
+            "                         leave a silent coordinator after the same time\n"
             "  --join-timeout S       wait S seconds for workers to join and build (60)\n"
             "  --verbose              log the distributed set-up\n"
-            "  --quiet                no summary\n");
+            "  --quiet                no summary\n"
+            "%s"
+            "\nBefore building, the network's memory is estimated (docs/outputs.md#limits);\n"
+            "a network or an output beyond a limit is refused with exit status 2.\n"
+            "SANA-FE files: 'spikemesh run NET.yaml --chip ARCH.yaml --help'.\n",
+            sm_limits_usage(1));
     sm_nir_run_usage(f);
+}
+
+/* Options that take a value: the next argument is that value, and an
+ * option name there ("--out --quiet") is a mistake, not a directory. */
+static int s_takes_value(const char *a)
+{
+    static const char *const opts[] = {
+        "--ticks", "--threads", "--neurons-per-core", "--mesh", "--engine", "--out", "--chip",
+        "--mapping", "--strategy", "--workers", "--listen", "--transport", "--curve",
+        "--heartbeat-timeout", "--join-timeout", "--seed", "--nir-conventions", "--nir-flavor",
+        "--input", "--labels", "--nir-output", "--record-v", "--record-spikes", NULL};
+    for (const char *const *o = opts; *o; o++)
+        if (!strcmp(a, *o))
+            return 1;
+    return 0;
 }
 
 /* Parses a whole non-negative integer or fails naming the option. */
@@ -83,6 +108,8 @@ static void s_mark_incomplete(const char *dir, const char *net, const char *why)
 
 int sm_cmd_run(int argc, char **argv)
 {
+    if (sm_run_is_sanafe(argc, argv))
+        return sm_cmd_run_sanafe(argc, argv);
     if (sm_wants_help(argc, argv)) {
         s_usage(stdout);
         return 0;
@@ -98,10 +125,23 @@ int sm_cmd_run(int argc, char **argv)
     sm_nir_run_opts_t nir;
     sm_nir_run_opts_default(&nir);
     bool engine_given = false;
+    sm_limits_t lim;
+    sm_limits_default(&lim);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int k;
+        if (s_takes_value(a) && v && !strncmp(v, "--", 2)) {
+            fprintf(stderr, "spikemesh run: %s needs a value, got the option '%s'\n", a, v);
+            return 2;
+        }
+        int lr = sm_limits_option(&lim, "run", a, v);
+        if (lr < 0)
+            return 2;
+        if (lr > 0) {
+            i++;
+            continue;
+        }
         if (!strcmp(a, "--ticks")) {
             if (s_uint(a, v, &o.ticks) || o.ticks == 0) {
                 if (o.ticks == 0 && v)
@@ -229,6 +269,11 @@ int sm_cmd_run(int argc, char **argv)
         fprintf(stderr, "spikemesh run: --listen needs --workers N\n");
         return 2;
     }
+    struct stat ost;
+    if (stat(out_dir, &ost) == 0 && !S_ISDIR(ost.st_mode)) {
+        fprintf(stderr, "spikemesh run: --out %s: exists and is not a directory\n", out_dir);
+        return 2;
+    }
     if (sm_nir_run_wanted(&nir, net_path)) {
         sm_nir_run_ctx_t rc = {out_dir, &o, engine_given, quiet, chip_name, mapping_path,
                                strategy, map_seed, &dist};
@@ -250,15 +295,39 @@ int sm_cmd_run(int argc, char **argv)
         sm_net_destroy(&net);
         return 2;
     }
-    if (mapping_path) {
-        map = sm_mapping_load(mapping_path, net, &err);
-        if (map && chip && sm_map_check(net, chip, map, NULL, &err))
-            sm_mapping_destroy(&map);
-    } else if (chip) {
-        map = sm_map(net, chip, strategy, map_seed, NULL, &err);
+    /* The cost check, before anything large is built: the mapper's graph
+     * too when this run maps. */
+    sm_cost_t cost;
+    sm_cost_estimate(net, o.ticks, chip ? chip->limits.neurons : o.neurons_per_core, &cost);
+    sm_cost_t held = cost;
+    if (dist.listen && dist.workers > 1) {
+        /* Workers on other machines each hold their share of the engine
+         * (this machine's memory stands in for theirs). */
+        held.syn_bytes /= dist.workers;
+        held.neuron_bytes /= dist.workers;
+        held.run_bytes = held.syn_bytes + held.neuron_bytes + held.trace_bytes;
     }
-    if ((mapping_path || chip) && !map) {
+    if (sm_limits_check_cost(&held, chip && !mapping_path, &lim, &err) ||
+        sm_limits_check_output(cost.traces_csv_bytes, "traces.csv", out_dir, &lim, &err)) {
+        fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
+        sm_chip_destroy(&chip);
+        sm_net_destroy(&net);
+        return 2;
+    }
+    /* A fixed-point chip computes in its integers: the float network as its
+     * toolchain would quantise it. */
+    sm_qreport_t qrep;
+    memset(&qrep, 0, sizeof qrep);
+    const int quantised = chip && chip->arith == SM_ARITH_FIXED;
+    if (quantised && sm_quantise(net, chip, &qrep, &err)) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
+        sm_chip_destroy(&chip);
+        sm_net_destroy(&net);
+        return 2;
+    }
+    if (sm_run_place(net, chip, mapping_path, strategy, map_seed, &map, &err)) {
+        fprintf(stderr, "spikemesh run: %s\n", err.msg);
+        sm_qreport_fini(&qrep);
         sm_chip_destroy(&chip);
         sm_net_destroy(&net);
         return 2;
@@ -268,6 +337,7 @@ int sm_cmd_run(int argc, char **argv)
     if (!r) {
         s_mark_incomplete(out_dir, net_path, err.msg);
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
+        sm_qreport_fini(&qrep);
         sm_mapping_destroy(&map);
         sm_chip_destroy(&chip);
         sm_net_destroy(&net);
@@ -276,6 +346,8 @@ int sm_cmd_run(int argc, char **argv)
     int rc = 0;
     char path[4200];
     cJSON *stats = sm_report_stats(net, r, o.dense);
+    if (quantised)
+        sm_qreport_to_json(net, &qrep, stats);
     sm_energy_t energy;
     int have_energy = 0;
     if (chip) {
@@ -287,24 +359,38 @@ int sm_cmd_run(int argc, char **argv)
             sm_energy_to_json(&energy, stats);
         }
     }
+    /* What the files would hold, before a byte is written: a MultiSpike
+     * count of n is n rows of spikes.csv. */
+    if (!rc && (sm_limits_check_spikes(net, r, &lim, &err) ||
+                sm_limits_check_output(sm_report_spikes_bytes(net, r) + cost.traces_csv_bytes +
+                                           sm_report_stats_bytes(net, r),
+                                       "spikes.csv, traces.csv and stats.json", out_dir, &lim,
+                                       &err))) {
+        fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
+        s_mark_incomplete(out_dir, net_path, err.msg);
+        rc = 2;
+    }
     if (!rc && sm_mkdirs(out_dir, &err))
         rc = 1;
     if (!rc && sm_report_write_all(net, r, stats, out_dir, &err))
         rc = 1;
-    if (rc) {
+    if (rc == 1) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
         s_mark_incomplete(out_dir, net_path, err.msg);
-    } else {
+    } else if (!rc) {
         snprintf(path, sizeof path, "%s/INCOMPLETE", out_dir);
         unlink(path);
     }
     if (!rc && !quiet) {
         sm_report_summary(stdout, net, r, o.dense);
+        if (quantised)
+            sm_qreport_print(stdout, net, &qrep);
         if (have_energy)
             sm_energy_print(stdout, &energy);
         printf("  wrote %s/spikes.csv, traces.csv, stats.json\n", out_dir);
     }
     cJSON_Delete(stats);
+    sm_qreport_fini(&qrep);
     if (have_energy)
         sm_energy_fini(&energy);
     sm_result_destroy(&r);

@@ -75,13 +75,14 @@ int sm_cmd_keygen(int argc, char **argv)
         fprintf(help ? stdout : stderr,
                 "usage: spikemesh keygen KEYFILE\n\n"
                 "Writes a new CURVE keypair for a cluster (mode 0600). Give the same file to the\n"
-                "coordinator and to every worker with --curve; peers without it are refused.\n");
+                "coordinator and to every worker with --curve; peers without it are refused.\n"
+                "An existing KEYFILE is never replaced (exit status 2).\n");
         return help ? 0 : 2;
     }
     sm_error_t err;
     if (sm_keygen(argv[1], &err)) {
         fprintf(stderr, "spikemesh keygen: %s\n", err.msg);
-        return 1;
+        return err.code == SM_EINVAL ? 2 : 1; /* an existing file: a usage error */
     }
     printf("wrote %s\n", argv[1]);
     return 0;

@@ -14,6 +14,7 @@ static const sm_command_t s_commands[] = {
     {"plot", sm_cmd_plot, "draw a run's raster, core activity, link loads and energy as SVG"},
     {"bench", sm_cmd_bench, "run the benchmark suite and write its figures as JSON"},
     {"nir", sm_cmd_nir, "show a NIR graph (snnTorch, Norse, Sinabs export) and what it maps to"},
+    {"sanafe", sm_cmd_sanafe, "read SANA-FE chip and network files and show what they hold"},
 };
 
 static void s_usage(FILE *f)

@@ -1,4 +1,5 @@
 #include "csv.h"
+#include "infile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,44 +11,7 @@
 
 char *sm_file_read(const char *path, size_t *len, sm_error_t *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sm_fail(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        goto nomem;
-    for (;;) {
-        if (cap - n < 2) {
-            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (!nb)
-                goto nomem;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        sm_fail(err, SM_EIO, "%s: read error", path);
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-nomem:
-    free(buf);
-    fclose(f);
-    sm_fail(err, SM_ENOMEM, "%s: out of memory reading the file", path);
-    return NULL;
+    return sm_infile_read(path, SIZE_MAX, len, err);
 }
 
 /* Trims blanks in place and returns the start of the field. */

@@ -384,6 +384,15 @@ int sm_golden_run_population(const sm_golden_t *g, bool event, sm_gcheck_t *chk,
         sm_error_prefix(err, "%s: ", g->file);
         return -1;
     }
+    /* A model with synaptic currents is checked on them too: a case that
+     * leaves them out would pass on the membrane alone. */
+    if (m.closed.nc == 1 && !g->syn.v)
+        return sm_fail(err, SM_EPARSE, "%s: expected.syn: missing (%s has a synaptic current)",
+                       g->file, g->cls);
+    if (m.closed.nc == 2 && (!g->syn_exc.v || !g->syn_inh.v))
+        return sm_fail(err, SM_EPARSE,
+                       "%s: expected.%s: missing (%s has an excitatory and an inhibitory current)",
+                       g->file, g->syn_exc.v ? "syn_inh" : "syn_exc", g->cls);
     for (uint32_t n = 0; n < g->neurons; n++) {
         if (event) {
             s_run_event(g, &m, n, chk, stats);

@@ -1,5 +1,6 @@
 /* json: strict JSON input (see json.h for the message shape and codes). */
 #include "json.h"
+#include "infile.h"
 
 #include <errno.h>
 #include <float.h>
@@ -266,57 +267,10 @@ cJSON *sm_json_parse(const char *text, size_t len, const char *name, sm_error_t 
     return doc;
 }
 
-/* The whole file, NUL-terminated, refused beyond max bytes. */
-static char *s_slurp(const char *path, size_t max, size_t *len, sm_error_t *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sm_fail(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fclose(f);
-            sm_fail(err, SM_ENOMEM, "%s: out of memory reading the file", path);
-            return NULL;
-        }
-        if (cap - n < 2) {
-            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-            cap *= 2;
-            continue;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (n > max) {
-            free(buf);
-            fclose(f);
-            sm_fail(err, SM_ERANGE, "%s: larger than the limit of %zu bytes", path, max);
-            return NULL;
-        }
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        sm_fail(err, SM_EIO, "%s: read error", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 cJSON *sm_json_read(const char *path, size_t max_bytes, sm_error_t *err)
 {
     size_t len;
-    char *text = s_slurp(path, max_bytes, &len, err);
+    char *text = sm_infile_read(path, max_bytes, &len, err);
     if (!text)
         return NULL;
     cJSON *doc = sm_json_parse(text, len, path, err);

@@ -1,6 +1,7 @@
 /* mapfile: mapping files (JSON), written atomically and read back strictly. */
 #include "mapfile.h"
 #include "json.h"
+#include "output.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -28,18 +29,12 @@ static void s_json_str(FILE *f, const char *s)
 int sm_mapping_save(const sm_mapping_t *m, const sm_net_t *net, const char *chip,
                     const char *strategy, uint64_t seed, const char *path, sm_error_t *err)
 {
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 5);
-    if (!tmp)
-        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp", 5);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-        free(tmp);
-        return rc;
-    }
+    /* Atomic and safe as every output (tools/io/output.h): a temporary in a
+     * private directory, renamed over path when complete. */
+    sm_out_t o;
+    if (sm_out_open(&o, path, err))
+        return -1;
+    FILE *f = o.f;
     fprintf(f, "{\"format\": \"spikemesh-mapping\", \"version\": 1, \"chip\": ");
     s_json_str(f, chip ? chip : "");
     fprintf(f, ", \"strategy\": ");
@@ -56,19 +51,7 @@ int sm_mapping_save(const sm_mapping_t *m, const sm_net_t *net, const char *chip
     for (uint32_t v = 0; v < m->n_gids; v++)
         fprintf(f, "%s%u", v == 0 ? "" : (v % 32 ? "," : ",\n  "), m->core_of[v]);
     fprintf(f, "]}\n");
-    int bad = ferror(f);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        bad = 1;
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        int rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return rc;
-    }
-    free(tmp);
-    return 0;
+    return sm_out_commit(&o, err);
 }
 
 sm_mapping_t *sm_mapping_load(const char *path, const sm_net_t *net, sm_error_t *err)

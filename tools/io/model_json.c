@@ -49,7 +49,12 @@ static int s_number(const s_pctx_t *c, const char *key, const sm_json_range_t *r
         it = &flag;
     }
     char p[SM_JSON_PATH];
-    return sm_json_num(&j, it, sm_json_at(p, "%s.%s", c->path, key), r, out) < 0 ? -1 : 1;
+    sm_json_at(p, "%s.%s", c->path, key);
+    /* Without bounds the parameter is a float32 of the model: refuse what
+     * would round to infinity. */
+    if (!r || (isinf(r->lo) && isinf(r->hi)))
+        return sm_json_float(&j, it, p, out) < 0 ? -1 : 1;
+    return sm_json_num(&j, it, p, r, out) < 0 ? -1 : 1;
 }
 
 static int s_num(const s_pctx_t *c, const char *key, double *out)
@@ -508,6 +513,45 @@ static int s_exact(sm_model_t *m, const s_pctx_t *c)
     return 0;
 }
 
+/* An integer in [lo, hi], or def when absent. */
+static int s_integer(const s_pctx_t *c, const char *key, int32_t lo, int32_t hi, int32_t def,
+                     int32_t *out)
+{
+    const sm_json_t j = {NULL, c->err};
+    const cJSON *it = s_item(c, key);
+    *out = def;
+    if (!it)
+        return 0;
+    char p[SM_JSON_PATH];
+    double x;
+    if (sm_json_int(&j, it, sm_json_at(p, "%s.%s", c->path, key), lo, hi, &x) < 0)
+        return -1;
+    *out = (int32_t)x;
+    return 1;
+}
+
+/* loihi_lif: Lava LIF's integer kwargs, with Lava's defaults, each checked
+ * against the range core/loihi.h accepts (the message names the path). */
+static int s_loihi(sm_model_t *m, const s_pctx_t *c)
+{
+    static const char *const known[] = {"du", "dv", "vth", "bias_mant", "bias_exp", "style", NULL};
+    if (s_check_keys(c, known, NULL))
+        return -1;
+    sm_loihi_lif_params_t lp;
+    if (s_integer(c, "du", 0, SM_LOIHI_DU_MAX, 0, &lp.du) < 0 ||
+        s_integer(c, "dv", 0, SM_LOIHI_DU_MAX, 0, &lp.dv) < 0 ||
+        s_integer(c, "vth", 0, SM_LOIHI_VTH_MAX, SM_LOIHI_VTH_DEFAULT, &lp.vth) < 0 ||
+        s_integer(c, "bias_mant", SM_LOIHI_BIAS_MANT_MIN, SM_LOIHI_BIAS_MANT_MAX, 0,
+                  &lp.bias_mant) < 0 ||
+        s_integer(c, "bias_exp", SM_LOIHI_BIAS_EXP_MIN, SM_LOIHI_BIAS_EXP_MAX, 0, &lp.bias_exp) < 0)
+        return -1;
+    if (sm_model_loihi_setup(m, &lp, c->err) < 0) {
+        sm_error_prefix(c->err, "%s: ", c->path);
+        return -1;
+    }
+    return 0;
+}
+
 static int s_kind_of(const char *name, sm_model_kind_t *k)
 {
     for (int i = 0; i < SM_MODEL_COUNT; i++)
@@ -546,6 +590,7 @@ static const char *const s_exact_keys[] = {"tau_m", "tau_syn_E", "tau_syn_I", "v
                                            "v_thresh", "tau_refrac", "i_offset", "cm",
                                            "spike_when", NULL};
 static const char *const s_exact_aliases[] = {"nest", "pynn", "brian2", NULL};
+static const char *const s_loihi_aliases[] = {"lava", NULL};
 static const char *const s_norse_keys[] = {"tau_mem_inv", "tau_syn_inv", "v_th", "v_leak",
                                            "v_reset", "method", NULL};
 
@@ -575,6 +620,11 @@ static const s_style_row_t s_styles[] = {
      .defaults = S_KIND(SM_MODEL_LI),
      .keys = s_norse_keys,
      .read = s_norse},
+    {.style = SM_STYLE_LOIHI,
+     .aliases = s_loihi_aliases,
+     .kinds = S_KIND(SM_MODEL_LOIHI_LIF),
+     .defaults = S_KIND(SM_MODEL_LOIHI_LIF),
+     .read = s_loihi},
 };
 
 #define S_N_STYLES (sizeof s_styles / sizeof s_styles[0])
@@ -643,7 +693,8 @@ int sm_model_from_json(sm_model_t *m, const char *model_name, const cJSON *param
         path = "params";
     if (!model_name || s_kind_of(model_name, &m->kind))
         return sm_fail(err, SM_EINVAL,
-                       "%s: unknown model \"%s\" (known: iaf, lif, cuba_lif, li, lapicque, alpha)",
+                       "%s: unknown model \"%s\" (known: iaf, lif, cuba_lif, li, lapicque, alpha, "
+                       "loihi_lif)",
                        path, model_name ? model_name : "(none)");
     if (params && sm_json_object(&(const sm_json_t){NULL, err}, params, path) < 0)
         return -1;

@@ -18,6 +18,7 @@
 #include "model_json.h"
 #include "net.h"
 #include "rng.h"
+#include "validate.h"
 #include "netfile.h"
 
 /* Stream tags, so that initial values, Poisson seeds and projections never
@@ -34,7 +35,7 @@ typedef struct {
 } s_ld_t;
 
 static const char *const s_model_names[] = {"iaf", "lif", "cuba_lif", "li",
-                                            "lapicque", "alpha", NULL};
+                                            "lapicque", "alpha", "loihi_lif", NULL};
 
 /* ------------------------------------------------------------ value checks */
 
@@ -275,28 +276,24 @@ out:
     return rc;
 }
 
-static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
-                     const char *path)
+/* One initial state variable ("v", or loihi_lif's "u") into *out (size
+ * values): a number, a per-neuron list, or a seeded draw. loihi_lif holds
+ * integers: a number or a list of them, within the state's range. */
+static int s_initial_var(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *v, const char *p,
+                         bool integer, double lo, double hi, uint64_t tag, float **out)
 {
-    static const char *const keys[] = {"v", NULL};
     static const char *const dkeys[] = {"uniform", "normal", NULL};
-    if (sm_json_keys(&L->j, init, path, keys, NULL, NULL) < 0)
-        return -1;
-    const cJSON *v = sm_json_get(init, "v", 0);
-    if (!v)
-        return 0;
-    char p[SM_JSON_PATH], q[SM_JSON_PATH];
-    sm_json_at(p, "%s.v", path);
-    pop->v_init = malloc((size_t)pop->size * sizeof *pop->v_init);
-    if (!pop->v_init)
+    char q[SM_JSON_PATH];
+    float *a = malloc((size_t)pop->size * sizeof *a);
+    if (!a)
         return s_nomem(L, p);
-
+    *out = a;
     if (cJSON_IsNumber(v)) {
         double x = 0;
-        if (sm_json_float(&L->j, v, p, &x) < 0)
+        if ((integer ? sm_json_int(&L->j, v, p, lo, hi, &x) : sm_json_float(&L->j, v, p, &x)) < 0)
             return -1;
         for (uint32_t i = 0; i < pop->size; i++)
-            pop->v_init[i] = (float)x;
+            a[i] = (float)x;
         return 0;
     }
     if (cJSON_IsArray(v)) {
@@ -308,12 +305,15 @@ static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
         for (const cJSON *e = v->child; e; e = e->next, i++) {
             double x = 0;
             sm_json_at(q, "%s[%u]", p, i);
-            if (sm_json_float(&L->j, e, q, &x) < 0)
+            if ((integer ? sm_json_int(&L->j, e, q, lo, hi, &x) : sm_json_float(&L->j, e, q, &x)) < 0)
                 return -1;
-            pop->v_init[i] = (float)x;
+            a[i] = (float)x;
         }
         return 0;
     }
+    if (integer)
+        return sm_json_fail(&L->j, SM_EPARSE, p, v,
+                            "loihi_lif holds integers: give a number or a per-neuron list");
     if (!cJSON_IsObject(v))
         return sm_json_fail(&L->j, SM_EPARSE, p, v,
                             "must be a number, a per-neuron list, {\"uniform\": [lo, hi]} or "
@@ -324,31 +324,52 @@ static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
         return sm_json_fail(&L->j, SM_EPARSE, p, v,
                             "must hold exactly one of \"uniform\", \"normal\"");
     bool uniform = !strcmp(v->child->string, "uniform");
-    double a, b;
+    double x0, x1;
     sm_json_at(q, "%s.%s", p, v->child->string);
-    if (s_fpair(L, v->child, q, &a, &b) < 0)
+    if (s_fpair(L, v->child, q, &x0, &x1) < 0)
         return -1;
-    if (uniform && a > b)
+    if (uniform && x0 > x1)
         return sm_json_fail(&L->j, SM_ERANGE, q, v->child, "lo must be <= hi");
-    if (!uniform && b < 0)
+    if (!uniform && x1 < 0)
         return sm_json_fail(&L->j, SM_ERANGE, q, v->child, "sd must be >= 0");
-    if (!uniform && !s_normal_fits_float(a, b))
+    if (!uniform && !s_normal_fits_float(x0, x1))
         return sm_json_fail(&L->j, SM_ERANGE, q, v->child, "draws would leave float32 range");
     for (uint32_t i = 0; i < pop->size; i++) {
-        sm_rng_t r = sm_rng_stream(L->net->seed ^ S_TAG_INIT, pi, i);
-        double x = uniform ? a + (b - a) * sm_rng_uniform(&r) : a + b * sm_rng_normal(&r);
-        pop->v_init[i] = (float)x;
+        sm_rng_t r = sm_rng_stream(L->net->seed ^ tag, pi, i);
+        double x = uniform ? x0 + (x1 - x0) * sm_rng_uniform(&r) : x0 + x1 * sm_rng_normal(&r);
+        a[i] = (float)x;
     }
     return 0;
 }
 
+static int s_initial(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *init,
+                     const char *path)
+{
+    static const char *const keys[] = {"v", NULL};
+    static const char *const lkeys[] = {"v", "u", NULL};
+    const bool lo = sm_pop_is_loihi(pop);
+    if (sm_json_keys(&L->j, init, path, lo ? lkeys : keys, NULL, NULL) < 0)
+        return -1;
+    char p[SM_JSON_PATH];
+    const cJSON *v = sm_json_get(init, "v", 0), *u = sm_json_get(init, "u", 0);
+    if (v && s_initial_var(L, pop, pi, v, sm_json_at(p, "%s.v", path), lo, -SM_LOIHI_V_MAX,
+                           SM_LOIHI_V_MAX, S_TAG_INIT, &pop->v_init) < 0)
+        return -1;
+    /* u's range is (-2^23, 2^23]; its draws never happen (integers only). */
+    if (u && s_initial_var(L, pop, pi, u, sm_json_at(p, "%s.u", path), true,
+                           -SM_LOIHI_U_MAX + 1, SM_LOIHI_U_MAX, 0, &pop->u_init) < 0)
+        return -1;
+    return 0;
+}
+
 typedef struct {
-    uint32_t *nrn, *tick;
+    uint32_t *nrn, *tick, *pay; /* pay: only for a graded source */
     size_t n, cap;
     uint32_t size;
+    bool graded;
 } s_times_t;
 
-static int s_times_add(s_times_t *t, uint32_t nrn, uint32_t tick)
+static int s_times_add(s_times_t *t, uint32_t nrn, uint32_t tick, uint32_t pay)
 {
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 256;
@@ -360,9 +381,17 @@ static int s_times_add(s_times_t *t, uint32_t nrn, uint32_t tick)
         if (!b)
             return -1;
         t->tick = b;
+        if (t->graded) {
+            uint32_t *c = realloc(t->pay, nc * sizeof *c);
+            if (!c)
+                return -1;
+            t->pay = c;
+        }
         t->cap = nc;
     }
     t->nrn[t->n] = nrn;
+    if (t->graded)
+        t->pay[t->n] = pay;
     t->tick[t->n++] = tick;
     return 0;
 }
@@ -370,6 +399,12 @@ static int s_times_add(s_times_t *t, uint32_t nrn, uint32_t tick)
 static int s_cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int s_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
 
@@ -401,39 +436,74 @@ static int s_check_header(const char *const *got, size_t n,
 static const char *const s_h_neuron[] = {"neuron", "index", "id", NULL};
 static const char *const s_h_tick[] = {"tick", "ticks", NULL};
 
+static const char *const s_h_payload[] = {"payload", NULL};
+
 static int s_times_header(void *ctx, const char *const *names, size_t n, sm_error_t *err)
 {
-    (void)ctx;
-    const char *const *const want[] = {s_h_neuron, s_h_tick};
-    if (n != 2)
-        return sm_fail(err, SM_EPARSE, "header must be \"neuron,tick\"");
-    return s_check_header(names, n, want, 2, err);
+    s_times_t *t = ctx;
+    const char *const *const want[] = {s_h_neuron, s_h_tick, s_h_payload};
+    if (n != 2 && n != 3)
+        return sm_fail(err, SM_EPARSE, "header must be \"neuron,tick\" or \"neuron,tick,payload\"");
+    t->graded = n == 3;
+    return s_check_header(names, n, want, 3, err);
 }
 
 static int s_times_row(void *ctx, const double *v, size_t n, sm_error_t *err)
 {
     s_times_t *t = ctx;
-    if (n != 2)
-        return sm_fail(err, SM_EPARSE, "expected 2 fields (neuron,tick), got %zu", n);
+    if (n != (t->graded ? 3u : 2u))
+        return sm_fail(err, SM_EPARSE, "expected %s fields (neuron,tick%s), got %zu",
+                       t->graded ? "3" : "2", t->graded ? ",payload" : "", n);
+    if (t->graded && (v[2] != floor(v[2]) || v[2] < 1 || v[2] > SM_MAX_PAYLOAD))
+        return sm_fail(err, SM_ERANGE, "payload must be an integer in [1, %u], got %g",
+                       SM_MAX_PAYLOAD, v[2]);
     if (v[0] != floor(v[0]) || v[0] < 0 || v[0] >= t->size)
         return sm_fail(err, SM_ERANGE, "neuron must be an integer in [0, %u), got %g",
                        t->size, v[0]);
     if (v[1] != floor(v[1]) || v[1] < 0 || v[1] > (double)UINT32_MAX)
         return sm_fail(err, SM_ERANGE, "tick must be an integer >= 0, got %g", v[1]);
-    if (s_times_add(t, (uint32_t)v[0], (uint32_t)v[1]) < 0)
+    if (s_times_add(t, (uint32_t)v[0], (uint32_t)v[1], t->graded ? (uint32_t)v[2] : 0) < 0)
         return sm_fail(err, SM_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* A graded source's payloads: one list per neuron, as long as its ticks. */
+static int s_payloads(s_ld_t *L, const cJSON *pays, const cJSON *times, const char *path,
+                      uint32_t size)
+{
+    char q[SM_JSON_PATH], r[SM_JSON_PATH];
+    if (!cJSON_IsArray(pays) || (uint32_t)cJSON_GetArraySize(pays) != size)
+        return sm_json_fail(&L->j, SM_EPARSE, path, NULL,
+                            "must be one list of payloads per neuron (%u), as \"times\"", size);
+    uint32_t i = 0;
+    const cJSON *tr = times->child;
+    for (const cJSON *row = pays->child; row; row = row->next, tr = tr->next, i++) {
+        sm_json_at(q, "%s[%u]", path, i);
+        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != cJSON_GetArraySize(tr))
+            return sm_json_fail(&L->j, SM_EPARSE, q, NULL,
+                                "must hold one payload per tick of times[%u] (%d)", i,
+                                cJSON_GetArraySize(tr));
+        uint32_t j = 0, x;
+        for (const cJSON *e = row->child; e; e = e->next, j++)
+            if (sm_json_u32(&L->j, e, sm_json_at(r, "%s[%u]", q, j), 1, SM_MAX_PAYLOAD, &x) < 0)
+                return -1;
+    }
     return 0;
 }
 
 static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char *path)
 {
     const cJSON *times = sm_json_get(src, "times", 0), *file = sm_json_get(src, "file", 0);
+    const cJSON *pays = sm_json_get(src, "payloads", 0);
     char p[SM_JSON_PATH], q[SM_JSON_PATH];
-    s_times_t t = {.size = pop->size};
+    s_times_t t = {.size = pop->size, .graded = pays != NULL};
     int rc = -1;
     if (!!times == !!file)
         return sm_json_fail(&L->j, SM_EPARSE, path, NULL,
                             "give exactly one of \"times\", \"file\"");
+    if (pays && !times)
+        return sm_json_fail(&L->j, SM_EPARSE, sm_json_at(p, "%s.payloads", path), NULL,
+                            "goes with \"times\" (a file gives them as a third column)");
     if (times) {
         sm_json_at(p, "%s.times", path);
         if (!cJSON_IsArray(times))
@@ -450,18 +520,29 @@ static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char 
                 sm_json_fail(&L->j, SM_EPARSE, q, row, "must be a list of ticks");
                 goto out;
             }
+        }
+        char pp[SM_JSON_PATH];
+        if (pays && s_payloads(L, pays, times, sm_json_at(pp, "%s.payloads", path), pop->size) < 0)
+            goto out;
+        i = 0;
+        const cJSON *prow = pays ? pays->child : NULL;
+        for (const cJSON *row = times->child; row; row = row->next, i++) {
+            sm_json_at(q, "%s[%u]", p, i);
             uint32_t j = 0;
+            const cJSON *pe = prow ? prow->child : NULL;
             for (const cJSON *e = row->child; e; e = e->next, j++) {
                 char r[SM_JSON_PATH];
                 uint32_t tick;
                 sm_json_at(r, "%s[%u]", q, j);
                 if (sm_json_u32(&L->j, e, r, 0, UINT32_MAX, &tick) < 0)
                     goto out;
-                if (s_times_add(&t, i, tick) < 0) {
+                if (s_times_add(&t, i, tick, pe ? (uint32_t)pe->valuedouble : 0) < 0) {
                     s_nomem(L, r);
                     goto out;
                 }
+                pe = pe ? pe->next : NULL;
             }
+            prow = prow ? prow->next : NULL;
         }
     } else {
         const char *fname = NULL;
@@ -492,14 +573,39 @@ static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char 
         pop->st_off[t.nrn[i] + 1]++;
     for (uint32_t i = 0; i < pop->size; i++)
         pop->st_off[i + 1] += pop->st_off[i];
-    for (size_t i = 0; i < t.n; i++)
-        pop->st_ticks[pop->st_off[t.nrn[i]]++] = t.tick[i];
-    for (uint32_t i = pop->size; i > 0; i--)
-        pop->st_off[i] = pop->st_off[i - 1];
-    pop->st_off[0] = 0;
+    if (t.graded) {
+        /* Ticks sorted with their payloads: a tick and its payload as one key. */
+        uint64_t *key = malloc((t.n ? t.n : 1) * sizeof *key);
+        pop->st_payload = malloc((t.n ? t.n : 1) * sizeof *pop->st_payload);
+        if (!key || !pop->st_payload) {
+            free(key);
+            s_nomem(L, path);
+            goto out;
+        }
+        for (size_t i = 0; i < t.n; i++)
+            key[pop->st_off[t.nrn[i]]++] = (uint64_t)t.tick[i] << 32 | t.pay[i];
+        for (uint32_t i = pop->size; i > 0; i--)
+            pop->st_off[i] = pop->st_off[i - 1];
+        pop->st_off[0] = 0;
+        for (uint32_t i = 0; i < pop->size; i++)
+            qsort(key + pop->st_off[i], pop->st_off[i + 1] - pop->st_off[i], sizeof *key,
+                  s_cmp_u64);
+        for (size_t i = 0; i < t.n; i++) {
+            pop->st_ticks[i] = (uint32_t)(key[i] >> 32);
+            pop->st_payload[i] = (uint32_t)key[i];
+        }
+        free(key);
+    } else {
+        for (size_t i = 0; i < t.n; i++)
+            pop->st_ticks[pop->st_off[t.nrn[i]]++] = t.tick[i];
+        for (uint32_t i = pop->size; i > 0; i--)
+            pop->st_off[i] = pop->st_off[i - 1];
+        pop->st_off[0] = 0;
+    }
     for (uint32_t i = 0; i < pop->size; i++) {
         uint32_t a = pop->st_off[i], b = pop->st_off[i + 1];
-        qsort(pop->st_ticks + a, b - a, sizeof *pop->st_ticks, s_cmp_u32);
+        if (!t.graded)
+            qsort(pop->st_ticks + a, b - a, sizeof *pop->st_ticks, s_cmp_u32);
         for (uint32_t j = a + 1; j < b; j++)
             if (pop->st_ticks[j] == pop->st_ticks[j - 1]) {
                 sm_json_fail(&L->j, SM_EINVAL, p, NULL, "neuron %u is given tick %u twice", i,
@@ -511,13 +617,14 @@ static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char 
 out:
     free(t.nrn);
     free(t.tick);
+    free(t.pay);
     return rc;
 }
 
 static int s_source(s_ld_t *L, sm_pop_t *pop, uint32_t pi, const cJSON *src,
                     const char *path)
 {
-    static const char *const st_keys[] = {"kind", "times", "file", NULL};
+    static const char *const st_keys[] = {"kind", "times", "payloads", "file", NULL};
     static const char *const po_keys[] = {"kind", "rate_hz", "start", "stop", "seed", NULL};
     static const char *const kinds[] = {"spike_times", "poisson", NULL};
     static const sm_json_range_t rates = {0, INFINITY, false, true};
@@ -585,11 +692,11 @@ static int s_population(s_ld_t *L, const cJSON *jp, uint32_t pi)
     sm_json_at(p, "%s.name", path);
     if (!(v = sm_json_req(&L->j, jp, path, "name")) || sm_json_str(&L->j, v, p, &name) < 0)
         return -1;
-    if (!name[0] || strlen(name) >= SM_NAME_MAX)
-        return sm_json_fail(&L->j, SM_EINVAL, p, v, "must be 1 to %d characters", SM_NAME_MAX - 1);
-    for (const char *c = name; *c; c++)
-        if ((unsigned char)*c < 0x20)
-            return sm_json_fail(&L->j, SM_EINVAL, p, v, "must not hold control characters");
+    char why[160], shown[320];
+    if (sm_pop_name_check(name, why, sizeof why)) {
+        sm_name_show(name, shown, sizeof shown);
+        return sm_json_fail(&L->j, SM_EINVAL, p, NULL, "%s, got \"%s\"", why, shown);
+    }
     int dup = sm_net_find_pop(L->net, name);
     if (dup >= 0)
         return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
@@ -652,8 +759,10 @@ static int s_population(s_ld_t *L, const cJSON *jp, uint32_t pi)
 fail:
     free(pop.models);
     free(pop.v_init);
+    free(pop.u_init);
     free(pop.st_off);
     free(pop.st_ticks);
+    free(pop.st_payload);
     return rc;
 }
 
@@ -1496,10 +1605,126 @@ static int s_connectivity(s_ld_t *L, s_conn_t *c, const cJSON *conn, const char 
     }
 }
 
+/* ------------------------------------------------- fixed-point projections */
+
+static const char *const s_fixed_keys[] = {"weight_exp", "num_weight_bits", "sign_mode",
+                                           "num_message_bits", NULL};
+
+/* A projection into a loihi_lif population is one Lava Dense: its format
+ * (docs/arithmetic.md), each value in the range core/loihi.h accepts. */
+static int s_fixed_format(s_ld_t *L, const cJSON *jp, const char *path, sm_proj_t *pr,
+                          const sm_pop_t *tp)
+{
+    char p[SM_JSON_PATH];
+    if (!sm_pop_is_loihi(tp)) {
+        for (const char *const *k = s_fixed_keys; *k; k++)
+            if (sm_json_get(jp, *k, 0))
+                return sm_json_fail(&L->j, SM_EINVAL, sm_json_at(p, "%s.%s", path, *k), NULL,
+                                    "only for projections into loihi_lif populations (a Lava "
+                                    "Dense); \"%s\" runs %s",
+                                    tp->name, sm_model_kind_name(tp->models[0].kind));
+        return 0;
+    }
+    if (sm_json_get(jp, "port", 0))
+        return sm_json_fail(&L->j, SM_EINVAL, sm_json_at(p, "%s.port", path), NULL,
+                            "a loihi_lif population has one input (a Lava LIF's a_in): the sign "
+                            "is in the weights");
+    static const char *const signs[] = {"MIXED", "EXCITATORY", "INHIBITORY", NULL};
+    static const sm_loihi_sign_t sm[] = {SM_LOIHI_SIGN_MIXED, SM_LOIHI_SIGN_EXCITATORY,
+                                         SM_LOIHI_SIGN_INHIBITORY};
+    const cJSON *v;
+    double x;
+    int si;
+    if ((v = sm_json_get(jp, "weight_exp", 0))) {
+        if (sm_json_int(&L->j, v, sm_json_at(p, "%s.weight_exp", path), SM_LOIHI_WEIGHT_EXP_MIN,
+                        SM_LOIHI_WEIGHT_EXP_MAX, &x) < 0)
+            return -1;
+        pr->weight_exp = (int32_t)x;
+    }
+    if (sm_json_get_u32(&L->j, jp, path, "num_weight_bits", SM_JSON_OPTIONAL,
+                        SM_LOIHI_WEIGHT_BITS_MIN, SM_LOIHI_WEIGHT_BITS_MAX,
+                        &pr->num_weight_bits) < 0 ||
+        sm_json_get_u32(&L->j, jp, path, "num_message_bits", SM_JSON_OPTIONAL, 0,
+                        SM_LOIHI_MESSAGE_BITS_MAX, &pr->num_message_bits) < 0)
+        return -1;
+    int rc = sm_json_get_enum(&L->j, jp, path, "sign_mode", SM_JSON_OPTIONAL, signs, &si);
+    if (rc < 0)
+        return -1;
+    if (rc > 0)
+        pr->sign_mode = sm[si];
+    return 0;
+}
+
+/* An integer weight of a Dense: what Lava takes (it clips to 8 bits itself). */
+static int s_fixed_w(s_ld_t *L, double w, const char *path)
+{
+    if (w != floor(w))
+        return sm_json_fail(&L->j, SM_EINVAL, path, NULL,
+                            "a projection into a loihi_lif population (a fixed-point Dense) "
+                            "takes integer weights, got %.9g", w);
+    if (fabs(w) > 16777216.0)
+        return sm_json_fail(&L->j, SM_ERANGE, path, NULL,
+                            "must be within +-2^24 (Lava clips to 8 bits anyway), got %.9g", w);
+    return 0;
+}
+
+/* Every weight of a fixed-point projection, named by its path. */
+static int s_fixed_weights(s_ld_t *L, const sm_proj_t *pr, const char *path, const cJSON *jc)
+{
+    char p[SM_JSON_PATH];
+    const bool inline_rows = jc && !sm_json_get(jc, "file", 0);
+    switch (pr->conn) {
+    case SM_CONN_MATRIX: {
+        const uint32_t ns = L->net->pops[pr->src_pop].size, nd = L->net->pops[pr->dst_pop].size;
+        for (uint32_t t = 0; t < nd; t++)
+            for (uint32_t i = 0; i < ns; i++) {
+                if (inline_rows)
+                    sm_json_at(p, "%s.connectivity.weights[%u][%u]", path, t, i);
+                else
+                    sm_json_at(p, "%s.connectivity.file: row %u, column %u", path, t + 1, i + 1);
+                if (s_fixed_w(L, pr->matrix[(size_t)t * ns + i], p) < 0)
+                    return -1;
+            }
+        return 0;
+    }
+    case SM_CONN_LIST:
+        for (uint32_t k = 0; k < pr->n_list; k++) {
+            if (inline_rows)
+                sm_json_at(p, "%s.connectivity.connections[%u]", path, k);
+            else
+                sm_json_at(p, "%s.connectivity.file: connection %u", path, k + 1);
+            if (s_fixed_w(L, pr->l_weight[k], p) < 0)
+                return -1;
+        }
+        return 0;
+    case SM_CONN_CONV2D: {
+        const sm_conv2d_t *c = &pr->conv;
+        size_t n = (size_t)c->out_c * (c->in_c / c->groups) * c->k_h * c->k_w;
+        for (size_t k = 0; k < n; k++) {
+            size_t kw = k % c->k_w, kh = k / c->k_w % c->k_h;
+            size_t ic = k / c->k_w / c->k_h % (c->in_c / c->groups);
+            size_t oc = k / c->k_w / c->k_h / (c->in_c / c->groups);
+            sm_json_at(p, "%s.connectivity.kernel[%zu][%zu][%zu][%zu]", path, oc, ic, kh, kw);
+            if (s_fixed_w(L, c->kernel[k], p) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    default:
+        sm_json_at(p, "%s.weight", path);
+        if (pr->weight.kind != SM_DIST_CONST)
+            return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                                "a projection into a loihi_lif population (a fixed-point Dense) "
+                                "takes integer weights: a constant, a list, a matrix or a kernel");
+        return s_fixed_w(L, pr->weight.a, p);
+    }
+}
+
 static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
 {
     static const char *const keys[] = {"source", "target", "port", "connectivity",
-                                       "weight", "delay", "seed", NULL};
+                                       "weight", "delay", "seed", "weight_exp",
+                                       "num_weight_bits", "sign_mode", "num_message_bits", NULL};
     char path[SM_JSON_PATH], p[SM_JSON_PATH];
     const cJSON *v;
     sm_proj_t pr;
@@ -1518,6 +1743,9 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
     if (tp->kind != SM_POP_NEURONS)
         return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
                             "\"%s\" is a spike source and cannot receive synapses", tp->name);
+
+    if (s_fixed_format(L, jp, path, &pr, tp) < 0)
+        return -1;
 
     static const char *const ports[] = {"exc", "inh", NULL};
     int port = 0;
@@ -1574,6 +1802,8 @@ static int s_projection(s_ld_t *L, const cJSON *jp, uint32_t j)
         goto fail;
     }
     if (s_connectivity(L, &c, jc, p) < 0)
+        goto fail;
+    if (sm_pop_is_loihi(tp) && s_fixed_weights(L, &pr, path, jc) < 0)
         goto fail;
     if (sm_net_add_proj(L->net, &pr) < 0) {
         s_nomem(L, path);
@@ -1741,7 +1971,13 @@ static int s_load(s_ld_t *L, const cJSON *doc)
         return -1;
     if ((v = sm_json_get(doc, "record", 0)) && s_record(L, v, pops) < 0)
         return -1;
-    return sm_net_finish(L->net, L->err);
+    if (sm_net_finish(L->net, L->err) < 0)
+        return -1;
+    if (sm_net_check(L->net, L->err) < 0) {
+        sm_error_prefix(L->err, "%s: ", L->name);
+        return -1;
+    }
+    return 0;
 }
 
 sm_net_t *sm_net_from_json(const struct cJSON *doc, const char *name,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "json.h"
 
 /* NULL-terminated for s_enum; indexed by sm_nir_flavor_t. */
 static const char *const s_flavors[SM_NIR_NFLAVORS + 1] = {"snntorch", "norse", "sinabs", NULL};
@@ -280,15 +281,11 @@ static int s_doc(const s_ctx_t *cx, const cJSON *doc, sm_nir_side_t *s)
 sm_nir_side_t *sm_nir_side_from_string(const char *text, const char *name, sm_error_t *err)
 {
     s_ctx_t cx = {name ? name : "conventions", err};
-    const char *at = NULL;
-    cJSON *doc = cJSON_ParseWithOpts(text, &at, 1);
-    if (!doc) {
-        size_t line = 1;
-        for (const char *p = text; at && p < at && *p; p++)
-            line += *p == '\n';
-        sm_fail(err, SM_EPARSE, "%s:%zu: not valid JSON", cx.file, line);
+    /* The strict kit: a key given twice (cJSON keeps both and finds the
+     * first) is refused, as in every other input file. */
+    cJSON *doc = sm_json_parse(text, strlen(text), cx.file, err);
+    if (!doc)
         return NULL;
-    }
     sm_nir_side_t *s = calloc(1, sizeof *s);
     if (!s) {
         cJSON_Delete(doc);

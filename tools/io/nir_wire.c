@@ -129,6 +129,20 @@ static char *s_get_str(s_rd_t *r)
 
 static sm_nir_graph_t *s_get_graph(s_rd_t *r, uint32_t depth);
 
+/* The reader sends an array as its dataspace gave it: sizes >= 0 whose
+ * product is the element count. Anything else would send the checks and
+ * the shape rules reading past the values. */
+static bool s_shape_fits(const sm_nir_shape_t *s, uint64_t cnt)
+{
+    uint64_t n = 1;
+    for (uint32_t d = 0; d < s->ndim; d++) {
+        if (s->dim[d] < 0 || (s->dim[d] && n > UINT64_MAX / (uint64_t)s->dim[d]))
+            return false;
+        n *= (uint64_t)s->dim[d];
+    }
+    return n == cnt;
+}
+
 static void s_get_node(s_rd_t *r, sm_nir_node_t *n, uint32_t depth)
 {
     n->name = s_get_str(r);
@@ -154,7 +168,8 @@ static void s_get_node(s_rd_t *r, sm_nir_node_t *n, uint32_t depth)
         s_take(r, a->shape.dim, sizeof a->shape.dim);
         s_take(r, &cnt, sizeof cnt);
         a->compressed = s_get_u32(r) != 0;
-        if (r->bad || !f->name || dtype > SM_NIR_STR || a->shape.ndim > SM_NIR_MAXDIM) {
+        if (r->bad || !f->name || dtype > SM_NIR_STR || a->shape.ndim > SM_NIR_MAXDIM ||
+            !s_shape_fits(&a->shape, cnt)) {
             r->bad = true;
             return;
         }

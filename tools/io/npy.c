@@ -102,6 +102,13 @@ static bool s_str(s_lex_t *lx, char *out, size_t cap)
     return true;
 }
 
+/* How much of the text at lx->p a message may quote: the header is not
+ * NUL-terminated, so "%.20s" alone could read past its end. */
+static int s_near(const s_lex_t *lx)
+{
+    return lx->end - lx->p < 20 ? (int)(lx->end - lx->p) : 20;
+}
+
 static bool s_word(s_lex_t *lx, const char *w)
 {
     s_ws(lx);
@@ -179,7 +186,7 @@ static int s_header(const s_ctx_t *cx, const char *h, size_t len, sm_npy_t *a)
             break;
         char key[64], val[64];
         if (!s_str(&lx, key, sizeof key) || !s_eat(&lx, ':'))
-            return s_bad(cx, "header: malformed dict near \"%.20s\"", lx.p);
+            return s_bad(cx, "header: malformed dict near \"%.*s\"", s_near(&lx), lx.p);
         if (!strcmp(key, "descr")) {
             if (!s_str(&lx, val, sizeof val))
                 return s_bad(cx, "header: 'descr' is not a type string (structured arrays "
@@ -204,7 +211,7 @@ static int s_header(const s_ctx_t *cx, const char *h, size_t len, sm_npy_t *a)
         if (!s_eat(&lx, ',')) {
             if (s_eat(&lx, '}'))
                 break;
-            return s_bad(cx, "header: malformed dict near \"%.20s\"", lx.p);
+            return s_bad(cx, "header: malformed dict near \"%.*s\"", s_near(&lx), lx.p);
         }
     }
     s_ws(&lx);

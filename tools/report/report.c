@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output.h"
 
@@ -109,6 +110,36 @@ void sm_report_spikes(FILE *f, const sm_net_t *net, const sm_result_t *r)
     }
 }
 
+/* Decimal digits of x. */
+static double s_digits(uint32_t x)
+{
+    double n = 1;
+    while (x >= 10) {
+        x /= 10;
+        n++;
+    }
+    return n;
+}
+
+double sm_report_spikes_bytes(const sm_net_t *net, const sm_result_t *r)
+{
+    double bytes = strlen("tick,population,index\n");
+    for (size_t i = 0; i < r->n_spikes; i++) {
+        const sm_spike_t *s = &r->spikes[i];
+        const sm_pop_t *p = &net->pops[sm_net_pop_of(net, s->gid)];
+        bytes += (double)s->count *
+                 (s_digits(s->tick) + 1 + (double)strlen(p->name) + 1 + s_digits(s->gid - p->first) + 1);
+    }
+    return bytes;
+}
+
+double sm_report_stats_bytes(const sm_net_t *net, const sm_result_t *r)
+{
+    /* Printed with indentation: a core's object (with its energy) is under
+     * 1000 bytes, a link's under 100, a population's under 200. */
+    return 4096.0 + 1000.0 * r->width * r->height + 100.0 * r->n_links + 200.0 * net->n_pops;
+}
+
 void sm_report_traces(FILE *f, const sm_net_t *net, const sm_result_t *r)
 {
     fputs("tick,population,index,v,syn_exc,syn_inh\n", f);
@@ -121,23 +152,28 @@ void sm_report_traces(FILE *f, const sm_net_t *net, const sm_result_t *r)
         }
 }
 
-/* All three files are written to temporaries first and renamed only when all
- * are complete, so DIR never mixes this run's files with an older run's
- * unless a rename itself fails. */
+/* All three files are written to temporaries first, in one private
+ * directory, and renamed only when all are complete. DIR/INCOMPLETE goes in
+ * before the first rename and comes out after the last, so that a process
+ * killed between renames leaves DIR marked as mixing two runs' files. */
 int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, cJSON *stats,
                         const char *dir, sm_error_t *err)
 {
     static const char *const names[3] = {"spikes.csv", "traces.csv", "stats.json"};
-    sm_out_t o[3];
+    sm_out_t o[3], mark;
     memset(o, 0, sizeof o);
+    memset(&mark, 0, sizeof mark);
+    sm_outdir_t d;
     int rc = 0, opened = 0;
     char *json = cJSON_Print(stats);
     if (!json)
         return sm_fail(err, SM_ENOMEM, "%s/stats.json: out of memory", dir);
+    if (sm_outdir_open(&d, dir, err)) {
+        free(json);
+        return -1;
+    }
     for (int i = 0; i < 3 && !rc; i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (sm_out_open(&o[i], path, err)) {
+        if (sm_out_open_in(&o[i], &d, names[i], err)) {
             rc = -1;
             break;
         }
@@ -152,17 +188,29 @@ int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, cJSON *stats,
             rc = -1;
     }
     free(json);
+    if (!rc && sm_out_open_in(&mark, &d, "INCOMPLETE", err) == 0) {
+        fprintf(mark.f, "A run of %s into this directory was replacing its files here and did not\n"
+                        "finish: spikes.csv, traces.csv and stats.json may come from different runs.\n",
+                net->path ? net->path : "a network");
+        rc = sm_out_commit(&mark, err);
+    } else if (!rc) {
+        rc = -1;
+    }
+    for (int i = 0; i < 3 && !rc; i++)
+        if (sm_out_rename(&o[i], err))
+            rc = -1;
     if (rc) {
         for (int i = 0; i < opened; i++)
             sm_out_abort(&o[i]);
+        sm_outdir_close(&d);
         return -1;
     }
-    for (int i = 0; i < 3; i++)
-        if (sm_out_rename(&o[i], err)) {
-            for (int k = i + 1; k < 3; k++)
-                sm_out_abort(&o[k]);
-            return -1;
-        }
+    /* Every file is this run's now; a mark that cannot go (ENOENT aside) is
+     * a false alarm, never a lie about the files. */
+    char path[SM_OUT_PATH + 16];
+    snprintf(path, sizeof path, "%s/INCOMPLETE", dir);
+    unlink(path);
+    sm_outdir_close(&d);
     return 0;
 }
 

@@ -15,6 +15,10 @@ struct cJSON;
 struct cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense);
 void sm_report_spikes(FILE *f, const sm_net_t *net, const sm_result_t *r);
 void sm_report_traces(FILE *f, const sm_net_t *net, const sm_result_t *r);
+/* Bytes sm_report_spikes would write (exactly), and an upper estimate of
+ * stats.json's: checked against the output limit before writing. */
+double sm_report_spikes_bytes(const sm_net_t *net, const sm_result_t *r);
+double sm_report_stats_bytes(const sm_net_t *net, const sm_result_t *r);
 /* Writes DIR/spikes.csv, DIR/traces.csv and DIR/stats.json: all three to
  * temporary files first, renamed into place only once all are complete. */
 int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, struct cJSON *stats,

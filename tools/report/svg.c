@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "svg.h"
 
+#include "output.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,7 +49,8 @@ void sm_svg_begin(sm_svg_t *s, double w, double h)
     memset(s, 0, sizeof *s);
     sm_svg_printf(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-                     "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n",
+                     "viewBox=\"0 0 %.0f %.0f\" "
+                     "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
                   w, h, w, h);
     sm_svg_printf(s, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"white\"/>\n", w, h);
 }
@@ -58,6 +61,14 @@ void sm_svg_rect(sm_svg_t *s, double x, double y, double w, double h, const char
                   x, y, w, h, fill);
 }
 
+void sm_svg_box(sm_svg_t *s, double x, double y, double w, double h, const char *fill,
+                const char *stroke, double width)
+{
+    sm_svg_printf(s, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\" "
+                     "stroke=\"%s\" stroke-width=\"%.2f\"/>\n",
+                  x, y, w, h, fill, stroke, width);
+}
+
 void sm_svg_line(sm_svg_t *s, double x0, double y0, double x1, double y1, const char *stroke,
                  double width)
 {
@@ -66,11 +77,16 @@ void sm_svg_line(sm_svg_t *s, double x0, double y0, double x1, double y1, const 
                   x0, y0, x1, y1, stroke, width);
 }
 
-void sm_svg_text(sm_svg_t *s, double x, double y, double size, const char *anchor,
-                 const char *text)
+void sm_svg_dashed(sm_svg_t *s, double x0, double y0, double x1, double y1, const char *stroke,
+                   double width, double dash)
 {
-    sm_svg_printf(s, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" text-anchor=\"%s\">", x, y,
-                  size, anchor);
+    sm_svg_printf(s, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" "
+                     "stroke-width=\"%.2f\" stroke-dasharray=\"%.1f %.1f\"/>\n",
+                  x0, y0, x1, y1, stroke, width, dash, dash);
+}
+
+void sm_svg_escape(sm_svg_t *s, const char *text)
+{
     for (const char *p = text; *p; p++) {
         switch (*p) {
         case '<': sm_svg_printf(s, "&lt;"); break;
@@ -80,31 +96,47 @@ void sm_svg_text(sm_svg_t *s, double x, double y, double size, const char *ancho
         default: sm_svg_printf(s, "%c", *p);
         }
     }
+}
+
+void sm_svg_label(sm_svg_t *s, double x, double y, const sm_svg_font_t *f, const char *text)
+{
+    sm_svg_printf(s, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" text-anchor=\"%s\"", x, y,
+                  f->size, f->anchor ? f->anchor : "start");
+    if (f->bold)
+        sm_svg_printf(s, " font-weight=\"bold\"");
+    if (f->fill)
+        sm_svg_printf(s, " fill=\"%s\"", f->fill);
+    if (f->angle != 0)
+        sm_svg_printf(s, " transform=\"rotate(%.1f %.2f %.2f)\"", f->angle, x, y);
+    sm_svg_printf(s, ">");
+    sm_svg_escape(s, text);
     sm_svg_printf(s, "</text>\n");
 }
 
-void sm_svg_heat(double v, char out[8])
+void sm_svg_text(sm_svg_t *s, double x, double y, double size, const char *anchor,
+                 const char *text)
 {
-    /* white -> yellow -> red -> dark red: stays readable in grey print */
-    v = v < 0 ? 0 : (v > 1 ? 1 : v);
-    double r, g, b;
-    if (v < 0.33) {
-        double t = v / 0.33;
-        r = 255;
-        g = 255;
-        b = 255 * (1 - t);
-    } else if (v < 0.66) {
-        double t = (v - 0.33) / 0.33;
-        r = 255;
-        g = 255 * (1 - t);
-        b = 0;
-    } else {
-        double t = (v - 0.66) / 0.34;
-        r = 255 - 155 * t;
-        g = 0;
-        b = 0;
+    sm_svg_label(s, x, y, &(sm_svg_font_t){.size = size, .anchor = anchor}, text);
+}
+
+/* Advance widths of DejaVu Sans, in thousandths of an em, for ' ' to '~'. */
+static const unsigned short s_advance[95] = {
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636,
+    636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698, 770, 632,
+    575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732, 684, 989, 685,
+    611, 685, 390, 337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579,
+    278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838};
+
+double sm_svg_text_width(const char *text, double size, int bold)
+{
+    double em = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p >= 32 && *p < 127)
+            em += s_advance[*p - 32];
+        else if ((*p & 0xc0) != 0x80) /* one glyph per UTF-8 sequence */
+            em += 800;
     }
-    snprintf(out, 8, "#%02x%02x%02x", (unsigned)r, (unsigned)g, (unsigned)b);
+    return em / 1000.0 * size * (bold ? 1.12 : 1.0);
 }
 
 void sm_svg_free(sm_svg_t *s)
@@ -120,27 +152,8 @@ int sm_svg_save(sm_svg_t *s, const char *path, sm_error_t *err)
         sm_svg_free(s);
         return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
     }
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 5);
-    if (!tmp) {
-        sm_svg_free(s);
-        return sm_fail(err, SM_ENOMEM, "%s: out of memory", path);
-    }
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp", 5);
-    FILE *f = fopen(tmp, "w");
-    int rc = 0;
-    if (!f) {
-        rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-    } else {
-        size_t w = fwrite(s->buf, 1, s->len, f);
-        int bad = w != s->len || fflush(f) != 0;
-        if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-            rc = sm_fail(err, SM_EIO, "%s: cannot write: %s", path, strerror(errno));
-            remove(tmp);
-        }
-    }
-    free(tmp);
+    /* The same safe write as every output: a private temporary, renamed. */
+    int rc = sm_write_file(path, s->buf ? s->buf : "", err);
     sm_svg_free(s);
     return rc;
 }

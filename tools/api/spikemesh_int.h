@@ -1,0 +1,42 @@
+/* spikemesh_int: what the handles of spikemesh.h hold, shared by the files
+ * that implement the public API (spikemesh.c: networks and options;
+ * spikemesh_run.c: runs and results). Not installed. */
+#ifndef SM_SPIKEMESH_INT_H
+#define SM_SPIKEMESH_INT_H
+
+#include "energy.h"
+#include "engine.h"
+#include "net.h"
+#include "spikemesh.h"
+
+struct spikemesh_net {
+    sm_net_t *net;
+    /* A run on a fixed-point chip quantises the network in place, as the
+     * command line does; later runs must be on that same chip. */
+    char quantised_for[64];   /* the chip's name, or "" */
+};
+
+struct spikemesh_opts {
+    sm_run_opts_t run;        /* threads, ticks, engine, default mapping    */
+    char *chip;               /* name or file, or NULL                       */
+    char *mapping;            /* mapping file, or NULL                       */
+    char *strategy;           /* NULL: the mapper's default                  */
+    uint64_t seed;
+};
+
+/* Figures of the energy report beyond the per-category joules. */
+#define SM_API_ENERGY_EXTRA 16
+
+struct spikemesh_result {
+    sm_result_t *r;
+    struct cJSON *stats;      /* stats.json, energy included                */
+    int have_energy;
+    sm_energy_t energy;
+    double energy_items[SM_ENERGY_N + SM_API_ENERGY_EXTRA];
+};
+
+/* Hands an engine error to the caller's spikemesh_error_t (NULL: dropped)
+ * and passes rc through. */
+int sm_api_report(spikemesh_error_t *out, const sm_error_t *err, int rc);
+
+#endif

@@ -1,0 +1,229 @@
+"""Networks: loading, their populations, spike-source inputs, and runs."""
+
+import ctypes
+import os
+from collections import namedtuple
+
+import numpy as np
+
+from . import _lib
+from ._lib import Error, fail, lib, text
+from ._result import Result
+
+#: A population as the network file declares it: kind is "neurons",
+#: "spike_times" or "poisson"; its neurons are the gids [first, first + size).
+Population = namedtuple("Population", "name kind size first")
+
+_U32_MAX = 2**32 - 1
+
+
+def load(path, flavor=None, conventions=None):
+    """Loads a network file (JSON, docs/network-format.md) and returns a
+    Network. NIR graphs (a ".nir" file, a flavor "snntorch", "norse" or
+    "sinabs", a conventions file) go to the NIR reader once it is built in.
+    Raises SpikemeshError naming the file, the field and the value at fault."""
+    err = Error()
+    p = os.fsencode(os.fspath(path))
+    if flavor is not None or conventions is not None:
+        h = lib.spikemesh_net_load_nir(
+            p, None if flavor is None else flavor.encode(),
+            None if conventions is None else os.fsencode(os.fspath(conventions)),
+            ctypes.byref(err))
+    else:
+        h = lib.spikemesh_net_load(p, ctypes.byref(err))
+    if not h:
+        raise fail(err)
+    return Network(h)
+
+
+def _u32(name, value, minimum=0):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer, got {value!r}")
+    if not minimum <= value <= _U32_MAX:
+        raise ValueError(f"{name}: must be {minimum} or more (at most {_U32_MAX}), got {value}")
+    return int(value)
+
+
+def _str(name, value):
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a string or a path, got {value!r}")
+    return os.fsencode(os.fspath(value))
+
+
+def _pairs(spikes):
+    """(neuron, tick) pairs as a C-contiguous (N, 2) uint32 array."""
+    a = np.asarray(spikes)
+    if a.dtype.names:
+        missing = {"neuron", "tick"} - set(a.dtype.names)
+        if missing:
+            raise ValueError(f"spikes: a structured array needs fields 'neuron' and 'tick' "
+                             f"(missing {', '.join(sorted(missing))})")
+        a = np.stack([a["neuron"], a["tick"]], axis=-1) if a.size else np.empty((0, 2))
+    if a.size == 0:
+        return np.empty((0, 2), dtype=np.uint32)
+    if a.ndim != 2 or a.shape[1] != 2:
+        raise ValueError(f"spikes: expected an (N, 2) array of (neuron, tick) pairs, "
+                         f"got shape {a.shape}")
+    if a.dtype.kind == "f":
+        if not np.all(np.isfinite(a)) or np.any(a != np.floor(a)):
+            raise ValueError("spikes: neurons and ticks must be whole numbers")
+    elif a.dtype.kind not in "iu":
+        raise TypeError(f"spikes: expected integers, got {a.dtype}")
+    if np.any(a < 0) or np.any(a > _U32_MAX):
+        bad = a[np.any((a < 0) | (a > _U32_MAX), axis=1)][0]
+        raise ValueError(f"spikes: neurons and ticks must be in [0, {_U32_MAX}], got pair "
+                         f"({bad[0]}, {bad[1]})")
+    return np.ascontiguousarray(a, dtype=np.uint32)
+
+
+class Network:
+    """A loaded network. Made by spikemesh.load; set_input changes it, run
+    runs it (as many times as you like)."""
+
+    def __init__(self, handle):
+        self._h = ctypes.c_void_p(handle)
+
+    def close(self):
+        """Frees the network now rather than when it is collected."""
+        if getattr(self, "_h", None) and self._h.value and _lib.lib is not None:
+            lib.spikemesh_net_destroy(ctypes.byref(self._h))
+
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _handle(self):
+        if not self._h.value:
+            raise ValueError("spikemesh: the network was closed")
+        return self._h
+
+    @property
+    def path(self):
+        """The file it came from."""
+        return text(lib.spikemesh_net_path(self._handle()))
+
+    @property
+    def ticks(self):
+        """simulation.ticks of the file: how long run() runs by default."""
+        return lib.spikemesh_net_ticks(self._handle())
+
+    @property
+    def dt_ms(self):
+        return lib.spikemesh_net_dt_ms(self._handle())
+
+    @property
+    def n_neurons(self):
+        return lib.spikemesh_net_n_neurons(self._handle())
+
+    @property
+    def populations(self):
+        """The populations in file order, as Population tuples."""
+        h = self._handle()
+        return [Population(text(lib.spikemesh_net_pop_name(h, p)),
+                           text(lib.spikemesh_net_pop_kind(h, p)),
+                           lib.spikemesh_net_pop_size(h, p), lib.spikemesh_net_pop_first(h, p))
+                for p in range(lib.spikemesh_net_n_pops(h))]
+
+    def population(self, name):
+        """The Population called name; KeyError if there is none."""
+        for p in self.populations:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.path}: no population named {name!r} (populations: "
+                       f"{', '.join(p.name for p in self.populations)})")
+
+    @property
+    def probes(self):
+        """The traced neurons (record.traces), in trace order: (population, index)."""
+        h = self._handle()
+        pops = self.populations
+        out = []
+        pop, index = ctypes.c_uint32(), ctypes.c_uint32()
+        for i in range(lib.spikemesh_net_n_probes(h)):
+            lib.spikemesh_net_probe(h, i, ctypes.byref(pop), ctypes.byref(index))
+            out.append((pops[pop.value].name, index.value))
+        return out
+
+    def set_input(self, pop, spikes):
+        """Gives spike-source population `pop` (a spike_times or poisson source)
+        the spike trains in `spikes`: an (N, 2) array of (neuron, tick) pairs,
+        neuron an index within the population, in any order, or a structured
+        array with fields 'neuron' and 'tick'. An empty array silences it. A
+        neuron may not be given the same tick twice."""
+        pairs = _pairs(spikes)
+        err = Error()
+        rc = lib.spikemesh_net_set_input(
+            self._handle(), _str("pop", pop), pairs.ctypes.data_as(_lib._U32P), len(pairs),
+            ctypes.byref(err))
+        if rc:
+            raise fail(err)
+
+    def set_input_raster(self, pop, raster):
+        """set_input from a raster of shape (ticks, neurons): every nonzero
+        entry raster[t, i] is one spike of neuron i at tick t (the layout of
+        snnTorch's spike tensors without a batch dimension)."""
+        r = np.asarray(raster)
+        if r.ndim != 2:
+            raise ValueError(f"raster: expected shape (ticks, neurons), got {r.shape}")
+        size = self.population(pop).size
+        if r.shape[1] != size:
+            raise ValueError(f"raster: population {pop!r} has {size} neurons, the raster "
+                             f"{r.shape[1]} columns")
+        ticks, neurons = np.nonzero(r)
+        self.set_input(pop, np.stack([neurons, ticks], axis=-1))
+
+    def run(self, ticks=None, chip=None, threads=0, mapping=None, strategy=None, seed=1,
+            engine="event", mesh=None, neurons_per_core=None):
+        """Runs the network and returns a Result; the options are those of
+        `spikemesh run`: ticks (None: the file's), chip (a built-in name such as
+        "loihi", or a chip file; None: no chip, no energy), threads (0: one per
+        CPU; results do not depend on it), mapping (a file from `spikemesh map
+        --out`), strategy ("metis", "sequential", "random") and seed of the
+        mapper, engine ("event" or "dense"), and without a chip the default
+        mapping's mesh (width, height) and neurons_per_core."""
+        h = self._handle()
+        opts = ctypes.c_void_p(lib.spikemesh_opts_new())
+        if not opts.value:
+            raise MemoryError("spikemesh: out of memory")
+        err = Error()
+        try:
+            def ok(rc):
+                if rc:
+                    raise fail(err)
+            if ticks is not None:
+                lib.spikemesh_opts_set_ticks(opts, _u32("ticks", ticks, 1))
+            lib.spikemesh_opts_set_threads(opts, _u32("threads", threads))
+            if chip is not None:
+                ok(lib.spikemesh_opts_set_chip(opts, _str("chip", chip), ctypes.byref(err)))
+            if mapping is not None:
+                ok(lib.spikemesh_opts_set_mapping(opts, _str("mapping", mapping),
+                                                  ctypes.byref(err)))
+            if strategy is not None:
+                ok(lib.spikemesh_opts_set_strategy(opts, _str("strategy", strategy),
+                                                   ctypes.byref(err)))
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or \
+                    not 0 <= seed < 2**64:
+                raise ValueError(f"seed: expected an integer in [0, 2**64), got {seed!r}")
+            lib.spikemesh_opts_set_seed(opts, int(seed))
+            ok(lib.spikemesh_opts_set_engine(opts, _str("engine", engine), ctypes.byref(err)))
+            if mesh is not None:
+                w, hh = mesh
+                lib.spikemesh_opts_set_mesh(opts, _u32("mesh width", w, 1),
+                                            _u32("mesh height", hh, 1))
+            if neurons_per_core is not None:
+                lib.spikemesh_opts_set_neurons_per_core(
+                    opts, _u32("neurons_per_core", neurons_per_core, 1))
+            res = lib.spikemesh_run(h, opts, ctypes.byref(err))
+            if not res:
+                raise fail(err)
+            return Result(res, self)
+        finally:
+            lib.spikemesh_opts_destroy(ctypes.byref(opts))
+
+    def __repr__(self):
+        return (f"<spikemesh.Network {self.path!r}: {self.n_neurons} neurons in "
+                f"{len(self.populations)} populations, {self.ticks} ticks of {self.dt_ms} ms>")

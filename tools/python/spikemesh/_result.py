@@ -1,0 +1,182 @@
+"""Results: a finished run read into numpy arrays and dicts."""
+
+import ctypes
+import json
+
+import numpy as np
+
+from ._lib import Error, fail, lib, text
+
+#: One row of Result.spikes: a count above 1 is a MultiSpike (spikes.csv
+#: writes it as that many rows).
+SPIKE_DTYPE = np.dtype([("tick", "<u4"), ("gid", "<u4"), ("count", "<u4")])
+
+#: What each traced neuron's row of Result.traces holds, after each tick.
+TRACE_FIELDS = ("v", "syn_exc", "syn_inh")
+
+LINK_DTYPE = np.dtype([("from_x", "<u4"), ("from_y", "<u4"), ("to_x", "<u4"),
+                       ("to_y", "<u4"), ("packets", "<u8")])
+
+_INT_ENERGY = {"hops_east_west", "hops_north_south", "hops_inter_chip", "cores_used",
+               "chips_used"}
+
+
+def _ptr(a, ctype):
+    return a.ctypes.data_as(ctypes.POINTER(ctype))
+
+
+class Result:
+    """What a run left: everything is read from the library when the run
+    ends, so a Result holds only numpy arrays, dicts and numbers.
+
+    spikes     structured array (tick, gid, count), sorted by tick then gid
+    traces     float32 array (ticks, probes, 3): TRACE_FIELDS of each probe
+    probes     the traced neurons, (population, index), in trace order
+    counters   the run's totals by counter name (docs/outputs.md)
+    per_core   structured array, one row per core in id order: x, y,
+               neurons, every counter, and on a chip the joules by energy
+               category ("<category>_joules"), "joules" and "busy_ns"
+    links      structured array of the links that carried packets
+    per_tick   {"spikes": spikes per tick}, int64 arrays of length ticks
+    energy     the chip's energy report as a dict (stats.json's "energy"
+               figures), or None when the run had no chip
+    stats      the run's stats.json as a dict
+    """
+
+    def __init__(self, handle, net):
+        h = ctypes.c_void_p(handle)
+        try:
+            self._read(h, net)
+        finally:
+            lib.spikemesh_result_destroy(ctypes.byref(h))
+
+    def _read(self, h, net):
+        self.ticks = lib.spikemesh_result_ticks(h)
+        self.dt_ms = lib.spikemesh_result_dt_ms(h)
+        self.threads = lib.spikemesh_result_threads(h)
+        self.wall_seconds = lib.spikemesh_result_wall_seconds(h)
+        self.width = lib.spikemesh_result_width(h)
+        self.height = lib.spikemesh_result_height(h)
+        self.chip = text(lib.spikemesh_result_chip(h))
+        self.populations = net.populations
+        self.probes = net.probes
+
+        n = lib.spikemesh_result_n_spikes(h)
+        self.spikes = np.zeros(n, dtype=SPIKE_DTYPE)
+        if n:
+            raw = np.ctypeslib.as_array(lib.spikemesh_result_spikes(h), shape=(n, 3))
+            self.spikes["tick"], self.spikes["gid"], self.spikes["count"] = raw.T
+        n_probes = lib.spikemesh_result_n_probes(h)
+        self.traces = np.zeros((self.ticks, n_probes, 3), dtype=np.float32)
+        if n_probes and self.ticks:
+            self.traces[...] = np.ctypeslib.as_array(lib.spikemesh_result_traces(h),
+                                                     shape=self.traces.shape)
+
+        names = [text(lib.spikemesh_counter_name(i)) for i in range(lib.spikemesh_n_counters())]
+        totals = np.zeros(len(names), dtype=np.uint64)
+        lib.spikemesh_result_totals(h, _ptr(totals, ctypes.c_uint64))
+        self.counters = {k: int(v) for k, v in zip(names, totals)}
+
+        n_cores = self.width * self.height
+        xyn = np.zeros((n_cores, 3), dtype=np.uint32)
+        cc = np.zeros((n_cores, len(names)), dtype=np.uint64)
+        lib.spikemesh_result_cores(h, _ptr(xyn, ctypes.c_uint32), _ptr(cc, ctypes.c_uint64))
+        fields = [("x", "<u4"), ("y", "<u4"), ("neurons", "<u4")] + [(k, "<u8") for k in names]
+        cats = [text(lib.spikemesh_energy_category(i))
+                for i in range(lib.spikemesh_energy_n_categories())]
+        joules = np.zeros((n_cores, len(cats)))
+        busy = np.zeros(n_cores)
+        priced = lib.spikemesh_result_core_energy(h, _ptr(joules, ctypes.c_double),
+                                                  _ptr(busy, ctypes.c_double)) == 0
+        if priced:
+            fields += [(c + "_joules", "<f8") for c in cats] + [("joules", "<f8"),
+                                                               ("busy_ns", "<f8")]
+        self.per_core = np.zeros(n_cores, dtype=fields)
+        for i, k in enumerate(("x", "y", "neurons")):
+            self.per_core[k] = xyn[:, i]
+        for i, k in enumerate(names):
+            self.per_core[k] = cc[:, i]
+        if priced:
+            for i, c in enumerate(cats):
+                self.per_core[c + "_joules"] = joules[:, i]
+            self.per_core["joules"] = joules.sum(axis=1)
+            self.per_core["busy_ns"] = busy
+
+        n_links = lib.spikemesh_result_n_links(h)
+        ends = np.zeros((n_links, 4), dtype=np.uint32)
+        packets = np.zeros(n_links, dtype=np.uint64)
+        if n_links:
+            lib.spikemesh_result_links(h, _ptr(ends, ctypes.c_uint32),
+                                       _ptr(packets, ctypes.c_uint64))
+        self.links = np.zeros(n_links, dtype=LINK_DTYPE)
+        for i, k in enumerate(("from_x", "from_y", "to_x", "to_y")):
+            self.links[k] = ends[:, i]
+        self.links["packets"] = packets
+
+        self.energy = None
+        if self.chip is not None:
+            self.energy = {"chip": self.chip}
+            v = ctypes.c_double()
+            i = 0
+            while True:
+                name = text(lib.spikemesh_result_energy_item(h, i, ctypes.byref(v)))
+                if name is None:
+                    break
+                self.energy[name] = (bool(v.value) if name == "fixed_tick" else
+                                     int(v.value) if name in _INT_ENERGY else v.value)
+                i += 1
+
+        err = Error()
+        p = lib.spikemesh_result_stats_json(h, ctypes.byref(err))
+        if not p:
+            raise fail(err)
+        try:
+            self.stats = json.loads(ctypes.string_at(p).decode("utf-8"))
+        finally:
+            lib.spikemesh_free(p)
+
+        self.per_tick = {"spikes": self.spikes_per_tick()}
+
+    def _pop(self, pop):
+        for p in self.populations:
+            if p.name == pop:
+                return p
+        raise KeyError(f"no population named {pop!r} (populations: "
+                       f"{', '.join(p.name for p in self.populations)})")
+
+    def spikes_of(self, pop):
+        """The spikes of one population: structured (tick, index, count), index
+        within the population."""
+        p = self._pop(pop)
+        s = self.spikes[(self.spikes["gid"] >= p.first) & (self.spikes["gid"] < p.first + p.size)]
+        out = np.zeros(len(s), dtype=[("tick", "<u4"), ("index", "<u4"), ("count", "<u4")])
+        out["tick"], out["index"], out["count"] = s["tick"], s["gid"] - p.first, s["count"]
+        return out
+
+    def raster(self, pop):
+        """Spike counts of one population as an array (ticks, neurons)."""
+        p = self._pop(pop)
+        out = np.zeros((self.ticks, p.size), dtype=np.uint32)
+        s = self.spikes_of(pop)
+        np.add.at(out, (s["tick"], s["index"]), s["count"])
+        return out
+
+    def spikes_per_tick(self, pop=None):
+        """Spikes in each tick, of one population or (None) of all."""
+        s = self.spikes if pop is None else self.spikes_of(pop)
+        return np.bincount(s["tick"], weights=s["count"], minlength=self.ticks).astype(np.int64)
+
+    def trace(self, pop, index):
+        """The trace of one probed neuron: float32 (ticks, 3), TRACE_FIELDS."""
+        try:
+            i = self.probes.index((pop, index))
+        except ValueError:
+            raise KeyError(f"neuron {index} of {pop!r} is not traced (probes: "
+                           f"{self.probes}; the network file's record.traces says which)") \
+                from None
+        return self.traces[:, i, :]
+
+    def __repr__(self):
+        tail = f", {self.energy['total']:.4g} J on {self.chip}" if self.energy else ""
+        return (f"<spikemesh.Result {self.ticks} ticks, {int(self.spikes['count'].sum())} "
+                f"spikes on {self.width} x {self.height} cores{tail}>")
