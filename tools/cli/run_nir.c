@@ -268,8 +268,6 @@ typedef struct {
     const sm_nir_run_opts_t *nr;
     const sm_nir_run_ctx_t *rc;
     const char *model;
-    sm_nir_graph_t *g;
-    sm_nir_side_t *side;
     sm_nir_net_t *nn;
     sm_npy_t *x;
     sm_nir_input_t in;
@@ -299,8 +297,6 @@ static void s_run_fini(s_run_t *s)
     sm_chip_destroy(&s->chip);
     sm_npy_destroy(&s->x);
     sm_nir_net_destroy(&s->nn);
-    sm_nir_side_destroy(&s->side);
-    sm_nir_graph_destroy(&s->g);
 }
 
 static int s_load(s_run_t *s)
@@ -310,25 +306,7 @@ static int s_load(s_run_t *s)
     if (!nr->input)
         return sm_fail(err, SM_EINVAL, "%s: a NIR run needs --input X.npy (the spikes that drive "
                        "its Input node)", s->model);
-    if (!nr->conventions && !nr->flavor)
-        return sm_fail(err, SM_EINVAL, "%s: a NIR file does not say which library wrote it: give "
-                       "--nir-flavor snntorch|norse|sinabs or --nir-conventions SIDE.json",
-                       s->model);
-    if (!(s->g = sm_nir_load(s->model, err)))
-        return -1;
-    if (nr->conventions) {
-        if (!(s->side = sm_nir_side_load(nr->conventions, err)))
-            return -1;
-        sm_nir_flavor_t f;
-        if (nr->flavor && (sm_nir_flavor_parse(nr->flavor, &f, err) || f != s->side->flavor))
-            return sm_fail(err, SM_EINVAL, "--nir-flavor %s: %s says flavor %s", nr->flavor,
-                           nr->conventions, sm_nir_flavor_name(s->side->flavor));
-    } else {
-        sm_nir_flavor_t f;
-        if (sm_nir_flavor_parse(nr->flavor, &f, err) || !(s->side = sm_nir_side_defaults(f, err)))
-            return -1;
-    }
-    if (!(s->nn = sm_nir_compile(s->g, s->side, err)))
+    if (!(s->nn = sm_nir_net_load(s->model, nr->conventions, nr->flavor, err)))
         return -1;
     if (!(s->x = sm_npy_load(nr->input, err)) ||
         sm_nir_input_check(s->nn, s->x, nr->input, &s->in, err))

@@ -18,8 +18,45 @@ void sm_nir_net_destroy(sm_nir_net_t **nn_p)
     sm_net_destroy(&nn->net);
     free(nn->layers);
     free(nn->projs);
+    sm_nir_graph_destroy(&nn->own_graph);
+    sm_nir_side_destroy(&nn->own_side);
     free(nn);
     *nn_p = NULL;
+}
+
+sm_nir_net_t *sm_nir_net_load(const char *path, const char *conventions, const char *flavor,
+                              sm_error_t *err)
+{
+    if (!conventions && !flavor) {
+        sm_fail(err, SM_EINVAL, "%s: a NIR file does not say which library wrote it: give "
+                "--nir-flavor snntorch|norse|sinabs or --nir-conventions SIDE.json", path);
+        return NULL;
+    }
+    sm_nir_side_t *side = NULL;
+    sm_nir_flavor_t f = SM_NIR_FLAVOR_SNNTORCH;
+    if (conventions) {
+        if (!(side = sm_nir_side_load(conventions, err)))
+            return NULL;
+        if (flavor && (sm_nir_flavor_parse(flavor, &f, err) || f != side->flavor)) {
+            if (f != side->flavor)
+                sm_fail(err, SM_EINVAL, "--nir-flavor %s: %s says flavor %s", flavor, conventions,
+                        sm_nir_flavor_name(side->flavor));
+            sm_nir_side_destroy(&side);
+            return NULL;
+        }
+    } else if (sm_nir_flavor_parse(flavor, &f, err) || !(side = sm_nir_side_defaults(f, err))) {
+        return NULL;
+    }
+    sm_nir_graph_t *g = sm_nir_load(path, err);
+    sm_nir_net_t *nn = g ? sm_nir_compile(g, side, err) : NULL;
+    if (!nn) {
+        sm_nir_graph_destroy(&g);
+        sm_nir_side_destroy(&side);
+        return NULL;
+    }
+    nn->own_graph = g;
+    nn->own_side = side;
+    return nn;
 }
 
 static int s_add_pop(sm_nir_net_t *nn, const sm_nir_node_t *n, sm_pop_kind_t kind, uint32_t size,
