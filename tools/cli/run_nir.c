@@ -374,7 +374,7 @@ static int s_accumulate(s_run_t *s, const sm_result_t *r, uint64_t b)
         a->link_dense[((size_t)L->from_y * r->width + L->from_x) * SM_DIRS + d] += L->packets;
     }
     size_t at = a->n_spikes;
-    if (sm_result_add_spikes(a, r->spikes, r->n_spikes))
+    if (r->n_spikes && sm_result_add_spikes(a, r->spikes, r->n_spikes))
         return sm_fail(&s->err, SM_ENOMEM, "out of memory for spikes");
     for (size_t i = at; i < a->n_spikes; i++)
         a->spikes[i].tick += (uint32_t)(b * r->ticks);
