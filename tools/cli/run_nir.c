@@ -22,6 +22,7 @@
 #include "mapper.h"
 #include "nir.h"
 #include "nir_compile.h"
+#include "nir_data.h"
 #include "nir_side.h"
 #include "npy.h"
 #include "output.h"
@@ -41,8 +42,9 @@ void sm_nir_run_usage(FILE *f)
             "  --nir-conventions F    the flavor, dt and per-node conventions the file does not\n"
             "                         say (the nir_side_info schema)\n"
             "  --nir-flavor NAME      snntorch, norse or sinabs, with that flavor's defaults\n"
-            "  --input X.npy          spike tensor [T, B, features...] or [T, features...]: B\n"
-            "                         samples, each run from the initial state for T ticks\n"
+            "  --input X.npy|X.h5     spike tensor [T, B, features...] or [T, features...] (.npy),\n"
+            "                         or NIR data (nir.write_data: the Input node's observable):\n"
+            "                         B samples, each run from the initial state for T ticks\n"
             "  --labels FILE          one class per sample (.npy or text): accuracy from the\n"
             "                         output layer's spike counts, confusion in stats.json\n"
             "  --record-v all|none    trace every neuron's membrane (default none)\n"
@@ -308,8 +310,13 @@ static int s_load(s_run_t *s)
                        "its Input node)", s->model);
     if (!(s->nn = sm_nir_net_load(s->model, nr->conventions, nr->flavor, err)))
         return -1;
-    if (!(s->x = sm_npy_load(nr->input, err)) ||
-        sm_nir_input_check(s->nn, s->x, nr->input, &s->in, err))
+    /* A .npy tensor, or NIR's own data format (an HDF5 file). */
+    if (sm_nir_data_is_hdf5(nr->input))
+        s->x = sm_nir_data_load(nr->input, s->nn->graph->nodes[s->nn->input_node].name, s->nn->dt,
+                                err);
+    else
+        s->x = sm_npy_load(nr->input, err);
+    if (!s->x || sm_nir_input_check(s->nn, s->x, nr->input, &s->in, err))
         return -1;
     sm_net_t *net = s->nn->net;
     uint32_t ticks = s->rc->opts->ticks ? s->rc->opts->ticks : (uint32_t)s->in.T;
