@@ -37,6 +37,7 @@ int sm_fuzz_aer(const uint8_t *data, size_t size);
 int sm_fuzz_netmsg(const uint8_t *data, size_t size);
 int sm_fuzz_part(const uint8_t *data, size_t size);
 int sm_fuzz_ctlmsg(const uint8_t *data, size_t size);
+int sm_fuzz_nir(const uint8_t *data, size_t size);
 
 /* Populations larger than this are not handed to the loader: it allocates
  * and fills per-neuron arrays (initial values, spike-time offsets, weight
