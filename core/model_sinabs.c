@@ -5,6 +5,16 @@
 
 #include "model_int.h"
 
+/* max(x, 0) as relu computes it (+0 for -0 and NaN), written so that the
+ * compiler selects instead of branching: these comparisons go either way at
+ * random and mispredicted branches dominated the step. */
+static inline float s_relu(float x)
+{
+    union { float f; uint32_t u; } a = {.f = x};
+    a.u &= (uint32_t)0 - (uint32_t)(x > 0.0f);
+    return a.f;
+}
+
 static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
 {
     const float x = sm_model_one_input(m, x_exc, x_inh);
@@ -21,10 +31,16 @@ static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x
     if (m->kind == SM_MODEL_LI) {
         n = 0;
     } else if (m->multispike) {
-        /* trunc(v / th), counted only for v > 0; a huge membrane saturates
-         * the count instead of overflowing the integer. */
-        float q = (v > 0.0f) ? truncf(th == 1.0f ? v : v / th) : 0.0f; /* v / 1 is v */
-        n = (q >= 4294967040.0f) ? 4294967040u : (uint32_t)q;
+        /* trunc(v / th), counted only for v > 0 (v / 1 is v); a huge
+         * membrane saturates the count instead of overflowing the integer.
+         * Below 2^31 the conversion truncates as truncf does. */
+        float vp = s_relu(v), r = th == 1.0f ? vp : vp / th;
+        if (r < 2147483648.0f) {
+            n = (uint32_t)(int32_t)r;
+        } else {
+            float q = truncf(r);
+            n = (q >= 4294967040.0f) ? 4294967040u : (uint32_t)q;
+        }
     } else {
         n = (v - th >= 0.0f) ? 1u : 0u;
     }
@@ -37,8 +53,7 @@ static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x
     }
     if (m->has_min_v) {
         /* relu(v - min) + min, as the library computes it. */
-        float d = v - m->min_v;
-        v = (d > 0.0f ? d : 0.0f) + m->min_v;
+        v = s_relu(v - m->min_v) + m->min_v;
     }
     s->v = v;
     return n;

@@ -78,6 +78,10 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
         const int clamp = t->binary && ev->count > 1;
         uint32_t j = 0;
         uint64_t extra = 0;
+        /* The segments of events to come are scattered over the table:
+         * fetch a few ahead. */
+        if (i + 8 < n)
+            __builtin_prefetch(sm_fan_syn(t, evs[i + 8].src, evs[i + 8].fan), 0);
         for (; j < len && sm_syn_delay(s[j].tgt) == 0; j++) {
             uint32_t l = sm_syn_local(s[j].tgt);
             if (l == SM_SYN_STRUCT) {

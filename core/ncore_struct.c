@@ -174,6 +174,8 @@ static void s_conv_rows(const sm_core_ctx_t *cx, const sm_synstruct_t *st,
     const uint32_t *co = C->o + q0;
     const uint32_t nq = q1 - q0;
     const int zeros = (int)st->has_zero;
+    /* Consecutive rows mostly count on one core: add up, then store. */
+    uint64_t *ev = NULL, pend = 0;
     for (uint32_t oc = it.oc0; oc < it.oc1; oc++) {
         const float *k = it.k + (size_t)oc * it.k_oc;
         for (uint32_t r = r0; r < r1; r++) {
@@ -198,9 +200,17 @@ static void s_conv_rows(const sm_core_ctx_t *cx, const sm_synstruct_t *st,
                 a[co[q]] += kr[ck[q]] * cnt;
             for (uint32_t q = 0; zeros && q < nq; q++)
                 n -= kr[ck[q]] == 0.0f;
-            *rows->events[orow] += n;
+            if (rows->events[orow] != ev) {
+                if (ev)
+                    *ev += pend;
+                ev = rows->events[orow];
+                pend = 0;
+            }
+            pend += n;
         }
     }
+    if (ev)
+        *ev += pend;
 }
 
 int sm_core_struct_whole(const sm_core_ctx_t *cx, const sm_synstruct_t *st,

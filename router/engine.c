@@ -336,7 +336,7 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
 {
     for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++) {
         sm_shard_t *sh = &e->shards[i];
-        if (sm_result_add_spikes(r, sh->spikes.a, sh->spikes.n))
+        if (sh->spikes.n && sm_result_add_spikes(r, sh->spikes.a, sh->spikes.n))
             return sm_fail(err, SM_ENOMEM, "out of memory for spikes");
         r->wait_seconds += sh->wait_seconds;
         for (uint32_t k = 0; k < sh->n_probes; k++) {

@@ -83,6 +83,16 @@ check "paper CNN on --chip loihi: energy in stats.json" \
 "$BIN" run "$D/$P.nir" --nir-conventions "$D/$P.side.json" --input "$T/$P.npy" --out "$T/seq" --quiet
 check "paper CNN on --chip loihi: the same spikes as on the default mesh" "cmp -s $T/loihi/spikes.csv $T/seq/spikes.csv"
 
+"$BIN" map "$D/$P.nir" --nir-conventions "$D/$P.side.json" --chip loihi --out "$T/map.json" > "$T/map.txt" 2>&1
+check "spikemesh map MODEL.nir: fits loihi" "[ $? -eq 0 ] && grep -q 'cores used' $T/map.txt"
+"$BIN" run "$D/$P.nir" --nir-conventions "$D/$P.side.json" --input "$T/$P.npy" --chip loihi \
+  --mapping "$T/map.json" --out "$T/mapped" --quiet
+check "run --mapping from spikemesh map: the same spikes" "cmp -s $T/loihi/spikes.csv $T/mapped/spikes.csv"
+
+"$BIN" run "$D/$S.nir" --nir-conventions "$D/$S.side.json" --input "$T/$S.b3.npy" --workers 2 \
+  --neurons-per-core 128 --out "$T/w2" --quiet
+check "batch on 2 worker processes: the same spikes" "[ $? -eq 0 ] && cmp -s $T/b3/spikes.csv $T/w2/spikes.csv"
+
 # Refusals, with the node and the field.
 refused() {  # name, expected message, command...
   local name=$1 want=$2

@@ -17,6 +17,7 @@
 #include "helpers.h"
 #include "nir.h"
 #include "nir_compile.h"
+#include "nir_data.h"
 #include "nir_side.h"
 
 static char s_dir[512];
@@ -838,4 +839,135 @@ Test(nir_compile, membranes_and_fractional_delays_refused, .init = setup, .fini 
               "%s", err.msg);
     sm_nir_side_destroy(&sd);
     sm_nir_graph_destroy(&g);
+}
+
+/* ---- NIR data files as inputs ------------------------------------------------- */
+
+static void a_str(hid_t obj, const char *name, const char *v)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(a >= 0 && H5Awrite(a, t, &v) >= 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+}
+
+static void a_num(hid_t obj, const char *name, double v)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, &v) >= 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+}
+
+static void d_num(hid_t g, const char *name, hid_t type, int nd, const hsize_t *dims, const void *v,
+                  hid_t mem)
+{
+    hid_t sp = H5Screate_simple(nd, dims, NULL);
+    hid_t d = H5Dcreate2(g, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(d >= 0 && H5Dwrite(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    H5Sclose(sp);
+}
+
+/* A data file with one observable of `type` for node `node`; returns the
+ * observable's group (caller closes it and then the file with f_end). */
+static hid_t f_begin(const char *path, const char *node, const char *obs, const char *type,
+                     hid_t *f, hid_t *held)
+{
+    *f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(*f >= 0);
+    a_str(*f, "__type__", "NIRGraphData");
+    hid_t nodes = H5Gcreate2(*f, "nodes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t n = H5Gcreate2(nodes, node, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    a_str(n, "__type__", "NIRNodeData");
+    hid_t o = H5Gcreate2(n, "observables", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = H5Gcreate2(o, obs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    a_str(g, "__type__", type);
+    held[0] = nodes;
+    held[1] = n;
+    held[2] = o;
+    return g;
+}
+
+static void f_end(hid_t f, hid_t g, const hid_t *held)
+{
+    H5Gclose(g);
+    for (int i = 2; i >= 0; i--)
+        H5Gclose(held[i]);
+    H5Fclose(f);
+}
+
+static uint8_t s_at(const sm_npy_t *a, uint64_t t, uint64_t b, uint64_t i)
+{
+    return ((const uint8_t *)a->data)[(t * a->shape[1] + b) * a->shape[2] + i];
+}
+
+Test(nir_compile, nir_data_inputs, .init = setup, .fini = teardown)
+{
+    char path[600];
+    hid_t f, held[3];
+    sm_error_t err;
+    /* TimeGriddedData [samples 2, steps 3, neurons 4], a count of 2 in it. */
+    snprintf(path, sizeof path, "%s/grid.h5", s_dir);
+    hid_t g = f_begin(path, "input", "spikes", "TimeGriddedData", &f, held);
+    float data[24] = {0};
+    data[0 * 12 + 1 * 4 + 2] = 1;  /* sample 0, step 1, neuron 2 */
+    data[1 * 12 + 2 * 4 + 3] = 2;  /* sample 1, step 2, neuron 3 */
+    hsize_t dd[3] = {2, 3, 4};
+    d_num(g, "data", H5T_IEEE_F32LE, 3, dd, data, H5T_NATIVE_FLOAT);
+    a_num(g, "dt", 1e-3);
+    f_end(f, g, held);
+    cr_expect(sm_nir_data_is_hdf5(path));
+    sm_error_clear(&err);
+    sm_npy_t *a = sm_nir_data_load(path, "input", 1e-3, &err);
+    cr_assert_not_null(a, "%s", err.msg);
+    cr_expect(a->ndim == 3 && a->shape[0] == 3 && a->shape[1] == 2 && a->shape[2] == 4);
+    cr_expect_eq(s_at(a, 1, 0, 2), 1);
+    cr_expect_eq(s_at(a, 2, 1, 3), 2);
+    unsigned total = 0;
+    for (uint64_t i = 0; i < a->n; i++)
+        total += ((const uint8_t *)a->data)[i];
+    cr_expect_eq(total, 3);
+    sm_npy_destroy(&a);
+    /* Another node than the file's: refused by name. */
+    a = sm_nir_data_load(path, "in", 1e-3, &err);
+    cr_expect_null(a);
+    cr_expect(strstr(err.msg, "no data for the input node 'in'") != NULL, "%s", err.msg);
+
+    /* EventData: an event at (k + 1) dt lands in step k; -1 is no event. */
+    snprintf(path, sizeof path, "%s/ev.h5", s_dir);
+    g = f_begin(path, "input", "spikes", "EventData", &f, held);
+    int64_t idx[2 * 3] = {0, 3, -1, 1, 1, 2};
+    double tm[2 * 3] = {1e-3, 3e-3, INFINITY, 2e-3, 2e-3, 9e-3};
+    hsize_t de[2] = {2, 3};
+    d_num(g, "idx", H5T_STD_I64LE, 2, de, idx, H5T_NATIVE_INT64);
+    d_num(g, "time", H5T_IEEE_F64LE, 2, de, tm, H5T_NATIVE_DOUBLE);
+    a_num(g, "n_neurons", 4);
+    a_num(g, "t_max", 5e-3);
+    f_end(f, g, held);
+    a = sm_nir_data_load(path, "input", 1e-3, &err);
+    cr_assert_not_null(a, "%s", err.msg);
+    cr_expect(a->shape[0] == 5 && a->shape[1] == 2 && a->shape[2] == 4);
+    cr_expect_eq(s_at(a, 0, 0, 0), 1);
+    cr_expect_eq(s_at(a, 2, 0, 3), 1);
+    cr_expect_eq(s_at(a, 1, 1, 1), 1);   /* twice at the same step: one, as nir's grid */
+    total = 0;
+    for (uint64_t i = 0; i < a->n; i++)
+        total += ((const uint8_t *)a->data)[i];
+    cr_expect_eq(total, 3, "the event past t_max is dropped");
+    sm_npy_destroy(&a);
+
+    /* Not a data file: the root says what it is not. */
+    snprintf(path, sizeof path, "%s/bad.h5", s_dir);
+    g = f_begin(path, "input", "spikes", "Spikes", &f, held);
+    f_end(f, g, held);
+    a = sm_nir_data_load(path, "input", 1e-3, &err);
+    cr_expect_null(a);
+    cr_expect(strstr(err.msg, "__type__ 'Spikes'") != NULL, "%s", err.msg);
 }

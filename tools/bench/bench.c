@@ -641,6 +641,7 @@ static int s_nir(const sm_bench_opts_t *o, cJSON *root)
     ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[el > 0 ? el : 0] = '\0';
     double sps[S_MAXREP], run[S_MAXREP], whole[S_MAXREP], wsps[S_MAXREP], eps[S_MAXREP];
+    double cpu[S_MAXREP], csps[S_MAXREP];
     double whwm = 0;
     for (uint32_t r = 0; r < R; r++) {
         sm_error_t err;
@@ -658,6 +659,8 @@ static int s_nir(const sm_bench_opts_t *o, cJSON *root)
         eps[r] = (double)b->synaptic_events / b->run_s;
         whole[r] = w.whole_s;
         wsps[r] = samples / w.whole_s;
+        cpu[r] = w.whole_user_s;
+        csps[r] = w.whole_user_s > 0 ? samples / w.whole_user_s : 0;
         whwm = w.whole_hwm_kb > whwm ? w.whole_hwm_kb : whwm;
     }
     const sm_bench_nir_t *b = &res->r[0];
@@ -671,6 +674,9 @@ static int s_nir(const sm_bench_opts_t *o, cJSON *root)
            "samples/s, peak RSS %.0f MB\n",
            s_fmt(buf, sizeof buf, whole, R, 1.0, "%.2f"),
            s_fmt(buf2, sizeof buf2, wsps, R, 1.0, "%.1f"), whwm / 1024.0);
+    printf("  its CPU time (user): %s s, %s samples per CPU second (what the wall figure is on an "
+           "idle core)\n",
+           s_fmt(buf, sizeof buf, cpu, R, 1.0, "%.2f"), s_fmt(buf2, sizeof buf2, csps, R, 1.0, "%.1f"));
     printf("conv layers as compiled: %llu weights (%.1f KB) standing for %llu synapses; the graph's"
            " connection nodes expanded one by one: %llu synapses (%.2f MB at 8 B)\n",
            (unsigned long long)b->conv_weights, 4e-3 * (double)b->conv_weights,
@@ -691,6 +697,8 @@ static int s_nir(const sm_bench_opts_t *o, cJSON *root)
     cJSON_AddItemToObject(jn, "whole_process_s", s_jstat(whole, R));
     cJSON_AddItemToObject(jn, "whole_process_samples_per_s", s_jstat(wsps, R));
     cJSON_AddNumberToObject(jn, "whole_process_peak_rss_kb", whwm);
+    cJSON_AddItemToObject(jn, "whole_process_user_s", s_jstat(cpu, R));
+    cJSON_AddItemToObject(jn, "whole_process_samples_per_cpu_s", s_jstat(csps, R));
     cJSON_AddNumberToObject(jn, "in_process_peak_rss_kb", res->hwm_kb);
     cJSON_AddNumberToObject(jn, "spikes_per_sample", (double)b->spikes / samples);
     cJSON_AddNumberToObject(jn, "synaptic_events_per_sample", (double)b->synaptic_events / samples);

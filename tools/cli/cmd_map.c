@@ -1,5 +1,6 @@
 /* spikemesh map: places a network on a chip and reports how it fits. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,13 @@
 #include "net.h"
 #include "netfile.h"
 #include "mapfile.h"
+#include "nir_compile.h"
 
 static void s_help(FILE *f)
 {
     fprintf(f, "usage: spikemesh map NET.json --chip NAME|FILE [--strategy sequential|random|metis]\n"
-               "                     [--seed N] [--out mapping.json]\n\n"
+               "                     [--seed N] [--out mapping.json]\n"
+               "       spikemesh map MODEL.nir --nir-flavor NAME|--nir-conventions SIDE.json ...\n\n"
                "Places every neuron of the network (spike sources included) on a core of the\n"
                "chip within its per-core limits and prints the use of each limit, the edge cut\n"
                "and the expected packets and hops per tick (model neurons assumed to fire at\n"
@@ -35,13 +38,15 @@ int sm_cmd_map(int argc, char **argv)
         return 0;
     }
     const char *netpath = NULL, *chipname = NULL, *strategy = "metis", *out = NULL;
+    const char *nir_flavor = NULL, *nir_conv = NULL;
     uint64_t seed = 1;
     sm_limits_t lim;
     sm_limits_default(&lim);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const int valued = !strcmp(a, "--chip") || !strcmp(a, "--strategy") ||
-                           !strcmp(a, "--seed") || !strcmp(a, "--out");
+                           !strcmp(a, "--seed") || !strcmp(a, "--out") ||
+                           !strcmp(a, "--nir-flavor") || !strcmp(a, "--nir-conventions");
         if (valued && i + 1 >= argc) {
             fprintf(stderr, "spikemesh map: %s needs a value\n", a);
             return 2;
@@ -60,6 +65,10 @@ int sm_cmd_map(int argc, char **argv)
         }
         if (!strcmp(a, "--chip")) {
             chipname = argv[++i];
+        } else if (!strcmp(a, "--nir-flavor")) {
+            nir_flavor = argv[++i];
+        } else if (!strcmp(a, "--nir-conventions")) {
+            nir_conv = argv[++i];
         } else if (!strcmp(a, "--strategy")) {
             strategy = argv[++i];
         } else if (!strcmp(a, "--out")) {
@@ -107,7 +116,11 @@ int sm_cmd_map(int argc, char **argv)
         fprintf(stderr, "spikemesh map: %s\n", err.msg);
         return 2;
     }
-    sm_net_t *net = sm_net_load(netpath, &err);
+    /* A NIR graph is mapped as the network it compiles to. */
+    size_t pl = strlen(netpath);
+    bool nir = nir_flavor || nir_conv || (pl > 4 && !strcmp(netpath + pl - 4, ".nir"));
+    sm_nir_net_t *nn = nir ? sm_nir_net_load(netpath, nir_conv, nir_flavor, &err) : NULL;
+    sm_net_t *net = nir ? (nn ? nn->net : NULL) : sm_net_load(netpath, &err);
     if (!net) {
         fprintf(stderr, "spikemesh map: %s\n", err.msg);
         sm_chip_destroy(&chip);
@@ -141,7 +154,10 @@ int sm_cmd_map(int argc, char **argv)
         }
     }
     sm_mapping_destroy(&m);
-    sm_net_destroy(&net);
+    if (nn)
+        sm_nir_net_destroy(&nn);
+    else
+        sm_net_destroy(&net);
     sm_chip_destroy(&chip);
     return rc;
 }

@@ -22,6 +22,7 @@
 #include "mapper.h"
 #include "nir.h"
 #include "nir_compile.h"
+#include "nir_data.h"
 #include "nir_side.h"
 #include "npy.h"
 #include "output.h"
@@ -41,8 +42,9 @@ void sm_nir_run_usage(FILE *f)
             "  --nir-conventions F    the flavor, dt and per-node conventions the file does not\n"
             "                         say (the nir_side_info schema)\n"
             "  --nir-flavor NAME      snntorch, norse or sinabs, with that flavor's defaults\n"
-            "  --input X.npy          spike tensor [T, B, features...] or [T, features...]: B\n"
-            "                         samples, each run from the initial state for T ticks\n"
+            "  --input X.npy|X.h5     spike tensor [T, B, features...] or [T, features...] (.npy),\n"
+            "                         or NIR data (nir.write_data: the Input node's observable):\n"
+            "                         B samples, each run from the initial state for T ticks\n"
             "  --labels FILE          one class per sample (.npy or text): accuracy from the\n"
             "                         output layer's spike counts, confusion in stats.json\n"
             "  --record-v all|none    trace every neuron's membrane (default none)\n"
@@ -268,8 +270,6 @@ typedef struct {
     const sm_nir_run_opts_t *nr;
     const sm_nir_run_ctx_t *rc;
     const char *model;
-    sm_nir_graph_t *g;
-    sm_nir_side_t *side;
     sm_nir_net_t *nn;
     sm_npy_t *x;
     sm_nir_input_t in;
@@ -299,8 +299,6 @@ static void s_run_fini(s_run_t *s)
     sm_chip_destroy(&s->chip);
     sm_npy_destroy(&s->x);
     sm_nir_net_destroy(&s->nn);
-    sm_nir_side_destroy(&s->side);
-    sm_nir_graph_destroy(&s->g);
 }
 
 static int s_load(s_run_t *s)
@@ -310,28 +308,15 @@ static int s_load(s_run_t *s)
     if (!nr->input)
         return sm_fail(err, SM_EINVAL, "%s: a NIR run needs --input X.npy (the spikes that drive "
                        "its Input node)", s->model);
-    if (!nr->conventions && !nr->flavor)
-        return sm_fail(err, SM_EINVAL, "%s: a NIR file does not say which library wrote it: give "
-                       "--nir-flavor snntorch|norse|sinabs or --nir-conventions SIDE.json",
-                       s->model);
-    if (!(s->g = sm_nir_load(s->model, err)))
+    if (!(s->nn = sm_nir_net_load(s->model, nr->conventions, nr->flavor, err)))
         return -1;
-    if (nr->conventions) {
-        if (!(s->side = sm_nir_side_load(nr->conventions, err)))
-            return -1;
-        sm_nir_flavor_t f;
-        if (nr->flavor && (sm_nir_flavor_parse(nr->flavor, &f, err) || f != s->side->flavor))
-            return sm_fail(err, SM_EINVAL, "--nir-flavor %s: %s says flavor %s", nr->flavor,
-                           nr->conventions, sm_nir_flavor_name(s->side->flavor));
-    } else {
-        sm_nir_flavor_t f;
-        if (sm_nir_flavor_parse(nr->flavor, &f, err) || !(s->side = sm_nir_side_defaults(f, err)))
-            return -1;
-    }
-    if (!(s->nn = sm_nir_compile(s->g, s->side, err)))
-        return -1;
-    if (!(s->x = sm_npy_load(nr->input, err)) ||
-        sm_nir_input_check(s->nn, s->x, nr->input, &s->in, err))
+    /* A .npy tensor, or NIR's own data format (an HDF5 file). */
+    if (sm_nir_data_is_hdf5(nr->input))
+        s->x = sm_nir_data_load(nr->input, s->nn->graph->nodes[s->nn->input_node].name, s->nn->dt,
+                                err);
+    else
+        s->x = sm_npy_load(nr->input, err);
+    if (!s->x || sm_nir_input_check(s->nn, s->x, nr->input, &s->in, err))
         return -1;
     sm_net_t *net = s->nn->net;
     uint32_t ticks = s->rc->opts->ticks ? s->rc->opts->ticks : (uint32_t)s->in.T;
@@ -396,7 +381,7 @@ static int s_accumulate(s_run_t *s, const sm_result_t *r, uint64_t b)
         a->link_dense[((size_t)L->from_y * r->width + L->from_x) * SM_DIRS + d] += L->packets;
     }
     size_t at = a->n_spikes;
-    if (sm_result_add_spikes(a, r->spikes, r->n_spikes))
+    if (r->n_spikes && sm_result_add_spikes(a, r->spikes, r->n_spikes))
         return sm_fail(&s->err, SM_ENOMEM, "out of memory for spikes");
     for (size_t i = at; i < a->n_spikes; i++)
         a->spikes[i].tick += (uint32_t)(b * r->ticks);

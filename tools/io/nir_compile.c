@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nir_compile_int.h"
+#include "validate.h"
 
 void sm_nir_net_destroy(sm_nir_net_t **nn_p)
 {
@@ -18,8 +19,45 @@ void sm_nir_net_destroy(sm_nir_net_t **nn_p)
     sm_net_destroy(&nn->net);
     free(nn->layers);
     free(nn->projs);
+    sm_nir_graph_destroy(&nn->own_graph);
+    sm_nir_side_destroy(&nn->own_side);
     free(nn);
     *nn_p = NULL;
+}
+
+sm_nir_net_t *sm_nir_net_load(const char *path, const char *conventions, const char *flavor,
+                              sm_error_t *err)
+{
+    if (!conventions && !flavor) {
+        sm_fail(err, SM_EINVAL, "%s: a NIR file does not say which library wrote it: give "
+                "--nir-flavor snntorch|norse|sinabs or --nir-conventions SIDE.json", path);
+        return NULL;
+    }
+    sm_nir_side_t *side = NULL;
+    sm_nir_flavor_t f = SM_NIR_FLAVOR_SNNTORCH;
+    if (conventions) {
+        if (!(side = sm_nir_side_load(conventions, err)))
+            return NULL;
+        if (flavor && (sm_nir_flavor_parse(flavor, &f, err) || f != side->flavor)) {
+            if (f != side->flavor)
+                sm_fail(err, SM_EINVAL, "--nir-flavor %s: %s says flavor %s", flavor, conventions,
+                        sm_nir_flavor_name(side->flavor));
+            sm_nir_side_destroy(&side);
+            return NULL;
+        }
+    } else if (sm_nir_flavor_parse(flavor, &f, err) || !(side = sm_nir_side_defaults(f, err))) {
+        return NULL;
+    }
+    sm_nir_graph_t *g = sm_nir_load(path, err);
+    sm_nir_net_t *nn = g ? sm_nir_compile(g, side, err) : NULL;
+    if (!nn) {
+        sm_nir_graph_destroy(&g);
+        sm_nir_side_destroy(&side);
+        return NULL;
+    }
+    nn->own_graph = g;
+    nn->own_side = side;
+    return nn;
 }
 
 static int s_add_pop(sm_nir_net_t *nn, const sm_nir_node_t *n, sm_pop_kind_t kind, uint32_t size,
@@ -123,6 +161,24 @@ static void s_output(sm_nir_net_t *nn)
     }
 }
 
+/* A node's parameters are checked as a network file's are (core/validate.c),
+ * so a graph whose time constants make its Euler step unstable at this dt
+ * is refused naming the node, not run into NaN. */
+static int s_layer_check(const sm_nir_node_t *n, const sm_pop_t *pop, sm_error_t *err)
+{
+    for (uint32_t i = 0; i < pop->n_models; i++) {
+        if (sm_model_check(&pop->models[i], err) == 0)
+            continue;
+        if (pop->n_models > 1)
+            sm_error_prefix(err, "node '%s' (%s), neuron %u: ", n->name,
+                            sm_nir_type_name(n->type), i);
+        else
+            sm_error_prefix(err, "node '%s' (%s): ", n->name, sm_nir_type_name(n->type));
+        return -1;
+    }
+    return 0;
+}
+
 sm_nir_net_t *sm_nir_compile(const sm_nir_graph_t *g, const sm_nir_side_t *side, sm_error_t *err)
 {
     if (!g->analysed) {
@@ -169,9 +225,11 @@ sm_nir_net_t *sm_nir_compile(const sm_nir_graph_t *g, const sm_nir_side_t *side,
         if (sm_nir_layer_models(&g->nodes[l->node], side, sm_nir_self_recurrent(g, l->node),
                                 bias[l->pop], &net->pops[l->pop], err))
             goto fail;
+        if (s_layer_check(&g->nodes[l->node], &net->pops[l->pop], err))
+            goto fail;
     }
     s_output(nn);
-    if (sm_net_finish(net, err))
+    if (sm_net_finish(net, err) || sm_net_check(net, err))
         goto fail;
     for (uint32_t p = 0; p <= net->n_pops; p++)
         free(bias[p]);

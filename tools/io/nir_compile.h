@@ -66,6 +66,9 @@ typedef struct {
     uint32_t n_projs;
     int32_t output_layer;         /* index into layers the (first) Output
                                      node records, or -1                         */
+    sm_nir_graph_t *own_graph;    /* sm_nir_net_load: the graph and the
+                                     conventions it owns, freed with it          */
+    sm_nir_side_t *own_side;
 } sm_nir_net_t;
 
 /* Compiles an analysed graph under a flavor and conventions (checked
@@ -74,6 +77,12 @@ typedef struct {
 sm_nir_net_t *sm_nir_compile(const sm_nir_graph_t *g, const sm_nir_side_t *side,
                              sm_error_t *err);
 void sm_nir_net_destroy(sm_nir_net_t **nn_p);
+
+/* Reads a .nir file and compiles it under a conventions file or, if that is
+ * NULL, a flavor's defaults (one of the two must be given; both must agree).
+ * The result owns the graph and the conventions. */
+sm_nir_net_t *sm_nir_net_load(const char *path, const char *conventions, const char *flavor,
+                              sm_error_t *err);
 
 /* A spike tensor for the Input node: shape [T, B, features...] or [T,
  * features...] (B = 1), features matching the Input's shape (or its size).
