@@ -488,6 +488,8 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         for (uint32_t c = 0; c < e->n_cores; c++)
             local[c] = e->shard_of_core[c] == (uint32_t)only_shard;
     }
+    if (e->opts.progress)
+        sm_progress(e->opts.on_progress, "building synapses", 0, 0, 0);
     int built = sm_syntab_build(&e->tab, net, e->core_of, e->local_of, local, err);
     free(local);
     if (built)
@@ -509,6 +511,8 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         sm_fail(err, SM_EUNSUPPORTED, "%u populations; at most %u are supported", net->n_pops, UINT16_MAX);
         goto fail;
     }
+    if (e->opts.progress)
+        sm_progress(e->opts.on_progress, "building cores", 0, 0, 0);
     if (s_build_cores(e, err))
         goto fail;
     e->emits = calloc((size_t)net->n_neurons + 1, sizeof *e->emits);

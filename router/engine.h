@@ -12,6 +12,7 @@
 
 #include "mapping.h"
 #include "net.h"
+#include "progress.h"
 #include "result.h"
 #include "sm_error.h"
 
@@ -22,7 +23,10 @@ typedef struct {
     const sm_mapping_t *mapping;/* NULL: the default mapping (sequential, see below) */
     uint32_t mesh_w, mesh_h;    /* default mapping: grid size; 0 = chosen to fit     */
     uint32_t neurons_per_core;  /* default mapping: core capacity; 0 = 256           */
-    int progress;               /* 1: progress bar on stderr                         */
+    int progress;               /* 1: report progress to on_progress                 */
+    const sm_progress_t *on_progress; /* "building synapses", "building cores", then
+                                   "running" (ticks done of all, synaptic events so
+                                   far), from one thread, about ten times a second  */
     const char *link;           /* between threads: "local" (default, in memory) or
                                    "inproc" (ZeroMQ, encoded as between processes)   */
 } sm_run_opts_t;

@@ -48,6 +48,8 @@ typedef struct {
     sm_error_t err;
     int failed;
     double wait_seconds;        /* blocked waiting for other shards              */
+    double progress_last;       /* when it last published progress_events         */
+    _Atomic uint64_t progress_events; /* its synaptic events then, for the bar     */
     sm_evsort_t sort;           /* puts events in canonical order                */
     sm_u64vec_t *staged;        /* dense engine: per stage, runs of its model
                                    neurons as (core << 32 | first local, end)

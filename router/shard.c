@@ -369,24 +369,33 @@ static void s_record_probes(sm_shard_t *sh, uint32_t tick)
     }
 }
 
-static void s_progress(sm_engine_t *e, uint32_t tick, double *last)
+/* Every local shard publishes its synaptic events now and then; the first
+ * local shard adds them up and reports. A relaxed atomic: the sum only
+ * draws a bar, it is never a counter of the result. */
+static void s_progress(sm_shard_t *sh, uint32_t tick)
 {
+    sm_engine_t *e = sh->e;
     double now = sm_now();
-    if (now - e->t_start < 1.0 || now - *last < 0.2)
+    if (now - sh->progress_last < 0.1)
         return;
-    *last = now;
-    int width = 40, done = (int)((double)(tick + 1) / e->ticks * width);
-    fprintf(stderr, "\r[%.*s%*s] %u/%u ticks", done,
-            "########################################", width - done, "", tick + 1, e->ticks);
-    fflush(stderr);
+    sh->progress_last = now;
+    uint64_t ev = 0;
+    for (uint32_t k = 0; k < sh->n_cores; k++)
+        ev += e->cores[sh->cores[k]].cnt.synaptic_events;
+    atomic_store_explicit(&sh->progress_events, ev, memory_order_relaxed);
+    if (sh->id != e->local_first)
+        return;
+    uint64_t all = 0;
+    for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++)
+        all += atomic_load_explicit(&e->shards[i].progress_events, memory_order_relaxed);
+    sm_progress(e->opts.on_progress, "running", tick + 1, e->ticks, all);
 }
 
 int sm_shard_run(sm_shard_t *sh)
 {
     sm_engine_t *e = sh->e;
     const uint32_t S = e->n_stages, W = e->window, N = e->n_shards;
-    double last_progress = 0.0;
-    int show = e->opts.progress && sh->id == 0;
+    int show = e->opts.progress && e->opts.on_progress;
 
     for (uint32_t tick = 0; tick < e->ticks && !sh->failed; tick++) {
         uint32_t w0 = tick - tick % W;
@@ -510,7 +519,7 @@ int sm_shard_run(sm_shard_t *sh)
                         return -1;
         }
         if (show)
-            s_progress(e, tick, &last_progress);
+            s_progress(sh, tick);
         if (e->ctl_poll && e->ctl_poll(e->ctl, sh, tick)) {
             sh->failed = 1;
             return -1;

@@ -6,6 +6,7 @@
 
 #include "bench.h"
 #include "commands.h"
+#include "options.h"
 
 static void s_usage(FILE *f)
 {
@@ -42,36 +43,32 @@ int sm_cmd_bench(int argc, char **argv)
         if (!strcmp(a, "--quick")) {
             o.quick = 1;
         } else if (!strcmp(a, "--repeat")) {
-            /* end stays at v when strtoul is not called (a sign, no value),
-             * so that the test below always reads a string. */
-            char *end = (char *)v;
-            errno = 0;
-            unsigned long n = v && *v != '-' ? strtoul(v, &end, 10) : 0;
-            if (!v || !*v || *end || errno || n < 1 || n > 32) {
-                fprintf(stderr, "spikemesh bench: --repeat: expected an integer in [1, 32], got "
-                                "'%s'\n", v ? v : "");
+            if (!(v = sm_opt_value("bench", a, v)) ||
+                sm_opt_uint("bench", a, v, 1, 32, NULL, &o.repeat))
                 return 2;
-            }
-            o.repeat = (uint32_t)n;
             i++;
         } else if (!strcmp(a, "--only")) {
-            if (!v || !sm_bench_is_workload(v)) {
+            if (!(v = sm_opt_value("bench", a, v)))
+                return 2;
+            if (!sm_bench_is_workload(v)) {
                 fprintf(stderr, "spikemesh bench: --only: expected limit, cuba, scaling, activity, "
-                                "build or nir, got '%s'\n", v ? v : "");
+                                "build or nir, got '%s'\n", v);
                 return 2;
             }
             o.only = v;
             i++;
         } else if (!strcmp(a, "--json")) {
-            if (!v) {
-                fprintf(stderr, "spikemesh bench: --json needs a file name\n");
+            if (!(v = sm_opt_value("bench", a, v)))
                 return 2;
-            }
             o.json_path = v;
             i++;
+        } else if (a[0] == '-') {
+            static const char *const known[] = {"--quick", "--repeat", "--only", "--json",
+                                                "--help", NULL};
+            return sm_opt_unknown("bench", a, known);
         } else {
-            fprintf(stderr, "spikemesh bench: unknown argument '%s'\n", a);
-            s_usage(stderr);
+            fprintf(stderr, "spikemesh bench: takes no file, got '%s'; see 'spikemesh bench "
+                            "--help'\n", a);
             return 2;
         }
     }

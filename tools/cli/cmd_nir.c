@@ -6,6 +6,7 @@
 
 #include "chip.h"
 #include "commands.h"
+#include "options.h"
 #include "nir.h"
 #include "nir_compile.h"
 #include "nir_side.h"
@@ -392,22 +393,22 @@ static int s_info(int argc, char **argv)
     const char *path = NULL, *chipname = NULL, *flavor = NULL, *conv = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        bool val = !strcmp(a, "--chip") || !strcmp(a, "--nir-flavor") ||
-                   !strcmp(a, "--nir-conventions");
-        if (val && i + 1 >= argc) {
-            fprintf(stderr, "spikemesh nir info: %s needs a value\n", a);
+        static const char *const valued[] = {"--chip", "--nir-flavor", "--nir-conventions",
+                                             NULL};
+        if (sm_opt_is(a, valued) && !sm_opt_value("nir info", a, i + 1 < argc ? argv[i + 1] : NULL))
             return 2;
-        }
         if (!strcmp(a, "--chip"))
             chipname = argv[++i];
         else if (!strcmp(a, "--nir-flavor"))
             flavor = argv[++i];
         else if (!strcmp(a, "--nir-conventions"))
             conv = argv[++i];
-        else if (a[0] == '-' || path) {
-            fprintf(stderr, "spikemesh nir info: %s '%s'\n\n",
-                    a[0] == '-' ? "unknown option" : "one model only, got also", a);
-            s_help(stderr);
+        else if (a[0] == '-') {
+            static const char *const known[] = {"--chip", "--nir-flavor", "--nir-conventions",
+                                                "--help", NULL};
+            return sm_opt_unknown("nir info", a, known);
+        } else if (path) {
+            fprintf(stderr, "spikemesh nir info: one model only, got also '%s'\n", a);
             return 2;
         } else
             path = a;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "options.h"
 #include "sanafe_arch.h"
 #include "sanafe_bind.h"
 #include "sanafe_snn.h"
@@ -241,10 +242,14 @@ static int s_info(int argc, char **argv)
     const char *files[2] = {NULL, NULL};
     int nfiles = 0, all = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--all-cores"))
+        if (!strcmp(argv[i], "--all-cores")) {
             all = 1;
-        else if (argv[i][0] == '-' || nfiles == 2) {
-            s_help(stderr);
+        } else if (argv[i][0] == '-') {
+            static const char *const known[] = {"--all-cores", "--help", NULL};
+            return sm_opt_unknown("sanafe info", argv[i], known);
+        } else if (nfiles == 2) {
+            fprintf(stderr, "spikemesh sanafe info: an architecture and a network file at most, "
+                            "got '%s' too\n", argv[i]);
             return 2;
         } else
             files[nfiles++] = argv[i];
