@@ -105,6 +105,10 @@ typedef struct {
      * current reaches the membrane, over the ticks n of segment i: 16i..16i+15
      * (1..15 for segment 0). */
     double sseg[2][2][16];
+    /* The most a unit of input on port p, positive [p][0] or negative [p][1],
+     * can raise the membrane at any tick to come (sm_model_rise); 0 unknown
+     * (no wake-up is kept then). */
+    double rise[2][2];
 } sm_closed_t;
 
 typedef struct {
@@ -225,6 +229,18 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
  * any safe answer >= SM_MODEL_HORIZON, e.g. just that (the engine's calendar
  * wakes it no later than that anyway, and it asks again then). */
 uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s);
+
+/* sm_model_next_spike, and in *slack a margin the answer keeps: while the
+ * inputs that arrive before step d raise the membrane, at any tick to come,
+ * by less than *slack in all (sm_model_rise), d stays a safe answer and need
+ * not be asked again. 0 where the search gives no margin. */
+uint32_t sm_model_next_spike_slack(const sm_model_t *m, const sm_nstate_t *s, float *slack);
+
+/* The most by which a step's input (x_exc, x_inh) can raise the membrane at
+ * any tick to come, against the same step without it: the sup over all ticks
+ * of the input's linear response. INFINITY where no such bound is known (the
+ * styles with their own prediction, a clipped membrane). */
+float sm_model_rise(const sm_model_t *m, float x_exc, float x_inh);
 
 const char *sm_model_kind_name(sm_model_kind_t k);
 

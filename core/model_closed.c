@@ -117,6 +117,47 @@ static void s_tab_fill(sm_powtab_t *t, double x, double lnx, bool exact_pow)
     }
 }
 
+/* The response of one step to a unit input, measured on the style's own step
+ * from a state well below threshold (the styles are linear in their input
+ * below threshold): what it adds to v now and to each current, whose effect
+ * on v at any later tick is at most g_j * sglob_j. A response that is not a
+ * clean linear one leaves the gains at 0 (unknown). */
+static void s_rise_probe(sm_model_t *m)
+{
+    sm_closed_t *T = &m->closed;
+    const sm_style_ops_t *st = sm_style_of(m);
+    memset(T->rise, 0, sizeof T->rise);
+    if (st->next_spike || T->lin.clip || T->lin.silent || !isfinite(m->threshold))
+        return;
+    double rise[2][2];
+    for (int p = 0; p < 2; p++)
+        for (int sg = 0; sg < 2; sg++) {
+            const float x = sg ? -1.0f : 1.0f;
+            sm_nstate_t q, s;
+            st->init_state(m, &q);
+            q.v = m->threshold - 1.0f - fabsf(m->threshold);
+            q.ie = q.ii = 0.0f;
+            q.refrac = 0;
+            s = q;
+            if (st->step(m, &q, 0.0f, 0.0f) || st->step(m, &s, p ? 0.0f : x, p ? x : 0.0f))
+                return;
+            double r = s_max((double)s.v - (double)q.v, 0.0);
+            const double dc[2] = {(double)s.ie - (double)q.ie, (double)s.ii - (double)q.ii};
+            for (uint32_t j = 0; j < 2; j++) {
+                if (dc[j] != 0.0 && j >= T->nc)
+                    return; /* input into a state the form does not know */
+                if (j < T->nc)
+                    r += s_max(T->lin.g[j] * dc[j], 0.0) * T->sglob[j];
+            }
+            /* The probe's own rounding, relative to its v. */
+            r += 1e-6 * (1.0 + fabs((double)q.v));
+            if (!isfinite(r))
+                return;
+            rise[p][sg] = r;
+        }
+    memcpy(T->rise, rise, sizeof rise);
+}
+
 void sm_model_prepare(sm_model_t *m)
 {
     sm_closed_t *T = &m->closed;
@@ -181,6 +222,7 @@ void sm_model_prepare(sm_model_t *m)
         T->sglob[j] = turned ? best * (1.0 + 1e-12) : 1.0 / (1.0 - s_min(L.a[j], L.beta));
     }
     T->ready = SM_CLOSED_READY;
+    s_rise_probe(m);
 }
 
 /* a_j^k */
@@ -339,6 +381,14 @@ static void s_clip_eval(const s_lin_t *L, double min_v, double *v, double c[2], 
     *v = fmax(*v, min_v);
 }
 
+float sm_model_rise(const sm_model_t *m, float x_exc, float x_inh)
+{
+    const double(*g)[2] = m->closed.rise;
+    double r = x_exc > 0.0f ? g[0][0] * x_exc : -g[0][1] * x_exc;
+    r += x_inh > 0.0f ? g[1][0] * x_inh : -g[1][1] * x_inh;
+    return r == r ? (float)(r * (1.0 + 1e-4)) : INFINITY;
+}
+
 void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k)
 {
     if (k == 0)
@@ -475,7 +525,7 @@ static uint64_t s_predict(const s_lin_t *L, double v0, const double c0[2],
  *     Delta = (beta - 1) u + sum_j w_j and gd_j = (a_j - 1) w_j.
  * Returns false when the form does not apply. */
 static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], double th_eff,
-                          uint64_t horizon, bool *never, uint64_t *out)
+                          uint64_t horizon, bool *never, uint64_t *out, double *slack)
 {
     const sm_closed_t *T = L->T;
     if (!T || T->b_one)
@@ -499,9 +549,11 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
 
     /* 1. The whole horizon at once. */
     const double ub = u0 * (u0 > 0.0 ? beta : T->b255);
-    if (ub + d[0] * T->sall[0][d[0] > 0.0 ? 0 : 1] + d[1] * T->sall[1][d[1] > 0.0 ? 0 : 1] < G) {
+    const double hb = ub + d[0] * T->sall[0][d[0] > 0.0 ? 0 : 1] + d[1] * T->sall[1][d[1] > 0.0 ? 0 : 1];
+    if (hb < G) {
         /* v(1..255) < th_eff. Can it ever get there? */
         *out = SM_MODEL_HORIZON - 1;
+        *slack = G - hb;
         if (G <= 0.0)
             return true;
         double sup = s_max(u0 * beta, 0.0);
@@ -530,23 +582,28 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
 
     /* 3. The first segment that may reach the threshold. */
     const double *s0 = T->sseg[0][d[0] > 0.0 ? 0 : 1], *s1 = T->sseg[1][d[1] > 0.0 ? 0 : 1];
+    /* The least margin of the segments passed is the slack of the answer. */
     uint32_t i;
+    double sl = INFINITY, bd;
     if (u0 > 0.0) {
-        if (u0 * beta + d[0] * s0[0] + d[1] * s1[0] >= G)
+        if ((bd = u0 * beta + d[0] * s0[0] + d[1] * s1[0]) >= G) {
             i = 0;
-        else
-            for (i = 1; i < 16 && u0 * pbh[i] + d[0] * s0[i] + d[1] * s1[i] < G; i++)
-                ;
+        } else {
+            sl = G - bd;
+            for (i = 1; i < 16 && (bd = u0 * pbh[i] + d[0] * s0[i] + d[1] * s1[i]) < G; i++)
+                sl = s_min(sl, G - bd);
+        }
     } else {
         const double u15 = u0 * T->tb.pw[15];
-        for (i = 0; i < 16 && u15 * pbh[i] + d[0] * s0[i] + d[1] * s1[i] < G; i++)
-            ;
+        for (i = 0; i < 16 && (bd = u15 * pbh[i] + d[0] * s0[i] + d[1] * s1[i]) < G; i++)
+            sl = s_min(sl, G - bd);
     }
     /* v(1..n) < th_eff so far. Two segments or more away, that is enough:
      * the neuron is woken then (if no input comes first) and asks again. */
     uint64_t n = i ? 16 * i - 1 : 0;
     if (i >= 2) {
         *out = n;
+        *slack = sl;
         return true;
     }
     for (int it = 0; it < S_MAXIT; it++) {
@@ -583,6 +640,13 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
 
 uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
 {
+    float slack;
+    return sm_model_next_spike_slack(m, s, &slack);
+}
+
+uint32_t sm_model_next_spike_slack(const sm_model_t *m, const sm_nstate_t *s, float *slack)
+{
+    *slack = 0.0f;
     if (sm_style_of(m)->next_spike)
         return sm_style_of(m)->next_spike(m, s);
     sm_linform_t spare;
@@ -622,10 +686,15 @@ uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
     bool never;
     uint64_t hz = off < SM_MODEL_HORIZON ? SM_MODEL_HORIZON - off : 0;
     uint64_t safe;
-    if (!s_predict_seg(&L, v, c, th_eff, hz, &never, &safe))
+    double sl = 0.0;
+    if (!s_predict_seg(&L, v, c, th_eff, hz, &never, &safe, &sl))
         safe = s_predict(&L, v, c, th_eff, hz, &never);
     if (never)
         return SM_NEVER;
+    /* Stored in float: rounded down, and only where the bound is the plain
+     * linear one (a clipped membrane restarts its trajectory). */
+    if (!L.f->clip && sl > 0.0 && sl < 1e30)
+        *slack = (float)(sl * (1.0 - 1e-6));
     safe += off;
     if (safe > S_CAP)
         safe = S_CAP;

@@ -72,6 +72,7 @@ void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx)
     for (uint32_t l = 0; l < c->n; l++) {
         sm_cell_t *x = &c->cell[l];
         x->mark = 0;
+        x->slack = 0.0f;
         x->wake = SM_NONE;
         x->wnext = x->wprev = SM_NONE;
         if (x->model) {
@@ -185,7 +186,7 @@ void sm_core_prepare(const sm_core_ctx_t *cx, sm_core_t *c)
             if (x->last != SM_NONE)
                 s_schedule(cx, c, l, 0, x->last);
         } else if (!cx->dense) {
-            uint32_t d = sm_model_next_spike(x->model, &x->st);
+            uint32_t d = sm_model_next_spike_slack(x->model, &x->st, &x->slack);
             if (d != SM_NEVER)
                 s_schedule(cx, c, l, 0, (uint64_t)d - 1);
         }
@@ -254,8 +255,17 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
     if (predict && in[0] <= 0.0f && in[1] <= 0.0f && (in[0] < 0.0f || in[1] < 0.0f) &&
         x->wake != tick && sm_model_monotone(x->model))
         predict = 0;
+    /* An input that raises the membrane by less than the margin of the
+     * wake-up leaves that wake-up safe: no need to ask again. */
+    if (predict && n == 0 && x->slack > 0.0f && x->wake != tick) {
+        float r = sm_model_rise(x->model, in[0], in[1]);
+        if (r < x->slack) {
+            x->slack -= r;
+            predict = 0;
+        }
+    }
     if (predict) {
-        uint32_t d = sm_model_next_spike(x->model, &x->st);
+        uint32_t d = sm_model_next_spike_slack(x->model, &x->st, &x->slack);
         if (d == SM_NEVER)
             s_unschedule(cx, c, l);
         else

@@ -42,7 +42,7 @@ typedef struct {
 } sm_d0ev_t;
 
 /* One neuron's hot state, in one place so that an update costs one or two
- * cache lines: 48 bytes. For a spike source (model NULL), `last` holds the
+ * cache lines: 56 bytes. For a spike source (model NULL), `last` holds the
  * next spike tick and st.refrac counts the spikes so far. */
 typedef struct {
     sm_nstate_t st;             /* 16: the model's state                          */
@@ -51,6 +51,7 @@ typedef struct {
     uint32_t mark;              /* tick + 1 when updated this tick                 */
     uint32_t wake;              /* tick at which it is due, or SM_NONE             */
     uint32_t wnext, wprev;      /* calendar links (local indices)                  */
+    float slack;                /* margin of the wake-up (sm_model_next_spike_slack) */
     uint16_t pop;
     uint8_t stage;
     uint8_t pad;

@@ -39,6 +39,7 @@ typedef struct {
     sm_link_stats_t *links;     /* every directed link with packets > 0, sorted      */
     uint32_t n_links;
     double wall_seconds;
+    double cpu_seconds;         /* the process's CPU time over the run (one process)  */
     double wait_seconds;        /* summed over shards: blocked on other shards     */
     uint32_t threads;
     uint32_t workers;           /* processes (0: one process)                      */

@@ -624,13 +624,14 @@ sm_result_t *sm_engine_rerun(sm_engine_t *e, sm_error_t *err)
         sm_fail(err, SM_ENOMEM, "out of memory for results");
         return NULL;
     }
-    double t0 = sm_now();
+    double t0 = sm_now(), c0 = sm_cpu_now();
     if (sm_engine_run_local(e, 0, e->n_shards, err) || sm_engine_gather(e, r, err) ||
         sm_result_finish(r, err)) {
         sm_result_destroy(&r);
         return NULL;
     }
     r->wall_seconds = sm_now() - t0;
+    r->cpu_seconds = sm_cpu_now() - c0;
     r->threads = e->n_shards;
     return r;
 }

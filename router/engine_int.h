@@ -128,5 +128,7 @@ void sm_shard_reset(sm_shard_t *sh);
 int sm_shard_run(sm_shard_t *sh);
 void sm_shard_fini(sm_shard_t *sh);
 double sm_now(void);
+/* The process's CPU time, all threads, in seconds. */
+double sm_cpu_now(void);
 
 #endif

@@ -43,6 +43,13 @@ double sm_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double sm_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 #define S_OOM(sh) do { s_oom(sh); return -1; } while (0)
 
 static void s_oom(sm_shard_t *sh)

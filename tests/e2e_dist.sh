@@ -26,7 +26,7 @@ fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-strip() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k) for k in ('wall_seconds','sync_wait_seconds_per_tick')]; print(json.dumps(d, sort_keys=True))" "$1"; }
+strip() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k, None) for k in ('wall_seconds','sync_wait_seconds_per_tick','run_cpu_seconds')]; print(json.dumps(d, sort_keys=True))" "$1"; }
 same() { cmp -s "$1/spikes.csv" "$2/spikes.csv" && cmp -s "$1/traces.csv" "$2/traces.csv" && [ "$(strip "$1/stats.json")" = "$(strip "$2/stats.json")" ]; }
 port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
 ms() { echo $(( $(date +%s%N) / 1000000 )); }

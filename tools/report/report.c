@@ -93,6 +93,8 @@ cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense)
     }
     free(per_pop);
     cJSON_AddNumberToObject(doc, "wall_seconds", r->wall_seconds);
+    if (!r->workers)
+        cJSON_AddNumberToObject(doc, "run_cpu_seconds", r->cpu_seconds);
     /* Also a timing, not a count: summed over shards, per tick. */
     cJSON_AddNumberToObject(doc, "sync_wait_seconds_per_tick", r->ticks ? r->wait_seconds / r->ticks : 0.0);
     return doc;
