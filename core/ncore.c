@@ -71,7 +71,6 @@ void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx)
 {
     for (uint32_t l = 0; l < c->n; l++) {
         sm_cell_t *x = &c->cell[l];
-        x->mark = 0;
         x->slack = 0.0f;
         x->wake = SM_NONE;
         x->wnext = x->wprev = SM_NONE;
@@ -239,7 +238,6 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
                         int predict)
 {
     sm_cell_t *x = &c->cell[l];
-    x->mark = tick + 1;
     if (!x->model)
         return s_source_fire(cx, c, l, tick);
     s_catch_up(x->model, &x->st, tick - x->last);
@@ -284,9 +282,8 @@ int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
     uint64_t updates = 0;
     for (uint32_t l = l0; l < l1; l++) {
         sm_cell_t *x = &c->cell[l];
-        if (x->mark == tick + 1)
+        if (x->last == tick + 1)
             continue;
-        x->mark = tick + 1;
         if (x->model != last) {
             last = x->model;
             step = sm_model_step_fn(last);

@@ -42,13 +42,12 @@ typedef struct {
 } sm_d0ev_t;
 
 /* One neuron's hot state, in one place so that an update costs one or two
- * cache lines: 56 bytes. For a spike source (model NULL), `last` holds the
+ * cache lines: 48 bytes. For a spike source (model NULL), `last` holds the
  * next spike tick and st.refrac counts the spikes so far. */
 typedef struct {
     sm_nstate_t st;             /* 16: the model's state                          */
     const sm_model_t *model;    /* parameters, shared by the population            */
     uint32_t last;              /* tick + 1 of the last update; 0 = initial state  */
-    uint32_t mark;              /* tick + 1 when updated this tick                 */
     uint32_t wake;              /* tick at which it is due, or SM_NONE             */
     uint32_t wnext, wprev;      /* calendar links (local indices)                  */
     float slack;                /* margin of the wake-up (sm_model_next_spike_slack) */
@@ -56,6 +55,16 @@ typedef struct {
     uint8_t stage;
     uint8_t pad;
 } sm_cell_t;
+
+_Static_assert(sizeof(sm_cell_t) == 48, "a cell is 48 bytes: four in three cache lines");
+
+/* Whether a neuron with a model was updated at tick already (a neuron woken
+ * and given input in the same tick is updated once). A source is woken once
+ * a tick, by its calendar only. */
+static inline int sm_cell_done(const sm_cell_t *x, uint32_t tick)
+{
+    return x->model && x->last == tick + 1;
+}
 
 /* A neuron core: a slice of neurons, their state, their input rings and the
  * calendar of their wake-ups. The synapses are in the run's sm_syntab_t,

@@ -457,7 +457,7 @@ int sm_shard_run(sm_shard_t *sh)
                 sm_core_t *c = &e->cores[sh->woken.a[i] >> 32];
                 uint32_t l = (uint32_t)sh->woken.a[i];
                 const sm_cell_t *x = &c->cell[l];
-                if (x->stage == s && x->mark != tick + 1 &&
+                if (x->stage == s && !sm_cell_done(x, tick) &&
                     s_update(sh, c, l, tick, w0, !e->opts.dense))
                     return -1;
             }
@@ -492,7 +492,7 @@ int sm_shard_run(sm_shard_t *sh)
                     }
                     uint32_t l = tv->a[i];
                     const sm_cell_t *x = &c->cell[l];
-                    if (x->stage == s && x->mark != tick + 1 && s_update(sh, c, l, tick, w0, 1))
+                    if (x->stage == s && !sm_cell_done(x, tick) && s_update(sh, c, l, tick, w0, 1))
                         return -1;
                 }
             }
