@@ -52,7 +52,8 @@ int sm_out_open_in(sm_out_t *o, const sm_outdir_t *d, const char *name, sm_error
 /* Starts path alone, its temporary in a private directory of its own beside
  * it (removed again by commit, rename or abort). */
 int sm_out_open(sm_out_t *o, const char *path, sm_error_t *err);
-/* Flushes, syncs and renames into place; closes in every case. */
+/* Flushes, syncs (with SPIKEMESH_DURABLE=1 only) and renames into place;
+ * closes in every case. */
 int sm_out_commit(sm_out_t *o, sm_error_t *err);
 /* The two halves of commit, for several files replaced together: finish
  * (flush, sync, close) all of them, then rename all of them. */
