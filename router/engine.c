@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cost.h"
 #include "engine_int.h"
 
 void sm_run_opts_default(sm_run_opts_t *o)
@@ -129,15 +130,31 @@ static void s_cut(sm_engine_t *e, const uint64_t *per_line, uint32_t lines, uint
     }
 }
 
+/* The default thread count: shards exchange their spikes once per window
+ * (the shortest delay) at a cost of some microseconds each, which a small
+ * network's window of work does not repay; so one thread per
+ * SM_SYN_PER_THREAD expected synapses, at most one per CPU. */
+#define SM_SYN_PER_THREAD 2e6
+
+uint32_t sm_engine_default_threads(const sm_net_t *net)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t cpus = n > 0 ? (uint32_t)n : 1;
+    sm_cost_t cost;
+    sm_cost_estimate(net, 0, 0, &cost);
+    double t = cost.synapses / SM_SYN_PER_THREAD;
+    if (!(t >= 1.0))
+        return 1;
+    return t < (double)cpus ? (uint32_t)t : cpus;
+}
+
 /* Chooses the number of shards and cuts the mesh, from the neurons per core;
  * before anything else is built, so that a worker builds only its part. */
 static int s_plan_shards(sm_engine_t *e, const uint32_t *count, uint32_t forced, sm_error_t *err)
 {
     uint32_t threads = forced ? forced : e->opts.threads;
-    if (!threads) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (uint32_t)n : 1;
-    }
+    if (!threads)
+        threads = sm_engine_default_threads(e->net);
     uint32_t maxdim = e->width > e->height ? e->width : e->height;
     uint64_t *per_line = malloc(((size_t)maxdim + 1) * sizeof *per_line);
     e->shard_of_core = calloc(e->n_cores, sizeof *e->shard_of_core);

@@ -17,7 +17,7 @@
 #include "sm_error.h"
 
 typedef struct {
-    uint32_t threads;           /* 0: one per CPU                                   */
+    uint32_t threads;           /* 0: sm_engine_default_threads                     */
     int dense;                  /* 1: dense reference engine                        */
     uint32_t ticks;             /* 0: the network's own                              */
     const sm_mapping_t *mapping;/* NULL: the default mapping (sequential, see below) */
@@ -44,6 +44,10 @@ sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts,
  * sizes). The engine keeps pointers into net and opts, which must outlive
  * it. */
 typedef struct sm_engine sm_engine_t;
+/* The thread count a run of net takes when none is asked for: one per 2M
+ * expected synapses, at least one, at most one per CPU (docs/engine.md). */
+uint32_t sm_engine_default_threads(const sm_net_t *net);
+
 sm_engine_t *sm_engine_open(const sm_net_t *net, const sm_run_opts_t *opts, sm_error_t *err);
 sm_result_t *sm_engine_rerun(sm_engine_t *e, sm_error_t *err);
 void sm_engine_close(sm_engine_t **e_p);

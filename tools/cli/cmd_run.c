@@ -33,7 +33,8 @@ static void s_usage(FILE *f)
             "each atomically, then prints a summary.\n\n"
             "options:\n"
             "  --ticks N              run N ticks (default: the file's simulation.ticks)\n"
-            "  --threads N            worker threads (default: one per CPU)\n"
+            "  --threads N            worker threads (default: one per 2M synapses, at\n"
+            "                         most one per CPU)\n"
             "  --engine event|dense   event-driven (default) or the dense reference\n"
             "  --out DIR              output directory (default: out)\n"
             "  --neurons-per-core N   without --chip or --mapping: neurons per core (256)\n"
@@ -164,7 +165,7 @@ int sm_cmd_run(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--threads")) {
             if (sm_opt_uint("run", a, v, 1, UINT32_MAX,
-                            "leave it out for one thread per CPU", &o.threads))
+                            "leave it out for the default", &o.threads))
                 return 2;
             i++;
         } else if (!strcmp(a, "--neurons-per-core")) {
