@@ -14,6 +14,7 @@
 #include "golden.h"
 #include "helpers.h"
 #include "model_json.h"
+#include "rng.h"
 #include "model.h"
 
 /* Every population case of the golden folder, sorted. */
@@ -516,4 +517,72 @@ Test(models, derived_constants)
     }
     cr_assert(checked >= 20);
     s_free_cases(files, n);
+}
+
+/* ---- the margin of a wake-up (sm_model_next_spike_slack) ------------------ */
+
+/* From states reached by random input: with d and the margin of the
+ * prediction, feed inputs whose rises (sm_model_rise) add up to less than
+ * the margin; the neuron must not spike before step d, or the event engine,
+ * which keeps its wake-up then, would miss the spike. */
+static uint32_t s_slack_trials(const char *name, const char *json, uint64_t seed)
+{
+    sm_model_t m;
+    s_model(&m, name, json);
+    sm_rng_t r = sm_rng_stream(seed, 1, 2);
+    uint32_t with_margin = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        sm_nstate_t s;
+        sm_model_init_state(&m, &s);
+        for (uint32_t k = sm_rng_below(&r, 300); k > 0; k--)
+            (void)sm_model_step(&m, &s, sm_rng_uniform(&r) < 0.1 ? (float)sm_rng_uniform(&r) : 0.0f,
+                                sm_rng_uniform(&r) < 0.05 ? -(float)sm_rng_uniform(&r) : 0.0f);
+        float slack;
+        uint32_t d = sm_model_next_spike_slack(&m, &s, &slack);
+        cr_assert(slack >= 0.0f && !isnan(slack), "%s %s: margin %g", name, json, (double)slack);
+        if (d == SM_NEVER || slack <= 0.0f)
+            continue;
+        with_margin++;
+        double used = 0.0;
+        uint32_t end = d - 1 < 3000 ? d - 1 : 3000;
+        for (uint32_t k = 1; k <= end; k++) {
+            float xe = 0.0f, xi = 0.0f;
+            if (sm_rng_uniform(&r) < 0.3) {
+                /* Up to about what is left, sometimes more (then not given). */
+                xe = (float)(sm_rng_uniform(&r) * 1.2 * (slack - used) * 10.0);
+                xi = sm_rng_uniform(&r) < 0.3 ? -(float)sm_rng_uniform(&r) : 0.0f;
+                float rise = sm_model_rise(&m, xe, xi);
+                if (!(used + rise < slack))
+                    xe = xi = 0.0f;
+                else
+                    used += rise;
+            }
+            uint32_t n = sm_model_step(&m, &s, xe, xi);
+            cr_assert_eq(n, 0, "%s %s trial %d: spike at step %u of %u, inputs within the margin "
+                         "(%g of %g)", name, json, trial, k, d, used, (double)slack);
+        }
+    }
+    return with_margin;
+}
+
+Test(models, slack_keeps_wakeups)
+{
+    static const char *const cases[][2] = {
+        {"lif", "{\"beta\": 0.9, \"bias\": 0.15}"},
+        {"lif", "{\"beta\": 0.99, \"bias\": 0.0101, \"threshold\": 1.0}"},
+        {"cuba_lif", "{\"alpha\": 0.9, \"beta\": 0.8, \"bias\": 0.03}"},
+        {"cuba_lif", "{\"alpha\": 0.95, \"beta\": 0.8, \"reset_mechanism\": \"zero\"}"},
+        {"lapicque", "{\"beta\": 0.9, \"bias\": 1.3}"},
+        {"alpha", "{\"alpha\": 0.9, \"beta\": 0.8, \"bias\": 0.4}"},
+        {"iaf", "{\"style\": \"snntorch\", \"bias\": 0.003}"},
+        {"lif", "{\"tau_mem\": 20, \"bias\": 1.2}"},
+        {"cuba_lif", "{\"tau_mem_inv\": 100, \"tau_syn_inv\": 200, \"bias\": 1.2}"},
+        {"cuba_lif", "{\"tau_m\": 20, \"tau_syn_E\": 5, \"tau_syn_I\": 10, \"v_rest\": -49, "
+                     "\"v_reset\": -60, \"v_thresh\": -50, \"tau_refrac\": 5, \"dt\": 0.1}"},
+    };
+    uint32_t total = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        total += s_slack_trials(cases[i][0], cases[i][1], 11 + i);
+    /* The margin must be exercised, not only be safe. */
+    cr_expect_gt(total, 500, "only %u trials had a margin", total);
 }
