@@ -155,8 +155,11 @@ void sm_cost_estimate(const sm_net_t *net, uint32_t ticks, uint32_t neurons_per_
             models += net->pops[p].n_models;
     c->neuron_bytes = c->neurons * per_neuron + models * sizeof(sm_model_t) +
                       ceil(c->neurons / npc) * (S_CORE_FIXED + c->ring * sizeof(sm_u32vec_t));
-    /* Traces: the engine's buffer and the result's, three floats each. */
-    c->trace_bytes = 2.0 * T * net->n_probes * 3 * sizeof(float);
+    /* Traces: the engine's buffer and the result's, three floats each, one
+     * row per sampled tick. */
+    const double every = net->trace_every > 1 ? net->trace_every : 1;
+    const double rows = ceil(T / every);
+    c->trace_bytes = 2.0 * rows * net->n_probes * 3 * sizeof(float);
     c->run_bytes = c->syn_bytes + c->neuron_bytes + c->trace_bytes;
     c->map_bytes = c->synapses * S_MAP_PER_SYN + c->neurons * S_MAP_PER_NEURON;
 
@@ -169,7 +172,7 @@ void sm_cost_estimate(const sm_net_t *net, uint32_t ticks, uint32_t neurons_per_
             rows_bytes += 10 + 1 + (double)strnlen(net->pops[pb->pop].name, SM_NAME_MAX) + 1 +
                           10 + 1 + 3 * 15 + 2 + 1;
     }
-    c->traces_csv_bytes = 40 + T * rows_bytes;
+    c->traces_csv_bytes = 40 + rows * rows_bytes;
 }
 
 void sm_cost_bytes_text(double bytes, char *buf, size_t cap)

@@ -177,8 +177,9 @@ typedef struct {
     uint32_t n_projs;
     sm_current_t *currents;
     uint32_t n_currents;
-    sm_probe_t *probes;       /* neurons whose state is traced every tick       */
+    sm_probe_t *probes;       /* neurons whose state is traced                  */
     uint32_t n_probes;
+    uint32_t trace_every;     /* traced every this many ticks (0 or 1: every)   */
     uint32_t n_neurons;       /* total gids                                     */
     uint32_t n_stages;        /* 1 + highest pop stage                          */
     double dt_ms;

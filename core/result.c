@@ -12,6 +12,20 @@ static int s_cmp_spike(const void *a, const void *b)
     return (x->gid > y->gid) - (x->gid < y->gid);
 }
 
+int sm_result_sample(sm_result_t *r, uint32_t every)
+{
+    if (every <= 1)
+        return 0;
+    uint32_t rows = r->ticks / every + (r->ticks % every != 0);
+    float *t = realloc(r->trace, ((size_t)rows * r->n_probes * 3 + 1) * sizeof *t);
+    if (!t)
+        return -1;
+    r->trace = t;
+    r->trace_every = every;
+    r->trace_rows = rows;
+    return 0;
+}
+
 sm_result_t *sm_result_alloc(uint32_t ticks, double dt_ms, uint32_t n_probes, uint32_t width,
                              uint32_t height)
 {
@@ -21,6 +35,8 @@ sm_result_t *sm_result_alloc(uint32_t ticks, double dt_ms, uint32_t n_probes, ui
     r->ticks = ticks;
     r->dt_ms = dt_ms;
     r->n_probes = n_probes;
+    r->trace_every = 1;
+    r->trace_rows = ticks;
     r->width = width;
     r->height = height;
     size_t nc = (size_t)width * height;

@@ -32,7 +32,9 @@ typedef struct {
     sm_spike_t *spikes;         /* sorted by (tick, gid)                            */
     size_t n_spikes;
     uint32_t n_probes;
-    float *trace;               /* [tick][probe][3]: v, ie, ii after the tick        */
+    float *trace;               /* [row][probe][3]: v, ie, ii after tick row*every   */
+    uint32_t trace_every;       /* ticks between trace rows (1: every tick)         */
+    uint32_t trace_rows;        /* ceil(ticks / trace_every)                        */
     sm_counters_t totals;
     sm_core_stats_t *cores;     /* width x height, id order                         */
     uint32_t width, height;
@@ -51,6 +53,11 @@ typedef struct {
  * of memory. */
 sm_result_t *sm_result_alloc(uint32_t ticks, double dt_ms, uint32_t n_probes, uint32_t width,
                              uint32_t height);
+
+/* Keeps one trace row every `every` ticks (ticks 0, every, 2 every, ...):
+ * shrinks r's trace to ceil(ticks / every) rows. Before any trace is
+ * written; every 0 is 1. Returns -1 if out of memory (r unchanged). */
+int sm_result_sample(sm_result_t *r, uint32_t every);
 /* Sorts spikes, adds up totals and lists the links that carried packets. */
 int sm_result_finish(sm_result_t *r, sm_error_t *err);
 int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n);

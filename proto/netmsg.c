@@ -224,6 +224,8 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
     ns.n_probe_pop = ns.n_probe_index = net->n_probes;
     ns.probe_pop = ppop;
     ns.probe_index = pidx;
+    ns.has_trace_every = net->trace_every > 1;
+    ns.trace_every = net->trace_every;
     ns.n_neurons = net->n_neurons;
     ns.n_stages = net->n_stages;
     ns.dt_ms = net->dt_ms;
@@ -706,6 +708,11 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
         }
         net->probes[i].pop = ns->probe_pop[i];
         net->probes[i].index = ns->probe_index[i];
+    }
+    net->trace_every = ns->has_trace_every ? ns->trace_every : 1;
+    if (!net->trace_every) {
+        why = "bad trace interval";
+        goto bad;
     }
     if (ns->n_core_of != net->n_neurons || !ns->width || !ns->height ||
         (uint64_t)ns->width * ns->height > (1u << 24)) {

@@ -18,7 +18,8 @@ int sm_part_pack(const sm_result_t *r, const uint32_t *probes, uint32_t n_probes
         nl += r->link_dense[i] > 0;
     uint32_t *st = malloc((ns + 1) * sizeof *st), *sg = malloc((ns + 1) * sizeof *sg),
              *sc = malloc((ns + 1) * sizeof *sc);
-    float *tr = malloc(((size_t)n_probes * r->ticks * 3 + 1) * sizeof *tr);
+    const uint32_t rows = r->trace_rows;
+    float *tr = malloc(((size_t)n_probes * rows * 3 + 1) * sizeof *tr);
     uint64_t *cnt = malloc(((size_t)n_cores * SM_N_COUNTERS + 1) * sizeof *cnt);
     uint32_t *neu = malloc(((size_t)n_cores + 1) * sizeof *neu);
     uint32_t *li = malloc((nl + 1) * sizeof *li);
@@ -32,8 +33,8 @@ int sm_part_pack(const sm_result_t *r, const uint32_t *probes, uint32_t n_probes
         sc[i] = r->spikes[i].count;
     }
     for (uint32_t k = 0; k < n_probes; k++)
-        for (uint32_t t = 0; t < r->ticks; t++)
-            memcpy(&tr[((size_t)k * r->ticks + t) * 3],
+        for (uint32_t t = 0; t < rows; t++)
+            memcpy(&tr[((size_t)k * rows + t) * 3],
                    &r->trace[((size_t)t * r->n_probes + probes[k]) * 3], 3 * sizeof(float));
     for (uint32_t k = 0; k < n_cores; k++) {
         sm_counters_to_array(&r->cores[cores[k]].c, &cnt[(size_t)k * SM_N_COUNTERS]);
@@ -51,7 +52,7 @@ int sm_part_pack(const sm_result_t *r, const uint32_t *probes, uint32_t n_probes
     p.spike_count = sc;
     p.n_probe = n_probes;
     p.probe = (uint32_t *)probes;
-    p.n_trace = (size_t)n_probes * r->ticks * 3;
+    p.n_trace = (size_t)n_probes * rows * 3;
     p.trace = tr;
     p.n_core = n_cores;
     p.core = (uint32_t *)cores;
@@ -90,7 +91,7 @@ int sm_part_merge(sm_result_t *r, const uint8_t *buf, size_t len, uint32_t n_gid
     size_t nc = (size_t)r->width * r->height;
     const char *why = NULL;
     if (p->n_spike_gid != p->n_spike_tick || p->n_spike_count != p->n_spike_tick ||
-        p->n_trace != p->n_probe * (size_t)r->ticks * 3 || p->n_counters != p->n_core * SM_N_COUNTERS ||
+        p->n_trace != p->n_probe * (size_t)r->trace_rows * 3 || p->n_counters != p->n_core * SM_N_COUNTERS ||
         p->n_neurons != p->n_core || p->n_link_packets != p->n_link_index)
         why = "field lengths differ";
     for (size_t i = 0; !why && i < p->n_spike_tick; i++)
@@ -117,9 +118,9 @@ int sm_part_merge(sm_result_t *r, const uint8_t *buf, size_t len, uint32_t n_gid
         }
     }
     for (size_t k = 0; k < p->n_probe; k++)
-        for (uint32_t t = 0; t < r->ticks; t++)
+        for (uint32_t t = 0; t < r->trace_rows; t++)
             memcpy(&r->trace[((size_t)t * r->n_probes + p->probe[k]) * 3],
-                   &p->trace[(k * r->ticks + t) * 3], 3 * sizeof(float));
+                   &p->trace[(k * r->trace_rows + t) * 3], 3 * sizeof(float));
     for (size_t k = 0; k < p->n_core; k++) {
         sm_counters_t c;
         sm_counters_from_array(&c, &p->counters[k * SM_N_COUNTERS]);

@@ -477,7 +477,8 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
     /* The workers may go now; merging can take a while, and they would
      * only wait for it in silence. */
     s_step_all(&c, SM_CTL_DONE);
-    if (!(r = sm_result_alloc(ticks, net->dt_ms, net->n_probes, map->width, map->height))) {
+    if (!(r = sm_result_alloc(ticks, net->dt_ms, net->n_probes, map->width, map->height)) ||
+        sm_result_sample(r, net->trace_every)) {
         sm_fail(err, SM_ENOMEM, "out of memory for results");
         goto out;
     }

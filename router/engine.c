@@ -358,7 +358,7 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
         r->wait_seconds += sh->wait_seconds;
         for (uint32_t k = 0; k < sh->n_probes; k++) {
             uint32_t p = sh->probes[k];
-            for (uint32_t t = 0; t < r->ticks; t++)
+            for (uint32_t t = 0; t < r->trace_rows; t++)
                 memcpy(&r->trace[((size_t)t * r->n_probes + p) * 3],
                        &e->res->trace[((size_t)t * r->n_probes + p) * 3], 3 * sizeof(float));
         }
@@ -466,8 +466,11 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
     }
     e->res->ticks = e->ticks;
     e->res->n_probes = net->n_probes;
+    e->res->trace_every = net->trace_every > 1 ? net->trace_every : 1;
+    e->res->trace_rows = e->ticks / e->res->trace_every + (e->ticks % e->res->trace_every != 0);
     e->probe_gid = malloc((net->n_probes + 1) * sizeof *e->probe_gid);
-    e->res->trace = calloc((size_t)e->ticks * net->n_probes * 3 + 1, sizeof *e->res->trace);
+    e->res->trace = calloc((size_t)e->res->trace_rows * net->n_probes * 3 + 1,
+                           sizeof *e->res->trace);
     if (!e->probe_gid || !e->res->trace) {
         sm_fail(err, SM_ENOMEM, "out of memory for %u traced neurons", net->n_probes);
         goto fail;
@@ -637,6 +640,8 @@ sm_result_t *sm_engine_rerun(sm_engine_t *e, sm_error_t *err)
         s_engine_reset(e);
     sm_result_t *r = sm_result_alloc(e->ticks, e->net->dt_ms, e->net->n_probes, e->width,
                                      e->height);
+    if (r && sm_result_sample(r, e->res->trace_every))
+        sm_result_destroy(&r);
     if (!r) {
         sm_fail(err, SM_ENOMEM, "out of memory for results");
         return NULL;

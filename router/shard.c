@@ -369,9 +369,12 @@ static int s_u64_cmp(const void *a, const void *b)
 static void s_record_probes(sm_shard_t *sh, uint32_t tick)
 {
     sm_engine_t *e = sh->e;
+    const uint32_t every = e->res->trace_every;
+    if (tick % every)
+        return;
     for (uint32_t i = 0; i < sh->n_probes; i++) {
         uint32_t p = sh->probes[i], gid = e->probe_gid[p];
-        float *out = &e->res->trace[((size_t)tick * e->res->n_probes + p) * 3];
+        float *out = &e->res->trace[((size_t)(tick / every) * e->res->n_probes + p) * 3];
         sm_core_probe(&e->cores[e->core_of[gid]], e->local_of[gid], tick, out);
     }
 }

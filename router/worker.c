@@ -420,7 +420,8 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     }
     e->endpoints = NULL;
     s_busy_begin(&w);
-    if (!(r = sm_result_alloc(e->ticks, net->dt_ms, net->n_probes, e->width, e->height))) {
+    if (!(r = sm_result_alloc(e->ticks, net->dt_ms, net->n_probes, e->width, e->height)) ||
+        sm_result_sample(r, net->trace_every)) {
         sm_fail(err, SM_ENOMEM, "out of memory for results");
         goto fail;
     }

@@ -106,5 +106,29 @@ mkdir -p "$T/keep" && cp "$T/synfire-1/spikes.csv" "$T/keep/"
 "$BIN" run "$EX/cuba.json" --mesh 1x1 --out "$T/keep" 2>/dev/null
 check "a failed run leaves earlier outputs intact" "cmp -s $T/synfire-1/spikes.csv $T/keep/spikes.csv"
 
+# Recording: whole populations, indices and ranges, a sampling interval; the
+# traced values are those of a run that traces every tick.
+"$BIN" run "$EX/feedforward.json" --record-v all --out "$T/rec-all" --quiet
+"$BIN" run "$EX/feedforward.json" --record-v hidden1:2-4 --record-v readout --record-every 100 \
+    --out "$T/rec-some" --quiet
+check "--record-v/--record-every: the rows of every 100th tick, equal to a full trace's" "python3 -c \"
+import csv
+full = {(r['tick'], r['population'], r['index']): r for r in csv.DictReader(open('$T/rec-all/traces.csv'))}
+rows = list(csv.DictReader(open('$T/rec-some/traces.csv')))
+assert len(rows) == 20 * 13, len(rows)
+assert {r['tick'] for r in rows} == {str(t) for t in range(0, 2000, 100)}
+assert {(r['population'], r['index']) for r in rows} == {('hidden1', str(i)) for i in (2, 3, 4)} | {('readout', str(i)) for i in range(10)}
+for r in rows:
+    assert full[(r['tick'], r['population'], r['index'])] == r, r
+assert len(full) == 2000 * 310
+\""
+printf '%s' '{"simulation": {"ticks": 50}, "populations": [{"name": "a", "size": 4, "model": "lif", "params": {"beta": 0.9, "bias": 0.2}}], "record": {"traces": [{"population": "a", "range": [1, 3]}, {"population": "a", "index": [0, 3]}], "every": 5}}' > "$T/rec.json"
+"$BIN" run "$T/rec.json" --out "$T/rec-file" --quiet --workers 2 --neurons-per-core 2
+check "record.traces ranges and lists, record.every, over 2 workers" "[ \$(wc -l < $T/rec-file/traces.csv) -eq 41 ] && awk -F, 'NR > 1 && \$1 % 5 { exit 1 }' $T/rec-file/traces.csv"
+"$BIN" run "$EX/feedforward.json" --record-v input --out "$T/x5" 2> "$T/err5"
+check "--record-v of a spike source refused" "[ \$? -eq 2 ] && grep -q \"'input' is a spike source\" $T/err5"
+"$BIN" run "$EX/feedforward.json" --record-v hidden1:150-250 --out "$T/x6" 2> "$T/err6"
+check "--record-v range beyond the population refused" "[ \$? -eq 2 ] && grep -q '0 to 199' $T/err6"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

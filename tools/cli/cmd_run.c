@@ -22,6 +22,7 @@
 #include "options.h"
 #include "progress_bar.h"
 #include "run_nir.h"
+#include "record_opts.h"
 #include "run_setup.h"
 #include "quantise.h"
 
@@ -58,6 +59,9 @@ static void s_usage(FILE *f)
             "  --heartbeat-timeout S  declare a silent worker dead after S seconds (3); workers\n"
             "                         leave a silent coordinator after the same time\n"
             "  --join-timeout S       wait S seconds for workers to join and build (60)\n"
+            "  --record-v SPEC        trace these neurons instead of the file's record.traces\n"
+            "                         (repeatable): all, none, POP, POP:I or POP:A-B\n"
+            "  --record-every N       a trace row every N ticks (record.every; default 1)\n"
             "  --verbose              log the distributed set-up\n"
             "  --quiet                no summary\n"
             "%s"
@@ -74,7 +78,7 @@ static const char *const s_valued[] = {
     "--ticks", "--threads", "--neurons-per-core", "--mesh", "--engine", "--out", "--chip",
     "--mapping", "--strategy", "--workers", "--listen", "--transport", "--curve",
     "--heartbeat-timeout", "--join-timeout", "--seed", "--nir-conventions", "--nir-flavor",
-    "--input", "--labels", "--nir-output", "--record-v", "--record-spikes", NULL};
+    "--input", "--labels", "--nir-output", "--record-v", "--record-spikes", "--record-every", NULL};
 static const char *const s_flags[] = {"--verbose", "--quiet", "--help", NULL};
 
 /* Every option, for the did-you-mean of an unknown one. */
@@ -145,6 +149,7 @@ int sm_cmd_run(int argc, char **argv)
     sm_dist_opts_default(&dist);
     sm_nir_run_opts_t nir;
     sm_nir_run_opts_default(&nir);
+    sm_record_opts_t rec = {.n = 0};
     bool engine_given = false;
     sm_limits_t lim;
     sm_limits_default(&lim);
@@ -242,6 +247,18 @@ int sm_cmd_run(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
+        } else if (!strcmp(a, "--record-v")) {
+            if (rec.n == SM_RECORD_MAX_SPECS) {
+                fprintf(stderr, "spikemesh run: --record-v: at most %d of them\n",
+                        SM_RECORD_MAX_SPECS);
+                return 2;
+            }
+            rec.spec[rec.n++] = v;
+            i++;
+        } else if (!strcmp(a, "--record-every")) {
+            if (sm_opt_uint("run", a, v, 1, UINT32_MAX, NULL, &rec.every))
+                return 2;
+            i++;
         } else if (a[0] == '-' && (k = sm_nir_run_option(&nir, a, v)) != 0) {
             if (k < 0)
                 return 2;
@@ -273,6 +290,15 @@ int sm_cmd_run(int argc, char **argv)
         return 2;
     }
     if (sm_nir_run_wanted(&nir, net_path)) {
+        /* A graph traces every layer or none. */
+        for (uint32_t k = 0; k < rec.n; k++) {
+            if (sm_nir_run_option(&nir, "--record-v", rec.spec[k]) < 0)
+                return 2;
+        }
+        if (rec.every) {
+            fprintf(stderr, "spikemesh run: --record-every: not for NIR graphs\n");
+            return 2;
+        }
         sm_nir_run_ctx_t rc = {out_dir, &o, engine_given, quiet, chip_name, mapping_path,
                                strategy, map_seed, &dist};
         o.progress = isatty(2);
@@ -288,8 +314,9 @@ int sm_cmd_run(int argc, char **argv)
     sm_cli_progress_phase(&bar, phase);
     sm_net_t *net = sm_net_load(net_path, &err);
     sm_cli_progress_end(&bar);
-    if (!net) {
+    if (!net || sm_record_apply(&rec, net, &err)) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
+        sm_net_destroy(&net);
         return 2;
     }
     o.progress = isatty(2);

@@ -79,7 +79,6 @@ int sm_nir_run_option(sm_nir_run_opts_t *nr, const char *a, const char *v)
         if (!v || (strcmp(v, "all") && strcmp(v, "none")))
             return s_bad(a, v, "all or none");
         nr->record_v = !strcmp(v, "all");
-        nr->any = true;
         return 2;
     }
     if (!strcmp(a, "--record-spikes")) {

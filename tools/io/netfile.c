@@ -1858,10 +1858,74 @@ static int s_currents(s_ld_t *L, const cJSON *arr)
     return 0;
 }
 
+/* One entry of record.traces: {"population": P} (every neuron of P),
+ * with "index": i or [i, ...], or with "range": [first, end). Counts its
+ * neurons in *n and, when out is given, writes them there. */
+static int s_trace_entry(s_ld_t *L, const cJSON *e, const char *path, uint32_t *pi,
+                         sm_probe_t *out, uint32_t *n)
+{
+    static const char *const tkeys[] = {"population", "index", "range", NULL};
+    sm_net_t *net = L->net;
+    char p[SM_JSON_PATH];
+    const cJSON *v;
+    if (sm_json_keys(&L->j, e, path, tkeys, NULL, NULL) < 0)
+        return -1;
+    sm_json_at(p, "%s.population", path);
+    if (!(v = sm_json_req(&L->j, e, path, "population")) || s_pop_ref(L, v, p, pi) < 0)
+        return -1;
+    const sm_pop_t *pop = &net->pops[*pi];
+    if (pop->kind != SM_POP_NEURONS)
+        return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
+                            "\"%s\" is a spike source and has no state to trace", pop->name);
+    const cJSON *idx = sm_json_get(e, "index", 0), *rg = sm_json_get(e, "range", 0);
+    if (idx && rg)
+        return sm_json_fail(&L->j, SM_EINVAL, path, NULL, "give \"index\" or \"range\", not both");
+    uint32_t first = 0, end = pop->size;
+    if (rg) {
+        sm_json_at(p, "%s.range", path);
+        if (!cJSON_IsArray(rg) || cJSON_GetArraySize(rg) != 2)
+            return sm_json_fail(&L->j, SM_EPARSE, p, rg, "must be [first, end)");
+        char q[SM_JSON_PATH];
+        sm_json_at(q, "%s[0]", p);
+        if (sm_json_u32(&L->j, rg->child, q, 0, pop->size - 1, &first) < 0)
+            return -1;
+        sm_json_at(q, "%s[1]", p);
+        if (sm_json_u32(&L->j, rg->child->next, q, first + 1, pop->size, &end) < 0)
+            return -1;
+    }
+    if (!idx) {
+        *n = end - first;
+        for (uint32_t k = 0; out && k < *n; k++)
+            out[k] = (sm_probe_t){.pop = *pi, .index = first + k};
+        return 0;
+    }
+    sm_json_at(p, "%s.index", path);
+    const int list = cJSON_IsArray(idx);
+    if (list && !idx->child)
+        return sm_json_fail(&L->j, SM_EPARSE, p, idx, "must list at least one neuron");
+    *n = 0;
+    for (const cJSON *x = list ? idx->child : idx; x; x = list ? x->next : NULL) {
+        char q[SM_JSON_PATH];
+        uint32_t k;
+        if (list)
+            sm_json_at(q, "%s[%u]", p, *n);
+        else
+            snprintf(q, sizeof q, "%s", p);
+        if (sm_json_u32(&L->j, x, q, 0, UINT32_MAX, &k) < 0)
+            return -1;
+        if (k >= pop->size)
+            return sm_json_fail(&L->j, SM_ERANGE, q, x, "must be a neuron index in [0, %u) of \"%s\"",
+                                pop->size, pop->name);
+        if (out)
+            out[*n] = (sm_probe_t){.pop = *pi, .index = k};
+        (*n)++;
+    }
+    return 0;
+}
+
 static int s_record(s_ld_t *L, const cJSON *rec, const cJSON *pops)
 {
-    static const char *const keys[] = {"spikes", "traces", NULL};
-    static const char *const tkeys[] = {"population", "index", NULL};
+    static const char *const keys[] = {"spikes", "traces", "every", NULL};
     sm_net_t *net = L->net;
     if (sm_json_keys(&L->j, rec, "record", keys, NULL, NULL) < 0)
         return -1;
@@ -1897,42 +1961,45 @@ static int s_record(s_ld_t *L, const cJSON *rec, const cJSON *pops)
         }
         free(listed);
     }
+    const cJSON *ev = sm_json_get(rec, "every", 0);
+    net->trace_every = 1;
+    if (ev && sm_json_u32(&L->j, ev, "record.every", 1, UINT32_MAX, &net->trace_every) < 0)
+        return -1;
     const cJSON *tr = sm_json_get(rec, "traces", 0);
     if (!tr)
         return 0;
     if (!cJSON_IsArray(tr))
         return sm_json_fail(&L->j, SM_EPARSE, "record.traces", tr,
-                            "must be a list of {\"population\": name, \"index\": i}");
-    int n = cJSON_GetArraySize(tr);
-    if (n == 0)
-        return 0;
-    net->probes = calloc((size_t)n, sizeof *net->probes);
-    if (!net->probes)
-        return s_nomem(L, "record.traces");
+                            "must be a list of {\"population\": name} with \"index\" (a neuron "
+                            "or a list of them) or \"range\" [first, end), or neither (all)");
+    /* First the count, so that nothing is allocated for a list too long. */
+    uint64_t total = 0;
     uint32_t i = 0;
     for (const cJSON *e = tr->child; e; e = e->next, i++) {
-        char path[SM_JSON_PATH], p[SM_JSON_PATH];
-        const cJSON *v;
-        sm_probe_t *pb = &net->probes[i];
+        char path[SM_JSON_PATH];
+        uint32_t pi, n;
         sm_json_at(path, "record.traces[%u]", i);
-        if (sm_json_keys(&L->j, e, path, tkeys, NULL, NULL) < 0)
+        if (s_trace_entry(L, e, path, &pi, NULL, &n) < 0)
             return -1;
-        sm_json_at(p, "%s.population", path);
-        if (!(v = sm_json_req(&L->j, e, path, "population")) || s_pop_ref(L, v, p, &pb->pop) < 0)
+        total += n;
+    }
+    if (total == 0)
+        return 0;
+    if (total > net->n_neurons)
+        return sm_json_fail(&L->j, SM_ETOOBIG, "record.traces", NULL,
+                            "%llu traced neurons, more than the network's %u: a neuron is listed "
+                            "more than once", (unsigned long long)total, net->n_neurons);
+    net->probes = calloc((size_t)total, sizeof *net->probes);
+    if (!net->probes)
+        return s_nomem(L, "record.traces");
+    i = 0;
+    for (const cJSON *e = tr->child; e; e = e->next, i++) {
+        char path[SM_JSON_PATH];
+        uint32_t pi, n;
+        sm_json_at(path, "record.traces[%u]", i);
+        if (s_trace_entry(L, e, path, &pi, &net->probes[net->n_probes], &n) < 0)
             return -1;
-        const sm_pop_t *pop = &net->pops[pb->pop];
-        if (pop->kind != SM_POP_NEURONS)
-            return sm_json_fail(&L->j, SM_EINVAL, p, NULL,
-                                "\"%s\" is a spike source and has no state to trace", pop->name);
-        sm_json_at(p, "%s.index", path);
-        if (!(v = sm_json_req(&L->j, e, path, "index")) ||
-            sm_json_u32(&L->j, v, p, 0, UINT32_MAX, &pb->index) < 0)
-            return -1;
-        if (pb->index >= pop->size)
-            return sm_json_fail(&L->j, SM_ERANGE, p, v,
-                                "must be a neuron index in [0, %u) of \"%s\"", pop->size,
-                                pop->name);
-        net->n_probes = i + 1;
+        net->n_probes += n;
     }
     return 0;
 }

@@ -175,11 +175,11 @@ double sm_report_stats_bytes(const sm_net_t *net, const sm_result_t *r)
 void sm_report_traces(FILE *f, const sm_net_t *net, const sm_result_t *r)
 {
     fputs("tick,population,index,v,syn_exc,syn_inh\n", f);
-    for (uint32_t t = 0; t < r->ticks; t++)
+    for (uint32_t t = 0; t < r->trace_rows; t++)
         for (uint32_t p = 0; p < r->n_probes; p++) {
             const float *v = &r->trace[((size_t)t * r->n_probes + p) * 3];
             const sm_probe_t *pr = &net->probes[p];
-            fprintf(f, "%u,%s,%u,%.9g,%.9g,%.9g\n", t, net->pops[pr->pop].name, pr->index,
+            fprintf(f, "%u,%s,%u,%.9g,%.9g,%.9g\n", t * r->trace_every, net->pops[pr->pop].name, pr->index,
                     (double)v[0], (double)v[1], (double)v[2]);
         }
 }
