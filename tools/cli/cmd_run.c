@@ -368,6 +368,8 @@ int sm_cmd_run(int argc, char **argv)
         } else {
             have_energy = 1;
             sm_energy_to_json(&energy, stats);
+            if (energy.warning[0])
+                fprintf(stderr, "spikemesh run: WARNING: %s\n", energy.warning);
         }
         sm_map_report_to_json(&map_rep, stats);
     }
