@@ -143,6 +143,10 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
         }
     }
     out->link_mean_per_tick = res->n_links ? link_sum / res->n_links : 0;
+    out->hop_pj_mean = hops ? (out->hops_ew * E->hop_ew + out->hops_ns * E->hop_ns +
+                               out->hops_chip * E->hop_chip) / (double)hops
+                            : 0.0;
+    out->models = (double)res->totals.dense_updates / ticks;
 
     /* time per tick */
     out->busy_ns_per_tick = busiest / ticks;
@@ -151,6 +155,8 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
     double max_lat = T->hop_ew > T->hop_ns ? T->hop_ew : T->hop_ns;
     out->router_ns_per_tick = (packets > 0 ? (double)hops / packets * mean_hop_lat : 0) +
                               out->link_max_per_tick * max_lat;
+    out->hop_ns_mean = mean_hop_lat;
+    out->hop_ns_max = max_lat;
     out->barrier_ns = T->barrier;
     out->compute_ns_per_tick = out->busy_ns_per_tick + out->router_ns_per_tick + T->barrier;
     out->fixed_tick = T->tick > 0;
@@ -174,6 +180,7 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
         uint32_t ch = (ec->y / chip->chip_h) * chip->chips_x + ec->x / chip->chip_w;
         ec->joules[SM_ENERGY_STATIC] =
             (E->static_core_w + E->static_chip_w / chip_cores[ch]) * seconds;
+        out->static_w += E->static_core_w + E->static_chip_w / chip_cores[ch];
     }
     free(chip_cores);
     for (uint32_t c = 0; c < n; c++) {
@@ -196,6 +203,30 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
         }
     }
     return 0;
+}
+
+void sm_energy_tick(const sm_chip_t *chip, const sm_energy_t *e, const sm_result_t *res,
+                    uint32_t tick, double joules[SM_ENERGY_N], double *chip_ns)
+{
+    const sm_chip_energy_t *E = &chip->energy;
+    const sm_chip_timing_t *T = &chip->timing;
+    const uint64_t *row = &res->tick_cnt[(size_t)tick * SM_TICK_N];
+    double act = (double)row[SM_TICK_ACTIVE], pk = (double)row[SM_TICK_PACKETS];
+    double idle = e->models > act ? e->models - act : 0.0;
+    joules[SM_ENERGY_SYNAPTIC] = row[SM_TICK_SYNAPTIC] * E->syn_op * S_PJ;
+    joules[SM_ENERGY_UPDATE] = (act * E->update_active + idle * E->update_inactive) * S_PJ;
+    joules[SM_ENERGY_SPIKE] = row[SM_TICK_SPIKES] * E->spike * S_PJ;
+    joules[SM_ENERGY_ROUTING] =
+        (pk * (E->packet_send + E->packet_recv) + row[SM_TICK_HOPS] * e->hop_pj_mean) * S_PJ;
+    double mean_pk = (double)res->totals.packets_out / (res->ticks ? res->ticks : 1);
+    double router = pk > 0 ? row[SM_TICK_HOPS] / pk * e->hop_ns_mean +
+                                 e->link_max_per_tick * e->hop_ns_max * (pk / mean_pk)
+                           : 0.0;
+    double ns = res->tick_busy_ns[tick] + router + T->barrier;
+    if (T->tick > 0 && ns < T->tick)
+        ns = T->tick;
+    joules[SM_ENERGY_STATIC] = e->static_w * ns * 1e-9;
+    *chip_ns = ns;
 }
 
 void sm_energy_fini(sm_energy_t *e)

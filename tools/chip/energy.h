@@ -79,7 +79,22 @@ typedef struct {
     uint32_t hot_cores[SM_ENERGY_HOT];      /* indices into cores, by energy   */
     sm_energy_core_t *cores;  /* width x height, core id order; owned         */
     uint32_t n_cores;
+    /* what sm_energy_tick needs of the whole run */
+    double hop_pj_mean;       /* hop energy over the run's hops (pJ)          */
+    double hop_ns_mean;       /* hop latency over the run's hops (ns)         */
+    double hop_ns_max;        /* the slower of the two on-chip hop latencies  */
+    double static_w;          /* used cores' and chips' static power          */
+    double models;            /* neurons with a model: dense updates per tick */
 } sm_energy_t;
+
+/* One tick of the run's per-tick series (res->tick_cnt) priced as the run
+ * is: joules by category, and the chip time of the tick (ns), its busiest
+ * core + router (the tick's hops per packet x the run's mean hop latency,
+ * plus the hottest link's share) + barrier, at least the tick on a fixed-
+ * tick chip. Routing prices the tick's hops at the run's mean hop energy.
+ * Needs e from sm_energy_compute of the same run. */
+void sm_energy_tick(const sm_chip_t *chip, const sm_energy_t *e, const sm_result_t *res,
+                    uint32_t tick, double joules[SM_ENERGY_N], double *chip_ns);
 
 /* Fills `out` (call sm_energy_fini after). Fails with SM_EINVAL if the
  * result's grid does not match the chip's. */

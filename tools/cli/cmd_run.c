@@ -17,6 +17,7 @@
 #include "net.h"
 #include "output.h"
 #include "report.h"
+#include "ticks.h"
 #include "netfile.h"
 #include "mapper.h"
 #include "options.h"
@@ -343,6 +344,16 @@ int sm_cmd_run(int argc, char **argv)
         return 2;
     }
     o.mapping = map;
+    /* A chip run records its per-tick series (ticks.csv), its busiest core
+     * priced with the chip's latencies. */
+    double tick_ns[4];
+    if (chip && !dist.workers) {
+        tick_ns[0] = chip->timing.syn_op;
+        tick_ns[1] = chip->timing.update_active;
+        tick_ns[2] = chip->timing.update_inactive;
+        tick_ns[3] = chip->timing.spike;
+        o.tick_ns = tick_ns;
+    }
     sm_result_t *r = dist.workers ? sm_dist_run(net, &o, &dist, &err) : sm_engine_run(net, &o, &err);
     sm_cli_progress_end(&bar);
     if (!r) {
@@ -377,7 +388,8 @@ int sm_cmd_run(int argc, char **argv)
      * count of n is n rows of spikes.csv. */
     if (!rc && (sm_limits_check_spikes(net, r, &lim, &err) ||
                 sm_limits_check_output(sm_report_spikes_bytes(net, r) + cost.traces_csv_bytes +
-                                           sm_report_stats_bytes(net, r),
+                                           sm_report_stats_bytes(net, r) +
+                                           (r->tick_cnt ? sm_ticks_csv_bytes(r->ticks) : 0),
                                        "spikes.csv, traces.csv and stats.json", out_dir, &lim,
                                        &err))) {
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
@@ -387,6 +399,8 @@ int sm_cmd_run(int argc, char **argv)
     if (!rc && sm_mkdirs(out_dir, &err))
         rc = 1;
     if (!rc && sm_report_write_all(net, r, stats, out_dir, &err))
+        rc = 1;
+    if (!rc && have_energy && r->tick_cnt && sm_ticks_write(chip, &energy, r, out_dir, &err))
         rc = 1;
     if (rc == 1) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
@@ -401,7 +415,8 @@ int sm_cmd_run(int argc, char **argv)
             sm_qreport_print(stdout, net, &qrep);
         if (have_energy)
             sm_energy_print(stdout, &energy);
-        printf("  wrote %s/spikes.csv, traces.csv, stats.json\n", out_dir);
+        printf("  wrote %s/spikes.csv, traces.csv, stats.json%s\n", out_dir,
+               have_energy && r->tick_cnt ? ", ticks.csv" : "");
     }
     cJSON_Delete(stats);
     sm_qreport_fini(&qrep);
