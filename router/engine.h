@@ -32,7 +32,7 @@ typedef struct {
     const double *tick_ns;      /* NULL, or a chip's latencies (ns) of a synaptic
                                    event, an active and an idle neuron update and a
                                    spike: record the per-tick series of the result
-                                   and each tick's busiest core (one process only) */
+                                   and each tick's busiest core                     */
 } sm_run_opts_t;
 
 

@@ -42,6 +42,12 @@ for chip in loihi truenorth spinnaker; do
   done
 done
 
+# over two worker processes: the same cost and the same per-tick series
+"$BIN" run "$EX/sheet.json" --chip loihi --ticks 300 --workers 2 --out "$T/sheet-loihi-w2" --quiet 2>/dev/null
+check "sheet on loihi: energy and chip time over 2 workers = 1 thread" \
+    "[ \"\$(cost $T/sheet-loihi-event-1/stats.json)\" = \"\$(cost $T/sheet-loihi-w2/stats.json)\" ]"
+check "sheet on loihi: ticks.csv over 2 workers = 1 thread" "cmp -s $T/sheet-loihi-event-1/ticks.csv $T/sheet-loihi-w2/ticks.csv"
+
 # ticks.csv adds up to the run's counters, and its energy to the total
 check "ticks.csv sums to stats.json (sheet on loihi)" "python3 -c \"
 import csv, json, math

@@ -347,7 +347,7 @@ int sm_cmd_run(int argc, char **argv)
     /* A chip run records its per-tick series (ticks.csv), its busiest core
      * priced with the chip's latencies. */
     double tick_ns[4];
-    if (chip && !dist.workers) {
+    if (chip) {
         tick_ns[0] = chip->timing.syn_op;
         tick_ns[1] = chip->timing.update_active;
         tick_ns[2] = chip->timing.update_inactive;
