@@ -61,8 +61,10 @@ typedef struct {
     sm_strows_t *st_rows;       /* per structured projection delivered whole    */
     uint64_t *tick_cnt;         /* per-tick series (opts.tick_ns): [tick][SM_TICK_N] */
     double *tick_busy;          /* [tick]: its busiest core's busy time (ns)       */
-    uint64_t *tick_seen;        /* per hosted core: spikes, synaptic events, active
-                                   updates at the end of the previous tick        */
+    uint32_t *tick_cores;       /* the hosted cores that hold neurons: the sweep  */
+    uint32_t n_tick_cores;
+    uint64_t *tick_seen;        /* per core of tick_cores: spikes, synaptic events,
+                                   active updates at the end of the previous tick */
     uint8_t *one_event;         /* per gid: every fan-out entry is one sentinel of
                                    the same projection delivered whole here, so
                                    one delay-0 event carries the whole spike     */

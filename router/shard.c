@@ -384,8 +384,8 @@ static void s_tick_row(sm_shard_t *sh, uint32_t tick)
     const double *ns = e->opts.tick_ns;
     uint64_t *row = &sh->tick_cnt[(size_t)tick * SM_TICK_N];
     double busiest = 0.0;
-    for (uint32_t k = 0; k < sh->n_cores; k++) {
-        const sm_core_t *c = &e->cores[sh->cores[k]];
+    for (uint32_t k = 0; k < sh->n_tick_cores; k++) {
+        const sm_core_t *c = &e->cores[sh->tick_cores[k]];
         uint64_t *seen = &sh->tick_seen[(size_t)k * 3];
         uint64_t spk = c->cnt.spikes - seen[0], syn = c->cnt.synaptic_events - seen[1],
                  act = c->cnt.active_updates - seen[2];
@@ -597,6 +597,7 @@ void sm_shard_fini(sm_shard_t *sh)
     free(sh->tick_cnt);
     free(sh->tick_busy);
     free(sh->tick_seen);
+    free(sh->tick_cores);
     free(sh->cores);
     free(sh->win.a);
     free(sh->pend0.a);
@@ -678,11 +679,27 @@ int sm_shard_prepare(sm_shard_t *sh)
         sm_core_prepare(&e->cx, &e->cores[sh->cores[k]]);
     if (e->opts.tick_ns && e->emit_packets) {
         if (!sh->tick_cnt) {
+            /* A core without neurons counts nothing: the sweep skips it
+             * (most of a large grid, often). */
+            sh->tick_cores = malloc(((size_t)sh->n_cores + 1) * sizeof *sh->tick_cores);
+            sh->tick_seen = malloc(((size_t)sh->n_cores * 3 + 1) * sizeof *sh->tick_seen);
             sh->tick_cnt = malloc(((size_t)e->ticks * SM_TICK_N + 1) * sizeof *sh->tick_cnt);
             sh->tick_busy = malloc(((size_t)e->ticks + 1) * sizeof *sh->tick_busy);
-            sh->tick_seen = malloc(((size_t)sh->n_cores * 3 + 1) * sizeof *sh->tick_seen);
-            if (!sh->tick_cnt || !sh->tick_busy || !sh->tick_seen)
+            if (!sh->tick_cnt || !sh->tick_busy || !sh->tick_seen || !sh->tick_cores) {
+                free(sh->tick_cnt);
+                free(sh->tick_busy);
+                free(sh->tick_seen);
+                free(sh->tick_cores);
+                sh->tick_cnt = NULL;
+                sh->tick_busy = NULL;
+                sh->tick_seen = NULL;
+                sh->tick_cores = NULL;
                 S_OOM(sh);
+            }
+            sh->n_tick_cores = 0;
+            for (uint32_t k = 0; k < sh->n_cores; k++)
+                if (e->cores[sh->cores[k]].n)
+                    sh->tick_cores[sh->n_tick_cores++] = sh->cores[k];
         }
         /* Every run starts from zeroed counters (sm_core_reset). */
         memset(sh->tick_cnt, 0, ((size_t)e->ticks * SM_TICK_N + 1) * sizeof *sh->tick_cnt);

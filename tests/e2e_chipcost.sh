@@ -48,6 +48,13 @@ check "sheet on loihi: energy and chip time over 2 workers = 1 thread" \
     "[ \"\$(cost $T/sheet-loihi-event-1/stats.json)\" = \"\$(cost $T/sheet-loihi-w2/stats.json)\" ]"
 check "sheet on loihi: ticks.csv over 2 workers = 1 thread" "cmp -s $T/sheet-loihi-event-1/ticks.csv $T/sheet-loihi-w2/ticks.csv"
 
+# under another mapping: the counts that do not depend on where neurons sit
+"$BIN" run "$EX/sheet.json" --chip loihi --ticks 300 --strategy sequential --out "$T/sheet-loihi-seq" --quiet 2>/dev/null
+check "sheet on loihi: per-tick spikes, synaptic events and updates the same under sequential mapping" \
+    "[ \"\$(cut -d, -f1-5 $T/sheet-loihi-event-1/ticks.csv)\" = \"\$(cut -d, -f1-5 $T/sheet-loihi-seq/ticks.csv)\" ]"
+check "sheet on loihi: sequential mapping takes more hops (the column is the mapping's)" \
+    "python3 -c \"import csv; h=lambda d: sum(int(r['hops']) for r in csv.DictReader(open(d + '/ticks.csv'))); exit(0 if h('$T/sheet-loihi-seq') > h('$T/sheet-loihi-event-1') else 1)\""
+
 # ticks.csv adds up to the run's counters, and its energy to the total
 check "ticks.csv sums to stats.json (sheet on loihi)" "python3 -c \"
 import csv, json, math
