@@ -14,6 +14,8 @@
     X(synaptic_events, "synaptic_events", "synapses processed (weight deliveries)")     \
     X(events_received, "events_received", "AER entries received (spike x target core)") \
     X(neuron_updates, "neuron_updates", "model steps performed")                        \
+    X(active_updates, "active_neuron_updates",                                          \
+      "neuron-ticks with nonzero synaptic input or a spike (the chip rule, docs/chips.md)") \
     X(dense_updates, "dense_neuron_updates", "neurons x ticks: what a dense engine performs") \
     X(packets_out, "packets_out", "AER packets sent (spike x target core)")             \
     X(hops, "hops", "link traversals of those packets")

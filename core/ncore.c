@@ -246,6 +246,10 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
     uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
     x->last = tick + 1;
     c->cnt.neuron_updates++;
+    /* The chip's rule, not the engine's: a tick is active when input arrived
+     * or the neuron fired. A silent tick the event engine skips or catches up
+     * is neither, so both engines count the same. */
+    c->cnt.active_updates += (in[0] != 0.0f) | (in[1] != 0.0f) | (n != 0);
     /* Most models' response to input is monotone: input that is nowhere
      * positive can only delay the next spike, so a wake-up still ahead stays
      * a valid (early) one, and so does none. Only a neuron due now must ask.
@@ -279,7 +283,7 @@ int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
     const float *exc = sm_core_in(c, slot, 0), *inh = sm_core_in(c, slot, 1);
     const sm_model_t *last = NULL;
     sm_step_fn step = NULL;
-    uint64_t updates = 0;
+    uint64_t updates = 0, active = 0;
     for (uint32_t l = l0; l < l1; l++) {
         sm_cell_t *x = &c->cell[l];
         if (x->last == tick + 1)
@@ -291,10 +295,12 @@ int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
         uint32_t n = step(x->model, &x->st, exc[l], inh[l]);
         x->last = tick + 1;
         updates++;
+        active += (exc[l] != 0.0f) | (inh[l] != 0.0f) | (n != 0);
         if (n)
             SM_VEC_PUSH(*fired, (uint64_t)l << 32 | n, return -1);
     }
     c->cnt.neuron_updates += updates;
+    c->cnt.active_updates += active;
     return 0;
 }
 

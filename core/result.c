@@ -106,6 +106,22 @@ int sm_result_finish(sm_result_t *r, sm_error_t *err)
     return 0;
 }
 
+int sm_result_alloc_ticks(sm_result_t *r)
+{
+    if (r->tick_cnt)
+        return 0;
+    r->tick_cnt = calloc((size_t)r->ticks * SM_TICK_N + 1, sizeof *r->tick_cnt);
+    r->tick_busy_ns = calloc((size_t)r->ticks + 1, sizeof *r->tick_busy_ns);
+    if (!r->tick_cnt || !r->tick_busy_ns) {
+        free(r->tick_cnt);
+        free(r->tick_busy_ns);
+        r->tick_cnt = NULL;
+        r->tick_busy_ns = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 void sm_result_destroy(sm_result_t **r_p)
 {
     if (!r_p || !*r_p)
@@ -116,6 +132,8 @@ void sm_result_destroy(sm_result_t **r_p)
     free(r->cores);
     free(r->links);
     free(r->link_dense);
+    free(r->tick_cnt);
+    free(r->tick_busy_ns);
     free(r);
     *r_p = NULL;
 }

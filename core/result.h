@@ -26,6 +26,19 @@ typedef struct {
     uint64_t packets;
 } sm_link_stats_t;
 
+/* Per-tick series, when the run was asked for them (sm_run_opts_t.tick_ns):
+ * counts per tick, summed over cores. A core's synaptic events count in the
+ * tick it applies them (delay-0 ones in the tick of the spike, delayed ones
+ * when the window of the spike is delivered, docs/outputs.md). */
+enum {
+    SM_TICK_SPIKES = 0,
+    SM_TICK_SYNAPTIC,
+    SM_TICK_ACTIVE,             /* active neuron updates (the chip rule)          */
+    SM_TICK_PACKETS,
+    SM_TICK_HOPS,
+    SM_TICK_N
+};
+
 typedef struct {
     uint32_t ticks;
     double dt_ms;
@@ -46,6 +59,8 @@ typedef struct {
     uint32_t threads;
     uint32_t workers;           /* processes (0: one process)                      */
     uint64_t *link_dense;       /* internal: [core][direction] packets            */
+    uint64_t *tick_cnt;         /* [tick][SM_TICK_N], or NULL                      */
+    double *tick_busy_ns;       /* [tick]: the busiest core's busy time, or NULL   */
     size_t spikes_cap;
 } sm_result_t;
 
@@ -62,5 +77,7 @@ int sm_result_sample(sm_result_t *r, uint32_t every);
 int sm_result_finish(sm_result_t *r, sm_error_t *err);
 int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n);
 void sm_result_destroy(sm_result_t **r_p);
+/* Allocates r's per-tick series (zeroed), once; -1 out of memory. */
+int sm_result_alloc_ticks(sm_result_t *r);
 
 #endif

@@ -94,6 +94,12 @@ static size_t s_kernel_len(const sm_conv2d_t *c)
 int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapping_t *map,
                     uint8_t **buf, size_t *len, sm_error_t *err)
 {
+    return sm_netmsg_pack_run(net, ticks, dense, NULL, map, buf, len, err);
+}
+
+int sm_netmsg_pack_run(const sm_net_t *net, uint32_t ticks, int dense, const double *tick_ns,
+                       const sm_mapping_t *map, uint8_t **buf, size_t *len, sm_error_t *err)
+{
     NetSpec ns;
     net_spec__init(&ns);
     PopSpec *pops = calloc(net->n_pops + 1, sizeof *pops);
@@ -238,6 +244,8 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
     ns.height = map->height;
     ns.n_core_of = map->n_gids;
     ns.core_of = map->core_of;
+    ns.n_tick_ns = tick_ns ? 4 : 0;
+    ns.tick_ns = (double *)tick_ns;
     *len = net_spec__get_packed_size(&ns);
     *buf = malloc(*len ? *len : 1);
     if (!*buf) {
@@ -405,6 +413,16 @@ static const char *s_structured_from(const sm_net_t *net, sm_proj_t *pr, const P
 int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *ticks,
                       int *dense, sm_mapping_t **map_out, sm_error_t *err)
 {
+    double tick_ns[4];
+    int has;
+    return sm_netmsg_unpack_run(buf, len, out, ticks, dense, tick_ns, &has, map_out, err);
+}
+
+int sm_netmsg_unpack_run(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *ticks,
+                         int *dense, double tick_ns[4], int *has_tick_ns,
+                         sm_mapping_t **map_out, sm_error_t *err)
+{
+    *has_tick_ns = 0;
     *out = NULL;
     *map_out = NULL;
     NetSpec *ns = net_spec__unpack(NULL, len, buf);
@@ -424,6 +442,13 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
     net->n_stages = ns->n_stages;
     if (!(net->dt_ms > 0) || !isfinite(net->dt_ms) || net->ticks == 0 || ns->n_pops == 0) {
         why = "bad simulation settings";
+        goto bad;
+    }
+    int tick_ok = ns->n_tick_ns == 0 || ns->n_tick_ns == 4;
+    for (size_t i = 0; tick_ok && i < ns->n_tick_ns; i++)
+        tick_ok = ns->tick_ns[i] >= 0 && ns->tick_ns[i] <= 1e15;
+    if (!tick_ok) {
+        why = "bad per-tick latencies";
         goto bad;
     }
     if (ns->path)
@@ -742,6 +767,11 @@ int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **out, uint32_t *t
     }
     *ticks = ns->run_ticks;
     *dense = ns->dense;
+    if (ns->n_tick_ns == 4) {
+        for (int i = 0; i < 4; i++)
+            tick_ns[i] = ns->tick_ns[i];
+        *has_tick_ns = 1;
+    }
     net_spec__free_unpacked(ns, NULL);
     *out = net;
     *map_out = map;

@@ -17,6 +17,13 @@ int sm_netmsg_pack(const sm_net_t *net, uint32_t ticks, int dense, const sm_mapp
 /* Rebuilds them. Caller owns *net and *map. */
 int sm_netmsg_unpack(const uint8_t *buf, size_t len, sm_net_t **net, uint32_t *ticks,
                       int *dense, sm_mapping_t **map, sm_error_t *err);
+/* The same with the chip latencies of a run that records its per-tick
+ * series (sm_run_opts_t.tick_ns): NULL / *has_tick_ns 0 for none. */
+int sm_netmsg_pack_run(const sm_net_t *net, uint32_t ticks, int dense, const double *tick_ns,
+                       const sm_mapping_t *map, uint8_t **buf, size_t *len, sm_error_t *err);
+int sm_netmsg_unpack_run(const uint8_t *buf, size_t len, sm_net_t **net, uint32_t *ticks,
+                         int *dense, double tick_ns[4], int *has_tick_ns, sm_mapping_t **map,
+                         sm_error_t *err);
 /* FNV-1a over bytes: the fingerprint compared at the handshake. */
 uint64_t sm_fingerprint(const uint8_t *buf, size_t len);
 

@@ -3,6 +3,7 @@
  * into before anything is added. */
 #include "part.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,12 @@ int sm_part_pack(const sm_result_t *r, const uint32_t *probes, uint32_t n_probes
     p.link_packets = lp;
     p.wall_seconds = r->wall_seconds;
     p.wait_seconds = r->wait_seconds;
+    if (r->tick_cnt) {
+        p.n_tick_cnt = (size_t)r->ticks * SM_TICK_N;
+        p.tick_cnt = r->tick_cnt;
+        p.n_tick_busy = r->ticks;
+        p.tick_busy = r->tick_busy_ns;
+    }
     *len = result_part__get_packed_size(&p);
     *buf = malloc(*len ? *len : 1);
     if (*buf) {
@@ -92,8 +99,17 @@ int sm_part_merge(sm_result_t *r, const uint8_t *buf, size_t len, uint32_t n_gid
     const char *why = NULL;
     if (p->n_spike_gid != p->n_spike_tick || p->n_spike_count != p->n_spike_tick ||
         p->n_trace != p->n_probe * (size_t)r->trace_rows * 3 || p->n_counters != p->n_core * SM_N_COUNTERS ||
-        p->n_neurons != p->n_core || p->n_link_packets != p->n_link_index)
+        p->n_neurons != p->n_core || p->n_link_packets != p->n_link_index ||
+        (p->n_tick_cnt && p->n_tick_cnt != (size_t)r->ticks * SM_TICK_N) ||
+        p->n_tick_busy != (p->n_tick_cnt ? r->ticks : 0))
         why = "field lengths differ";
+    for (size_t i = 0; !why && i < p->n_tick_busy; i++)
+        if (!(p->tick_busy[i] >= 0) || !isfinite(p->tick_busy[i]))
+            why = "per-tick busy time out of range";
+    if (!why && p->n_tick_cnt && sm_result_alloc_ticks(r)) {
+        result_part__free_unpacked(p, NULL);
+        return sm_fail(err, SM_ENOMEM, "out of memory for the per-tick series");
+    }
     for (size_t i = 0; !why && i < p->n_spike_tick; i++)
         if (p->spike_tick[i] >= r->ticks || p->spike_gid[i] >= n_gids || !p->spike_count[i])
             why = "spike out of range";
@@ -129,6 +145,11 @@ int sm_part_merge(sm_result_t *r, const uint8_t *buf, size_t len, uint32_t n_gid
     }
     for (size_t i = 0; i < p->n_link_index; i++)
         r->link_dense[p->link_index[i]] += p->link_packets[i];
+    for (size_t k = 0; k < p->n_tick_cnt; k++)
+        r->tick_cnt[k] += p->tick_cnt[k];
+    for (size_t t = 0; t < p->n_tick_busy; t++)
+        if (p->tick_busy[t] > r->tick_busy_ns[t])
+            r->tick_busy_ns[t] = p->tick_busy[t];
     r->wait_seconds += p->wait_seconds;
     result_part__free_unpacked(p, NULL);
     return 0;

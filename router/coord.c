@@ -399,7 +399,7 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
     uint32_t ticks = opts->ticks ? opts->ticks : net->ticks;
     if (d->curve_file && sm_curve_load(d->curve_file, pub, sec, err))
         goto out;
-    if (sm_netmsg_pack(net, ticks, opts->dense, map, &spec, &spec_len, err))
+    if (sm_netmsg_pack_run(net, ticks, opts->dense, opts->tick_ns, map, &spec, &spec_len, err))
         goto out;
     c.peers = calloc(c.n, sizeof *c.peers);
     c.zctx = zmq_ctx_new();
@@ -488,6 +488,11 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
             sm_result_destroy(&r);
             goto out;
         }
+    if (opts->tick_ns && !r->tick_cnt) {
+        sm_fail(err, SM_EPROTO, "the workers sent no per-tick series");
+        sm_result_destroy(&r);
+        goto out;
+    }
     if (sm_result_finish(r, err)) {
         sm_result_destroy(&r);
         goto out;

@@ -35,6 +35,8 @@ static void s_engine_fini(sm_engine_t *e)
     free(e->shard_of_core);
     free(e->local_of);
     free(e->emits);
+    free(e->emit_packets);
+    free(e->emit_hops);
     free(e->probe_gid);
     free(e->d0_link);
     free(e->dl_link);
@@ -349,8 +351,58 @@ static void *s_thread(void *arg)
     return NULL;
 }
 
+/* The packets and hops of one emission of each neuron, as the gather
+ * counts them, so that the per-tick series adds them as the spikes go. */
+static int s_emit_costs(sm_engine_t *e, sm_error_t *err)
+{
+    uint32_t n = e->net->n_neurons;
+    e->emit_packets = calloc((size_t)n + 1, sizeof *e->emit_packets);
+    e->emit_hops = calloc((size_t)n + 1, sizeof *e->emit_hops);
+    if (!e->emit_packets || !e->emit_hops)
+        return sm_fail(err, SM_ENOMEM, "out of memory");
+    sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = NULL};
+    for (uint32_t g = 0; g < n; g++) {
+        uint32_t src = e->core_of[g];
+        uint64_t pk = 0, hops = 0;
+        for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++, pk++)
+            hops += sm_mesh_route(&mesh, src, e->tab.fan[f].core, 0, NULL);
+        if (e->tab.route_off)
+            for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++, pk++)
+                hops += sm_mesh_route(&mesh, src, SM_ROUTE_CORE(e->tab.route[r]), 0, NULL);
+        if (pk > UINT32_MAX || hops > UINT32_MAX)
+            return sm_fail(err, SM_ETOOBIG, "neuron %u: %llu packets per spike", g,
+                           (unsigned long long)pk);
+        e->emit_packets[g] = (uint32_t)pk;
+        e->emit_hops[g] = (uint32_t)hops;
+    }
+    return 0;
+}
+
+/* The local shards' per-tick series into r: counts added, the busiest core
+ * the largest of theirs. Integers and a maximum: the same on any threads. */
+static int s_gather_ticks(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
+{
+    if (!e->opts.tick_ns)
+        return 0;
+    if (sm_result_alloc_ticks(r))
+        return sm_fail(err, SM_ENOMEM, "out of memory for the per-tick series");
+    for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++) {
+        const sm_shard_t *sh = &e->shards[i];
+        if (!sh->tick_cnt)
+            continue;
+        for (size_t k = 0; k < (size_t)r->ticks * SM_TICK_N; k++)
+            r->tick_cnt[k] += sh->tick_cnt[k];
+        for (uint32_t t = 0; t < r->ticks; t++)
+            if (sh->tick_busy[t] > r->tick_busy_ns[t])
+                r->tick_busy_ns[t] = sh->tick_busy[t];
+    }
+    return 0;
+}
+
 int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
 {
+    if (s_gather_ticks(e, r, err))
+        return -1;
     for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++) {
         sm_shard_t *sh = &e->shards[i];
         if (sh->spikes.n && sm_result_add_spikes(r, sh->spikes.a, sh->spikes.n))
@@ -540,6 +592,8 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         sm_fail(err, SM_ENOMEM, "out of memory");
         goto fail;
     }
+    if (e->opts.tick_ns && s_emit_costs(e, err))
+        goto fail;
     if (s_build_shards(e, err))
         goto fail;
     static atomic_uint s_runs;

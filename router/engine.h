@@ -29,6 +29,10 @@ typedef struct {
                                    far), from one thread, about ten times a second  */
     const char *link;           /* between threads: "local" (default, in memory) or
                                    "inproc" (ZeroMQ, encoded as between processes)   */
+    const double *tick_ns;      /* NULL, or a chip's latencies (ns) of a synaptic
+                                   event, an active and an idle neuron update and a
+                                   spike: record the per-tick series of the result
+                                   and each tick's busiest core                     */
 } sm_run_opts_t;
 
 

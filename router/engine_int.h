@@ -59,6 +59,12 @@ typedef struct {
                                    cores are here (sm_stwhole_t)                  */
     uint32_t *st_last;
     sm_strows_t *st_rows;       /* per structured projection delivered whole    */
+    uint64_t *tick_cnt;         /* per-tick series (opts.tick_ns): [tick][SM_TICK_N] */
+    double *tick_busy;          /* [tick]: its busiest core's busy time (ns)       */
+    uint32_t *tick_cores;       /* the hosted cores that hold neurons: the sweep  */
+    uint32_t n_tick_cores;
+    uint64_t *tick_seen;        /* per core of tick_cores: spikes, synaptic events,
+                                   active updates at the end of the previous tick */
     uint8_t *one_event;         /* per gid: every fan-out entry is one sentinel of
                                    the same projection delivered whole here, so
                                    one delay-0 event carries the whole spike     */
@@ -80,6 +86,8 @@ struct sm_engine {
     sm_shard_t *shards;
     sm_syntab_t tab;
     uint32_t *emits;            /* per gid: emissions (one packet per fan-out entry each) */
+    uint32_t *emit_packets;     /* per gid, with opts.tick_ns: packets and hops of  */
+    uint32_t *emit_hops;        /* one emission, for the per-tick series          */
     sm_model_t **pop_models;    /* per population, with constant currents added  */
     uint32_t *probe_gid;
     uint8_t *d0_link, *dl_link; /* [from][to] shard traffic kinds                 */

@@ -33,6 +33,7 @@ typedef struct {
     void *mon;              /* PAIR: the ctl socket's connection events           */
     const char *connect;
     uint32_t id, tick;
+    double tick_ns[4];      /* the chip latencies of a per-tick series, if sent   */
     double last_beat;       /* when we last beat                                  */
     double last_heard;      /* when the coordinator last said anything            */
     double silence;         /* how long it may say nothing: --timeout until its
@@ -338,8 +339,9 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     w.id = m->worker;
     s_busy_begin(&w);
     uint32_t ticks = 0;
-    int dense = 0;
-    if (!m->has_net || sm_netmsg_unpack(m->net.data, m->net.len, &net, &ticks, &dense, &map, err))
+    int dense = 0, has_tick_ns = 0;
+    if (!m->has_net || sm_netmsg_unpack_run(m->net.data, m->net.len, &net, &ticks, &dense,
+                                            w.tick_ns, &has_tick_ns, &map, err))
         goto fail;
     uint64_t fp = sm_fingerprint(m->net.data, m->net.len);
     if (m->has_fingerprint && fp != m->fingerprint) {
@@ -354,6 +356,7 @@ int sm_worker_main(const sm_worker_opts_t *o, sm_error_t *err)
     ro.ticks = ticks;
     ro.dense = dense;
     ro.mapping = map;
+    ro.tick_ns = has_tick_ns ? w.tick_ns : NULL;
     if (!(e = sm_engine_new(net, &ro, n_workers, (int)w.id, err)))
         goto fail;
     if (w.id >= e->n_shards) {

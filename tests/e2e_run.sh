@@ -54,7 +54,7 @@ check "loihi energy = counts x pJ (by hand)" "python3 -c \"
 import json, math
 d = json.load(open('$T/sheet-loihi-metis/stats.json')); t = d['totals']; e = d['energy']
 want = {'synaptic': t['synaptic_events'] * 23.6e-12,
-        'neuron_update': t['neuron_updates'] * 81e-12 + (t['dense_neuron_updates'] - t['neuron_updates']) * 52e-12,
+        'neuron_update': t['active_neuron_updates'] * 81e-12 + (t['dense_neuron_updates'] - t['active_neuron_updates']) * 52e-12,
         'spike': t['spikes'] * 1.7e-12,
         'routing': e['hops_east_west'] * 3.0e-12 + e['hops_north_south'] * 4.0e-12}
 assert e['hops_east_west'] + e['hops_north_south'] == t['hops']

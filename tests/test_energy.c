@@ -23,11 +23,13 @@ static sm_result_t *s_result(const sm_chip_t *chip)
     /* core (0,0) and core (1,0) */
     r->cores[0].neurons = 10;
     r->cores[0].c = (sm_counters_t){.spikes = 5, .synaptic_events = 100, .events_received = 7,
-                                    .neuron_updates = 40, .dense_updates = 100, .packets_out = 6,
+                                    .neuron_updates = 55, .active_updates = 40, .dense_updates = 100,
+                                    .packets_out = 6,
                                     .hops = 10};
     r->cores[1].neurons = 10;
     r->cores[1].c = (sm_counters_t){.spikes = 2, .synaptic_events = 30, .events_received = 3,
-                                    .neuron_updates = 20, .dense_updates = 100, .packets_out = 2,
+                                    .neuron_updates = 100, .active_updates = 20, .dense_updates = 100,
+                                    .packets_out = 2,
                                     .hops = 4};
     sm_counters_add(&r->totals, &r->cores[0].c);
     sm_counters_add(&r->totals, &r->cores[1].c);
@@ -57,7 +59,8 @@ Test(energy, loihi_by_hand)
     const double pj = 1e-12;
     /* synaptic ops: (100 + 30) x 23.6 pJ */
     cr_expect_float_eq(e.joules[SM_ENERGY_SYNAPTIC], 130 * 23.6 * pj, 1e-20);
-    /* updates: 60 active x 81 pJ + (200 - 60) idle x 52 pJ */
+    /* updates: 60 active by the chip rule x 81 pJ + (200 - 60) idle x 52
+     * pJ; the engine's own update counts (55 and 100) play no part */
     cr_expect_float_eq(e.joules[SM_ENERGY_UPDATE], (60 * 81.0 + 140 * 52.0) * pj, 1e-20);
     /* spikes: 7 x 1.7 pJ */
     cr_expect_float_eq(e.joules[SM_ENERGY_SPIKE], 7 * 1.7 * pj, 1e-20);
@@ -71,14 +74,16 @@ Test(energy, loihi_by_hand)
     /* core (0,0) pays its own events and the east-west link it sends on */
     cr_expect_float_eq(e.cores[0].total, (100 * 23.6 + 40 * 81.0 + 60 * 52.0 + 5 * 1.7 + 30.0) * pj,
                        1e-20);
-    /* time: busiest core 100 x 3.5 + 5 x 2.1 ns over 10 ticks; router: 14
-     * hops over 8 packets x mean hop latency (10 x 4.1 + 4 x 6.5) / 14, plus
-     * the hottest link's 1 packet per tick x 6.5 ns; barrier 113 ns */
-    cr_expect_float_eq(e.busy_ns_per_tick, 36.05, 1e-9);
+    /* time: busiest core 100 x 3.5 (synaptic ops) + 40 x 9.7 (active
+     * updates) + 60 x 6.0 (idle ones) + 5 x 2.1 (spikes) ns over 10 ticks;
+     * router: 14 hops over 8 packets x mean hop latency (10 x 4.1 + 4 x
+     * 6.5) / 14, plus the hottest link's 1 packet per tick x 6.5 ns;
+     * barrier 113 ns */
+    cr_expect_float_eq(e.busy_ns_per_tick, 110.85, 1e-9);
     cr_expect_float_eq(e.router_ns_per_tick, 14.0 / 8 * (67.0 / 14) + 6.5, 1e-9);
-    cr_expect_float_eq(e.compute_ns_per_tick, 36.05 + 8.375 + 6.5 + 113.0, 1e-9);
-    cr_expect_float_eq(e.chip_seconds_per_tick, 163.925e-9, 1e-18);
-    cr_expect_float_eq(e.realtime_factor, 1e6 / 163.925, 1e-6);
+    cr_expect_float_eq(e.compute_ns_per_tick, 110.85 + 8.375 + 6.5 + 113.0, 1e-9);
+    cr_expect_float_eq(e.chip_seconds_per_tick, 238.725e-9, 1e-18);
+    cr_expect_float_eq(e.realtime_factor, 1e6 / 238.725, 1e-6);
     cr_expect_float_eq(e.link_max_per_tick, 1.0, 1e-12);
     cr_expect_float_eq(e.link_mean_per_tick, 0.7, 1e-12);
     cr_expect_eq(e.n_hot_links, 2);
@@ -97,7 +102,7 @@ Test(energy, loihi_by_hand)
     cr_expect_float_eq(cJSON_GetObjectItem(en, "synaptic")->valuedouble, 130 * 23.6 * pj, 1e-20);
     cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(en, "cores")), 2);
     cr_expect_float_eq(cJSON_GetObjectItem(stats, "chip_seconds_per_tick")->valuedouble,
-                       163.925e-9, 1e-18);
+                       238.725e-9, 1e-18);
     cJSON_Delete(stats);
     sm_energy_fini(&e);
     s_free(r);
@@ -118,6 +123,23 @@ Test(energy, fixed_tick_static_power_and_grid_mismatch)
     /* packets: 8 x 0.8 nJ */
     cr_expect_float_eq(e.joules[SM_ENERGY_ROUTING], 8 * 0.8e-9, 1e-18);
     cr_expect_eq(e.fixed_tick, 1);
+    /* dt 1 ms on a 1 ms chip: real time, nothing to warn about */
+    cr_expect_float_eq(e.realtime_factor, 1.0, 1e-12);
+    cr_expect_eq(e.warning[0], '\0');
+    sm_energy_fini(&e);
+    /* dt 0.1 ms on a chip that steps 1 ms: priced tick for tick, ten times
+     * slower than real time, and said so in the report and in stats.json */
+    r->dt_ms = 0.1;
+    cr_assert_eq(sm_energy_compute(chip, r, &e, &err), 0, "%s", err.msg);
+    cr_expect_float_eq(e.chip_seconds_per_tick, 1e-3, 1e-15);
+    cr_expect_float_eq(e.realtime_factor, 0.1, 1e-12);
+    cr_expect(strstr(e.warning, "fixed 1 ms tick but the network's dt is 0.1 ms") != NULL, "%s",
+              e.warning);
+    cJSON *st = cJSON_CreateObject();
+    cr_assert_eq(sm_energy_to_json(&e, st), 0);
+    const cJSON *w = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "energy"), "warning");
+    cr_expect(cJSON_IsString(w) && strstr(w->valuestring, "real-time factor 0.1"));
+    cJSON_Delete(st);
     sm_energy_fini(&e);
     s_free(r);
 

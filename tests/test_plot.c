@@ -673,6 +673,21 @@ Test(plot, per_tick_series_from_ticks_csv_or_from_the_spikes)
     cr_expect(s_near(&img, s_ax(&p, 20), s_ay(&p, 20), 2, s_rgb("#1f4e79"), 60));
     cr_expect_eq(s_outside(&img), 0);
     s_img_free(&img);
+    /* more series than panels (a chip run's ticks.csv): the chip time and
+     * the total energy are drawn, not just the first eight columns */
+    char wide[8192] = "tick,a1,a2,a3,a4,a5,a6,a7,a8,a9,energy_total_j,chip_ns\n";
+    for (int t = 0; t < 40; t++) {
+        char row[128];
+        snprintf(row, sizeof row, "%d,1,2,3,4,5,6,7,8,9,%g,%d\n", t, t * 1e-9, 100 * t);
+        strcat(wide, row);
+    }
+    t_write_in(path, sizeof path, dir, "ticks.csv", wide);
+    s_plot(dir, "");
+    s_render(s_file(path, sizeof path, dir, "ticks.svg"), &img);
+    cr_expect_eq(s_area(&img, "chip_ns", 0, &p), 0, "no chip_ns panel");
+    cr_expect_eq(s_area(&img, "energy_total_j", 0, &e), 0, "no energy_total_j panel");
+    cr_expect_neq(s_area(&img, "a9", 0, &e), 0, "a9 drawn although 8 panels are full");
+    s_img_free(&img);
     cr_expect_eq(t_rmtree(dir), 0);
 }
 

@@ -3,6 +3,7 @@
  * nothing, an accepted one only spikes in range. */
 #include "fuzz.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,11 @@ int sm_fuzz_part(const uint8_t *data, size_t size)
             if (dst->spikes[k].tick >= TICKS || dst->spikes[k].gid >= GIDS ||
                 !dst->spikes[k].count) {
                 fz_bad(st, "part", buf, n, "accepted spike %zu out of range", k);
+                break;
+            }
+        for (size_t t = 0; dst->tick_busy_ns && t < TICKS; t++)
+            if (!(dst->tick_busy_ns[t] >= 0) || !isfinite(dst->tick_busy_ns[t])) {
+                fz_bad(st, "part", buf, n, "accepted a busy time of tick %zu out of range", t);
                 break;
             }
     }
@@ -60,6 +66,12 @@ Test(fuzz, result_parts)
     }
     src->link_dense[1] = 5;
     src->link_dense[7] = 9;
+    /* a chip run's per-tick series travels too */
+    cr_assert_eq(sm_result_alloc_ticks(src), 0);
+    for (size_t i = 0; i < (size_t)TICKS * SM_TICK_N; i++)
+        src->tick_cnt[i] = i % 7;
+    for (uint32_t t = 0; t < TICKS; t++)
+        src->tick_busy_ns[t] = 100.0 + t;
     const uint32_t probes[] = {0, 2}, cores[] = {1, 4, 5};
     uint8_t *orig;
     size_t len;

@@ -11,6 +11,24 @@ const char *const sm_energy_category[SM_ENERGY_N] = {"synaptic", "neuron_update"
 
 #define S_PJ 1e-12
 
+/* A chip that steps a fixed tick cannot run a network of another dt any
+ * faster or slower: each network tick takes one chip tick. The run is still
+ * priced (that is what the chip would do), but never silently. */
+static void s_tick_warning(const sm_chip_t *chip, const sm_result_t *res, double tick_ns,
+                           sm_energy_t *out)
+{
+    double dt_ns = res->dt_ms * 1e6;
+    if (fabs(dt_ns - chip->timing.tick) <= 1e-9 * chip->timing.tick)
+        return;
+    double net_s = res->ticks * dt_ns * 1e-9, chip_s = res->ticks * tick_ns * 1e-9;
+    snprintf(out->warning, sizeof out->warning,
+             "chip '%s' steps a fixed %g ms tick but the network's dt is %g ms: each of the "
+             "%u network ticks is priced as one chip tick, so %g s of network time take %g s "
+             "on the chip (real-time factor %g)",
+             chip->name, chip->timing.tick * 1e-6, res->dt_ms, res->ticks, net_s, chip_s,
+             chip_s > 0 ? net_s / chip_s : 0.0);
+}
+
 int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t *out,
                       sm_error_t *err)
 {
@@ -46,15 +64,17 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
         ec->x = c % res->width;
         ec->y = c / res->width;
         const sm_counters_t *k = &cs->c;
-        uint64_t idle = k->dense_updates > k->neuron_updates ? k->dense_updates - k->neuron_updates
+        /* Active by the chip rule (input or a spike), the rest of the
+         * neuron-ticks idle: the engine's own update count plays no part. */
+        uint64_t idle = k->dense_updates > k->active_updates ? k->dense_updates - k->active_updates
                                                              : 0;
         ec->joules[SM_ENERGY_SYNAPTIC] = k->synaptic_events * E->syn_op * S_PJ;
         ec->joules[SM_ENERGY_UPDATE] =
-            (k->neuron_updates * E->update_active + idle * E->update_inactive) * S_PJ;
+            (k->active_updates * E->update_active + idle * E->update_inactive) * S_PJ;
         ec->joules[SM_ENERGY_SPIKE] = k->spikes * E->spike * S_PJ;
         ec->joules[SM_ENERGY_ROUTING] =
             (k->packets_out * E->packet_send + k->events_received * E->packet_recv) * S_PJ;
-        ec->busy_ns = k->synaptic_events * T->syn_op + k->neuron_updates * T->update_active +
+        ec->busy_ns = k->synaptic_events * T->syn_op + k->active_updates * T->update_active +
                       idle * T->update_inactive + k->spikes * T->spike;
         if (ec->busy_ns > busiest)
             busiest = ec->busy_ns;
@@ -123,6 +143,10 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
         }
     }
     out->link_mean_per_tick = res->n_links ? link_sum / res->n_links : 0;
+    out->hop_pj_mean = hops ? (out->hops_ew * E->hop_ew + out->hops_ns * E->hop_ns +
+                               out->hops_chip * E->hop_chip) / (double)hops
+                            : 0.0;
+    out->models = (double)res->totals.dense_updates / ticks;
 
     /* time per tick */
     out->busy_ns_per_tick = busiest / ticks;
@@ -131,18 +155,20 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
     double max_lat = T->hop_ew > T->hop_ns ? T->hop_ew : T->hop_ns;
     out->router_ns_per_tick = (packets > 0 ? (double)hops / packets * mean_hop_lat : 0) +
                               out->link_max_per_tick * max_lat;
+    out->hop_ns_mean = mean_hop_lat;
+    out->hop_ns_max = max_lat;
     out->barrier_ns = T->barrier;
     out->compute_ns_per_tick = out->busy_ns_per_tick + out->router_ns_per_tick + T->barrier;
     out->fixed_tick = T->tick > 0;
     double tick_ns;
     if (out->fixed_tick) {
         tick_ns = out->compute_ns_per_tick > T->tick ? out->compute_ns_per_tick : T->tick;
-        out->realtime_factor =
-            out->compute_ns_per_tick > 0 ? T->tick / out->compute_ns_per_tick : INFINITY;
+        out->tick_load = out->compute_ns_per_tick / T->tick;
+        s_tick_warning(chip, res, tick_ns, out);
     } else {
         tick_ns = out->compute_ns_per_tick;
-        out->realtime_factor = tick_ns > 0 ? res->dt_ms * 1e6 / tick_ns : INFINITY;
     }
+    out->realtime_factor = tick_ns > 0 ? res->dt_ms * 1e6 / tick_ns : INFINITY;
     out->chip_seconds_per_tick = tick_ns * 1e-9;
 
     /* static power over the emulated chip time */
@@ -154,6 +180,7 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
         uint32_t ch = (ec->y / chip->chip_h) * chip->chips_x + ec->x / chip->chip_w;
         ec->joules[SM_ENERGY_STATIC] =
             (E->static_core_w + E->static_chip_w / chip_cores[ch]) * seconds;
+        out->static_w += E->static_core_w + E->static_chip_w / chip_cores[ch];
     }
     free(chip_cores);
     for (uint32_t c = 0; c < n; c++) {
@@ -176,6 +203,30 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
         }
     }
     return 0;
+}
+
+void sm_energy_tick(const sm_chip_t *chip, const sm_energy_t *e, const sm_result_t *res,
+                    uint32_t tick, double joules[SM_ENERGY_N], double *chip_ns)
+{
+    const sm_chip_energy_t *E = &chip->energy;
+    const sm_chip_timing_t *T = &chip->timing;
+    const uint64_t *row = &res->tick_cnt[(size_t)tick * SM_TICK_N];
+    double act = (double)row[SM_TICK_ACTIVE], pk = (double)row[SM_TICK_PACKETS];
+    double idle = e->models > act ? e->models - act : 0.0;
+    joules[SM_ENERGY_SYNAPTIC] = row[SM_TICK_SYNAPTIC] * E->syn_op * S_PJ;
+    joules[SM_ENERGY_UPDATE] = (act * E->update_active + idle * E->update_inactive) * S_PJ;
+    joules[SM_ENERGY_SPIKE] = row[SM_TICK_SPIKES] * E->spike * S_PJ;
+    joules[SM_ENERGY_ROUTING] =
+        (pk * (E->packet_send + E->packet_recv) + row[SM_TICK_HOPS] * e->hop_pj_mean) * S_PJ;
+    double mean_pk = (double)res->totals.packets_out / (res->ticks ? res->ticks : 1);
+    double router = pk > 0 ? row[SM_TICK_HOPS] / pk * e->hop_ns_mean +
+                                 e->link_max_per_tick * e->hop_ns_max * (pk / mean_pk)
+                           : 0.0;
+    double ns = res->tick_busy_ns[tick] + router + T->barrier;
+    if (T->tick > 0 && ns < T->tick)
+        ns = T->tick;
+    joules[SM_ENERGY_STATIC] = e->static_w * ns * 1e-9;
+    *chip_ns = ns;
 }
 
 void sm_energy_fini(sm_energy_t *e)
@@ -217,12 +268,15 @@ void sm_energy_print(FILE *f, const sm_energy_t *e)
             (unsigned long long)e->hops_chip);
     fprintf(f, "  time per tick: busiest core %.1f ns + router %.1f ns + barrier %.1f ns = %.1f ns\n",
             e->busy_ns_per_tick, e->router_ns_per_tick, e->barrier_ns, e->compute_ns_per_tick);
-    if (e->fixed_tick)
-        fprintf(f, "  fixed tick %.3g ms: the work takes %.3g of it (real-time factor %.3g%s)\n",
-                e->chip_seconds_per_tick * 1e3,
-                isfinite(e->realtime_factor) && e->realtime_factor > 0 ? 1 / e->realtime_factor : 0,
-                e->realtime_factor, e->realtime_factor < 1 ? ", the chip overruns its tick" : "");
-    else
+    if (e->fixed_tick) {
+        fprintf(f, "  fixed tick: %.3g ms per tick, the work takes %.3g of it%s; real-time factor "
+                   "%.3g at dt %g ms\n",
+                e->chip_seconds_per_tick * 1e3, e->tick_load,
+                e->tick_load > 1 ? " (the chip overruns its tick)" : "", e->realtime_factor,
+                e->dt_ms);
+        if (e->warning[0])
+            fprintf(f, "  WARNING: %s\n", e->warning);
+    } else
         fprintf(f, "  chip time %.3g s per tick; %.3g x faster than real time at dt %g ms\n",
                 e->chip_seconds_per_tick, e->realtime_factor, e->dt_ms);
     fprintf(f, "  link load per tick: max %.2f, mean %.2f packets\n", e->link_max_per_tick,
@@ -279,6 +333,10 @@ int sm_energy_to_json(const sm_energy_t *e, cJSON *stats)
     cJSON_AddNumberToObject(en, "barrier_ns", e->barrier_ns);
     cJSON_AddBoolToObject(en, "fixed_tick", e->fixed_tick);
     cJSON_AddNumberToObject(en, "realtime_factor", s_finite(e->realtime_factor));
+    if (e->fixed_tick)
+        cJSON_AddNumberToObject(en, "tick_load", e->tick_load);
+    if (e->warning[0])
+        cJSON_AddStringToObject(en, "warning", e->warning);
     cJSON_AddNumberToObject(en, "link_max_per_tick", e->link_max_per_tick);
     cJSON_AddNumberToObject(en, "link_mean_per_tick", e->link_mean_per_tick);
     cJSON *hl = cJSON_AddArrayToObject(en, "hottest_links");

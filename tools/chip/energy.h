@@ -3,8 +3,10 @@
  * Counts come from the run (sm_result_t: per-core counters and per-link
  * packets); prices come from the chip's profile (sm_chip_t). Categories:
  *   synaptic       synaptic_events x synaptic op
- *   neuron_update  neuron_updates x active + (dense_updates - neuron_updates)
- *                  x inactive (a time-stepped chip updates idle neurons too)
+ *   neuron_update  active_updates x active + (dense_updates - active_updates)
+ *                  x inactive: active by the chip rule (nonzero input or a
+ *                  spike in the tick, counted alike by both engines), every
+ *                  other neuron-tick idle (a time-stepped chip updates it too)
  *   spike          spikes x spike generated
  *   routing        packets_out x send + events_received x receive + link
  *                  traversals x hop energy of their direction (east-west,
@@ -14,7 +16,10 @@
  * Time per tick = the busiest core's busy time (synaptic ops, updates and
  * spikes times their latencies) averaged per tick, plus router latency (mean
  * hops per packet plus the hottest link's packets per tick, times hop
- * latency), plus the barrier. */
+ * latency), plus the barrier.
+ * Real-time factor = network time / chip time: dt over the chip's time per
+ * tick, whatever the chip; a fixed-tick chip whose tick is not the network's
+ * dt is warned about (`warning`), never silently rescaled. */
 #ifndef SM_ENERGY_H
 #define SM_ENERGY_H
 
@@ -62,15 +67,34 @@ typedef struct {
     double barrier_ns;
     double compute_ns_per_tick;   /* busy + router + barrier                  */
     double chip_seconds_per_tick; /* fixed tick: max(tick, compute), else compute */
-    double realtime_factor;   /* fixed tick: tick / compute; else dt / chip time */
+    double realtime_factor;   /* network time / chip time: dt / chip seconds per tick */
+    double tick_load;         /* fixed tick: compute / tick (> 1: it overruns); else 0 */
     int fixed_tick;
+    /* A fixed-tick chip given a network of another dt: every network tick
+     * is priced as one chip tick. Empty when they agree. */
+    char warning[320];
     double link_max_per_tick, link_mean_per_tick;
     uint32_t n_hot_links, n_hot_cores;
     sm_energy_link_t hot_links[SM_ENERGY_HOT];
     uint32_t hot_cores[SM_ENERGY_HOT];      /* indices into cores, by energy   */
     sm_energy_core_t *cores;  /* width x height, core id order; owned         */
     uint32_t n_cores;
+    /* what sm_energy_tick needs of the whole run */
+    double hop_pj_mean;       /* hop energy over the run's hops (pJ)          */
+    double hop_ns_mean;       /* hop latency over the run's hops (ns)         */
+    double hop_ns_max;        /* the slower of the two on-chip hop latencies  */
+    double static_w;          /* used cores' and chips' static power          */
+    double models;            /* neurons with a model: dense updates per tick */
 } sm_energy_t;
+
+/* One tick of the run's per-tick series (res->tick_cnt) priced as the run
+ * is: joules by category, and the chip time of the tick (ns), its busiest
+ * core + router (the tick's hops per packet x the run's mean hop latency,
+ * plus the hottest link's share) + barrier, at least the tick on a fixed-
+ * tick chip. Routing prices the tick's hops at the run's mean hop energy.
+ * Needs e from sm_energy_compute of the same run. */
+void sm_energy_tick(const sm_chip_t *chip, const sm_energy_t *e, const sm_result_t *res,
+                    uint32_t tick, double joules[SM_ENERGY_N], double *chip_ns);
 
 /* Fills `out` (call sm_energy_fini after). Fails with SM_EINVAL if the
  * result's grid does not match the chip's. */

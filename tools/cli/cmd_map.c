@@ -128,7 +128,8 @@ int sm_cmd_map(int argc, char **argv)
     sm_nir_net_t *nn = nir ? sm_nir_net_load(netpath, nir_conv, nir_flavor, &err) : NULL;
     sm_net_t *net = nir ? (nn ? nn->net : NULL) : sm_net_load(netpath, &err);
     int rc = 0;
-    sm_mapping_t *m = NULL; /* before any goto done */
+    /* Before the first goto: the cleanup frees it on every path. */
+    sm_mapping_t *m = NULL;
     if (!net) {
         fprintf(stderr, "spikemesh map: %s\n", err.msg);
         sm_chip_destroy(&chip);

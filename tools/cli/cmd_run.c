@@ -17,6 +17,7 @@
 #include "net.h"
 #include "output.h"
 #include "report.h"
+#include "ticks.h"
 #include "netfile.h"
 #include "mapper.h"
 #include "options.h"
@@ -371,6 +372,16 @@ int sm_cmd_run(int argc, char **argv)
         return 2;
     }
     o.mapping = map;
+    /* A chip run records its per-tick series (ticks.csv), its busiest core
+     * priced with the chip's latencies. */
+    double tick_ns[4];
+    if (chip) {
+        tick_ns[0] = chip->timing.syn_op;
+        tick_ns[1] = chip->timing.update_active;
+        tick_ns[2] = chip->timing.update_inactive;
+        tick_ns[3] = chip->timing.spike;
+        o.tick_ns = tick_ns;
+    }
     sm_result_t *r = dist.workers ? sm_dist_run(net, &o, &dist, &err) : sm_engine_run(net, &o, &err);
     sm_cli_progress_end(&bar);
     if (!r) {
@@ -396,6 +407,8 @@ int sm_cmd_run(int argc, char **argv)
         } else {
             have_energy = 1;
             sm_energy_to_json(&energy, stats);
+            if (energy.warning[0])
+                fprintf(stderr, "spikemesh run: WARNING: %s\n", energy.warning);
         }
         sm_map_report_to_json(&map_rep, stats);
     }
@@ -403,7 +416,8 @@ int sm_cmd_run(int argc, char **argv)
      * count of n is n rows of spikes.csv. */
     if (!rc && (sm_limits_check_spikes(net, r, &lim, &err) ||
                 sm_limits_check_output(sm_report_spikes_bytes(net, r) + cost.traces_csv_bytes +
-                                           sm_report_stats_bytes(net, r),
+                                           sm_report_stats_bytes(net, r) +
+                                           (r->tick_cnt ? sm_ticks_csv_bytes(r->ticks) : 0),
                                        "spikes.csv, traces.csv and stats.json", out_dir, &lim,
                                        &err))) {
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
@@ -414,6 +428,13 @@ int sm_cmd_run(int argc, char **argv)
         rc = 1;
     if (!rc && sm_report_write_all(net, r, stats, out_dir, &err))
         rc = 1;
+    if (!rc && have_energy && r->tick_cnt && sm_ticks_write(chip, &energy, r, out_dir, &err))
+        rc = 1;
+    if (!rc && !(have_energy && r->tick_cnt)) {
+        /* A ticks.csv of an earlier chip run would pass for this run's. */
+        snprintf(path, sizeof path, "%s/ticks.csv", out_dir);
+        unlink(path);
+    }
     if (rc == 1) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
         s_mark_incomplete(out_dir, net_path, err.msg);
@@ -427,7 +448,8 @@ int sm_cmd_run(int argc, char **argv)
             sm_qreport_print(stdout, net, &qrep);
         if (have_energy)
             sm_energy_print(stdout, &energy);
-        printf("  wrote %s/spikes.csv, traces.csv, stats.json\n", out_dir);
+        printf("  wrote %s/spikes.csv, traces.csv, stats.json%s\n", out_dir,
+               have_energy && r->tick_cnt ? ", ticks.csv" : "");
     }
     cJSON_Delete(stats);
     sm_qreport_fini(&qrep);

@@ -560,6 +560,8 @@ static int s_finish(s_run_t *s, sm_energy_t *energy, bool *have_energy)
         }
         *have_energy = true;
         sm_energy_to_json(energy, stats);
+        if (energy->warning[0])
+            fprintf(stderr, "spikemesh run: WARNING: %s\n", energy->warning);
     }
     s_nir_stats(s, stats);
     char *json = cJSON_Print(stats);

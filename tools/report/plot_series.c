@@ -69,6 +69,21 @@ static int s_draw(sm_svg_t *out, const sm_plot_run_t *run, const s_panel_t *p, s
     return 0;
 }
 
+/* When ticks.csv has more series than panels: these first, the others in
+ * file order after them (a chip run's totals and times, not the first eight
+ * columns, which would leave them out). */
+static const char *const s_preferred[] = {"spikes", "synaptic_events", "active_updates",
+                                          "packets", "hops", "energy_total_j",
+                                          "busiest_core_ns", "chip_ns"};
+
+static int s_is_preferred(const char *name)
+{
+    for (size_t i = 0; i < sizeof s_preferred / sizeof s_preferred[0]; i++)
+        if (!strcmp(name, s_preferred[i]))
+            return 1;
+    return 0;
+}
+
 /* The rows of ticks.csv in the window, as panels over one copied block. */
 static int s_from_csv(const sm_plot_run_t *run, sm_svg_t *out, sm_error_t *err)
 {
@@ -84,12 +99,24 @@ static int s_from_csv(const sm_plot_run_t *run, sm_svg_t *out, sm_error_t *err)
         }
     }
     size_t np = se->n_cols < S_MAX_PANELS ? se->n_cols : S_MAX_PANELS;
+    /* which columns: all if they fit, else the preferred ones and then the
+     * earliest others, drawn in file order */
+    uint8_t take[256] = {0};
+    size_t nt = 0, nc = se->n_cols < sizeof take ? se->n_cols : sizeof take;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < nc && nt < np; i++)
+            if (!take[i] && (pass || se->n_cols <= S_MAX_PANELS || s_is_preferred(se->names[i]))) {
+                take[i] = 1;
+                nt++;
+            }
     s_panel_t p[S_MAX_PANELS];
-    for (size_t i = 0; i < np; i++)
-        p[i] = (s_panel_t){se->names[i], se->vals + first * w + 1 + i, w};
+    size_t k = 0;
+    for (size_t i = 0; i < nc && k < np; i++)
+        if (take[i])
+            p[k++] = (s_panel_t){se->names[i], se->vals + first * w + 1 + i, w};
     char sub[200];
     snprintf(sub, sizeof sub, "from ticks.csv, %g to %g ms (dt %g ms)%s", run->from_ms,
-             run->to_ms, run->dt_ms, np < se->n_cols ? ", first 8 series" : "");
+             run->to_ms, run->dt_ms, np < se->n_cols ? ", 8 of its series" : "");
     double t0 = n ? se->vals[first * w] * run->dt_ms : run->from_ms;
     (void)err;
     return s_draw(out, run, p, np, t0, n, sub, NULL, 0);

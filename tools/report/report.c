@@ -269,9 +269,10 @@ void sm_report_summary(FILE *f, const sm_net_t *net, const sm_result_t *r, int d
     fprintf(f, "  spikes %llu, synaptic events %llu, packets %llu, hops %llu\n",
             (unsigned long long)c->spikes, (unsigned long long)c->synaptic_events,
             (unsigned long long)c->packets_out, (unsigned long long)c->hops);
-    fprintf(f, "  neuron updates %llu of %llu dense (ratio %.4f)\n",
+    fprintf(f, "  neuron updates %llu of %llu dense (ratio %.4f); active by the chip rule %llu\n",
             (unsigned long long)c->neuron_updates, (unsigned long long)c->dense_updates,
-            c->dense_updates ? (double)c->neuron_updates / (double)c->dense_updates : 0.0);
+            c->dense_updates ? (double)c->neuron_updates / (double)c->dense_updates : 0.0,
+            (unsigned long long)c->active_updates);
     fprintf(f, "  wall time %.3f s (%.3g synaptic events/s); waiting on other shards %.1f us/tick\n",
             r->wall_seconds, r->wall_seconds > 0 ? (double)c->synaptic_events / r->wall_seconds : 0.0,
             r->ticks ? 1e6 * r->wait_seconds / r->ticks : 0.0);
