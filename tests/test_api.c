@@ -163,6 +163,40 @@ Test(api, options_are_checked)
     spikemesh_net_destroy(&net);
 }
 
+/* As `spikemesh run` does: options that only mean something together are
+ * refused with the option in the message, not ignored. */
+Test(api, conflicting_options_are_refused)
+{
+    spikemesh_error_t err;
+    spikemesh_net_t *net = spikemesh_net_load(s_path, &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    spikemesh_opts_t *o = spikemesh_opts_new();
+    cr_assert_eq(spikemesh_opts_set_strategy(o, "sequential", &err), 0);
+    cr_assert_null(spikemesh_run(net, o, &err), "a strategy without a chip");
+    cr_assert_eq(err.code, SPIKEMESH_EINVAL);
+    cr_assert(strstr(err.msg, "--strategy: needs --chip"), "%s", err.msg);
+    cr_assert(strstr(err.msg, s_path), "names the network: %s", err.msg);
+    cr_assert_eq(spikemesh_opts_set_strategy(o, NULL, &err), 0);
+    spikemesh_result_t *res = spikemesh_run(net, o, &err);
+    cr_assert_not_null(res, "%s", err.msg);
+    spikemesh_result_destroy(&res);
+    spikemesh_opts_destroy(&o);
+
+    o = spikemesh_opts_new();
+    spikemesh_opts_set_seed(o, 4);
+    cr_assert_null(spikemesh_run(net, o, &err), "a seed without a chip");
+    cr_assert(strstr(err.msg, "--seed: needs --chip"), "%s", err.msg);
+    cr_assert_eq(spikemesh_opts_set_chip(o, "loihi", &err), 0);
+    res = spikemesh_run(net, o, &err);
+    cr_assert_not_null(res, "a seed with a chip: %s", err.msg);
+    spikemesh_result_destroy(&res);
+    spikemesh_opts_set_mesh(o, 2, 2);
+    cr_assert_null(spikemesh_run(net, o, &err), "a mesh with a chip");
+    cr_assert(strstr(err.msg, "--mesh: not with --chip"), "%s", err.msg);
+    spikemesh_opts_destroy(&o);
+    spikemesh_net_destroy(&net);
+}
+
 /* The API's run against the engine's, on the same network and chip-free
  * default mapping: same spikes, traces and counters. */
 Test(api, run_matches_the_engine)

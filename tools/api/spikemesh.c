@@ -324,6 +324,7 @@ int spikemesh_opts_set_strategy(spikemesh_opts_t *o, const char *strategy, spike
 void spikemesh_opts_set_seed(spikemesh_opts_t *o, uint64_t seed)
 {
     o->seed = seed;
+    o->seed_given = 1;
 }
 
 void spikemesh_opts_set_threads(spikemesh_opts_t *o, uint32_t n)

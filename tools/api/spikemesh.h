@@ -128,7 +128,11 @@ void spikemesh_opts_destroy(spikemesh_opts_t **opts_p);
 
 /* Each setter is the command-line option of the same name; a string is
  * copied, NULL restores the default. Chips, mapping files and strategies are
- * read and checked by spikemesh_run, which reports them. */
+ * read and checked by spikemesh_run, which reports them. As on the command
+ * line, spikemesh_run refuses (SPIKEMESH_EINVAL) options that only mean
+ * something together: a strategy or a seed without a chip, or with a
+ * mapping file (which places the neurons already); a mesh or neurons per
+ * core with a chip or a mapping file (which bring their own grid). */
 int spikemesh_opts_set_chip(spikemesh_opts_t *o, const char *name_or_file,
                             spikemesh_error_t *err);                 /* --chip        */
 int spikemesh_opts_set_mapping(spikemesh_opts_t *o, const char *path,

@@ -22,6 +22,7 @@ struct spikemesh_opts {
     char *mapping;            /* mapping file, or NULL                       */
     char *strategy;           /* NULL: the mapper's default                  */
     uint64_t seed;
+    int seed_given;           /* spikemesh_opts_set_seed was called          */
 };
 
 /* Figures of the energy report beyond the per-category joules. */

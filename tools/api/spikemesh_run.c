@@ -86,6 +86,13 @@ spikemesh_result_t *spikemesh_run(const spikemesh_net_t *h, const spikemesh_opts
     }
     sm_run_opts_t o = opts->run;
     o.progress = 0;
+    if (sm_run_conflicts(opts->chip, opts->mapping, opts->strategy, opts->seed_given, o.mesh_w,
+                         o.neurons_per_core, &err)) {
+        sm_error_prefix(&err, "%s: ", net->path);
+        spikemesh_opts_destroy(&own);
+        sm_api_report(e, &err, -1);
+        return NULL;
+    }
     sm_chip_t *chip = NULL;
     sm_mapping_t *map = NULL;
     spikemesh_result_t *res = NULL;

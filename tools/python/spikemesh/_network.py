@@ -176,15 +176,18 @@ class Network:
         ticks, neurons = np.nonzero(r)
         self.set_input(pop, np.stack([neurons, ticks], axis=-1))
 
-    def run(self, ticks=None, chip=None, threads=0, mapping=None, strategy=None, seed=1,
+    def run(self, ticks=None, chip=None, threads=0, mapping=None, strategy=None, seed=None,
             engine="event", mesh=None, neurons_per_core=None):
         """Runs the network and returns a Result; the options are those of
         `spikemesh run`: ticks (None: the file's), chip (a built-in name such as
         "loihi", or a chip file; None: no chip, no energy), threads (0: one per
         CPU; results do not depend on it), mapping (a file from `spikemesh map
-        --out`), strategy ("metis", "sequential", "random") and seed of the
-        mapper, engine ("event" or "dense"), and without a chip the default
-        mapping's mesh (width, height) and neurons_per_core."""
+        --out`), strategy ("metis", "sequential", "random") and seed (None:
+        1) of the mapper, both only with a chip and no mapping file, engine
+        ("event" or "dense"), and without a chip or mapping file the default
+        mapping's mesh (width, height) and neurons_per_core. Options that
+        only mean something together raise SpikemeshError, as the command
+        line refuses them."""
         h = self._handle()
         opts = ctypes.c_void_p(lib.spikemesh_opts_new())
         if not opts.value:
@@ -205,10 +208,11 @@ class Network:
             if strategy is not None:
                 ok(lib.spikemesh_opts_set_strategy(opts, _str("strategy", strategy),
                                                    ctypes.byref(err)))
-            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or \
-                    not 0 <= seed < 2**64:
-                raise ValueError(f"seed: expected an integer in [0, 2**64), got {seed!r}")
-            lib.spikemesh_opts_set_seed(opts, int(seed))
+            if seed is not None:
+                if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or \
+                        not 0 <= seed < 2**64:
+                    raise ValueError(f"seed: expected an integer in [0, 2**64), got {seed!r}")
+                lib.spikemesh_opts_set_seed(opts, int(seed))
             ok(lib.spikemesh_opts_set_engine(opts, _str("engine", engine), ctypes.byref(err)))
             if mesh is not None:
                 w, hh = mesh
