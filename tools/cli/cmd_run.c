@@ -255,7 +255,7 @@ int sm_cmd_run(int argc, char **argv)
     }
     if (sm_nir_run_wanted(&nir, net_path)) {
         sm_nir_run_ctx_t rc = {out_dir, &o, engine_given, quiet, chip_name, mapping_path,
-                               strategy, map_seed, &dist};
+                               strategy, map_seed, &dist, &lim};
         o.progress = isatty(2);
         return sm_nir_run(&nir, net_path, &rc);
     }
@@ -283,17 +283,11 @@ int sm_cmd_run(int argc, char **argv)
     /* The cost check, before anything large is built: the mapper's graph
      * too when this run maps. */
     sm_cost_t cost;
-    sm_cost_estimate(net, o.ticks, chip ? chip->limits.neurons : o.neurons_per_core, &cost);
-    sm_cost_t held = cost;
-    if (dist.listen && dist.workers > 1) {
-        /* Workers on other machines each hold their share of the engine
-         * (this machine's memory stands in for theirs). */
-        held.syn_bytes /= dist.workers;
-        held.neuron_bytes /= dist.workers;
-        held.run_bytes = held.syn_bytes + held.neuron_bytes + held.trace_bytes;
-    }
-    if (sm_limits_check_cost(&held, chip && !mapping_path, &lim, &err) ||
-        sm_limits_check_output(cost.traces_csv_bytes, "traces.csv", out_dir, &lim, &err)) {
+    /* Workers on other machines each hold their share of the engine (this
+     * machine's memory stands in for theirs). */
+    if (sm_limits_check_run(net, o.ticks, chip ? chip->limits.neurons : o.neurons_per_core,
+                            chip && !mapping_path, dist.listen ? dist.workers : 1, 1, out_dir,
+                            &lim, &cost, &err)) {
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
         sm_chip_destroy(&chip);
         sm_net_destroy(&net);
