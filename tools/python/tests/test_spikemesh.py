@@ -239,11 +239,12 @@ class TestErrors(Base):
         with self.assertRaisesRegex(sm.SpikemeshError, "broken.json"):
             sm.load(path)
 
-    def test_nir_hook(self):
+    def test_nir_without_flavor_says_what_to_give(self):
         with self.assertRaises(sm.SpikemeshError) as e:
             sm.load(os.path.join(self.tmp, "model.nir"))
-        self.assertEqual(e.exception.code_name, "EUNSUPPORTED")
+        self.assertEqual(e.exception.code_name, "EINVAL")
         self.assertIn("model.nir", str(e.exception))
+        self.assertIn("flavor", str(e.exception))
 
     def test_bad_options(self):
         net = sm.load(self.write_net("small.json", SMALL))
