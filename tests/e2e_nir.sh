@@ -116,6 +116,11 @@ check "--max-memory 1000: nothing written" "[ ! -e $T/tiny ]"
 check "--max-output: traces.csv of every sample refused before the run" \
   "[ $? -eq 2 ] && grep -q 'traces.csv' $T/big.txt && [ ! -e $T/big ]"
 
+"$BIN" run "$D/$P.nir" --nir-conventions "$D/$P.side.json" --input "$T/$P.npy" --max-spikes-per-tick 1 \
+  --out "$T/ms1" > "$T/ms1.txt" 2>&1
+check "--max-spikes-per-tick 1: a MultiSpike count of 2 refused with exit 2, naming the neuron" \
+  "[ $? -eq 2 ] && grep -q 'neuron [0-9]* fired 2 spikes at tick' $T/ms1.txt && [ ! -e $T/ms1/spikes.csv ]"
+
 "$BIN" run "$D/$S.nir" --nir-conventions "$D/$S.side.json" --input "$T/$S.b3.npy" --workers 2 \
   --neurons-per-core 128 --out "$T/w2" --quiet
 check "batch on 2 worker processes: the same spikes" "[ $? -eq 0 ] && cmp -s $T/b3/spikes.csv $T/w2/spikes.csv"

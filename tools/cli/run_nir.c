@@ -534,5 +534,10 @@ out:
     if (status)
         fprintf(stderr, "spikemesh run: %s\n", s.err.msg);
     s_run_fini(&s);
-    return status == 1 && (s.err.code == SM_EINVAL || s.err.code == SM_EPARSE) ? 2 : status;
+    /* Bad input found while running (a MultiSpike count beyond the limit)
+     * is bad input still, as for a network file. */
+    return status == 1 && (s.err.code == SM_EINVAL || s.err.code == SM_EPARSE ||
+                           s.err.code == SM_ETOOBIG)
+               ? 2
+               : status;
 }
