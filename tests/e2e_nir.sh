@@ -89,6 +89,38 @@ check "spikemesh map MODEL.nir: fits loihi" "[ $? -eq 0 ] && grep -q 'cores used
   --mapping "$T/map.json" --out "$T/mapped" --quiet
 check "run --mapping from spikemesh map: the same spikes" "cmp -s $T/loihi/spikes.csv $T/mapped/spikes.csv"
 
+# A fixed-point chip runs the graph quantised, as it runs a network file.
+F=snn_ff2_leaky_subtract
+"$BIN" run "$D/$F.nir" --nir-conventions "$D/$F.side.json" --input "$T/$F.npy" --chip loihi --record-v all --out "$T/fq" \
+  > "$T/fq.txt" 2>&1
+check "snnTorch graph on --chip loihi: exits 0" "[ $? -eq 0 ]"
+check "snnTorch graph on --chip loihi: quantised, said in the summary" \
+  "grep -q '2 of 2 populations as loihi_lif, 2 projections as 8-bit Dense' $T/fq.txt"
+check "snnTorch graph on --chip loihi: stats.json's quantisation" \
+  "$PY -c \"import json,sys; q=json.load(open('$T/fq/stats.json'))['quantisation']; sys.exit(not (q['chip'] == 'loihi' and [p['quantised'] for p in q['populations']] == [True, True] and len(q['projections']) == 2))\""
+"$BIN" run "$D/$F.nir" --nir-conventions "$D/$F.side.json" --input "$T/$F.npy" --record-v all --out "$T/ffloat" --quiet
+check "snnTorch graph on --chip loihi: the chip's membranes, not the float ones" \
+  "[ \$(wc -l < $T/fq/traces.csv) -gt 100 ] && ! cmp -s $T/fq/traces.csv $T/ffloat/traces.csv && $PY -c \"import json,sys; sys.exit('quantisation' in json.load(open('$T/ffloat/stats.json')))\""
+"$BIN" run "$D/$F.nir" --nir-conventions "$D/$F.side.json" --input "$T/$F.npy" --chip loihi --engine event \
+  --threads 2 --out "$T/fqe" --quiet
+check "quantised graph: event engine, the dense engine's spikes" "cmp -s $T/fq/spikes.csv $T/fqe/spikes.csv"
+
+# The cost, estimated and held to the limits before anything is built.
+"$BIN" run "$D/$F.nir" --nir-conventions "$D/$F.side.json" --input "$T/$F.npy" --max-memory 1000 \
+  --out "$T/tiny" > "$T/tiny.txt" 2>&1
+check "--max-memory 1000: refused with exit 2" "[ $? -eq 2 ]"
+check "--max-memory 1000: the estimate in the message" "grep -q 'running it needs about .* more than the 1000 B' $T/tiny.txt"
+check "--max-memory 1000: nothing written" "[ ! -e $T/tiny ]"
+"$BIN" run "$D/$S.nir" --nir-conventions "$D/$S.side.json" --input "$T/$S.b3.npy" --record-v all \
+  --max-output 100000 --out "$T/big" > "$T/big.txt" 2>&1
+check "--max-output: traces.csv of every sample refused before the run" \
+  "[ $? -eq 2 ] && grep -q 'traces.csv' $T/big.txt && [ ! -e $T/big ]"
+
+"$BIN" run "$D/$P.nir" --nir-conventions "$D/$P.side.json" --input "$T/$P.npy" --max-spikes-per-tick 1 \
+  --out "$T/ms1" > "$T/ms1.txt" 2>&1
+check "--max-spikes-per-tick 1: a MultiSpike count of 2 refused with exit 2, naming the neuron" \
+  "[ $? -eq 2 ] && grep -q 'neuron [0-9]* fired 2 spikes at tick' $T/ms1.txt && [ ! -e $T/ms1/spikes.csv ]"
+
 "$BIN" run "$D/$S.nir" --nir-conventions "$D/$S.side.json" --input "$T/$S.b3.npy" --workers 2 \
   --neurons-per-core 128 --out "$T/w2" --quiet
 check "batch on 2 worker processes: the same spikes" "[ $? -eq 0 ] && cmp -s $T/b3/spikes.csv $T/w2/spikes.csv"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Python package (tools/python) end to end: pip-installed into a fresh
 # virtual environment with the build's libspikemesh.so bundled, then the
-# five-line script of docs/python.md and the package's unit tests, which
-# check its spikes, traces, counters and energy against the command's files.
+# five-line script of docs/python.md, its NIR script, and the package's unit
+# tests, which check its spikes, traces, counters and energy against the
+# command's files.
 # usage: e2e_python.sh SPIKEMESH SOURCE_DIR [GOLDEN_DIR]
 # SM_TOOLS_DIR names the build folder; SM_PYTHON a python3 to use (default:
 # the first of python3 and /usr/bin/python3 with numpy and venv; none: skip,
@@ -75,11 +76,32 @@ if [ "$lines" -ge 1 ] && [ "$lines" -le 5 ]; then
 else
   bad "docs/python.md opens with a script of at most five lines (got $lines)"
 fi
-if (cd "$SRC" && "$VPY" "$T/five.py") > "$T/five.txt" 2>&1 && grep -q "J" "$T/five.txt"; then
-  ok "the five-line script runs feedforward on loihi: $(cat "$T/five.txt")"
+awk '/^```python/ {n++} n == 1 && /^```$/ {m++; if (m == 2) {on = 1; next}} on && /^```/ {exit} on' \
+  "$SRC/docs/python.md" > "$T/five.want"
+if (cd "$SRC" && "$VPY" "$T/five.py") > "$T/five.txt" 2>&1 && grep -q "J" "$T/five.txt" &&
+   cmp -s "$T/five.txt" "$T/five.want"; then
+  ok "the five-line script runs feedforward on loihi and prints what the page says: $(cat "$T/five.txt")"
 else
   cat "$T/five.txt"
-  bad "the five-line script runs feedforward on loihi and prints its energy"
+  bad "the five-line script runs feedforward on loihi and prints its energy, as docs/python.md says ($(cat "$T/five.want"))"
+fi
+# The NIR script of docs/python.md ("## NIR graphs"): at most five lines,
+# printing what the page says it prints.
+awk '/^## NIR graphs/ {sec = 1} sec && /^```python/ {on = 1; next} on && /^```/ {exit} on' \
+  "$SRC/docs/python.md" > "$T/nir.py"
+awk '/^## NIR graphs/ {sec = 1} sec && /^```/ {n++; if (n == 3) {on = 1; next}} on && /^```/ {exit} on' \
+  "$SRC/docs/python.md" > "$T/nir.want"
+lines=$(grep -c . "$T/nir.py")
+if [ "$lines" -ge 1 ] && [ "$lines" -le 5 ] && grep -q set_batch "$T/nir.py" && [ -s "$T/nir.want" ]; then
+  ok "docs/python.md's NIR script has $lines lines"
+else
+  bad "docs/python.md's NIR script: at most five lines with its output (got $lines lines)"
+fi
+if (cd "$SRC" && "$VPY" "$T/nir.py") > "$T/nir.txt" 2>&1 && cmp -s "$T/nir.txt" "$T/nir.want"; then
+  ok "the NIR script runs the paper CNN on loihi and prints what the page says: $(cat "$T/nir.txt")"
+else
+  cat "$T/nir.txt"
+  bad "the NIR script prints what docs/python.md says ($(cat "$T/nir.want"))"
 fi
 "$BIN" run "$SRC/tools/examples/feedforward.json" --chip loihi --out "$T/cli" --quiet
 want=$("$PY" -c "import json, sys; print(json.load(open(sys.argv[1]))['energy']['total'])" "$T/cli/stats.json")

@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "helpers.h"
+#include "nir_compile.h"
 #include "spikemesh.h"
 
 #define FEEDFORWARD T_EXAMPLES_DIR "/feedforward.json"
@@ -53,8 +54,8 @@ Test(api, load_errors_carry_the_file)
     cr_assert(strstr(err.msg, bad), "%s", err.msg);
 
     cr_assert_null(spikemesh_net_load(T_EXAMPLES_DIR "/model.nir", &err));
-    cr_assert_eq(err.code, SPIKEMESH_EUNSUPPORTED);
-    cr_assert(strstr(err.msg, "model.nir"), "%s", err.msg);
+    cr_assert_eq(err.code, SPIKEMESH_EINVAL);
+    cr_assert(strstr(err.msg, "model.nir") && strstr(err.msg, "flavor"), "%s", err.msg);
     cr_assert_null(spikemesh_net_load(missing, NULL), "err may be NULL");
     cr_assert_str_eq(spikemesh_strerror(SPIKEMESH_EPARSE), "malformed input");
 }
@@ -163,6 +164,40 @@ Test(api, options_are_checked)
     spikemesh_net_destroy(&net);
 }
 
+/* As `spikemesh run` does: options that only mean something together are
+ * refused with the option in the message, not ignored. */
+Test(api, conflicting_options_are_refused)
+{
+    spikemesh_error_t err;
+    spikemesh_net_t *net = spikemesh_net_load(s_path, &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    spikemesh_opts_t *o = spikemesh_opts_new();
+    cr_assert_eq(spikemesh_opts_set_strategy(o, "sequential", &err), 0);
+    cr_assert_null(spikemesh_run(net, o, &err), "a strategy without a chip");
+    cr_assert_eq(err.code, SPIKEMESH_EINVAL);
+    cr_assert(strstr(err.msg, "--strategy: needs --chip"), "%s", err.msg);
+    cr_assert(strstr(err.msg, s_path), "names the network: %s", err.msg);
+    cr_assert_eq(spikemesh_opts_set_strategy(o, NULL, &err), 0);
+    spikemesh_result_t *res = spikemesh_run(net, o, &err);
+    cr_assert_not_null(res, "%s", err.msg);
+    spikemesh_result_destroy(&res);
+    spikemesh_opts_destroy(&o);
+
+    o = spikemesh_opts_new();
+    spikemesh_opts_set_seed(o, 4);
+    cr_assert_null(spikemesh_run(net, o, &err), "a seed without a chip");
+    cr_assert(strstr(err.msg, "--seed: needs --chip"), "%s", err.msg);
+    cr_assert_eq(spikemesh_opts_set_chip(o, "loihi", &err), 0);
+    res = spikemesh_run(net, o, &err);
+    cr_assert_not_null(res, "a seed with a chip: %s", err.msg);
+    spikemesh_result_destroy(&res);
+    spikemesh_opts_set_mesh(o, 2, 2);
+    cr_assert_null(spikemesh_run(net, o, &err), "a mesh with a chip");
+    cr_assert(strstr(err.msg, "--mesh: not with --chip"), "%s", err.msg);
+    spikemesh_opts_destroy(&o);
+    spikemesh_net_destroy(&net);
+}
+
 /* The API's run against the engine's, on the same network and chip-free
  * default mapping: same spikes, traces and counters. */
 Test(api, run_matches_the_engine)
@@ -265,6 +300,203 @@ Test(api, energy_on_a_chip)
     cr_assert_gt(cores_sum, 0);
     free(j);
     spikemesh_result_destroy(&res);
+    spikemesh_opts_destroy(&o);
+    spikemesh_net_destroy(&net);
+}
+
+/* ---- NIR graphs ---------------------------------------------------------- */
+
+#define FF2 T_DATA_DIR "/nir/snn_ff2_leaky_subtract"
+#define FF2_T 40u
+#define FF2_B 3u
+#define FF2_F 20u
+
+/* A Bernoulli(0.2) tensor [T, B, F] as bytes, the same every time. */
+static void s_tensor(uint8_t *x)
+{
+    uint64_t st = 12345;
+    for (size_t i = 0; i < (size_t)FF2_T * FF2_B * FF2_F; i++) {
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        x[i] = (st >> 33) % 5 == 0;
+    }
+}
+
+Test(api, nir_load_and_refusals)
+{
+    spikemesh_error_t err;
+    cr_assert_null(spikemesh_net_load(FF2 ".nir", &err));
+    cr_assert(strstr(err.msg, "flavor") && strstr(err.msg, "conventions"), "%s", err.msg);
+    cr_assert_null(spikemesh_net_load_nir(T_DATA_DIR "/nir/missing.nir", "snntorch", NULL, &err));
+    cr_assert(strstr(err.msg, "missing.nir"), "%s", err.msg);
+    cr_assert_null(spikemesh_net_load_nir(FF2 ".nir", "sinabs", FF2 ".side.json", &err));
+    cr_assert(strstr(err.msg, "snntorch"), "flavors that disagree: %s", err.msg);
+
+    spikemesh_net_t *net = spikemesh_net_load_nir(FF2 ".nir", NULL, FF2 ".side.json", &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    cr_assert_str_eq(spikemesh_net_nir_flavor(net), "snntorch");
+    cr_assert_eq(spikemesh_net_nir_n_layers(net), 2);
+    int spikes = -1;
+    int l0 = spikemesh_net_nir_layer(net, 0, &spikes);
+    cr_assert_str_eq(spikemesh_net_pop_name(net, (uint32_t)l0), "1");
+    cr_assert_eq(spikes, 1);
+    cr_assert_eq(spikemesh_net_nir_layer(net, 2, NULL), -1);
+    cr_assert_str_eq(spikemesh_net_pop_name(net, (uint32_t)spikemesh_net_nir_output(net)), "3");
+    int in = spikemesh_net_nir_input(net);
+    cr_assert_eq(spikemesh_net_pop_size(net, (uint32_t)in), FF2_F);
+    cr_assert_eq(spikemesh_net_n_samples(net), 0);
+
+    cr_assert_null(spikemesh_run(net, NULL, &err), "no input yet");
+    cr_assert(strstr(err.msg, "set_batch"), "%s", err.msg);
+    uint32_t pair[2] = {0, 1};
+    cr_assert_eq(spikemesh_net_set_input(net, spikemesh_net_pop_name(net, (uint32_t)in), pair, 1,
+                                         &err), -1);
+    cr_assert(strstr(err.msg, "set_batch"), "%s", err.msg);
+    /* room for the wrong shape too: the data are read as the shape says */
+    uint8_t x[FF2_T * FF2_B * (FF2_F + 1)] = {0};
+    uint64_t bad_shape[3] = {FF2_T, FF2_B, FF2_F + 1};
+    cr_assert_eq(spikemesh_net_set_batch(net, x, "uint8", 3, bad_shape, &err), -1);
+    cr_assert(strstr(err.msg, "expected [T, B, 20]"), "%s", err.msg);
+    uint64_t shape[3] = {FF2_T, FF2_B, FF2_F};
+    cr_assert_eq(spikemesh_net_set_batch(net, x, "float16", 3, shape, &err), -1);
+    cr_assert(strstr(err.msg, "float16"), "%s", err.msg);
+    float f[2 * FF2_F] = {0};
+    f[3] = 0.5f;
+    uint64_t fshape[2] = {2, FF2_F};
+    cr_assert_eq(spikemesh_net_set_batch(net, f, "float32", 2, fshape, &err), -1);
+    cr_assert(strstr(err.msg, "whole"), "%s", err.msg);
+    cr_assert_eq(spikemesh_net_n_samples(net), 0, "refused tensors leave none");
+
+    spikemesh_net_t *file = spikemesh_net_load(s_path, &err);
+    cr_assert_eq(spikemesh_net_record_v(file, 1, &err), -1);
+    cr_assert(strstr(err.msg, "record.traces"), "%s", err.msg);
+    cr_assert_eq(spikemesh_net_set_batch(file, x, "uint8", 3, shape, &err), -1);
+    cr_assert_null(spikemesh_net_nir_flavor(file));
+    cr_assert_eq(spikemesh_net_nir_output(file), -1);
+    cr_assert_eq(spikemesh_net_n_samples(file), 1);
+    spikemesh_net_destroy(&file);
+    spikemesh_net_destroy(&net);
+}
+
+/* A batch through the API: each sample as the engine runs that sample
+ * alone, from the initial state, spikes and membranes bit for bit. */
+Test(api, nir_batch_matches_the_engine_sample_by_sample)
+{
+    spikemesh_error_t err;
+    spikemesh_net_t *net = spikemesh_net_load_nir(FF2 ".nir", "snntorch", FF2 ".side.json", &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    static uint8_t x[FF2_T * FF2_B * FF2_F];
+    s_tensor(x);
+    uint64_t shape[3] = {FF2_T, FF2_B, FF2_F};
+    cr_assert_eq(spikemesh_net_set_batch(net, x, "uint8", 3, shape, &err), 0, "%s", err.msg);
+    cr_assert_eq(spikemesh_net_n_samples(net), FF2_B);
+    cr_assert_eq(spikemesh_net_ticks(net), FF2_T);
+    cr_assert_eq(spikemesh_net_record_v(net, 1, &err), 0, "%s", err.msg);
+    cr_assert_eq(spikemesh_net_n_probes(net), 16 + 6);
+    spikemesh_opts_t *o = spikemesh_opts_new();
+    spikemesh_opts_set_threads(o, 1);
+    spikemesh_result_t *res = spikemesh_run(net, o, &err);
+    cr_assert_not_null(res, "%s", err.msg);
+    cr_assert_eq(spikemesh_result_samples(res), FF2_B);
+    cr_assert_eq(spikemesh_result_sample_ticks(res), FF2_T);
+    cr_assert_eq(spikemesh_result_ticks(res), FF2_T * FF2_B);
+    uint32_t np = spikemesh_result_n_probes(res);
+    cr_assert_eq(np, 22);
+    const uint32_t *sp = spikemesh_result_spikes(res);
+    size_t ns = spikemesh_result_n_spikes(res);
+    const float *tr = spikemesh_result_traces(res);
+
+    /* The engine's own run of each sample alone. */
+    sm_error_t e;
+    sm_nir_net_t *nn = sm_nir_net_load(FF2 ".nir", FF2 ".side.json", NULL, &e);
+    cr_assert_not_null(nn, "%s", e.msg);
+    cr_assert_eq(sm_nir_net_probe_all(nn, &e), 0);
+    sm_npy_t *a = sm_npy_from("uint8", 3, shape, x, "x", &e);
+    cr_assert_not_null(a, "%s", e.msg);
+    sm_nir_input_t in;
+    cr_assert_eq(sm_nir_input_check(nn, a, "x", &in, &e), 0, "%s", e.msg);
+    nn->net->ticks = FF2_T;
+    sm_run_opts_t ro;
+    sm_run_opts_default(&ro);
+    ro.threads = 1;
+    ro.dense = 1;
+    size_t at = 0, total = 0;
+    for (uint32_t b = 0; b < FF2_B; b++) {
+        cr_assert_eq(sm_nir_net_set_input(nn, &in, b, FF2_T, &e), 0, "%s", e.msg);
+        sm_result_t *ref = sm_engine_run(nn->net, &ro, &e);
+        cr_assert_not_null(ref, "%s", e.msg);
+        total += ref->n_spikes;
+        for (size_t i = 0; i < ref->n_spikes; i++, at++) {
+            cr_assert_lt(at, ns);
+            cr_assert_eq(sp[3 * at], ref->spikes[i].tick + b * FF2_T, "sample %u spike %zu", b, i);
+            cr_assert_eq(sp[3 * at + 1], ref->spikes[i].gid);
+            cr_assert_eq(sp[3 * at + 2], ref->spikes[i].count);
+        }
+        cr_assert_arr_eq(tr + (size_t)b * FF2_T * np * 3, ref->trace,
+                         (size_t)FF2_T * np * 3 * sizeof(float), "sample %u's membranes", b);
+        sm_result_destroy(&ref);
+    }
+    cr_assert_eq(ns, total);
+    cr_assert_gt(total, 50, "the tensor makes the graph spike");
+
+    char *json = spikemesh_result_stats_json(res, &err);
+    cJSON *doc = cJSON_Parse(json);
+    const cJSON *nir = cJSON_GetObjectItem(doc, "nir");
+    cr_assert_not_null(nir);
+    cr_assert_eq(cJSON_GetObjectItem(nir, "samples")->valuedouble, FF2_B);
+    cr_assert_str_eq(cJSON_GetObjectItem(nir, "output_layer")->valuestring, "3");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(nir, "predictions")), FF2_B);
+    cr_assert_str_eq(cJSON_GetObjectItem(doc, "engine")->valuestring, "dense",
+                     "a NIR graph runs dense unless told");
+    cJSON_Delete(doc);
+    spikemesh_free(json);
+
+    /* Fewer ticks than the tensor's: each sample cut short. */
+    spikemesh_opts_set_ticks(o, 10);
+    spikemesh_result_t *short_r = spikemesh_run(net, o, &err);
+    cr_assert_not_null(short_r, "%s", err.msg);
+    cr_assert_eq(spikemesh_result_ticks(short_r), 10 * FF2_B);
+    cr_assert_eq(spikemesh_net_ticks(net), FF2_T, "the network keeps its tensor's ticks");
+    spikemesh_result_destroy(&short_r);
+
+    cr_assert_eq(spikemesh_net_record_v(net, 0, &err), 0);
+    cr_assert_eq(spikemesh_net_n_probes(net), 0);
+    sm_npy_destroy(&a);
+    sm_nir_net_destroy(&nn);
+    spikemesh_result_destroy(&res);
+    spikemesh_opts_destroy(&o);
+    spikemesh_net_destroy(&net);
+}
+
+/* On a fixed-point chip a NIR graph runs quantised, as `run MODEL.nir
+ * --chip loihi` does, and is priced. */
+Test(api, nir_on_loihi_is_quantised)
+{
+    spikemesh_error_t err;
+    spikemesh_net_t *net = spikemesh_net_load_nir(FF2 ".nir", NULL, FF2 ".side.json", &err);
+    static uint8_t x[FF2_T * FF2_B * FF2_F];
+    s_tensor(x);
+    uint64_t shape[3] = {FF2_T, FF2_B, FF2_F};
+    cr_assert_eq(spikemesh_net_set_batch(net, x, "uint8", 3, shape, &err), 0, "%s", err.msg);
+    spikemesh_opts_t *o = spikemesh_opts_new();
+    cr_assert_eq(spikemesh_opts_set_chip(o, "loihi", &err), 0);
+    spikemesh_result_t *res = spikemesh_run(net, o, &err);
+    cr_assert_not_null(res, "%s", err.msg);
+    cr_assert_str_eq(spikemesh_result_chip(res), "loihi");
+    char *json = spikemesh_result_stats_json(res, &err);
+    cJSON *doc = cJSON_Parse(json);
+    const cJSON *q = cJSON_GetObjectItem(doc, "quantisation");
+    cr_assert_not_null(q, "stats.json has the quantisation report");
+    const cJSON *pops = cJSON_GetObjectItem(q, "populations");
+    cr_assert_eq(cJSON_GetArraySize(pops), 2);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(pops, 0), "quantised")));
+    cr_assert_not_null(cJSON_GetObjectItem(doc, "nir"));
+    cr_assert_gt(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "energy"), "total")->valuedouble, 0);
+    cJSON_Delete(doc);
+    spikemesh_free(json);
+    spikemesh_result_destroy(&res);
+    cr_assert_eq(spikemesh_opts_set_chip(o, NULL, &err), 0);
+    cr_assert_null(spikemesh_run(net, o, &err), "quantised for loihi, not for a float run");
+    cr_assert(strstr(err.msg, "quantised for chip loihi"), "%s", err.msg);
     spikemesh_opts_destroy(&o);
     spikemesh_net_destroy(&net);
 }

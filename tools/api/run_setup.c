@@ -5,6 +5,23 @@
 #include "mapfile.h"
 #include "mapper.h"
 
+int sm_run_conflicts(const char *chip, const char *mapping, const char *strategy, int seed_given,
+                     uint32_t mesh_w, uint32_t neurons_per_core, sm_error_t *err)
+{
+    const char *grid = chip ? "--chip" : mapping ? "--mapping" : NULL;
+    if (grid && (mesh_w || neurons_per_core))
+        return sm_fail(err, SM_EINVAL,
+                       "%s: not with %s, whose grid and core size are used (they set the default "
+                       "mapping, without a chip or mapping file)",
+                       mesh_w ? "--mesh" : "--neurons-per-core", grid);
+    if ((strategy || seed_given) && (!chip || mapping))
+        return sm_fail(err, SM_EINVAL, "%s: %s", strategy ? "--strategy" : "--seed",
+                       mapping ? "not with --mapping, whose file places the neurons already"
+                               : "needs --chip (the mapping strategies place neurons on a chip; "
+                                 "without one, neurons fill cores in order)");
+    return 0;
+}
+
 int sm_run_place(const sm_net_t *net, const sm_chip_t *chip, const char *mapping_path,
                  const char *strategy, uint64_t seed, const sm_progress_t *progress,
                  sm_map_report_t *rep, sm_mapping_t **map, sm_error_t *err)

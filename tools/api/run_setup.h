@@ -13,6 +13,14 @@
 #include "progress.h"
 #include "sm_error.h"
 
+/* Refuses (SM_EINVAL) options that only mean something together, rather
+ * than ignoring them: a chip or a mapping file brings its own grid, so no
+ * mesh (mesh_w) or neurons_per_core; a strategy and a seed place neurons on
+ * a chip, which a mapping file has done already. The message names the
+ * options as the command line spells them. */
+int sm_run_conflicts(const char *chip, const char *mapping, const char *strategy, int seed_given,
+                     uint32_t mesh_w, uint32_t neurons_per_core, sm_error_t *err);
+
 /* Loads the chip `chip_name` (a built-in name or a chip file; NULL: none)
  * and places the network: as the mapping file says (checked against the
  * chip's limits when there is a chip), else with `strategy` (NULL: the

@@ -1,9 +1,11 @@
 /* spikemesh: the embedding API's errors, networks, inputs and run options
  * (spikemesh.h); runs and results are in spikemesh_run.c. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netfile.h"
+#include "nir_side.h"
 #include "spikemesh_int.h"
 
 /* The public codes are the engine's, value for value. */
@@ -83,22 +85,39 @@ spikemesh_net_t *spikemesh_net_load(const char *path, spikemesh_error_t *e)
 spikemesh_net_t *spikemesh_net_load_nir(const char *path, const char *flavor,
                                         const char *conventions, spikemesh_error_t *e)
 {
-    (void)flavor;
-    (void)conventions;
     sm_error_t err;
     sm_error_clear(&err);
-    sm_fail(&err, SM_EUNSUPPORTED, "%s: NIR graphs are not supported by this build of spikemesh",
-            path ? path : "(no file name)");
-    sm_api_report(e, &err, -1);
-    return NULL;
+    spikemesh_net_t *h = NULL;
+    if (!path)
+        sm_fail(&err, SM_EINVAL, "spikemesh_net_load_nir: no file name");
+    else if (!flavor && !conventions)
+        sm_fail(&err, SM_EINVAL, "%s: a NIR file does not say which library wrote it: give a "
+                "flavor (snntorch, norse or sinabs) or a conventions file (docs/nir.md)", path);
+    else if (!(h = calloc(1, sizeof *h)))
+        sm_fail(&err, SM_ENOMEM, "%s: out of memory", path);
+    else if (!(h->nir = sm_nir_net_load(path, conventions, flavor, &err))) {
+        free(h);
+        h = NULL;
+    } else {
+        h->net = h->nir->net;
+        /* No tensor yet: the run refuses until set_batch. */
+        h->net->ticks = 0;
+    }
+    sm_api_report(e, &err, h ? 0 : -1);
+    return h;
 }
 
 void spikemesh_net_destroy(spikemesh_net_t **net_p)
 {
     if (!net_p || !*net_p)
         return;
-    sm_net_destroy(&(*net_p)->net);
-    free(*net_p);
+    spikemesh_net_t *h = *net_p;
+    if (h->nir)
+        sm_nir_net_destroy(&h->nir); /* and its network */
+    else
+        sm_net_destroy(&h->net);
+    sm_npy_destroy(&h->batch);
+    free(h);
     *net_p = NULL;
 }
 
@@ -244,6 +263,12 @@ int spikemesh_net_set_input(spikemesh_net_t *h, const char *name, const uint32_t
                              sm_fail(&err, SM_EINVAL, "%s: set_input: no population named \"%s\"",
                                      net->path, name ? name : "(null)"));
     sm_pop_t *pop = &net->pops[p];
+    if (h->nir)
+        return sm_api_report(e, &err,
+                             sm_fail(&err, SM_EINVAL,
+                                     "%s: set_input: a NIR graph's input is a spike tensor: "
+                                     "spikemesh_net_set_batch (Python: set_batch)",
+                                     net->path));
     if (pop->kind == SM_POP_NEURONS)
         return sm_api_report(e, &err,
                              sm_fail(&err, SM_EINVAL,
@@ -267,6 +292,91 @@ int spikemesh_net_set_input(spikemesh_net_t *h, const char *name, const uint32_t
     pop->st_off = off;
     pop->st_ticks = ticks;
     pop->kind = SM_POP_SPIKE_TIMES;
+    return sm_api_report(e, &err, 0);
+}
+
+/* ---- NIR graphs ---------------------------------------------------------------- */
+
+const char *spikemesh_net_nir_flavor(const spikemesh_net_t *h)
+{
+    return h->nir ? sm_nir_flavor_name(h->nir->flavor) : NULL;
+}
+
+uint32_t spikemesh_net_nir_n_layers(const spikemesh_net_t *h)
+{
+    return h->nir ? h->nir->n_layers : 0;
+}
+
+int spikemesh_net_nir_layer(const spikemesh_net_t *h, uint32_t l, int *spikes)
+{
+    if (!h->nir || l >= h->nir->n_layers)
+        return -1;
+    if (spikes)
+        *spikes = h->nir->layers[l].spikes;
+    return (int)h->nir->layers[l].pop;
+}
+
+int spikemesh_net_nir_output(const spikemesh_net_t *h)
+{
+    return h->nir && h->nir->output_layer >= 0 ? (int)h->nir->layers[h->nir->output_layer].pop
+                                               : -1;
+}
+
+int spikemesh_net_nir_input(const spikemesh_net_t *h)
+{
+    return h->nir ? (int)h->nir->input_pop : -1;
+}
+
+static int s_not_nir(const spikemesh_net_t *h, const char *call, sm_error_t *err)
+{
+    return sm_fail(err, SM_EINVAL, "%s: %s: for NIR graphs; this is a network file%s",
+                   h->net->path, call,
+                   !strcmp(call, "record_v")
+                       ? ", whose record.traces says which neurons are traced"
+                       : ", whose spike sources take spikemesh_net_set_input");
+}
+
+int spikemesh_net_set_batch(spikemesh_net_t *h, const void *data, const char *dtype,
+                            uint32_t ndim, const uint64_t *shape, spikemesh_error_t *e)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    if (!h->nir)
+        return sm_api_report(e, &err, s_not_nir(h, "set_batch", &err));
+    char name[300];
+    snprintf(name, sizeof name, "%s: set_batch", h->net->path);
+    sm_nir_input_t in;
+    sm_npy_t *a = sm_npy_from(dtype, ndim, shape, data, name, &err);
+    if (!a || sm_nir_input_check(h->nir, a, name, &in, &err)) {
+        sm_npy_destroy(&a);
+        return sm_api_report(e, &err, -1);
+    }
+    if (in.T > UINT32_MAX) {
+        sm_npy_destroy(&a);
+        return sm_api_report(e, &err, sm_fail(&err, SM_ETOOBIG, "%s: %llu steps, at most %u",
+                                              name, (unsigned long long)in.T, UINT32_MAX));
+    }
+    sm_npy_destroy(&h->batch);
+    h->batch = a;
+    h->in = in;
+    h->net->ticks = (uint32_t)in.T;
+    return sm_api_report(e, &err, 0);
+}
+
+uint64_t spikemesh_net_n_samples(const spikemesh_net_t *h)
+{
+    return !h->nir ? 1 : h->batch ? h->in.B : 0;
+}
+
+int spikemesh_net_record_v(spikemesh_net_t *h, int all, spikemesh_error_t *e)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    if (!h->nir)
+        return sm_api_report(e, &err, s_not_nir(h, "record_v", &err));
+    if (all)
+        return sm_api_report(e, &err, sm_nir_net_probe_all(h->nir, &err));
+    h->net->n_probes = 0;
     return sm_api_report(e, &err, 0);
 }
 
@@ -324,6 +434,7 @@ int spikemesh_opts_set_strategy(spikemesh_opts_t *o, const char *strategy, spike
 void spikemesh_opts_set_seed(spikemesh_opts_t *o, uint64_t seed)
 {
     o->seed = seed;
+    o->seed_given = 1;
 }
 
 void spikemesh_opts_set_threads(spikemesh_opts_t *o, uint32_t n)
@@ -345,6 +456,7 @@ int spikemesh_opts_set_engine(spikemesh_opts_t *o, const char *engine, spikemesh
                              sm_fail(&err, SM_EINVAL, "engine: expected event or dense, got \"%s\"",
                                      engine));
     o->run.dense = engine && !strcmp(engine, "dense");
+    o->engine_given = engine != NULL;
     return sm_api_report(e, &err, 0);
 }
 

@@ -73,14 +73,18 @@ int spikemesh_api_version(void);
 typedef struct spikemesh_net spikemesh_net_t;
 
 /* Loads a network file (docs/network-format.md). A name ending in ".nir" is
- * handed to spikemesh_net_load_nir with the default flavor. Caller owns the
- * result. */
+ * handed to spikemesh_net_load_nir with no flavor and no conventions, which
+ * fails naming what to give. Caller owns the result. */
 spikemesh_net_t *spikemesh_net_load(const char *path, spikemesh_error_t *err);
 
-/* Loads a NIR graph read with the conventions of `flavor` ("snntorch",
- * "norse", "sinabs"; NULL: the reader's default) and a conventions file
- * (NULL: none). This is where the NIR reader plugs in; until it does, this
- * fails with SPIKEMESH_EUNSUPPORTED naming the file. */
+/* Loads a NIR graph (docs/nir.md) exported by a library: the conventions
+ * the file does not say come from a conventions file (the nir_side_info
+ * schema; NULL: none) or, if that is NULL, from the defaults of `flavor`
+ * ("snntorch", "norse" or "sinabs"; NULL: the conventions file's); one of
+ * the two must be given, and both must agree. The graph is compiled as
+ * `spikemesh run MODEL.nir` compiles it: each neuron node a population
+ * named by its node name (a layer), the Input node a spike source. It runs
+ * once its input is set (spikemesh_net_set_batch). Caller owns the result. */
 spikemesh_net_t *spikemesh_net_load_nir(const char *path, const char *flavor,
                                         const char *conventions, spikemesh_error_t *err);
 
@@ -113,9 +117,46 @@ int spikemesh_net_probe(const spikemesh_net_t *net, uint32_t i, uint32_t *pop, u
  * n (neuron, tick) pairs at `pairs` (2 * n values, neuron first; any
  * order). Neurons are indices within the population; a neuron may not be
  * given the same tick twice. n = 0 silences the population. On failure the
- * network is unchanged. */
+ * network is unchanged. (A NIR graph's input is a tensor:
+ * spikemesh_net_set_batch.) */
 int spikemesh_net_set_input(spikemesh_net_t *net, const char *pop, const uint32_t *pairs,
                             size_t n, spikemesh_error_t *err);
+
+/* ---- NIR graphs ------------------------------------------------------------ */
+
+/* The flavor a NIR graph was compiled under ("snntorch", "norse",
+ * "sinabs"), or NULL for a network file. */
+const char *spikemesh_net_nir_flavor(const spikemesh_net_t *net);
+/* The layers (neuron nodes) in topological order, l in [0, n_layers): the
+ * population layer l became, and whether it can spike (0 for I, LI and
+ * CubaLI). Returns the population's index, or -1 if l is out of range (and
+ * always for a network file, which has no layers). */
+uint32_t spikemesh_net_nir_n_layers(const spikemesh_net_t *net);
+int spikemesh_net_nir_layer(const spikemesh_net_t *net, uint32_t l, int *spikes);
+/* The population of the layer the (first) Output node records, and that of
+ * the Input node's spike source; -1 if none (or a network file). */
+int spikemesh_net_nir_output(const spikemesh_net_t *net);
+int spikemesh_net_nir_input(const spikemesh_net_t *net);
+
+/* Gives a NIR graph's Input node a spike tensor: `ndim` dimensions of
+ * `shape`, [T, B, features...] or [T, features...] (B = 1), features as the
+ * Input node's shape or its size; elements of numpy's type `dtype`
+ * ("bool", "uint8", "int8", "int16", "int32", "int64", "float32",
+ * "float64"), in C order and the host's byte order, whole non-negative
+ * spike counts (a count k adds k times the weight). The data are copied.
+ * A run then runs the B samples one after another, each from the initial
+ * state, for T ticks each (spikemesh_opts_set_ticks: another number; steps
+ * past T are silent). On failure the network is unchanged. */
+int spikemesh_net_set_batch(spikemesh_net_t *net, const void *data, const char *dtype,
+                            uint32_t ndim, const uint64_t *shape, spikemesh_error_t *err);
+/* Samples of the batch set (0 before one is; 1 for a network file). */
+uint64_t spikemesh_net_n_samples(const spikemesh_net_t *net);
+
+/* Traces every neuron of every layer (all != 0: the probes become the
+ * layers in order, each in C order, as `--record-v all`) or none (0).
+ * Fails with SPIKEMESH_EINVAL on a network file, whose record.traces says
+ * which neurons are traced. */
+int spikemesh_net_record_v(spikemesh_net_t *net, int all, spikemesh_error_t *err);
 
 /* ---- run options ---------------------------------------------------------- */
 
@@ -128,7 +169,11 @@ void spikemesh_opts_destroy(spikemesh_opts_t **opts_p);
 
 /* Each setter is the command-line option of the same name; a string is
  * copied, NULL restores the default. Chips, mapping files and strategies are
- * read and checked by spikemesh_run, which reports them. */
+ * read and checked by spikemesh_run, which reports them. As on the command
+ * line, spikemesh_run refuses (SPIKEMESH_EINVAL) options that only mean
+ * something together: a strategy or a seed without a chip, or with a
+ * mapping file (which places the neurons already); a mesh or neurons per
+ * core with a chip or a mapping file (which bring their own grid). */
 int spikemesh_opts_set_chip(spikemesh_opts_t *o, const char *name_or_file,
                             spikemesh_error_t *err);                 /* --chip        */
 int spikemesh_opts_set_mapping(spikemesh_opts_t *o, const char *path,
@@ -138,7 +183,9 @@ int spikemesh_opts_set_strategy(spikemesh_opts_t *o, const char *strategy,
 void spikemesh_opts_set_seed(spikemesh_opts_t *o, uint64_t seed);   /* --seed        */
 void spikemesh_opts_set_threads(spikemesh_opts_t *o, uint32_t n);   /* --threads; 0: one per CPU */
 void spikemesh_opts_set_ticks(spikemesh_opts_t *o, uint32_t n);     /* --ticks; 0: the network's */
-/* --engine: "event" or "dense" (the reference). */
+/* --engine: "event" or "dense" (the reference). As on the command line, a
+ * NIR graph runs on the dense engine unless an engine is set: it steps every
+ * neuron every tick as the libraries do, so membranes come out bit for bit. */
 int spikemesh_opts_set_engine(spikemesh_opts_t *o, const char *engine, spikemesh_error_t *err);
 /* Without a chip: the default mapping's grid (0 x 0: just big enough) and
  * neurons per core (0: 256). */
@@ -150,13 +197,20 @@ void spikemesh_opts_set_neurons_per_core(spikemesh_opts_t *o, uint32_t n);
 typedef struct spikemesh_result spikemesh_result_t;
 
 /* Runs the network (opts NULL: the defaults) and prices it on the chip if
- * one is set. The network is not changed and may be run again. Caller owns
- * the result. */
+ * one is set. The network is not changed and may be run again. A NIR graph
+ * runs each sample of its batch in turn: the result holds them end to end
+ * (sample b's ticks are b * sample_ticks ..), its counters and energy are
+ * the whole batch's, and stats.json has the "nir" section of `spikemesh
+ * run` (the output layer's prediction per sample among it). Caller owns the
+ * result. */
 spikemesh_result_t *spikemesh_run(const spikemesh_net_t *net, const spikemesh_opts_t *opts,
                                   spikemesh_error_t *err);
 void spikemesh_result_destroy(spikemesh_result_t **r_p);
 
+/* Ticks of the whole run: samples x sample_ticks. */
 uint32_t spikemesh_result_ticks(const spikemesh_result_t *r);
+uint64_t spikemesh_result_samples(const spikemesh_result_t *r);     /* 1 but for a NIR batch */
+uint32_t spikemesh_result_sample_ticks(const spikemesh_result_t *r);
 double spikemesh_result_dt_ms(const spikemesh_result_t *r);
 uint32_t spikemesh_result_threads(const spikemesh_result_t *r);
 double spikemesh_result_wall_seconds(const spikemesh_result_t *r);

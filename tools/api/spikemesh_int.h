@@ -7,10 +7,15 @@
 #include "energy.h"
 #include "engine.h"
 #include "net.h"
+#include "nir_compile.h"
+#include "npy.h"
 #include "spikemesh.h"
 
 struct spikemesh_net {
-    sm_net_t *net;
+    sm_net_t *net;            /* a NIR graph's is nir->net                   */
+    sm_nir_net_t *nir;        /* a NIR graph, or NULL                        */
+    sm_npy_t *batch;          /* its input tensor (set_batch), or NULL       */
+    sm_nir_input_t in;        /* the tensor as the Input node takes it       */
     /* A run on a fixed-point chip quantises the network in place, as the
      * command line does; later runs must be on that same chip. */
     char quantised_for[64];   /* the chip's name, or "" */
@@ -22,6 +27,9 @@ struct spikemesh_opts {
     char *mapping;            /* mapping file, or NULL                       */
     char *strategy;           /* NULL: the mapper's default                  */
     uint64_t seed;
+    int seed_given;           /* spikemesh_opts_set_seed was called          */
+    int engine_given;         /* spikemesh_opts_set_engine was (NIR graphs
+                                 run dense unless told)                      */
 };
 
 /* Figures of the energy report beyond the per-category joules. */
@@ -29,6 +37,8 @@ struct spikemesh_opts {
 
 struct spikemesh_result {
     sm_result_t *r;
+    uint64_t samples;         /* a NIR batch's; 1 otherwise                  */
+    uint32_t sample_ticks;
     struct cJSON *stats;      /* stats.json, energy included                */
     int have_energy;
     sm_energy_t energy;

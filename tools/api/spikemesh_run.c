@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nir_batch.h"
 #include "report.h"
 #include "quantise.h"
 #include "run_setup.h"
@@ -69,6 +70,25 @@ static int s_price(spikemesh_result_t *res, const sm_net_t *net, const sm_chip_t
     return 0;
 }
 
+/* A NIR graph's batch, every sample traced as the network's probes say,
+ * for the ticks asked or the tensor's; res takes the whole run's result. */
+static int s_run_nir(const spikemesh_net_t *h, const sm_run_opts_t *o, spikemesh_result_t *res,
+                     sm_nir_batch_t *batch, sm_error_t *err)
+{
+    sm_net_t *net = h->net;
+    net->ticks = o->ticks ? o->ticks : (uint32_t)h->in.T;
+    const sm_nir_batch_opts_t bo = {.keep_traces = true};
+    int rc = sm_nir_batch_run(h->nir, &h->in, o, &bo, batch, err);
+    net->ticks = (uint32_t)h->in.T;
+    if (rc)
+        return -1;
+    res->r = batch->all;
+    batch->all = NULL;
+    res->samples = batch->samples;
+    res->sample_ticks = batch->ticks;
+    return 0;
+}
+
 spikemesh_result_t *spikemesh_run(const spikemesh_net_t *h, const spikemesh_opts_t *opts,
                                   spikemesh_error_t *e)
 {
@@ -86,11 +106,26 @@ spikemesh_result_t *spikemesh_run(const spikemesh_net_t *h, const spikemesh_opts
     }
     sm_run_opts_t o = opts->run;
     o.progress = 0;
+    if (sm_run_conflicts(opts->chip, opts->mapping, opts->strategy, opts->seed_given, o.mesh_w,
+                         o.neurons_per_core, &err)) {
+        sm_error_prefix(&err, "%s: ", net->path);
+        spikemesh_opts_destroy(&own);
+        sm_api_report(e, &err, -1);
+        return NULL;
+    }
     sm_chip_t *chip = NULL;
     sm_mapping_t *map = NULL;
     spikemesh_result_t *res = NULL;
     sm_qreport_t qrep;
     memset(&qrep, 0, sizeof qrep);
+    if (h->nir && !h->batch) {
+        sm_fail(&err, SM_EINVAL, "%s: a NIR graph runs on a spike tensor for its Input node "
+                "'%s': spikemesh_net_set_batch (Python: set_batch) first", net->path,
+                net->pops[h->nir->input_pop].name);
+        goto out;
+    }
+    if (h->nir && !opts->engine_given)
+        o.dense = 1;
     if (opts->chip && !(chip = sm_chip_load(opts->chip, &err)))
         goto out;
     const char *qchip = chip && chip->arith == SM_ARITH_FIXED ? chip->name : "";
@@ -113,15 +148,27 @@ spikemesh_result_t *spikemesh_run(const spikemesh_net_t *h, const spikemesh_opts
         goto out;
     }
     o.mapping = map;
-    if (!(res->r = sm_engine_run(net, &o, &err))) {
+    sm_nir_batch_t batch;
+    memset(&batch, 0, sizeof batch);
+    if (h->nir ? s_run_nir(h, &o, res, &batch, &err)
+               : !(res->r = sm_engine_run(net, &o, &err))) {
         sm_error_prefix(&err, "%s: ", net->path);
         spikemesh_result_destroy(&res);
         goto out;
     }
+    if (!h->nir) {
+        res->samples = 1;
+        res->sample_ticks = res->r->ticks;
+    }
     if (s_price(res, net, chip, o.dense, &err))
         spikemesh_result_destroy(&res);
-    else if (qrep.chip[0])
+    if (res && qrep.chip[0])
         sm_qreport_to_json(net, &qrep, res->stats);
+    if (res && h->nir && sm_nir_batch_stats(h->nir, &batch, net->path, NULL, res->stats)) {
+        sm_fail(&err, SM_ENOMEM, "%s: stats: out of memory", net->path);
+        spikemesh_result_destroy(&res);
+    }
+    sm_nir_batch_fini(&batch);
 out:
     sm_qreport_fini(&qrep);
     sm_mapping_destroy(&map);
@@ -134,6 +181,16 @@ out:
 uint32_t spikemesh_result_ticks(const spikemesh_result_t *res)
 {
     return res->r->ticks;
+}
+
+uint64_t spikemesh_result_samples(const spikemesh_result_t *res)
+{
+    return res->samples;
+}
+
+uint32_t spikemesh_result_sample_ticks(const spikemesh_result_t *res)
+{
+    return res->sample_ticks;
 }
 
 double spikemesh_result_dt_ms(const spikemesh_result_t *res)

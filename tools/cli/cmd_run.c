@@ -95,29 +95,6 @@ static void s_known(const char **out, size_t cap)
     out[n] = NULL;
 }
 
-/* Options that only mean something together, refused rather than ignored:
- * a chip or a mapping file brings its own grid; a strategy and a seed place
- * neurons on a chip, which a mapping file has done already. */
-static int s_conflicts(const char *chip, const char *mapping, const char *strategy,
-                       int seed_given, const sm_run_opts_t *o)
-{
-    const char *grid = chip ? "--chip" : mapping ? "--mapping" : NULL;
-    if (grid && (o->mesh_w || o->neurons_per_core)) {
-        fprintf(stderr, "spikemesh run: %s: not with %s, whose grid and core size are used "
-                        "(they set the default mapping, without a chip or mapping file)\n",
-                o->mesh_w ? "--mesh" : "--neurons-per-core", grid);
-        return -1;
-    }
-    if ((strategy || seed_given) && (!chip || mapping)) {
-        fprintf(stderr, "spikemesh run: %s: %s\n", strategy ? "--strategy" : "--seed",
-                mapping ? "not with --mapping, whose file places the neurons already"
-                        : "needs --chip (the mapping strategies place neurons on a chip; "
-                          "without one, neurons fill cores in order)");
-        return -1;
-    }
-    return 0;
-}
-
 /* A failed run leaves what it found in DIR untouched, but says so: the files
  * there are not this run's. */
 static void s_mark_incomplete(const char *dir, const char *net, const char *why)
@@ -275,8 +252,13 @@ int sm_cmd_run(int argc, char **argv)
             net_path = a;
         }
     }
-    if (s_conflicts(chip_name, mapping_path, strategy, seed_given, &o))
+    sm_error_t err;
+    sm_error_clear(&err);
+    if (sm_run_conflicts(chip_name, mapping_path, strategy, seed_given, o.mesh_w,
+                         o.neurons_per_core, &err)) {
+        fprintf(stderr, "spikemesh run: %s\n", err.msg);
         return 2;
+    }
     if (!net_path) {
         fprintf(stderr, "spikemesh run: no network file; see 'spikemesh run --help'\n");
         return 2;
@@ -301,12 +283,10 @@ int sm_cmd_run(int argc, char **argv)
             return 2;
         }
         sm_nir_run_ctx_t rc = {out_dir, &o, engine_given, quiet, chip_name, mapping_path,
-                               strategy, map_seed, &dist};
+                               strategy, map_seed, &dist, &lim};
         o.progress = isatty(2);
         return sm_nir_run(&nir, net_path, &rc);
     }
-    sm_error_t err;
-    sm_error_clear(&err);
     /* each phase's line is cleared when it ends, before any message */
     sm_cli_progress_t bar;
     sm_cli_progress_init(&bar, isatty(2));
@@ -332,17 +312,11 @@ int sm_cmd_run(int argc, char **argv)
     /* The cost check, before anything large is built: the mapper's graph
      * too when this run maps. */
     sm_cost_t cost;
-    sm_cost_estimate(net, o.ticks, chip ? chip->limits.neurons : o.neurons_per_core, &cost);
-    sm_cost_t held = cost;
-    if (dist.listen && dist.workers > 1) {
-        /* Workers on other machines each hold their share of the engine
-         * (this machine's memory stands in for theirs). */
-        held.syn_bytes /= dist.workers;
-        held.neuron_bytes /= dist.workers;
-        held.run_bytes = held.syn_bytes + held.neuron_bytes + held.trace_bytes;
-    }
-    if (sm_limits_check_cost(&held, chip && !mapping_path, &lim, &err) ||
-        sm_limits_check_output(cost.traces_csv_bytes, "traces.csv", out_dir, &lim, &err)) {
+    /* Workers on other machines each hold their share of the engine (this
+     * machine's memory stands in for theirs). */
+    if (sm_limits_check_run(net, o.ticks, chip ? chip->limits.neurons : o.neurons_per_core,
+                            chip && !mapping_path, dist.listen ? dist.workers : 1, 1, out_dir,
+                            &lim, &cost, &err)) {
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
         sm_chip_destroy(&chip);
         sm_net_destroy(&net);

@@ -21,13 +21,16 @@
 #include "mapfile.h"
 #include "mapper.h"
 #include "nir.h"
+#include "nir_batch.h"
 #include "nir_compile.h"
 #include "nir_data.h"
 #include "nir_side.h"
 #include "npy.h"
 #include "output.h"
+#include "quantise.h"
 #include "report.h"
 #include "run_nir.h"
+#include "run_setup.h"
 
 void sm_nir_run_opts_default(sm_nir_run_opts_t *nr)
 {
@@ -275,12 +278,12 @@ typedef struct {
     int64_t *labels;
     sm_chip_t *chip;
     sm_mapping_t *map;
-    sm_result_t *all;        /* counters and spikes of every sample, ticks end to end */
-    uint32_t *pred;          /* per sample: argmax of the output layer's counts  */
-    uint64_t *out_counts;    /* output layer, summed over a sample                */
+    sm_qreport_t qrep;       /* a fixed-point chip's quantisation             */
+    bool quantised;
+    sm_map_report_t map_rep;
+    sm_nir_batch_t batch;    /* every sample, ticks end to end                */
     sm_out_t fs, ft;
     bool fs_open, ft_open;
-    double seconds;
     sm_error_t err;
 } s_run_t;
 
@@ -290,14 +293,43 @@ static void s_run_fini(s_run_t *s)
         sm_out_abort(&s->fs);
     if (s->ft_open)
         sm_out_abort(&s->ft);
-    sm_result_destroy(&s->all);
-    free(s->pred);
-    free(s->out_counts);
+    sm_nir_batch_fini(&s->batch);
     free(s->labels);
+    sm_qreport_fini(&s->qrep);
     sm_mapping_destroy(&s->map);
     sm_chip_destroy(&s->chip);
     sm_npy_destroy(&s->x);
     sm_nir_net_destroy(&s->nn);
+}
+
+/* As for a network file: the cost checked before anything large is built,
+ * the network quantised for a fixed-point chip, then placed. */
+static int s_place(s_run_t *s)
+{
+    const sm_nir_run_ctx_t *rc = s->rc;
+    sm_net_t *net = s->nn->net;
+    sm_error_t *err = &s->err;
+    if (rc->chip && !(s->chip = sm_chip_load(rc->chip, err)))
+        return -1;
+    sm_cost_t cost;
+    const sm_dist_opts_t *d = rc->dist;
+    if (sm_limits_check_run(net, net->ticks,
+                            s->chip ? s->chip->limits.neurons : rc->opts->neurons_per_core,
+                            s->chip && !rc->mapping, d && d->listen ? d->workers : 1,
+                            (double)s->in.B, rc->out_dir, rc->limits, &cost, err)) {
+        sm_error_prefix(err, "%s: ", s->model);
+        return -1;
+    }
+    if (s->chip && s->chip->arith == SM_ARITH_FIXED) {
+        if (sm_quantise(net, s->chip, &s->qrep, err))
+            return -1;
+        s->quantised = true;
+    }
+    if (sm_run_place(net, s->chip, rc->mapping, rc->strategy, rc->map_seed, NULL, &s->map_rep,
+                     &s->map, err))
+        return -1;
+    rc->opts->mapping = s->map;
+    return 0;
 }
 
 static int s_load(s_run_t *s)
@@ -338,75 +370,7 @@ static int s_load(s_run_t *s)
         if (!(s->labels = s_labels(nr->labels, s->in.B, classes, err)))
             return -1;
     }
-    const sm_nir_run_ctx_t *rc = s->rc;
-    if (rc->chip && !(s->chip = sm_chip_load(rc->chip, err)))
-        return -1;
-    if (rc->mapping) {
-        s->map = sm_mapping_load(rc->mapping, net, err);
-        if (s->map && s->chip && sm_map_check(net, s->chip, s->map, NULL, err))
-            sm_mapping_destroy(&s->map);
-        if (!s->map)
-            return -1;
-    } else if (s->chip && !(s->map = sm_map(net, s->chip, rc->strategy, rc->map_seed, NULL, err))) {
-        return -1;
-    }
-    rc->opts->mapping = s->map;
-    return 0;
-}
-
-/* Adds one sample's result to the whole run's. */
-static int s_accumulate(s_run_t *s, const sm_result_t *r, uint64_t b)
-{
-    sm_result_t *a = s->all;
-    size_t nc = (size_t)r->width * r->height;
-    if (!a) {
-        uint64_t ticks = (uint64_t)r->ticks * s->in.B;
-        if (ticks > UINT32_MAX)
-            return sm_fail(&s->err, SM_ETOOBIG, "%llu samples of %u ticks: too many ticks in all",
-                           (unsigned long long)s->in.B, r->ticks);
-        if (!(a = s->all = sm_result_alloc((uint32_t)ticks, r->dt_ms, 0, r->width, r->height)))
-            return sm_fail(&s->err, SM_ENOMEM, "out of memory for results");
-        a->threads = r->threads;
-        a->workers = r->workers;
-    }
-    for (size_t c = 0; c < nc; c++) {
-        a->cores[c].neurons = r->cores[c].neurons;
-        sm_counters_add(&a->cores[c].c, &r->cores[c].c);
-    }
-    for (uint32_t i = 0; i < r->n_links; i++) {
-        const sm_link_stats_t *L = &r->links[i];
-        int dx = (int)L->to_x - (int)L->from_x, dy = (int)L->to_y - (int)L->from_y;
-        int d = dx == 1 ? 0 : dx == -1 ? 1 : dy == 1 ? 2 : 3;
-        a->link_dense[((size_t)L->from_y * r->width + L->from_x) * SM_DIRS + d] += L->packets;
-    }
-    size_t at = a->n_spikes;
-    if (r->n_spikes && sm_result_add_spikes(a, r->spikes, r->n_spikes))
-        return sm_fail(&s->err, SM_ENOMEM, "out of memory for spikes");
-    for (size_t i = at; i < a->n_spikes; i++)
-        a->spikes[i].tick += (uint32_t)(b * r->ticks);
-    a->wait_seconds += r->wait_seconds;
-    return 0;
-}
-
-/* The output layer's spike counts over the sample, and their argmax (ties
- * to the lowest index, as argmax does). */
-static void s_predict(s_run_t *s, const sm_result_t *r, uint64_t b)
-{
-    int32_t ol = s->nn->output_layer;
-    if (ol < 0 || !s->pred)
-        return;
-    const sm_pop_t *p = &s->nn->net->pops[s->nn->layers[ol].pop];
-    memset(s->out_counts, 0, p->size * sizeof *s->out_counts);
-    for (size_t i = 0; i < r->n_spikes; i++) {
-        uint32_t g = r->spikes[i].gid;
-        if (g >= p->first && g < p->first + p->size)
-            s->out_counts[g - p->first] += r->spikes[i].count;
-    }
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < p->size; i++)
-        if (s->out_counts[i] > s->out_counts[best])
-            best = i;
-    s->pred[b] = best;
+    return s_place(s);
 }
 
 static int s_open_streams(s_run_t *s)
@@ -425,123 +389,36 @@ static int s_open_streams(s_run_t *s)
     return 0;
 }
 
+/* What each sample writes: its rows of a batch's streams, or the files of a
+ * JSON run for a single sample; check.py's file for sample 0. */
+static int s_on_sample(void *ctx, const sm_result_t *r, uint64_t b, sm_error_t *err)
+{
+    s_run_t *s = ctx;
+    const sm_nir_run_ctx_t *rc = s->rc;
+    sm_net_t *net = s->nn->net;
+    if (sm_limits_check_spikes(net, r, rc->limits, err))
+        return -1;
+    if (b == 0 && s->nr->output && s_write_check(s->nr->output, s->nn, r, err))
+        return -1;
+    if (s->in.B > 1) {
+        s_write_sample(s->fs.f, s->ft.f, net, r, b);
+        return 0;
+    }
+    /* One sample: the files of a JSON run, byte for byte. */
+    cJSON *stats = sm_report_stats(net, r, rc->opts->dense);
+    int rcode = stats ? sm_report_write_all(net, r, stats, rc->out_dir, err)
+                      : sm_fail(err, SM_ENOMEM, "out of memory");
+    cJSON_Delete(stats);
+    return rcode;
+}
+
 static int s_samples(s_run_t *s)
 {
     const sm_nir_run_ctx_t *rc = s->rc;
-    sm_net_t *net = s->nn->net;
-    bool batch = s->in.B > 1;
-    int32_t ol = s->nn->output_layer;
-    if (ol >= 0 && s->nn->layers[ol].spikes) {
-        uint32_t n = net->pops[s->nn->layers[ol].pop].size;
-        s->pred = calloc(s->in.B, sizeof *s->pred);
-        s->out_counts = calloc(n, sizeof *s->out_counts);
-        if (!s->pred || !s->out_counts)
-            return sm_fail(&s->err, SM_ENOMEM, "out of memory");
-    }
-    if (sm_mkdirs(rc->out_dir, &s->err) || (batch && s_open_streams(s)))
+    if (sm_mkdirs(rc->out_dir, &s->err) || (s->in.B > 1 && s_open_streams(s)))
         return -1;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* In one process the engine is built once and run again per sample;
-     * workers get the network anew per sample (its spike times change). */
-    bool dist = rc->dist && rc->dist->workers;
-    sm_engine_t *eng = NULL;
-    if (!dist && !(eng = sm_engine_open(net, rc->opts, &s->err)))
-        return -1;
-    for (uint64_t b = 0; b < s->in.B; b++) {
-        if (sm_nir_net_set_input(s->nn, &s->in, b, net->ticks, &s->err)) {
-            sm_engine_close(&eng);
-            return -1;
-        }
-        sm_result_t *r = dist ? sm_dist_run(net, rc->opts, rc->dist, &s->err)
-                              : sm_engine_rerun(eng, &s->err);
-        if (!r) {
-            if (batch)
-                sm_error_prefix(&s->err, "sample %llu: ", (unsigned long long)b);
-            sm_engine_close(&eng);
-            return -1;
-        }
-        int rcode = s_accumulate(s, r, b);
-        s_predict(s, r, b);
-        if (!rcode && b == 0 && s->nr->output)
-            rcode = s_write_check(s->nr->output, s->nn, r, &s->err);
-        if (!rcode && batch)
-            s_write_sample(s->fs.f, s->ft.f, net, r, b);
-        if (!rcode && !batch) {
-            /* One sample: the files of a JSON run, byte for byte. */
-            cJSON *stats = sm_report_stats(net, r, rc->opts->dense);
-            rcode = stats ? sm_report_write_all(net, r, stats, rc->out_dir, &s->err)
-                          : sm_fail(&s->err, SM_ENOMEM, "out of memory");
-            cJSON_Delete(stats);
-        }
-        sm_result_destroy(&r);
-        if (rcode) {
-            sm_engine_close(&eng);
-            return -1;
-        }
-    }
-    sm_engine_close(&eng);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    s->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    s->all->wall_seconds = s->seconds;
-    return sm_result_finish(s->all, &s->err);
-}
-
-/* stats.json's "nir" section. */
-static void s_nir_stats(s_run_t *s, cJSON *doc)
-{
-    const sm_nir_net_t *nn = s->nn;
-    const sm_net_t *net = nn->net;
-    cJSON *o = cJSON_AddObjectToObject(doc, "nir");
-    cJSON_AddStringToObject(o, "file", s->model);
-    cJSON_AddStringToObject(o, "flavor", sm_nir_flavor_name(nn->flavor));
-    cJSON_AddNumberToObject(o, "dt", nn->dt);
-    cJSON_AddNumberToObject(o, "samples", (double)s->in.B);
-    cJSON_AddNumberToObject(o, "ticks_per_sample", net->ticks);
-    cJSON_AddNumberToObject(o, "seconds", s->seconds);
-    cJSON_AddNumberToObject(o, "samples_per_second", s->seconds > 0 ? (double)s->in.B / s->seconds : 0);
-    if (nn->output_layer >= 0)
-        cJSON_AddStringToObject(o, "output_layer", net->pops[nn->layers[nn->output_layer].pop].name);
-    cJSON *pj = cJSON_AddArrayToObject(o, "projections");
-    uint64_t stored = 0, syn = 0;
-    for (uint32_t i = 0; i < nn->n_projs; i++) {
-        const sm_nir_proj_t *p = &nn->projs[i];
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "via", p->via);
-        cJSON_AddStringToObject(e, "as", p->how);
-        cJSON_AddNumberToObject(e, "weights_stored", (double)p->stored);
-        cJSON_AddNumberToObject(e, "synapses", (double)p->synapses);
-        cJSON_AddItemToArray(pj, e);
-        stored += p->stored;
-        syn += p->synapses;
-    }
-    cJSON_AddNumberToObject(o, "weights_stored", (double)stored);
-    cJSON_AddNumberToObject(o, "synapses", (double)syn);
-    if (s->pred) {
-        cJSON *pr = cJSON_AddArrayToObject(o, "predictions");
-        for (uint64_t b = 0; b < s->in.B; b++)
-            cJSON_AddItemToArray(pr, cJSON_CreateNumber(s->pred[b]));
-    }
-    if (s->labels && s->pred) {
-        uint32_t K = net->pops[nn->layers[nn->output_layer].pop].size;
-        uint64_t *conf = calloc((size_t)K * K, sizeof *conf), correct = 0;
-        if (!conf)
-            return;
-        for (uint64_t b = 0; b < s->in.B; b++) {
-            conf[(size_t)s->labels[b] * K + s->pred[b]]++;
-            correct += (uint64_t)s->labels[b] == s->pred[b];
-        }
-        cJSON_AddNumberToObject(o, "correct", (double)correct);
-        cJSON_AddNumberToObject(o, "accuracy", (double)correct / (double)s->in.B);
-        cJSON *cm = cJSON_AddArrayToObject(o, "confusion");
-        for (uint32_t i = 0; i < K; i++) {
-            cJSON *row = cJSON_CreateArray();
-            for (uint32_t j = 0; j < K; j++)
-                cJSON_AddItemToArray(row, cJSON_CreateNumber((double)conf[(size_t)i * K + j]));
-            cJSON_AddItemToArray(cm, row);
-        }
-        free(conf);
-    }
+    const sm_nir_batch_opts_t bo = {.dist = rc->dist, .on_sample = s_on_sample, .ctx = s};
+    return sm_nir_batch_run(s->nn, &s->in, rc->opts, &bo, &s->batch, &s->err);
 }
 
 static int s_finish(s_run_t *s, sm_energy_t *energy, bool *have_energy)
@@ -549,11 +426,13 @@ static int s_finish(s_run_t *s, sm_energy_t *energy, bool *have_energy)
     const sm_nir_run_ctx_t *rc = s->rc;
     sm_net_t *net = s->nn->net;
     char path[4200];
-    cJSON *stats = sm_report_stats(net, s->all, rc->opts->dense);
+    cJSON *stats = sm_report_stats(net, s->batch.all, rc->opts->dense);
     if (!stats)
         return sm_fail(&s->err, SM_ENOMEM, "out of memory");
+    if (s->quantised)
+        sm_qreport_to_json(net, &s->qrep, stats);
     if (s->chip) {
-        if (sm_energy_compute(s->chip, s->all, energy, &s->err)) {
+        if (sm_energy_compute(s->chip, s->batch.all, energy, &s->err)) {
             cJSON_Delete(stats);
             sm_error_prefix(&s->err, "energy report: ");
             return -1;
@@ -562,8 +441,12 @@ static int s_finish(s_run_t *s, sm_energy_t *energy, bool *have_energy)
         sm_energy_to_json(energy, stats);
         if (energy->warning[0])
             fprintf(stderr, "spikemesh run: WARNING: %s\n", energy->warning);
+        sm_map_report_to_json(&s->map_rep, stats);
     }
-    s_nir_stats(s, stats);
+    if (sm_nir_batch_stats(s->nn, &s->batch, s->model, s->labels, stats)) {
+        cJSON_Delete(stats);
+        return sm_fail(&s->err, SM_ENOMEM, "out of memory");
+    }
     char *json = cJSON_Print(stats);
     cJSON_Delete(stats);
     if (!json)
@@ -599,17 +482,20 @@ static int s_finish(s_run_t *s, sm_energy_t *energy, bool *have_energy)
 static void s_summary(const s_run_t *s, const sm_energy_t *energy, bool have_energy)
 {
     const sm_net_t *net = s->nn->net;
+    const sm_nir_batch_t *b = &s->batch;
     if (s->in.B > 1)
         printf("spikemesh: %llu samples of %u ticks, %.3f s, %.1f samples/s\n",
-               (unsigned long long)s->in.B, net->ticks, s->seconds,
-               s->seconds > 0 ? (double)s->in.B / s->seconds : 0.0);
-    sm_report_summary(stdout, net, s->all, s->rc->opts->dense);
+               (unsigned long long)s->in.B, net->ticks, b->seconds,
+               b->seconds > 0 ? (double)s->in.B / b->seconds : 0.0);
+    sm_report_summary(stdout, net, b->all, s->rc->opts->dense);
+    if (s->quantised)
+        sm_qreport_print(stdout, net, &s->qrep);
     if (have_energy)
         sm_energy_print(stdout, energy);
-    if (s->labels && s->pred) {
+    if (s->labels && b->pred) {
         uint64_t correct = 0;
-        for (uint64_t b = 0; b < s->in.B; b++)
-            correct += (uint64_t)s->labels[b] == s->pred[b];
+        for (uint64_t i = 0; i < s->in.B; i++)
+            correct += (uint64_t)s->labels[i] == b->pred[i];
         printf("  accuracy %.4f (%llu of %llu samples)\n", (double)correct / (double)s->in.B,
                (unsigned long long)correct, (unsigned long long)s->in.B);
     }
@@ -649,5 +535,10 @@ out:
     if (status)
         fprintf(stderr, "spikemesh run: %s\n", s.err.msg);
     s_run_fini(&s);
-    return status == 1 && (s.err.code == SM_EINVAL || s.err.code == SM_EPARSE) ? 2 : status;
+    /* Bad input found while running (a MultiSpike count beyond the limit)
+     * is bad input still, as for a network file. */
+    return status == 1 && (s.err.code == SM_EINVAL || s.err.code == SM_EPARSE ||
+                           s.err.code == SM_ETOOBIG)
+               ? 2
+               : status;
 }

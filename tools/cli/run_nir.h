@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "budget.h"
 #include "dist.h"
 #include "engine.h"
 
@@ -37,6 +38,7 @@ typedef struct {
     const char *chip, *mapping, *strategy;
     uint32_t map_seed;
     const sm_dist_opts_t *dist;
+    const sm_limits_t *limits; /* --max-memory, --max-output, --max-spikes-per-tick */
 } sm_nir_run_ctx_t;
 
 void sm_nir_run_opts_default(sm_nir_run_opts_t *nr);

@@ -158,6 +158,22 @@ int sm_limits_check_cost(const sm_cost_t *c, int map, const sm_limits_t *l, sm_e
     return s_check_steps(c, err);
 }
 
+int sm_limits_check_run(const sm_net_t *net, uint32_t ticks, uint32_t neurons_per_core, int map,
+                        uint32_t share, double copies, const char *out_dir, const sm_limits_t *l,
+                        sm_cost_t *cost, sm_error_t *err)
+{
+    sm_cost_estimate(net, ticks, neurons_per_core, cost);
+    sm_cost_t held = *cost;
+    if (share > 1) {
+        held.syn_bytes /= share;
+        held.neuron_bytes /= share;
+        held.run_bytes = held.syn_bytes + held.neuron_bytes + held.trace_bytes;
+    }
+    if (sm_limits_check_cost(&held, map, l, err))
+        return -1;
+    return sm_limits_check_output(cost->traces_csv_bytes * copies, "traces.csv", out_dir, l, err);
+}
+
 double sm_disk_free(const char *dir)
 {
     char p[4096];

@@ -51,6 +51,17 @@ double sm_mem_available(const char **source);
  * too) and the generator steps. The message gives the estimate. */
 int sm_limits_check_cost(const sm_cost_t *c, int map, const sm_limits_t *l, sm_error_t *err);
 
+/* The checks of a run before anything is built, as `spikemesh run` makes
+ * them for network files and NIR graphs alike: the estimated cost of net
+ * over `ticks` ticks (0: its own) at `neurons_per_core` (0: the default)
+ * into *cost, held to the memory limit (with map, the mapper's graph too;
+ * share > 1 workers on other machines each hold that share of the engine),
+ * and traces.csv `copies` times over (the samples of a batch) to the
+ * output limit of out_dir. */
+int sm_limits_check_run(const sm_net_t *net, uint32_t ticks, uint32_t neurons_per_core, int map,
+                        uint32_t share, double copies, const char *out_dir, const sm_limits_t *l,
+                        sm_cost_t *cost, sm_error_t *err);
+
 /* Bytes free to this user on the file system that holds dir (or would: its
  * nearest existing parent); 0 if unknown. */
 double sm_disk_free(const char *dir);

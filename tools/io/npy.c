@@ -343,6 +343,65 @@ sm_npy_t *sm_npy_load(const char *path, sm_error_t *err)
     return a;
 }
 
+sm_npy_t *sm_npy_from(const char *dtype, uint32_t ndim, const uint64_t *shape, const void *data,
+                      const char *name, sm_error_t *err)
+{
+    s_ctx_t cx = {name ? name : "array", err};
+    size_t t = 0, nt = sizeof s_types / sizeof s_types[0];
+    while (t < nt && !(dtype && !strcmp(dtype, s_types[t].name)))
+        t++;
+    if (t == nt) {
+        sm_fail(err, SM_EINVAL, "%s: element type %s: expected bool, uint8, int8, int16, int32, "
+                "int64, float32 or float64", cx.name, dtype ? dtype : "(none)");
+        return NULL;
+    }
+    if (ndim > SM_NPY_MAXDIM || (ndim && !shape)) {
+        sm_fail(err, SM_EINVAL, "%s: %u dimensions, at most %d", cx.name, ndim, SM_NPY_MAXDIM);
+        return NULL;
+    }
+    sm_npy_t *a = s_new(&cx);
+    if (!a)
+        return NULL;
+    a->dtype = s_types[t].dtype;
+    a->itemsize = s_types[t].size;
+    a->version = 1;
+    a->ndim = ndim;
+    a->n = 1;
+    for (uint32_t d = 0; d < ndim; d++) {
+        a->shape[d] = shape[d];
+        if (shape[d] && a->n > (SIZE_MAX / a->itemsize) / shape[d]) {
+            sm_fail(err, SM_ETOOBIG, "%s: shape too large", cx.name);
+            sm_npy_destroy(&a);
+            return NULL;
+        }
+        a->n *= shape[d];
+    }
+    size_t need = (size_t)(a->n * a->itemsize);
+    if (need && !data) {
+        sm_fail(err, SM_EINVAL, "%s: %llu elements but no data", cx.name, (unsigned long long)a->n);
+        sm_npy_destroy(&a);
+        return NULL;
+    }
+    if (!(a->data = malloc(need ? need : 1))) {
+        sm_fail(err, SM_ENOMEM, "%s: out of memory (%zu bytes)", cx.name, need);
+        sm_npy_destroy(&a);
+        return NULL;
+    }
+    if (need)
+        memcpy(a->data, data, need);
+    /* Stored little-endian, as a file's. */
+    unsigned char *b = a->data;
+    for (uint64_t i = 0; a->itemsize > 1 && !s_host_le() && i < a->n; i++)
+        for (size_t k = 0; k < a->itemsize / 2; k++) {
+            unsigned char c = b[i * a->itemsize + k];
+            b[i * a->itemsize + k] = b[i * a->itemsize + a->itemsize - 1 - k];
+            b[i * a->itemsize + a->itemsize - 1 - k] = c;
+        }
+    if (s_check_values(&cx, a) < 0)
+        sm_npy_destroy(&a);
+    return a;
+}
+
 void sm_npy_destroy(sm_npy_t **a_p)
 {
     if (!a_p || !*a_p)

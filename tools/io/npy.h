@@ -44,6 +44,12 @@ typedef struct {
 sm_npy_t *sm_npy_load(const char *path, sm_error_t *err);
 /* Parses a .npy image in memory; `name` is used in messages. */
 sm_npy_t *sm_npy_parse(const void *buf, size_t len, const char *name, sm_error_t *err);
+/* An array in memory: element type by numpy's name ("bool", "uint8", "int8",
+ * "int16", "int32", "int64", "float32", "float64"), `ndim` dimensions of
+ * `shape`, data in C order and the host's byte order; copied (as
+ * little-endian) and checked as a file's. `name` is used in messages. */
+sm_npy_t *sm_npy_from(const char *dtype, uint32_t ndim, const uint64_t *shape, const void *data,
+                      const char *name, sm_error_t *err);
 void sm_npy_destroy(sm_npy_t **a_p);
 
 /* Element i (C order) as a double (int64 beyond 2^53 rounds). */

@@ -1,6 +1,8 @@
-"""spikemesh from Python: load a network, set its inputs from numpy arrays,
-run it on a chosen chip, and get spikes, traces, counters and energy back as
-numpy arrays and dicts.
+"""spikemesh from Python: load a network (a network file, or a NIR graph
+exported by snnTorch, Norse or Sinabs), set its inputs from numpy arrays (a
+NIR graph's as a batch of samples), run it on a chosen chip, and get spikes,
+traces, per-layer spikes and membranes, counters and energy back as numpy
+arrays and dicts.
 
     import spikemesh as sm
     net = sm.load("tools/examples/feedforward.json")

@@ -16,12 +16,18 @@ Population = namedtuple("Population", "name kind size first")
 
 _U32_MAX = 2**32 - 1
 
+# The element types the library takes, by numpy's names; others are
+# converted to the nearest of these that holds them.
+_BATCH_TYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"}
+
 
 def load(path, flavor=None, conventions=None):
-    """Loads a network file (JSON, docs/network-format.md) and returns a
-    Network. NIR graphs (a ".nir" file, a flavor "snntorch", "norse" or
-    "sinabs", a conventions file) go to the NIR reader once it is built in.
-    Raises SpikemeshError naming the file, the field and the value at fault."""
+    """Loads a network file (JSON, docs/network-format.md) or a NIR graph and
+    returns a Network. A NIR graph (docs/nir.md) needs what its file does not
+    say: a flavor ("snntorch", "norse" or "sinabs", the library that wrote
+    it) with that flavor's defaults, or a conventions file (the nir_side_info
+    schema), or both if they agree. Raises SpikemeshError naming the file,
+    the field and the value at fault."""
     err = Error()
     p = os.fsencode(os.fspath(path))
     if flavor is not None or conventions is not None:
@@ -162,6 +168,76 @@ class Network:
         if rc:
             raise fail(err)
 
+    # ---- NIR graphs ---------------------------------------------------------
+
+    @property
+    def flavor(self):
+        """A NIR graph's flavor ("snntorch", "norse", "sinabs"); None for a
+        network file."""
+        return text(lib.spikemesh_net_nir_flavor(self._handle()))
+
+    @property
+    def layers(self):
+        """A NIR graph's layers (its neuron nodes), in topological order: the
+        names of the populations they became (their node names). [] for a
+        network file."""
+        h = self._handle()
+        pops = self.populations
+        return [pops[lib.spikemesh_net_nir_layer(h, i, None)].name
+                for i in range(lib.spikemesh_net_nir_n_layers(h))]
+
+    @property
+    def output_layer(self):
+        """The layer a NIR graph's Output node records, or None."""
+        i = lib.spikemesh_net_nir_output(self._handle())
+        return None if i < 0 else self.populations[i].name
+
+    @property
+    def input_population(self):
+        """The spike source a NIR graph's Input node became, or None."""
+        i = lib.spikemesh_net_nir_input(self._handle())
+        return None if i < 0 else self.populations[i].name
+
+    @property
+    def samples(self):
+        """Samples of the batch set (0 before set_batch); 1 for a network file."""
+        return lib.spikemesh_net_n_samples(self._handle())
+
+    def set_batch(self, x):
+        """Gives a NIR graph's Input node a spike tensor: an array (numpy, or
+        anything np.asarray takes, such as a CPU torch tensor) of shape
+        [T, B, features...] or [T, features...] (one sample), features as the
+        Input node's shape or flattened; whole non-negative spike counts
+        (bool, integers, or floats). run() then runs the B samples one after
+        another, each from the initial state, T ticks each."""
+        a = np.asarray(x)
+        name = a.dtype.name
+        if name not in _BATCH_TYPES:
+            if a.dtype.kind == "u" and a.size and a.max() > np.iinfo(np.int64).max:
+                raise ValueError(f"set_batch: counts up to {a.max()} do not fit int64")
+            if a.dtype.kind in "iu":
+                a = a.astype(np.int64)
+            elif a.dtype.kind == "f":
+                a = a.astype(np.float64)
+            else:
+                raise TypeError(f"set_batch: expected spike counts (bool, integers or floats), "
+                                f"got {a.dtype}")
+        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("="))
+        shape = (ctypes.c_uint64 * max(a.ndim, 1))(*a.shape)
+        err = Error()
+        if lib.spikemesh_net_set_batch(self._handle(), a.ctypes.data_as(ctypes.c_void_p),
+                                       a.dtype.name.encode(), a.ndim, shape, ctypes.byref(err)):
+            raise fail(err)
+
+    def record_v(self, on=True):
+        """Traces every neuron of every layer of a NIR graph (the command's
+        --record-v all): Result.layer_v then gives their membranes. False
+        traces none. A network file names its traced neurons in
+        record.traces instead (SpikemeshError)."""
+        err = Error()
+        if lib.spikemesh_net_record_v(self._handle(), 1 if on else 0, ctypes.byref(err)):
+            raise fail(err)
+
     def set_input_raster(self, pop, raster):
         """set_input from a raster of shape (ticks, neurons): every nonzero
         entry raster[t, i] is one spike of neuron i at tick t (the layout of
@@ -176,15 +252,19 @@ class Network:
         ticks, neurons = np.nonzero(r)
         self.set_input(pop, np.stack([neurons, ticks], axis=-1))
 
-    def run(self, ticks=None, chip=None, threads=0, mapping=None, strategy=None, seed=1,
-            engine="event", mesh=None, neurons_per_core=None):
+    def run(self, ticks=None, chip=None, threads=0, mapping=None, strategy=None, seed=None,
+            engine=None, mesh=None, neurons_per_core=None):
         """Runs the network and returns a Result; the options are those of
         `spikemesh run`: ticks (None: the file's), chip (a built-in name such as
         "loihi", or a chip file; None: no chip, no energy), threads (0: one per
         CPU; results do not depend on it), mapping (a file from `spikemesh map
-        --out`), strategy ("metis", "sequential", "random") and seed of the
-        mapper, engine ("event" or "dense"), and without a chip the default
-        mapping's mesh (width, height) and neurons_per_core."""
+        --out`), strategy ("metis", "sequential", "random") and seed (None:
+        1) of the mapper, both only with a chip and no mapping file, engine
+        ("event" or "dense"; None: event, but dense for a NIR graph, whose
+        membranes then are the libraries' bit for bit), and without a chip or mapping file the default
+        mapping's mesh (width, height) and neurons_per_core. Options that
+        only mean something together raise SpikemeshError, as the command
+        line refuses them."""
         h = self._handle()
         opts = ctypes.c_void_p(lib.spikemesh_opts_new())
         if not opts.value:
@@ -205,11 +285,14 @@ class Network:
             if strategy is not None:
                 ok(lib.spikemesh_opts_set_strategy(opts, _str("strategy", strategy),
                                                    ctypes.byref(err)))
-            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or \
-                    not 0 <= seed < 2**64:
-                raise ValueError(f"seed: expected an integer in [0, 2**64), got {seed!r}")
-            lib.spikemesh_opts_set_seed(opts, int(seed))
-            ok(lib.spikemesh_opts_set_engine(opts, _str("engine", engine), ctypes.byref(err)))
+            if seed is not None:
+                if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or \
+                        not 0 <= seed < 2**64:
+                    raise ValueError(f"seed: expected an integer in [0, 2**64), got {seed!r}")
+                lib.spikemesh_opts_set_seed(opts, int(seed))
+            if engine is not None:
+                ok(lib.spikemesh_opts_set_engine(opts, _str("engine", engine),
+                                                 ctypes.byref(err)))
             if mesh is not None:
                 w, hh = mesh
                 lib.spikemesh_opts_set_mesh(opts, _u32("mesh width", w, 1),
@@ -225,5 +308,8 @@ class Network:
             lib.spikemesh_opts_destroy(ctypes.byref(opts))
 
     def __repr__(self):
+        if self.flavor:
+            return (f"<spikemesh.Network {self.path!r}: NIR graph ({self.flavor}), layers "
+                    f"{', '.join(self.layers)}, {self.samples} samples of {self.ticks} ticks>")
         return (f"<spikemesh.Network {self.path!r}: {self.n_neurons} neurons in "
                 f"{len(self.populations)} populations, {self.ticks} ticks of {self.dt_ms} ms>")

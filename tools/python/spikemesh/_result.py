@@ -41,6 +41,9 @@ class Result:
     energy     the chip's energy report as a dict (stats.json's "energy"
                figures), or None when the run had no chip
     stats      the run's stats.json as a dict
+    samples, sample_ticks
+               a NIR batch's samples, run one after another and held end to
+               end (ticks = samples * sample_ticks); 1 and ticks otherwise
     """
 
     def __init__(self, handle, net):
@@ -52,6 +55,10 @@ class Result:
 
     def _read(self, h, net):
         self.ticks = lib.spikemesh_result_ticks(h)
+        self.samples = lib.spikemesh_result_samples(h)
+        self.sample_ticks = lib.spikemesh_result_sample_ticks(h)
+        self.layers = net.layers
+        self.output_layer = net.output_layer
         self.dt_ms = lib.spikemesh_result_dt_ms(h)
         self.threads = lib.spikemesh_result_threads(h)
         self.wall_seconds = lib.spikemesh_result_wall_seconds(h)
@@ -175,6 +182,32 @@ class Result:
                            f"{self.probes}; the network file's record.traces says which)") \
                 from None
         return self.traces[:, i, :]
+
+    def layer_spikes(self, pop):
+        """Spike counts of one population (a NIR layer, or any population) per
+        sample: shape (samples, sample_ticks, neurons), neurons in C order
+        of the layer's shape."""
+        return self.raster(pop).reshape(self.samples, self.sample_ticks, -1)
+
+    def layer_v(self, pop):
+        """Membranes of every neuron of one population after each tick, per
+        sample: float32 (samples, sample_ticks, neurons). Needs them all
+        traced (Network.record_v() for a NIR graph)."""
+        size = self._pop(pop).size
+        where = {index: i for i, (p, index) in enumerate(self.probes) if p == pop}
+        if len(where) != size:
+            raise KeyError(f"{pop!r}: {len(where)} of its {size} neurons are traced; "
+                           f"Network.record_v() traces every layer of a NIR graph")
+        v = self.traces[:, [where[i] for i in range(size)], 0]
+        return v.reshape(self.samples, self.sample_ticks, size)
+
+    @property
+    def predictions(self):
+        """A NIR graph's prediction per sample: the argmax of its output
+        layer's spike counts over the sample (ties to the lowest index), as
+        stats.json's nir section; None without a spiking output layer."""
+        p = (self.stats.get("nir") or {}).get("predictions")
+        return None if p is None else np.asarray(p, dtype=np.int64)
 
     def __repr__(self):
         tail = f", {self.energy['total']:.4g} J on {self.chip}" if self.energy else ""

@@ -239,11 +239,12 @@ class TestErrors(Base):
         with self.assertRaisesRegex(sm.SpikemeshError, "broken.json"):
             sm.load(path)
 
-    def test_nir_hook(self):
+    def test_nir_without_flavor_says_what_to_give(self):
         with self.assertRaises(sm.SpikemeshError) as e:
             sm.load(os.path.join(self.tmp, "model.nir"))
-        self.assertEqual(e.exception.code_name, "EUNSUPPORTED")
+        self.assertEqual(e.exception.code_name, "EINVAL")
         self.assertIn("model.nir", str(e.exception))
+        self.assertIn("flavor", str(e.exception))
 
     def test_bad_options(self):
         net = sm.load(self.write_net("small.json", SMALL))
@@ -259,6 +260,17 @@ class TestErrors(Base):
             net.run(threads="two")
         with self.assertRaisesRegex(sm.SpikemeshError, "missing_map.json"):
             net.run(mapping=os.path.join(self.tmp, "missing_map.json"))
+
+    def test_conflicting_options_are_refused(self):
+        net = sm.load(self.write_net("small.json", SMALL))
+        with self.assertRaisesRegex(sm.SpikemeshError, "--strategy: needs --chip") as e:
+            net.run(strategy="sequential")
+        self.assertEqual(e.exception.code_name, "EINVAL")
+        with self.assertRaisesRegex(sm.SpikemeshError, "--seed: needs --chip"):
+            net.run(seed=3)
+        with self.assertRaisesRegex(sm.SpikemeshError, "--mesh: not with --chip"):
+            net.run(chip="loihi", mesh=(2, 2))
+        self.assertEqual(net.run(chip="loihi", seed=3).chip, "loihi")
 
     def test_closed_network(self):
         net = sm.load(self.write_net("small.json", SMALL))
