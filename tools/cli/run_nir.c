@@ -26,6 +26,7 @@
 #include "nir_side.h"
 #include "npy.h"
 #include "output.h"
+#include "quantise.h"
 #include "report.h"
 #include "run_nir.h"
 
@@ -276,6 +277,8 @@ typedef struct {
     int64_t *labels;
     sm_chip_t *chip;
     sm_mapping_t *map;
+    sm_qreport_t qrep;       /* a fixed-point chip: what quantising lost       */
+    bool quantised;
     sm_result_t *all;        /* counters and spikes of every sample, ticks end to end */
     uint32_t *pred;          /* per sample: argmax of the output layer's counts  */
     uint64_t *out_counts;    /* output layer, summed over a sample                */
@@ -292,6 +295,7 @@ static void s_run_fini(s_run_t *s)
     if (s->ft_open)
         sm_out_abort(&s->ft);
     sm_result_destroy(&s->all);
+    sm_qreport_fini(&s->qrep);
     free(s->pred);
     free(s->out_counts);
     free(s->labels);
@@ -342,6 +346,13 @@ static int s_load(s_run_t *s)
     const sm_nir_run_ctx_t *rc = s->rc;
     if (rc->chip && !(s->chip = sm_chip_load(rc->chip, err)))
         return -1;
+    /* A fixed-point chip computes the graph in its integers, as a JSON
+     * network (cmd_run.c): quantised before it is placed. */
+    if (s->chip && s->chip->arith == SM_ARITH_FIXED) {
+        if (sm_quantise(net, s->chip, &s->qrep, err))
+            return -1;
+        s->quantised = true;
+    }
     if (rc->mapping) {
         s->map = sm_mapping_load(rc->mapping, net, err);
         if (s->map && s->chip && sm_map_check(net, s->chip, s->map, NULL, err))
@@ -471,6 +482,8 @@ static int s_samples(s_run_t *s)
         if (!rcode && !batch) {
             /* One sample: the files of a JSON run, byte for byte. */
             cJSON *stats = sm_report_stats(net, r, rc->opts->dense);
+            if (stats && s->quantised)
+                sm_qreport_to_json(net, &s->qrep, stats);
             rcode = stats ? sm_report_write_all(net, r, stats, rc->out_dir, &s->err)
                           : sm_fail(&s->err, SM_ENOMEM, "out of memory");
             cJSON_Delete(stats);
@@ -562,6 +575,8 @@ static int s_finish(s_run_t *s, sm_energy_t *energy, bool *have_energy)
         *have_energy = true;
         sm_energy_to_json(energy, stats);
     }
+    if (s->quantised)
+        sm_qreport_to_json(net, &s->qrep, stats);
     s_nir_stats(s, stats);
     char *json = cJSON_Print(stats);
     cJSON_Delete(stats);
@@ -603,6 +618,8 @@ static void s_summary(const s_run_t *s, const sm_energy_t *energy, bool have_ene
                (unsigned long long)s->in.B, net->ticks, s->seconds,
                s->seconds > 0 ? (double)s->in.B / s->seconds : 0.0);
     sm_report_summary(stdout, net, s->all, s->rc->opts->dense);
+    if (s->quantised)
+        sm_qreport_print(stdout, net, &s->qrep);
     if (have_energy)
         sm_energy_print(stdout, energy);
     if (s->labels && s->pred) {
