@@ -161,13 +161,25 @@ assert c['samples'] == 4 and c['totals']['distance'] > 0 and c['totals']['first_
 assert c['classification']['labelled'] and 0 <= c['classification']['agreement'] <= 1
 \""
 
-# Nothing the chip can quantise: the runs are the same, and compare says so.
+# Nothing the chip can quantise (a leaky integrator): the runs are the same,
+# and compare says so.
+cat > "$T/li.json" <<'JSON'
+{"simulation": {"ticks": 200},
+ "populations": [
+  {"name": "in", "size": 4, "source": {"kind": "poisson", "rate_hz": 100, "seed": 3}},
+  {"name": "readout", "size": 2, "model": "li", "params": {"tau_mem_inv": 100, "tau_syn_inv": 200}}],
+ "projections": [{"source": "in", "target": "readout", "connectivity": {"kind": "all_to_all"}, "weight": 0.5}]}
+JSON
+"$BIN" compare "$T/li.json" --chip loihi --out "$T/nn" > "$T/nn.txt" 2>&1
+check "a leaky integrator on loihi: kept float, no difference" \
+  "grep -q 'the two runs compute the same' $T/nn.txt && $PY -c \"import json,sys; c=json.load(open('$T/nn/compare.json')); p=c['populations'][1]; sys.exit(c['totals']['distance'] != 0 or c['totals']['first_divergence_tick'] is not None or p['quantised'] or 'never spikes' not in p['note'])\""
+# A norse graph (a LIFBox cell) is quantised: compared, the spikes happen to agree.
 N=paper_lif_norse
 "$PY" -c "import numpy as np; np.save('$T/norse.npy', np.load('$D/$N.expected.npz')['input'])"
 "$BIN" compare "$D/$N.nir" --nir-conventions "$D/$N.side.json" --input "$T/norse.npy" --chip loihi \
-  --out "$T/nn" > "$T/nn.txt" 2>&1
-check "norse graph on loihi: kept float, no difference" \
-  "grep -q 'the two runs compute the same' $T/nn.txt && $PY -c \"import json,sys; c=json.load(open('$T/nn/compare.json')); sys.exit(c['totals']['distance'] != 0 or c['totals']['first_divergence_tick'] is not None)\""
+  --out "$T/nz" --quiet
+check "norse graph on loihi: quantised, compared" \
+  "$PY -c \"import json,sys; c=json.load(open('$T/nz/compare.json')); sys.exit(not c['populations'][1]['quantised'])\""
 
 # Refusals: exit 2, a clear line, nothing written.
 refused() {  # name, expected message, command...

@@ -36,6 +36,11 @@ typedef struct {
     char note[280];   /* ok: what the chip changes                          */
 } s_map_t;
 
+/* Why a leaky integrator (norse LI, sinabs ExpLeak) stays float: a
+ * read-out whose output is its membrane has no threshold to fix the scale
+ * of Loihi's integers by. */
+#define S_LI_WHY "never spikes (its membrane is its output: no threshold sets the scale)"
+
 static void s_add(char *note, size_t cap, const char *what)
 {
     size_t n = strlen(note);
@@ -95,9 +100,7 @@ static void s_map_sinabs(const sm_model_t *m, s_map_t *r)
     const size_t cap = sizeof r->note;
     if (m->kind != SM_MODEL_LIF && m->kind != SM_MODEL_IAF) {
         r->ok = false;
-        r->why = m->kind == SM_MODEL_LI ? "never spikes (ExpLeak: its output is its membrane, "
-                                          "and no threshold fixes the scale of Loihi's integers)"
-                                        : "no loihi_lif equivalent";
+        r->why = m->kind == SM_MODEL_LI ? S_LI_WHY : "no loihi_lif equivalent";
         return;
     }
     if (m->kind == SM_MODEL_IAF)
@@ -150,8 +153,7 @@ static void s_map_norse(const sm_model_t *m, s_map_t *r)
         break;
     default:
         r->ok = false;
-        r->why = "never spikes (LI: its output is its membrane, and no threshold fixes the scale "
-                 "of Loihi's integers)";
+        r->why = S_LI_WHY;
     }
 }
 
@@ -617,7 +619,8 @@ int sm_quantise(sm_net_t *net, const sm_chip_t *chip, sm_qreport_t *rep, sm_erro
             pr->weight.a = one;
         if (maps[t][0].delay_in && s_delay_add(net, pr, j, err) < 0)
             goto out;
-        if (net->pops[pr->src_pop].kind == SM_POP_NEURONS &&
+        /* a source quantised too sends single spikes anyway */
+        if (net->pops[pr->src_pop].kind == SM_POP_NEURONS && !maps[pr->src_pop] &&
             net->pops[pr->src_pop].models[0].multispike) {
             sm_qpop_t *qp = NULL;
             for (uint32_t k = 0; k < rep->n_pops; k++)
