@@ -80,6 +80,7 @@ struct sm_engine {
     sm_shard_t *shards;
     sm_syntab_t tab;
     uint32_t *emits;            /* per gid: emissions (one packet per fan-out entry each) */
+    uint8_t *neg;               /* per gid: signed payloads (cx.neg), or NULL          */
     sm_model_t **pop_models;    /* per population, with constant currents added  */
     uint32_t *probe_gid;
     uint8_t *d0_link, *dl_link; /* [from][to] shard traffic kinds                 */
