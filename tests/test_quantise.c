@@ -291,20 +291,18 @@ Test(quantise, kept_float_with_the_reason)
     }
 }
 
-/* Spiking on the chip: the NEST neuron fires about as often as in float. */
-Test(quantise, exact_style_fires_as_in_float)
+/* Spiking on the chip: the NEST neuron and sinabs' MembraneReset (which
+ * compares before adding reset_value) fire about as often as in float. */
+static void s_fires(const char *m, double w)
 {
-    const char *m = "\"model\": \"cuba_lif\", \"params\": {\"tau_m\": 20, \"tau_syn\": 5, \"dt\": 1, "
-                    "\"v_rest\": -65, \"v_reset\": -70, \"v_thresh\": -50, \"tau_refrac\": 0, "
-                    "\"i_offset\": 25}";
-    sm_net_t *fl = s_one(m, 6.0), *q = s_one(m, 6.0);
+    sm_net_t *fl = s_one(m, w), *q = s_one(m, w);
     sm_chip_t *chip = s_chip("{\"base\": \"loihi\"}");
     sm_qreport_t rep;
     sm_error_t err;
     cr_assert_eq(sm_quantise(q, chip, &rep, &err), 0, "%s", err.msg);
     sm_result_t *rf = s_run(fl), *rq = s_run(q);
     const uint64_t a = s_spikes_of(fl, rf, "n"), b = s_spikes_of(q, rq, "n");
-    cr_expect(a >= 3 && (a > b ? a - b : b - a) <= 1, "float %llu spikes, chip %llu",
+    cr_expect(a >= 3 && (a > b ? a - b : b - a) <= 1, "%s: float %llu spikes, chip %llu", m,
               (unsigned long long)a, (unsigned long long)b);
     sm_result_destroy(&rf);
     sm_result_destroy(&rq);
@@ -312,4 +310,18 @@ Test(quantise, exact_style_fires_as_in_float)
     sm_chip_destroy(&chip);
     sm_net_destroy(&fl);
     sm_net_destroy(&q);
+}
+
+Test(quantise, sinabs_membrane_reset_fires_as_in_float)
+{
+    s_fires("\"model\": \"lif\", \"params\": {\"tau_mem\": 10, \"spike_threshold\": 1.2, "
+            "\"reset_fn\": \"MembraneReset\", \"reset_value\": 0.4, \"spike_fn\": \"SingleSpike\"}",
+            3.0);
+}
+
+Test(quantise, exact_style_fires_as_in_float)
+{
+    s_fires("\"model\": \"cuba_lif\", \"params\": {\"tau_m\": 20, \"tau_syn\": 5, \"dt\": 1, "
+            "\"v_rest\": -65, \"v_reset\": -70, \"v_thresh\": -50, \"tau_refrac\": 0, "
+            "\"i_offset\": 25}", 6.0);
 }

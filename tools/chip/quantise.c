@@ -117,9 +117,12 @@ static void s_map_sinabs(const sm_model_t *m, s_map_t *r)
     if (m->multispike)
         s_add(r->note, cap, "one spike a step (MultiSpike's counts above 1 are lost)");
     if (m->reset == SM_RESET_ZERO) {
-        /* MembraneReset adds reset_value every tick and resets to it */
+        /* MembraneReset adds reset_value every tick and resets to it, and
+         * compares v with the threshold before adding it: on the chip w =
+         * v - reset_value is that v, so the threshold stays th. */
         r->vr = m->reset_value;
         r->vconst = m->reset_value;
+        r->th += r->vr;
     }
     if (m->has_min_v) {
         char w[96];
