@@ -198,5 +198,13 @@ refused "bad ticks" "--ticks" "$BIN" compare "$EX/feedforward.json" --chip loihi
 refused "unknown chip" "nochip" "$BIN" compare "$EX/feedforward.json" --chip nochip --out "$T/x3"
 refused "a bad network" "compare: the float run" "$BIN" compare "$T/loihi4.json" --chip loihi --out "$T/x4"
 
+# A failed comparison keeps what the directory held, and says so.
+cp "$T/c8/compare.json" "$T/c8.keep"
+"$BIN" compare "$T/loihi4.json" --chip loihi --out "$T/c8" > /dev/null 2>&1
+check "a failed comparison: INCOMPLETE, the earlier compare.json intact" \
+  "[ -s $T/c8/INCOMPLETE ] && cmp -s $T/c8/compare.json $T/c8.keep"
+"$BIN" compare "$EX/feedforward.json" --chip loihi --ticks 50 --out "$T/c8" --quiet
+check "the next comparison removes INCOMPLETE" "[ ! -e $T/c8/INCOMPLETE ] && ! cmp -s $T/c8/compare.json $T/c8.keep"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "budget.h"
 #include "chip.h"
@@ -256,6 +257,22 @@ static cJSON *s_doc(const s_opts_t *o, const char *chip_name, uint32_t bits, con
     return doc;
 }
 
+/* A failed comparison leaves what DIR holds, but says so, as a failed run
+ * does: compare.json there is not of these runs. */
+static void s_mark(const char *dir, const char *net, const char *why)
+{
+    char path[SM_OUT_PATH + 32];
+    snprintf(path, sizeof path, "%s/INCOMPLETE", dir);
+    if (!why) {
+        unlink(path);
+        return;
+    }
+    char text[2048];
+    snprintf(text, sizeof text, "The last 'spikemesh compare' of %s into this directory failed: %s\n"
+             "compare.json here is from an earlier comparison, or missing.\n", net, why);
+    sm_write_file(path, text, NULL);
+}
+
 static int s_write(const char *dir, cJSON *doc, sm_error_t *err)
 {
     char *json = cJSON_Print(doc);
@@ -328,10 +345,12 @@ int sm_cmd_compare(int argc, char **argv)
     snprintf(cdir, sizeof cdir, "%s/chip", o.out);
     if ((rc = s_run(&o, NULL, fdir))) {
         fprintf(stderr, "spikemesh compare: the float run of %s failed (above)\n", o.net);
+        s_mark(o.out, o.net, "the float run failed");
         return rc;
     }
     if ((rc = s_run(&o, o.chip, cdir))) {
         fprintf(stderr, "spikemesh compare: the run of %s on %s failed (above)\n", o.net, chip_name);
+        s_mark(o.out, o.net, "the chip run failed");
         return rc;
     }
     sm_runspikes_t *a = sm_runspikes_read(fdir, &err), *b = a ? sm_runspikes_read(cdir, &err) : NULL;
@@ -346,6 +365,7 @@ int sm_cmd_compare(int argc, char **argv)
             rc = 0;
         cJSON_Delete(doc);
     }
+    s_mark(o.out, o.net, rc ? err.msg : NULL);
     if (rc)
         fprintf(stderr, "spikemesh compare: %s\n", err.msg);
     else if (!o.quiet)
