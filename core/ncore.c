@@ -217,8 +217,9 @@ static uint32_t s_source_fire(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l,
             uint32_t i = c->gid[l] - p->first;
             while (p->st_off[i] + x->st.refrac < p->st_off[i + 1] &&
                    p->st_ticks[p->st_off[i] + x->st.refrac] == tick) {
-                /* A graded source sends its payload as the spike count. */
-                count += p->st_payload ? p->st_payload[p->st_off[i] + x->st.refrac] : 1;
+                /* A graded source sends its payload as the spike count, a
+                 * negative one in two's complement (sm_pop_signed). */
+                count += p->st_payload ? (uint32_t)p->st_payload[p->st_off[i] + x->st.refrac] : 1;
                 x->st.refrac++;
             }
         } else {

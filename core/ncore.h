@@ -101,6 +101,8 @@ typedef struct {
     uint32_t ring, ring_mask;   /* input ring slots (a power of two > max delay) */
     uint32_t cal;               /* calendar buckets                              */
     int dense;                  /* every neuron every tick: no wake-ups asked    */
+    const uint8_t *neg;         /* per gid: 1 for a source whose counts are
+                                   signed payloads (sm_pop_signed); NULL: none  */
 } sm_core_ctx_t;
 
 /* Sets up core `id` at (x, y) for n neurons, sized by cx; its neurons are

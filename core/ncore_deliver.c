@@ -16,7 +16,7 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
         sm_core_t *c = &cx->cores[fa->core];
         uint32_t len = sm_fan_len(t, ev->src, ev->fan);
         const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
-        float cnt = (float)ev->count;
+        float cnt = cx->neg && cx->neg[ev->src] ? (float)(int32_t)ev->count : (float)ev->count;
         const int clamp = t->binary && ev->count > 1;
         uint32_t j = t->has_delay0 ? sm_seg_n0(s, len) : 0;
         c->cnt.synaptic_events += len - j;
@@ -74,7 +74,7 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
         sm_core_t *c = &cx->cores[fa->core];
         uint32_t len = sm_fan_len(t, ev->src, ev->fan);
         const sm_syn_t *s = sm_fan_syn(t, ev->src, ev->fan);
-        float cnt = (float)ev->count;
+        float cnt = cx->neg && cx->neg[ev->src] ? (float)(int32_t)ev->count : (float)ev->count;
         const int clamp = t->binary && ev->count > 1;
         uint32_t j = 0;
         uint64_t extra = 0;

@@ -44,8 +44,10 @@ typedef struct {
     /* SM_POP_SPIKE_TIMES: CSR, neuron i fires at ticks[off[i] .. off[i+1]), sorted */
     uint32_t *st_off;
     uint32_t *st_ticks;
-    uint32_t *st_payload;     /* NULL, or per tick the spike count sent, >= 1:
-                                 a graded payload (Lava num_message_bits > 0)  */
+    int32_t *st_payload;      /* NULL, or per tick the payload sent: a graded
+                                 payload (Lava num_message_bits > 0), non-zero,
+                                 |p| <= SM_MAX_PAYLOAD; negative ones only into
+                                 loihi_lif (sm_net_fixed)                      */
     /* SM_POP_POISSON */
     double rate_hz;
     uint64_t seed;
@@ -259,6 +261,9 @@ float sm_proj_fixed_weight(const sm_proj_t *pr, float w);
 
 /* True if population p runs loihi_lif. */
 bool sm_pop_is_loihi(const sm_pop_t *p);
+/* True if p is a graded source with a negative payload: its events carry
+ * the payload in two's complement (the engine marks its neurons). */
+bool sm_pop_signed(const sm_pop_t *p);
 
 /* An empty network to fill by hand (tests, golden network cases). */
 sm_net_t *sm_net_new(void);

@@ -19,6 +19,16 @@ bool sm_pop_is_loihi(const sm_pop_t *p)
     return p->kind == SM_POP_NEURONS && p->n_models && p->models[0].kind == SM_MODEL_LOIHI_LIF;
 }
 
+bool sm_pop_signed(const sm_pop_t *p)
+{
+    if (p->kind != SM_POP_SPIKE_TIMES || !p->st_payload)
+        return false;
+    for (uint32_t k = 0; k < p->st_off[p->size]; k++)
+        if (p->st_payload[k] < 0)
+            return true;
+    return false;
+}
+
 float sm_proj_fixed_weight(const sm_proj_t *pr, float w)
 {
     /* |W'| <= 256 and fold <= 14: exact in float. */
@@ -131,8 +141,10 @@ static uint32_t *s_counts(const sm_pop_t *p)
     for (uint32_t i = 0; i < p->size; i++) {
         uint32_t m = 1;
         if (p->kind == SM_POP_SPIKE_TIMES && p->st_payload)
-            for (uint32_t k = p->st_off[i]; k < p->st_off[i + 1]; k++)
-                m = p->st_payload[k] > m ? p->st_payload[k] : m;
+            for (uint32_t k = p->st_off[i]; k < p->st_off[i + 1]; k++) {
+                const uint32_t a = (uint32_t)labs((long)p->st_payload[k]);
+                m = a > m ? a : m;
+            }
         if (p->kind == SM_POP_NEURONS && sm_pop_model(p, i)->multispike)
             m = S_UNBOUNDED;
         c[i] = m;
@@ -314,6 +326,12 @@ int sm_net_fixed(sm_net_t *net, sm_error_t *err)
                           "num_message_bits are for projections into loihi_lif populations, and "
                           "\"%s\" is not one",
                           j, net->pops[pr->dst_pop].name);
+        if (!pr->fixed && sm_pop_signed(&net->pops[pr->src_pop]))
+            return s_fail(net, err, SM_EUNSUPPORTED,
+                          "projections[%u]: \"%s\" sends negative graded payloads, which only a "
+                          "Dense into loihi_lif takes (Lava's Dense sums weight x payload); \"%s\" "
+                          "is not loihi_lif, and its spikes cannot be negative",
+                          j, net->pops[pr->src_pop].name, net->pops[pr->dst_pop].name);
         if (!pr->fixed) {
             memset(&pr->fx, 0, sizeof pr->fx);
             pr->fold = 0;

@@ -545,10 +545,12 @@ int sm_netmsg_unpack_run(const uint8_t *buf, size_t len, sm_net_t **out, uint32_
             for (uint32_t k = 0; ok && k < q->size; k++)
                 for (uint32_t j = q->st_off[k] + 1; ok && j < q->st_off[k + 1]; j++)
                     ok = q->st_ticks[j] > q->st_ticks[j - 1];
-            /* Payloads as the loader takes them: one per tick, in [1, 2^24]. */
+            /* Payloads as the loader takes them: one per tick, non-zero, at
+             * most 2^24 in magnitude. */
             ok = ok && (!q->n_st_payload || q->n_st_payload == q->n_st_ticks);
             for (size_t k = 0; ok && k < q->n_st_payload; k++)
-                ok = q->st_payload[k] >= 1 && q->st_payload[k] <= SM_MAX_PAYLOAD;
+                ok = q->st_payload[k] != 0 && q->st_payload[k] >= -(int32_t)SM_MAX_PAYLOAD &&
+                     q->st_payload[k] <= (int32_t)SM_MAX_PAYLOAD;
             if (!ok) {
                 why = "bad spike times";
                 goto bad;

@@ -37,6 +37,7 @@ static void s_engine_fini(sm_engine_t *e)
     free(e->emits);
     free(e->emit_packets);
     free(e->emit_hops);
+    free(e->neg);
     free(e->probe_gid);
     free(e->d0_link);
     free(e->dl_link);
@@ -579,6 +580,18 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         ring *= 2;
     e->cx = (sm_core_ctx_t){.net = net, .tab = &e->tab, .ticks = e->ticks, .ring = ring,
                             .ring_mask = ring - 1, .cal = 256, .dense = e->opts.dense};
+    /* Sources with negative payloads: their events' counts are signed. */
+    for (uint32_t p = 0; p < net->n_pops; p++) {
+        const sm_pop_t *pp = &net->pops[p];
+        if (!sm_pop_signed(pp))
+            continue;
+        if (!e->neg && !(e->neg = calloc((size_t)net->n_neurons + 1, 1))) {
+            sm_fail(err, SM_ENOMEM, "out of memory");
+            goto fail;
+        }
+        memset(e->neg + pp->first, 1, pp->size);
+    }
+    e->cx.neg = e->neg;
     if (net->n_pops > UINT16_MAX) {
         sm_fail(err, SM_EUNSUPPORTED, "%u populations; at most %u are supported", net->n_pops, UINT16_MAX);
         goto fail;

@@ -88,6 +88,7 @@ struct sm_engine {
     uint32_t *emits;            /* per gid: emissions (one packet per fan-out entry each) */
     uint32_t *emit_packets;     /* per gid, with opts.tick_ns: packets and hops of  */
     uint32_t *emit_hops;        /* one emission, for the per-tick series          */
+    uint8_t *neg;               /* per gid: signed payloads (cx.neg), or NULL          */
     sm_model_t **pop_models;    /* per population, with constant currents added  */
     uint32_t *probe_gid;
     uint8_t *d0_link, *dl_link; /* [from][to] shard traffic kinds                 */

@@ -95,11 +95,14 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
     sm_engine_t *e = sh->e;
     uint32_t gid = c->gid[l];
     const sm_pop_t *p = &e->net->pops[c->cell[l].pop];
+    /* A negative payload travels in two's complement; it counts as its
+     * magnitude of spikes, as a positive one does. */
+    const uint32_t spikes = e->neg && e->neg[gid] && (int32_t)count < 0 ? 0u - count : count;
     if (p->record_spikes) {
-        sm_spike_t s = {tick, gid, count};
+        sm_spike_t s = {tick, gid, spikes};
         SM_VEC_PUSH(sh->spikes, s, S_OOM(sh));
     }
-    c->cnt.spikes += count;
+    c->cnt.spikes += spikes;
     if (sh->tick_cnt) {
         uint64_t *row = &sh->tick_cnt[(size_t)tick * SM_TICK_N];
         row[SM_TICK_PACKETS] += e->emit_packets[gid];

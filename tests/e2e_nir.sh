@@ -80,8 +80,14 @@ P=paper_cnn_sinabs
 check "paper CNN on --chip loihi: exits 0" "[ $? -eq 0 ]"
 check "paper CNN on --chip loihi: energy in stats.json" \
   "$PY -c \"import json,sys; d=json.load(open('$T/loihi/stats.json')); sys.exit(not d['totals']['energy_joules'] > 0)\""
+check "paper CNN on --chip loihi: computed in Loihi's integers (every layer loihi_lif)" \
+  "$PY -c \"import json,sys; q=json.load(open('$T/loihi/stats.json'))['quantisation']; sys.exit(not (len(q['populations']) == 5 and all(p['quantised'] for p in q['populations'])))\""
 "$BIN" run "$D/$P.nir" --nir-conventions "$D/$P.side.json" --input "$T/$P.npy" --out "$T/seq" --quiet
-check "paper CNN on --chip loihi: the same spikes as on the default mesh" "cmp -s $T/loihi/spikes.csv $T/seq/spikes.csv"
+check "paper CNN on --chip loihi: other spikes than the float graph's" "! cmp -s $T/loihi/spikes.csv $T/seq/spikes.csv"
+printf '{"base": "loihi", "name": "loihi_float", "precision": {"arithmetic": "float"}}\n' > "$T/loihi_float.json"
+"$BIN" run "$D/$P.nir" --nir-conventions "$D/$P.side.json" --input "$T/$P.npy" --chip "$T/loihi_float.json" \
+  --out "$T/lf" --quiet
+check "paper CNN on a float Loihi: the same spikes as on the default mesh" "cmp -s $T/lf/spikes.csv $T/seq/spikes.csv"
 
 "$BIN" map "$D/$P.nir" --nir-conventions "$D/$P.side.json" --chip loihi --out "$T/map.json" > "$T/map.txt" 2>&1
 check "spikemesh map MODEL.nir: fits loihi" "[ $? -eq 0 ] && grep -q 'cores used' $T/map.txt"

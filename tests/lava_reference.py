@@ -148,14 +148,15 @@ def dense_params(rng, n_out, n_in, graded):
     return {"class": "lava.proc.dense.process.Dense", "params": d}
 
 
-def network(rng, name, T):
+def network(rng, name, T, signed=False):
     n_in = rng.randint(2, 8)
     L = rng.randint(1, 3)
     sizes = [rng.randint(1, 8) for _ in range(L)]
-    graded = rng.random() < 0.3
+    graded = rng.random() < 0.3 or signed
     if graded:
-        inp = [[rng.randint(1, 255) if rng.random() < 0.3 else 0 for _ in range(n_in)]
-               for _ in range(T)]
+        # signed: payloads of either sign, as Lava's Dense takes them (W . p)
+        inp = [[(rng.randint(1, 255) * (rng.choice((1, -1)) if signed else 1))
+                if rng.random() < 0.3 else 0 for _ in range(n_in)] for _ in range(T)]
     else:
         rates = [rng.uniform(0.05, 0.5) for _ in range(n_in)]
         inp = [[1 if rng.random() < r else 0 for r in rates] for _ in range(T)]
@@ -212,6 +213,7 @@ def main():
     out = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    signed = len(sys.argv) > 4 and sys.argv[4] == "signed"
     os.makedirs(out, exist_ok=True)
     rng = random.Random(seed)
     for i in range(n):
@@ -219,7 +221,7 @@ def main():
         kind = "pop" if i % 2 == 0 else "net"
         name = "synth_%s_%03d" % (kind, i)
         while True:
-            case = population(rng, name, T) if kind == "pop" else network(rng, name, T)
+            case = population(rng, name, T) if kind == "pop" else network(rng, name, T, signed)
             # As in Lava's cases: a_in within int16 (README section 4).
             if kind == "pop" or all(abs(x) <= 32768 for l in case["expected"]["layers"]
                                     for row in l["a_in"] for x in row):

@@ -187,3 +187,141 @@ Test(quantise, synaptic_and_currents)
     sm_chip_destroy(&chip);
     sm_net_destroy(&net);
 }
+
+/* ---- other float styles ------------------------------------------------------ */
+
+/* A network of one neuron of `model` (a JSON object) driven by a source
+ * through `weight`, its membrane traced for 80 ticks. */
+static sm_net_t *s_one(const char *model, double weight)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"simulation\": {\"ticks\": 80}, \"populations\": ["
+             "{\"name\": \"in\", \"size\": 2, \"source\": {\"kind\": \"spike_times\", \"times\": "
+             "[[2, 3, 10, 11, 12, 30, 31, 32, 33], [5, 20, 21, 50]]}},"
+             "{\"name\": \"n\", \"size\": 1, %s}],"
+             "\"projections\": [{\"source\": \"in\", \"target\": \"n\", \"connectivity\": "
+             "{\"kind\": \"all_to_all\"}, \"weight\": %g, \"delay\": 1}],"
+             "\"record\": {\"traces\": [{\"population\": \"n\", \"index\": 0}]}}",
+             model, weight);
+    return t_net_json(text, "one.json", ".");
+}
+
+/* Quantises the one-neuron network of `model` for loihi and checks the
+ * chip's membrane (v / S from the reset potential vr) against the float
+ * one at every tick, within tol of the threshold th, with no spike in
+ * either; returns the report's note. */
+static void s_follows(const char *model, double weight, double vr, double th, double tol,
+                      char *note, size_t cap)
+{
+    sm_net_t *fl = s_one(model, weight), *q = s_one(model, weight);
+    sm_chip_t *chip = s_chip("{\"base\": \"loihi\"}");
+    sm_qreport_t rep;
+    sm_error_t err;
+    cr_assert_eq(sm_quantise(q, chip, &rep, &err), 0, "%s", err.msg);
+    cr_assert(rep.pops[0].quantised, "%s: %s", model, rep.pops[0].note);
+    snprintf(note, cap, "%s", rep.pops[0].note);
+    sm_result_t *rf = s_run(fl), *rq = s_run(q);
+    cr_expect(rf->n_spikes == 13 && rq->n_spikes == 13, "%s: %zu and %zu spikes, the source "
+              "has 13", model, rf->n_spikes, rq->n_spikes);
+    double worst = 0.0, swing = 0.0;
+    for (uint32_t t = 0; t < rf->ticks; t++) {
+        const double vf = rf->trace[(size_t)t * 3], vq = rq->trace[(size_t)t * 3] / rep.pops[0].scale + vr;
+        worst = fmax(worst, fabs(vf - vq));
+        swing = fmax(swing, fabs(vf - rf->trace[0]));
+    }
+    cr_expect(swing > 0.2 * th, "%s: the input moved v by only %g", model, swing);
+    cr_expect(worst < tol * th, "%s: the chip's v is %g from the float one (threshold %g)", model,
+              worst, th);
+    sm_result_destroy(&rf);
+    sm_result_destroy(&rq);
+    sm_qreport_fini(&rep);
+    sm_chip_destroy(&chip);
+    sm_net_destroy(&fl);
+    sm_net_destroy(&q);
+}
+
+/* Every style with a loihi_lif equivalent follows its float membrane on
+ * the chip: gains, current decays, the one-tick lag of NEST's and Alpha's
+ * membranes, constant drives and reset potentials as the origin. */
+Test(quantise, other_styles_follow_their_float_membrane)
+{
+    char note[320];
+    s_follows("\"model\": \"lapicque\", \"params\": {\"R\": 2, \"C\": 5, \"threshold\": 3}", 0.8, 0.0,
+              3.0, 0.01, note, sizeof note);
+    s_follows("\"model\": \"alpha\", \"params\": {\"alpha\": 0.9, \"beta\": 0.8, \"threshold\": 8}",
+              0.6, 0.0, 8.0, 0.01, note, sizeof note);
+    cr_expect(strstr(note, "one tick more") && strstr(note, "clears v"), "%s", note);
+    s_follows("\"model\": \"cuba_lif\", \"params\": {\"tau_m\": 20, \"tau_syn\": 5, \"dt\": 1, "
+              "\"v_rest\": -65, \"v_reset\": -70, \"v_thresh\": -50, \"tau_refrac\": 2, "
+              "\"i_offset\": 0.1}", 8.0, -70.0, 20.0, 0.01, note, sizeof note);
+    cr_expect(strstr(note, "refractory") && strstr(note, "reset potential"), "%s", note);
+    s_follows("\"model\": \"cuba_lif\", \"params\": {\"tau_mem_inv\": 100, \"tau_syn_inv\": 200, "
+              "\"v_leak\": 0.2, \"v_reset\": -0.1, \"v_th\": 3}", 1.0, -0.1, 3.1, 0.01, note,
+              sizeof note);
+    s_follows("\"model\": \"lif\", \"params\": {\"tau_mem\": 10, \"spike_threshold\": 3, "
+              "\"reset_fn\": \"MembraneReset\", \"reset_value\": 0.1, \"spike_fn\": \"SingleSpike\"}",
+              3.0, 0.1, 2.9, 0.01, note, sizeof note);
+    s_follows("\"model\": \"iaf\", \"params\": {\"spike_threshold\": 9, \"min_v_mem\": -9}", 0.5, 0.0,
+              9.0, 0.01, note, sizeof note);
+    cr_expect(strstr(note, "MultiSpike") && strstr(note, "min_v_mem"), "%s", note);
+}
+
+/* What has no loihi_lif equivalent stays float, and the report says why. */
+Test(quantise, kept_float_with_the_reason)
+{
+    const char *cases[][2] = {
+        {"\"model\": \"li\", \"params\": {}", "never spikes"},
+        {"\"model\": \"cuba_lif\", \"params\": {\"tau_m\": 20, \"tau_syn_E\": 5, \"tau_syn_I\": 10}",
+         "tau_syn_E != tau_syn_I"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        sm_net_t *net = s_one(cases[k][0], 1.0);
+        sm_chip_t *chip = s_chip("{\"base\": \"loihi\"}");
+        sm_qreport_t rep;
+        sm_error_t err;
+        cr_assert_eq(sm_quantise(net, chip, &rep, &err), 0, "%s", err.msg);
+        cr_expect(!rep.pops[0].quantised);
+        cr_expect(strstr(rep.pops[0].note, "kept float") && strstr(rep.pops[0].note, cases[k][1]),
+                  "%s", rep.pops[0].note);
+        cr_expect(!sm_pop_is_loihi(&net->pops[1]));
+        sm_qreport_fini(&rep);
+        sm_chip_destroy(&chip);
+        sm_net_destroy(&net);
+    }
+}
+
+/* Spiking on the chip: the NEST neuron and sinabs' MembraneReset (which
+ * compares before adding reset_value) fire about as often as in float. */
+static void s_fires(const char *m, double w)
+{
+    sm_net_t *fl = s_one(m, w), *q = s_one(m, w);
+    sm_chip_t *chip = s_chip("{\"base\": \"loihi\"}");
+    sm_qreport_t rep;
+    sm_error_t err;
+    cr_assert_eq(sm_quantise(q, chip, &rep, &err), 0, "%s", err.msg);
+    sm_result_t *rf = s_run(fl), *rq = s_run(q);
+    const uint64_t a = s_spikes_of(fl, rf, "n"), b = s_spikes_of(q, rq, "n");
+    cr_expect(a >= 3 && (a > b ? a - b : b - a) <= 1, "%s: float %llu spikes, chip %llu", m,
+              (unsigned long long)a, (unsigned long long)b);
+    sm_result_destroy(&rf);
+    sm_result_destroy(&rq);
+    sm_qreport_fini(&rep);
+    sm_chip_destroy(&chip);
+    sm_net_destroy(&fl);
+    sm_net_destroy(&q);
+}
+
+Test(quantise, sinabs_membrane_reset_fires_as_in_float)
+{
+    s_fires("\"model\": \"lif\", \"params\": {\"tau_mem\": 10, \"spike_threshold\": 1.2, "
+            "\"reset_fn\": \"MembraneReset\", \"reset_value\": 0.4, \"spike_fn\": \"SingleSpike\"}",
+            3.0);
+}
+
+Test(quantise, exact_style_fires_as_in_float)
+{
+    s_fires("\"model\": \"cuba_lif\", \"params\": {\"tau_m\": 20, \"tau_syn\": 5, \"dt\": 1, "
+            "\"v_rest\": -65, \"v_reset\": -70, \"v_thresh\": -50, \"tau_refrac\": 0, "
+            "\"i_offset\": 25}", 6.0);
+}

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syntab.h"
+
 /* The threshold's target: 64 vth = 2^21, a quarter of v's range, so that a
  * membrane may swing to four thresholds either way before it saturates (a
  * larger vth would leave less room; Loihi documents vth up to 2^17 - 1). */
@@ -14,17 +16,30 @@
 #define S_BIAS_MANT_MAX 4095.0
 
 /* How a float model maps onto loihi_lif: u' = alpha u + 64 a,
- * v' = beta v + u' + B, with a = gain * (the float input) * S / 64. */
+ * v' = beta v + u' + B, with a = gain * (the float input) * S / 64.
+ * Voltages are measured from the reset potential vr (Loihi resets to 0):
+ * a float v' = beta v + g x + c0 with reset to vr is, in w = v - vr,
+ * w' = beta w + g x + c0 - (1 - beta) vr with reset to 0, exactly. */
 typedef struct {
     bool ok;
     double alpha;  /* current decay; 0: none (du 4095, u = 64 a)          */
     double beta;   /* membrane decay                                       */
     double gin;    /* float input -> current (or membrane without current) */
     double gbias;  /* float bias -> constant drive of v per tick           */
-    double th;
+    double vconst; /* constant drive of w per tick besides the bias        */
+    double th;     /* threshold, from vr                                   */
+    double vr;     /* reset potential (v's origin on the chip)             */
+    double v0;     /* the style's initial v                                */
+    bool delay_in; /* the float membrane sees its current one tick late:
+                      one tick more on every projection into it            */
     const char *why;  /* not ok: the reason                                 */
-    char note[200];   /* ok: what the chip changes                          */
+    char note[280];   /* ok: what the chip changes                          */
 } s_map_t;
+
+/* Why a leaky integrator (norse LI, sinabs ExpLeak) stays float: a
+ * read-out whose output is its membrane has no threshold to fix the scale
+ * of Loihi's integers by. */
+#define S_LI_WHY "never spikes (its membrane is its output: no threshold sets the scale)"
 
 static void s_add(char *note, size_t cap, const char *what)
 {
@@ -32,51 +47,191 @@ static void s_add(char *note, size_t cap, const char *what)
     snprintf(note + n, cap - n, "%s%s", n ? "; " : "", what);
 }
 
+/* A current with decay a into v: a constant input b settles the current at
+ * b / (1 - a); Loihi's bias drives v directly, so it gets that. */
+static double s_settled(double a) { return a < 1.0 ? 1.0 / (1.0 - a) : 0.0; }
+
+static void s_map_snntorch(const sm_model_t *m, s_map_t *r)
+{
+    const size_t cap = sizeof r->note;
+    switch (m->kind) {
+    case SM_MODEL_IAF:
+        r->beta = 1.0;
+        break;
+    case SM_MODEL_LIF:
+        break;
+    case SM_MODEL_CUBA_LIF:
+        r->alpha = m->alpha;
+        r->gbias = s_settled(r->alpha);
+        if (m->bias != 0.0f)
+            s_add(r->note, cap, "bias moved from the current to v (equal at steady state)");
+        break;
+    case SM_MODEL_LAPICQUE:
+        /* base = ((x R) inv_RC) time_step + decay mem */
+        r->beta = m->decay;
+        r->gin = (double)m->R * m->inv_RC * m->time_step;
+        r->gbias = r->gin;
+        break;
+    case SM_MODEL_ALPHA:
+        /* mem = tau (exc + inh), exc' = a exc + x, inh' = b inh - x: the
+         * response to an input at step m is tau (a^(n-m) - b^(n-m)), which
+         * Loihi's u -> v chain gives, with gain tau (a - b), for the input
+         * one step later. */
+        r->alpha = m->alpha;
+        r->gin = (double)m->tau_alpha * ((double)m->alpha - (double)m->beta);
+        r->gbias = r->gin * s_settled(r->alpha);
+        r->delay_in = true;
+        s_add(r->note, cap, "one tick more on its inputs (Alpha's membrane starts at 0)");
+        s_add(r->note, cap, "a spike clears v, not the current (Alpha clears both)");
+        if (m->bias != 0.0f)
+            s_add(r->note, cap, "bias moved to v (equal at steady state)");
+        break;
+    default:
+        r->ok = false;
+        r->why = "no loihi_lif equivalent";
+        return;
+    }
+    if (m->reset_delay)
+        s_add(r->note, cap, "reset in the spiking step (snnTorch resets one step later)");
+}
+
+static void s_map_sinabs(const sm_model_t *m, s_map_t *r)
+{
+    const size_t cap = sizeof r->note;
+    if (m->kind != SM_MODEL_LIF && m->kind != SM_MODEL_IAF) {
+        r->ok = false;
+        r->why = m->kind == SM_MODEL_LI ? S_LI_WHY : "no loihi_lif equivalent";
+        return;
+    }
+    if (m->kind == SM_MODEL_IAF)
+        r->beta = 1.0;
+    const double norm = m->norm_input ? (double)m->one_minus_beta : 1.0;
+    r->gin = norm;
+    r->gbias = norm;
+    if (m->has_syn) {
+        r->alpha = m->alpha;
+        r->gin *= m->alpha;
+        r->gbias = r->alpha < 1.0 ? norm * r->alpha / (1.0 - r->alpha) : 0.0;
+    }
+    s_add(r->note, cap, "spikes when v > threshold, sinabs when v >= threshold");
+    if (m->multispike)
+        s_add(r->note, cap, "one spike a step (MultiSpike's counts above 1 are lost)");
+    if (m->reset == SM_RESET_ZERO) {
+        /* MembraneReset adds reset_value every tick and resets to it, and
+         * compares v with the threshold before adding it: on the chip w =
+         * v - reset_value is that v, so the threshold stays th. */
+        r->vr = m->reset_value;
+        r->vconst = m->reset_value;
+        r->th += r->vr;
+    }
+    if (m->has_min_v) {
+        char w[96];
+        snprintf(w, sizeof w, "no floor at min_v_mem %g (Loihi's v only saturates)", (double)m->min_v);
+        s_add(r->note, cap, w);
+    }
+}
+
+static void s_map_norse(const sm_model_t *m, s_map_t *r)
+{
+    r->v0 = m->v_leak;
+    r->vr = m->reset == SM_RESET_ZERO ? m->v_reset : 0.0;
+    switch (m->kind) {
+    case SM_MODEL_IAF: /* IAFCell: v + x */
+        r->beta = 1.0;
+        break;
+    case SM_MODEL_LIF: /* LIFBoxCell: v + am ((x + v_leak) - v) */
+        r->beta = 1.0 - (double)m->am;
+        r->gin = r->gbias = m->am;
+        r->vconst = (double)m->am * m->v_leak;
+        break;
+    case SM_MODEL_CUBA_LIF:
+        /* i1 = i + x; v' = (1 - am) v + am (i1 + v_leak); i' = (1 + as) i1 */
+        r->alpha = 1.0 + (double)m->as;
+        r->beta = 1.0 - (double)m->am;
+        r->gin = m->am;
+        r->gbias = (double)m->am * s_settled(r->alpha);
+        r->vconst = (double)m->am * m->v_leak;
+        if (m->bias != 0.0f)
+            s_add(r->note, sizeof r->note, "bias moved from the current to v (equal at steady state)");
+        break;
+    default:
+        r->ok = false;
+        r->why = S_LI_WHY;
+    }
+}
+
+static void s_map_exact(const sm_model_t *m, s_map_t *r)
+{
+    const size_t cap = sizeof r->note;
+    /* V' = p22 V + p21 I + p20 b + (1 - p22) v_rest, I' = p11 I + x: V sees
+     * the current of the step before, Loihi's v this step's u. */
+    if (m->kind != SM_MODEL_CUBA_LIF) {
+        r->ok = false;
+        r->why = "no loihi_lif equivalent";
+        return;
+    }
+    if (m->p11e != m->p11i || m->p21e != m->p21i) {
+        r->ok = false;
+        r->why = "two synaptic time constants (tau_syn_E != tau_syn_I): a Loihi compartment has "
+                 "one current";
+        return;
+    }
+    r->alpha = m->p11e;
+    r->beta = m->p22;
+    r->gin = m->p21e;
+    r->gbias = m->p20;
+    r->vconst = (1.0 - m->p22) * m->v_leak;
+    r->vr = m->v_reset;
+    r->v0 = m->v_leak;
+    r->delay_in = true;
+    s_add(r->note, cap, "one tick more on its inputs (the membrane sees the current one step late)");
+    if (m->threshold_ge)
+        s_add(r->note, cap, "spikes when v > threshold, NEST when v >= threshold");
+    if (m->refractory_ticks) {
+        char w[96];
+        snprintf(w, sizeof w, "no refractory period (%u ticks at v_reset dropped)",
+                 m->refractory_ticks);
+        s_add(r->note, cap, w);
+    }
+}
+
 static s_map_t s_map(const sm_model_t *m)
 {
     s_map_t r = {.ok = true, .beta = m->beta, .gin = 1.0, .gbias = 1.0, .th = m->threshold};
-    const size_t cap = sizeof r.note;
-    if (m->style == SM_STYLE_SNNTORCH && (m->kind == SM_MODEL_LIF || m->kind == SM_MODEL_IAF)) {
-        if (m->kind == SM_MODEL_IAF)
-            r.beta = 1.0;
-    } else if (m->style == SM_STYLE_SNNTORCH && m->kind == SM_MODEL_CUBA_LIF) {
-        r.alpha = m->alpha;
-        /* A constant input b drives the current to b / (1 - alpha); Loihi's
-         * bias drives v directly: equal once the current has settled. */
-        r.gbias = r.alpha < 1.0 ? 1.0 / (1.0 - r.alpha) : 0.0;
-        if (m->bias != 0.0f)
-            s_add(r.note, cap, "bias moved from the current to v (equal at steady state)");
-    } else if (m->style == SM_STYLE_SINABS && !m->multispike && !m->has_min_v &&
-               (m->kind == SM_MODEL_LIF || m->kind == SM_MODEL_IAF)) {
-        if (m->kind == SM_MODEL_IAF)
-            r.beta = 1.0;
-        const double norm = m->norm_input ? (double)m->one_minus_beta : 1.0;
-        r.gin = norm;
-        r.gbias = norm;
-        if (m->has_syn) {
-            r.alpha = m->alpha;
-            r.gin *= m->alpha;
-            r.gbias = r.alpha < 1.0 ? norm * r.alpha / (1.0 - r.alpha) : 0.0;
-        }
-        s_add(r.note, cap, "spikes when v > threshold, sinabs when v >= threshold");
-        if (m->reset == SM_RESET_ZERO && m->reset_value != 0.0f)
-            s_add(r.note, cap, "reset to 0, not to reset_value");
-    } else {
+    switch (m->style) {
+    case SM_STYLE_SNNTORCH:
+        s_map_snntorch(m, &r);
+        break;
+    case SM_STYLE_SINABS:
+        s_map_sinabs(m, &r);
+        break;
+    case SM_STYLE_NORSE:
+        s_map_norse(m, &r);
+        break;
+    case SM_STYLE_EXACT:
+        s_map_exact(m, &r);
+        break;
+    default:
         r.ok = false;
-        r.why = m->style == SM_STYLE_SINABS ? "sinabs MultiSpike or min_v_mem" : "no loihi_lif equivalent";
-        return r;
+        r.why = "no loihi_lif equivalent";
     }
+    if (!r.ok)
+        return r;
+    /* w = v - vr: the threshold from the reset potential, the constant
+     * drive with the decay's pull towards 0 instead of vr */
+    r.th -= r.vr;
+    r.vconst -= (1.0 - r.beta) * r.vr;
     if (!(r.th > 0.0)) {
         r.ok = false;
-        r.why = "threshold <= 0";
+        r.why = r.vr != 0.0 ? "threshold <= reset potential" : "threshold <= 0";
         return r;
     }
-    if (m->style == SM_STYLE_SNNTORCH && m->reset_delay)
-        s_add(r.note, cap, "reset in the spiking step (snnTorch resets one step later)");
     if (m->reset == SM_RESET_SUBTRACT)
-        s_add(r.note, cap, "reset to 0, not by subtraction");
+        s_add(r.note, sizeof r.note, "reset to 0, not by subtraction");
     else if (m->reset == SM_RESET_NONE)
-        s_add(r.note, cap, "reset to 0 (the chip always resets)");
+        s_add(r.note, sizeof r.note, "reset to 0 (the chip always resets)");
+    if (r.vr != 0.0)
+        s_add(r.note, sizeof r.note, "v measured from the reset potential");
     return r;
 }
 
@@ -266,6 +421,26 @@ static void s_weights(sm_proj_t *pr, float *w, size_t n, double S, double gin, u
     pr->port = SM_PORT_EXC;
 }
 
+/* One tick more on every synapse of a projection. */
+static int s_delay_add(const sm_net_t *net, sm_proj_t *pr, uint32_t j, sm_error_t *err)
+{
+    if (pr->max_delay >= SM_MAX_DELAY)
+        return sm_fail(err, SM_ERANGE, "projections[%u] %s -> %s: its delay of %u ticks and the "
+                       "one the chip's neuron adds exceed %u", j, net->pops[pr->src_pop].name,
+                       net->pops[pr->dst_pop].name, pr->max_delay, SM_MAX_DELAY);
+    if (pr->conn == SM_CONN_LIST) {
+        for (uint32_t k = 0; k < pr->n_list; k++)
+            pr->l_delay[k]++;
+    } else if (pr->conn == SM_CONN_MATRIX) {
+        pr->matrix_delay++;
+    } else {
+        pr->delay.a += 1.0;
+        if (pr->delay.kind == SM_DIST_UNIFORM)
+            pr->delay.b += 1.0;
+    }
+    return 0;
+}
+
 /* ---- the network --------------------------------------------------------- */
 
 static int s_pop(sm_net_t *net, uint32_t t, const s_map_t *mp, double S, sm_qpop_t *qp,
@@ -285,7 +460,7 @@ static int s_pop(sm_net_t *net, uint32_t t, const s_map_t *mp, double S, sm_qpop
         lp.dv = s_decay(r->beta, 0);
         const double vth = floor(S * r->th / 64.0 + 0.5);
         lp.vth = vth > SM_LOIHI_VTH_MAX ? SM_LOIHI_VTH_MAX : (int32_t)vth;
-        const double B = S * ((double)m->bias + cur) * r->gbias;
+        const double B = S * (((double)m->bias + cur) * r->gbias + r->vconst);
         s_bias(B, &lp.bias_mant, &lp.bias_exp);
         const double dk[2] = {r->alpha > 0.0 ? fabs((4095.0 - lp.du) / 4096.0 - r->alpha) : 0.0,
                               fabs((4096.0 - lp.dv) / 4096.0 - r->beta)};
@@ -309,8 +484,20 @@ static int s_pop(sm_net_t *net, uint32_t t, const s_map_t *mp, double S, sm_qpop
             return -1;
         }
     }
+    /* The initial v, from the reset potential: the style's own (norse and
+     * NEST start at v_leak) unless the file gives one. */
+    bool shifted = false;
+    for (uint32_t i = 0; i < p->n_models; i++)
+        shifted |= mp[i].v0 != mp[i].vr;
+    if (!p->v_init && shifted) {
+        if (!(p->v_init = malloc((size_t)p->size * sizeof *p->v_init)))
+            return sm_fail(err, SM_ENOMEM, "populations[%u]: out of memory", t);
+        for (uint32_t i = 0; i < p->size; i++)
+            p->v_init[i] = (float)mp[p->n_models == p->size ? i : 0].v0;
+    }
     for (uint32_t i = 0; p->v_init && i < p->size; i++) {
-        double v = floor((double)p->v_init[i] * S + 0.5);
+        const double vr = mp[p->n_models == p->size ? i : 0].vr;
+        double v = floor(((double)p->v_init[i] - vr) * S + 0.5);
         p->v_init[i] = (float)(v > SM_LOIHI_V_MAX ? SM_LOIHI_V_MAX : v < -SM_LOIHI_V_MAX ? -SM_LOIHI_V_MAX : v);
     }
     qp->quantised = true;
@@ -411,7 +598,8 @@ int sm_quantise(sm_net_t *net, const sm_chip_t *chip, sm_qreport_t *rep, sm_erro
             continue;
         double b = 0.0;
         for (uint32_t i = 0; i < net->pops[t].n_models; i++)
-            b = fmax(b, fabs((double)net->pops[t].models[i].bias * maps[t][i].gbias));
+            b = fmax(b, fabs((double)net->pops[t].models[i].bias * maps[t][i].gbias +
+                             maps[t][i].vconst));
         for (uint32_t k = 0; k < net->n_currents; k++)
             if (net->currents[k].pop == t)
                 b += fabs(net->currents[k].amplitude * maps[t][0].gbias);
@@ -432,7 +620,10 @@ int sm_quantise(sm_net_t *net, const sm_chip_t *chip, sm_qreport_t *rep, sm_erro
         s_weights(pr, w, n, S[t], maps[t][0].gin, nwb, q);
         if (w == &one)
             pr->weight.a = one;
-        if (net->pops[pr->src_pop].kind == SM_POP_NEURONS &&
+        if (maps[t][0].delay_in && s_delay_add(net, pr, j, err) < 0)
+            goto out;
+        /* a source quantised too sends single spikes anyway */
+        if (net->pops[pr->src_pop].kind == SM_POP_NEURONS && !maps[pr->src_pop] &&
             net->pops[pr->src_pop].models[0].multispike) {
             sm_qpop_t *qp = NULL;
             for (uint32_t k = 0; k < rep->n_pops; k++)

@@ -2,13 +2,18 @@
  * chip's toolchain would make it (rules and sources in docs/arithmetic.md),
  * with a report of what was lost.
  *
- * A population whose model has a loihi_lif equivalent (snnTorch Leaky, IAF
- * and Synaptic; sinabs IAF and LIF without MultiSpike or min_v_mem) becomes
+ * A population whose model has a loihi_lif equivalent (snnTorch Leaky, IAF,
+ * Synaptic, Lapicque and Alpha; sinabs IAF and LIF; norse LIF cells; the
+ * exact style's cuba_lif with one synaptic time constant) becomes
  * loihi_lif: decays rounded to 12 bits, one voltage scale S per population
- * (the threshold's mantissa as large as the weights allow), the threshold
- * and the bias to Loihi's mantissa and exponent. Every projection into it
- * becomes a Lava Dense with the chip's weight bits and a per-projection
- * exponent chosen so that its largest weight fits. Other populations (and
+ * (the threshold's mantissa as large as the weights allow), v measured from
+ * the reset potential, the threshold and the bias to Loihi's mantissa and
+ * exponent, what it cannot hold (MultiSpike counts, min_v_mem, refractory
+ * periods, resets by subtraction) named in the report. Every projection
+ * into it becomes a Lava Dense with the chip's weight bits and a
+ * per-projection exponent chosen so that its largest weight fits (and one
+ * tick more where the float membrane sees its current a step late). Other
+ * populations (leaky integrators, two synaptic time constants, and
  * populations already loihi_lif) stay as they are; the report says why. */
 #ifndef SM_QUANTISE_H
 #define SM_QUANTISE_H

@@ -10,6 +10,7 @@ static const sm_command_t s_commands[] = {
     {"worker", sm_cmd_worker, "join a distributed run as a worker process"},
     {"keygen", sm_cmd_keygen, "make a CURVE key file for distributed runs"},
     {"conform", sm_cmd_conform, "check the neuron models against golden reference traces"},
+    {"compare", sm_cmd_compare, "run a network in float and in a fixed-point chip's arithmetic and compare"},
     {"map", sm_cmd_map, "place a network on a chip's cores and report how it fits"},
     {"chips", sm_cmd_chips, "list the built-in chip profiles"},
     {"plot", sm_cmd_plot, "draw a run's raster, core activity, link loads and energy as SVG"},

@@ -352,8 +352,10 @@ fail:
 
 /* ---- the engine network ------------------------------------------------ */
 
-/* A spike-time source of n neurons sending, at step t, val(t, i) as its
- * payload where it is positive (graded) or any non-zero value as a spike. */
+/* A spike-time source of n neurons sending, at step t, sign x val(t, i) as
+ * its payload where that is positive (sign +-1: one part of a population
+ * case's signed input), or with sign 0 val(t, i) itself, negative too
+ * (graded) or any non-zero value as a spike. */
 static int s_source(sm_net_t *net, const char *name, const sm_imat_t *in, int sign, bool graded,
                     sm_error_t *err)
 {
@@ -377,17 +379,17 @@ static int s_source(sm_net_t *net, const char *name, const sm_imat_t *in, int si
             const int64_t x = sm_imat_at(in, t, i);
             if (sign ? x * sign <= 0 : x == 0)
                 continue;
-            if (graded && (x * (sign ? sign : 1) > SM_MAX_PAYLOAD || (!sign && x < 0))) {
+            if (graded && (sign ? x * sign : llabs(x)) > SM_MAX_PAYLOAD) {
                 free(p.st_off);
                 free(p.st_ticks);
                 free(p.st_payload);
                 return sm_fail(err, SM_EUNSUPPORTED,
                                "%s: payload %lld at step %u, input %u: graded payloads must be "
-                               "in [1, %u]",
+                               "within +-%u",
                                net->path, (long long)x, t, i, SM_MAX_PAYLOAD);
             }
             if (graded)
-                p.st_payload[w] = (uint32_t)(sign ? x * sign : x);
+                p.st_payload[w] = (int32_t)(sign ? x * sign : x);
             p.st_ticks[w++] = t;
         }
     }

@@ -454,15 +454,15 @@ static int s_times_row(void *ctx, const double *v, size_t n, sm_error_t *err)
     if (n != (t->graded ? 3u : 2u))
         return sm_fail(err, SM_EPARSE, "expected %s fields (neuron,tick%s), got %zu",
                        t->graded ? "3" : "2", t->graded ? ",payload" : "", n);
-    if (t->graded && (v[2] != floor(v[2]) || v[2] < 1 || v[2] > SM_MAX_PAYLOAD))
-        return sm_fail(err, SM_ERANGE, "payload must be an integer in [1, %u], got %g",
-                       SM_MAX_PAYLOAD, v[2]);
+    if (t->graded && (v[2] != floor(v[2]) || v[2] == 0 || fabs(v[2]) > SM_MAX_PAYLOAD))
+        return sm_fail(err, SM_ERANGE, "payload must be a non-zero integer in [-%u, %u], got %g",
+                       SM_MAX_PAYLOAD, SM_MAX_PAYLOAD, v[2]);
     if (v[0] != floor(v[0]) || v[0] < 0 || v[0] >= t->size)
         return sm_fail(err, SM_ERANGE, "neuron must be an integer in [0, %u), got %g",
                        t->size, v[0]);
     if (v[1] != floor(v[1]) || v[1] < 0 || v[1] > (double)UINT32_MAX)
         return sm_fail(err, SM_ERANGE, "tick must be an integer >= 0, got %g", v[1]);
-    if (s_times_add(t, (uint32_t)v[0], (uint32_t)v[1], t->graded ? (uint32_t)v[2] : 0) < 0)
+    if (s_times_add(t, (uint32_t)v[0], (uint32_t)v[1], t->graded ? (uint32_t)(int32_t)v[2] : 0) < 0)
         return sm_fail(err, SM_ENOMEM, "out of memory");
     return 0;
 }
@@ -483,10 +483,16 @@ static int s_payloads(s_ld_t *L, const cJSON *pays, const cJSON *times, const ch
             return sm_json_fail(&L->j, SM_EPARSE, q, NULL,
                                 "must hold one payload per tick of times[%u] (%d)", i,
                                 cJSON_GetArraySize(tr));
-        uint32_t j = 0, x;
-        for (const cJSON *e = row->child; e; e = e->next, j++)
-            if (sm_json_u32(&L->j, e, sm_json_at(r, "%s[%u]", q, j), 1, SM_MAX_PAYLOAD, &x) < 0)
+        uint32_t j = 0;
+        double x;
+        for (const cJSON *e = row->child; e; e = e->next, j++) {
+            sm_json_at(r, "%s[%u]", q, j);
+            if (sm_json_int(&L->j, e, r, -(double)SM_MAX_PAYLOAD, SM_MAX_PAYLOAD, &x) < 0)
                 return -1;
+            if (x == 0)
+                return sm_json_fail(&L->j, SM_ERANGE, r, e, "a payload must not be 0 (no spike "
+                                    "is sent with 0: leave the tick out)");
+        }
     }
     return 0;
 }
@@ -536,7 +542,7 @@ static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char 
                 sm_json_at(r, "%s[%u]", q, j);
                 if (sm_json_u32(&L->j, e, r, 0, UINT32_MAX, &tick) < 0)
                     goto out;
-                if (s_times_add(&t, i, tick, pe ? (uint32_t)pe->valuedouble : 0) < 0) {
+                if (s_times_add(&t, i, tick, pe ? (uint32_t)(int32_t)pe->valuedouble : 0) < 0) {
                     s_nomem(L, r);
                     goto out;
                 }
@@ -592,7 +598,7 @@ static int s_spike_times(s_ld_t *L, sm_pop_t *pop, const cJSON *src, const char 
                   s_cmp_u64);
         for (size_t i = 0; i < t.n; i++) {
             pop->st_ticks[i] = (uint32_t)(key[i] >> 32);
-            pop->st_payload[i] = (uint32_t)key[i];
+            pop->st_payload[i] = (int32_t)(uint32_t)key[i];
         }
         free(key);
     } else {
