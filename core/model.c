@@ -60,6 +60,11 @@ uint32_t sm_model_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x
     return sm_style_of(m)->step(m, s, x_exc, x_inh);
 }
 
+sm_step_fn sm_model_step_fn(const sm_model_t *m)
+{
+    return sm_style_of(m)->step;
+}
+
 const char *sm_model_style_name(sm_style_t s)
 {
     return (unsigned)s < SM_STYLE_COUNT ? sm_style_table[s]->name : "?";

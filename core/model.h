@@ -205,6 +205,11 @@ void sm_model_trace(const sm_model_t *m, const sm_nstate_t *s, float out[3]);
 uint32_t sm_model_step(const sm_model_t *m, sm_nstate_t *s, float x_exc,
                        float x_inh);
 
+/* The step of m's style, for callers that step many neurons of one style:
+ * fn(m, s, x_exc, x_inh) is sm_model_step(m, s, x_exc, x_inh). */
+typedef uint32_t (*sm_step_fn)(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh);
+sm_step_fn sm_model_step_fn(const sm_model_t *m);
+
 /* Advances k >= 0 ticks with zero synaptic input (the bias still acts), in
  * O(1) of k. The caller guarantees that no spike occurs in those ticks, i.e.
  * k < sm_model_next_spike(). The result matches k calls of sm_model_step to

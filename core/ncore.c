@@ -67,6 +67,34 @@ void sm_core_place(sm_core_t *c, uint32_t l, uint32_t gid, uint32_t pop, const s
     }
 }
 
+void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx)
+{
+    for (uint32_t l = 0; l < c->n; l++) {
+        sm_cell_t *x = &c->cell[l];
+        x->mark = 0;
+        x->wake = SM_NONE;
+        x->wnext = x->wprev = SM_NONE;
+        if (x->model) {
+            const sm_pop_t *p = &cx->net->pops[x->pop];
+            sm_model_init_state(x->model, &x->st);
+            if (p->v_init)
+                x->st.v = p->v_init[c->gid[l] - p->first];
+            x->last = 0;
+        } else {
+            x->st = (sm_nstate_t){0.0f, 0.0f, 0.0f, 0};
+            x->last = SM_NONE;
+        }
+    }
+    for (uint32_t b = 0; b < cx->cal; b++)
+        c->wheel[b] = SM_NONE;
+    c->n_sched = 0;
+    memset(c->acc, 0, (size_t)(c->n ? c->n : 1) * 2 * cx->ring * sizeof *c->acc);
+    memset(c->bits, 0, (size_t)(c->words ? c->words : 1) * cx->ring * sizeof *c->bits);
+    for (uint32_t r = 0; r < cx->ring; r++)
+        c->touched[r].n = 0;
+    memset(&c->cnt, 0, sizeof c->cnt);
+}
+
 /* ---- calendar: neurons due to wake, in buckets by tick ------------------- */
 
 static void s_unschedule(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l)
@@ -214,7 +242,8 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
     if (!x->model)
         return s_source_fire(cx, c, l, tick);
     s_catch_up(x->model, &x->st, tick - x->last);
-    const float *in = &c->acc[((size_t)(tick & cx->ring_mask) * c->n + l) * 2];
+    const uint32_t slot = tick & cx->ring_mask;
+    const float in[2] = {sm_core_in(c, slot, 0)[l], sm_core_in(c, slot, 1)[l]};
     uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
     x->last = tick + 1;
     c->cnt.neuron_updates++;
@@ -233,6 +262,33 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
             s_schedule(cx, c, l, tick, (uint64_t)tick + d);
     }
     return n;
+}
+
+int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
+                         uint32_t tick, sm_u64vec_t *fired)
+{
+    const uint32_t slot = tick & cx->ring_mask;
+    const float *exc = sm_core_in(c, slot, 0), *inh = sm_core_in(c, slot, 1);
+    const sm_model_t *last = NULL;
+    sm_step_fn step = NULL;
+    uint64_t updates = 0;
+    for (uint32_t l = l0; l < l1; l++) {
+        sm_cell_t *x = &c->cell[l];
+        if (x->mark == tick + 1)
+            continue;
+        x->mark = tick + 1;
+        if (x->model != last) {
+            last = x->model;
+            step = sm_model_step_fn(last);
+        }
+        uint32_t n = step(x->model, &x->st, exc[l], inh[l]);
+        x->last = tick + 1;
+        updates++;
+        if (n)
+            SM_VEC_PUSH(*fired, (uint64_t)l << 32 | n, return -1);
+    }
+    c->cnt.neuron_updates += updates;
+    return 0;
 }
 
 void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3])

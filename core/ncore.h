@@ -66,13 +66,21 @@ typedef struct {
     uint32_t *gid;              /* local -> gid                                  */
     sm_cell_t *cell;
     uint32_t *wheel;            /* calendar buckets: head local index or SM_NONE  */
-    float *acc;                 /* [ring][n][2]: input per arrival tick and port  */
+    float *acc;                 /* [ring][port][n]: input per arrival tick and
+                                   port (sm_core_in)                             */
     uint64_t *bits;             /* [ring][words]: touched flags                   */
     uint32_t words;
     sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
     uint32_t n_sched;           /* neurons in the calendar                        */
     sm_counters_t cnt;
 } sm_core_t;
+
+/* The input of c's neurons on `port` at ring slot `slot`, by local: each
+ * port a plane of its own, so that a port's inputs are contiguous. */
+static inline float *sm_core_in(const sm_core_t *c, uint32_t slot, uint32_t port)
+{
+    return c->acc + ((size_t)slot * 2 + port) * c->n;
+}
 
 /* What all cores of a run share; read-only while it runs. */
 typedef struct {
@@ -101,6 +109,10 @@ void sm_core_place(sm_core_t *c, uint32_t l, uint32_t gid, uint32_t pop, const s
 /* Schedules every neuron's first wake-up, before the first tick. */
 void sm_core_prepare(const sm_core_ctx_t *cx, sm_core_t *c);
 
+/* Puts every neuron of c back in its initial state (as placed) and clears
+ * its input, calendar and counters: the core can run again from tick 0. */
+void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx);
+
 /* Appends (core id << 32 | local) of each of c's neurons due at tick to due.
  * Returns -1 if it cannot grow. */
 int sm_core_due(const sm_core_ctx_t *cx, const sm_core_t *c, uint32_t tick, sm_u64vec_t *due);
@@ -112,6 +124,14 @@ int sm_core_due(const sm_core_ctx_t *cx, const sm_core_t *c, uint32_t tick, sm_u
 uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
                         int predict);
 
+/* The dense engine's update of the model neurons [l0, l1) of c at tick
+ * (none a source, none caught up: the dense engine steps every tick), each
+ * stepped with the tick's input as sm_core_update does; the neurons that
+ * fired are appended to fired as local << 32 | spike count. Returns -1 if
+ * fired cannot grow. */
+int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
+                         uint32_t tick, sm_u64vec_t *fired);
+
 /* The state of neuron l at the end of tick as a probe records it (v, ie, ii,
  * or what sm_model_trace says): a neuron not updated since is caught up on a
  * copy. Zero for a source. */
@@ -119,19 +139,51 @@ void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3]);
 
 /* Input delivery (ncore_deliver.c). `active` has one list per ring slot of
  * the cores with input at that slot: a core is appended when its first input
- * for a slot arrives, so that a tick costs nothing for the cores it misses. */
+ * for a slot arrives, so that a tick costs nothing for the cores it misses.
+ * The dense engine, which updates every neuron anyway, keeps no such lists
+ * (sm_core_clear_all). */
 
 /* Adds the delayed synapses of the n window events ev, in that order, to
  * their cores' input rings. Returns -1 if a list cannot grow. */
 int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *ev, uint32_t n,
                            sm_u32vec_t *active);
+/* Structured projections (syntab.h) that a caller holding all their target
+ * cores may deliver whole: at a source's first event, onto every core at
+ * once, instead of core by core. `whole` has one flag per projection of
+ * cx->tab->st (set only for one that is the sole projection between its
+ * populations, so that no other synapse from the source shares a target
+ * and the sums keep their order); `last` is scratch of the same size. */
+/* A conv's output rows, when each lies on one core at consecutive locals,
+ * for the dense engine: where a row's input begins (ring slot 0, the
+ * projection's port), the floats from one slot to the next, and its core's
+ * synaptic event counter. */
+typedef struct {
+    float **acc;
+    uint32_t *step;
+    uint64_t **events;
+} sm_strows_t;
+
+typedef struct {
+    const uint8_t *whole;
+    uint32_t *last;
+    const sm_strows_t *rows;    /* per projection, or NULL                      */
+} sm_stwhole_t;
+
+/* The rows of structured conv projection st on the cores of cx; r->acc
+ * stays NULL when a row is split over cores. -1 out of memory. */
+int sm_strows_init(sm_strows_t *r, const sm_core_ctx_t *cx, const sm_synstruct_t *st);
+void sm_strows_fini(sm_strows_t *r);
+
 /* Adds the delay-0 synapses of the n events ev, in that order, to their
- * cores' inputs at tick. Returns -1 if a list cannot grow. */
+ * cores' inputs at tick; wh may be NULL. Returns -1 if a list cannot grow. */
 int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *ev, uint32_t n,
-                           uint32_t tick, sm_u32vec_t *active);
+                           uint32_t tick, sm_u32vec_t *active, const sm_stwhole_t *wh);
 
 /* Clears c's input at ring slot `slot`, once its tick is done, for reuse. */
 void sm_core_clear_slot(sm_core_t *c, uint32_t slot);
+/* The same for the dense engine, which marks no input (cx->dense): the
+ * whole slot. */
+void sm_core_clear_all(sm_core_t *c, uint32_t slot);
 
 /* Sorting events into the canonical order: scratch space, reused. */
 #define SM_EVSORT_BITS 11

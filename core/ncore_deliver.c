@@ -3,28 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ncore.h"
-
-/* Marks local l of c as having input at `slot`, once per slot. */
-static inline int s_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_u32vec_t *active)
-{
-    uint64_t *w = &c->bits[(size_t)slot * c->words + (l >> 6)];
-    uint64_t bit = 1ULL << (l & 63);
-    if (!(*w & bit)) {
-        *w |= bit;
-        if (!c->touched[slot].n)
-            SM_VEC_PUSH(active[slot], c->id, return -1);
-        SM_VEC_PUSH(c->touched[slot], l, return -1);
-        /* Its update comes later this tick or soon after: start the fetch. */
-        __builtin_prefetch(&c->cell[l], 1);
-    }
-    return 0;
-}
+#include "ncore_int.h"
 
 int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_t n,
                            sm_u32vec_t *active)
 {
     const sm_syntab_t *t = cx->tab;
+    const int mark = !cx->dense;
     for (uint32_t i = 0; i < n; i++) {
         const sm_wev_t *ev = &evs[i];
         const sm_fan_t *fa = &t->fan[ev->fan];
@@ -49,16 +34,25 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
             const sm_core_t *nc = &cx->cores[nf->core];
             uint32_t tg = sm_fan_syn(t, nx->src, nx->fan)->tgt;
             uint32_t nslot = (nx->te + sm_syn_delay(tg)) & cx->ring_mask;
-            __builtin_prefetch(&nc->acc[((size_t)nslot * nc->n + sm_syn_local(tg)) * 2], 1);
-            __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
+            if (sm_syn_local(tg) < nc->n) {
+                __builtin_prefetch(&sm_core_in(nc, nslot, sm_syn_port(tg))[sm_syn_local(tg)], 1);
+                __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
+            }
         }
         for (; j < len; j++) {
             uint32_t tg = s[j].tgt;
             uint32_t slot = (ev->te + sm_syn_delay(tg)) & cx->ring_mask;
             uint32_t l = sm_syn_local(tg);
-            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(tg)] +=
+            if (l == SM_SYN_STRUCT) {
+                int64_t k = sm_core_struct(cx, c, ev->src, &s[j], slot, cnt, active);
+                if (k < 0)
+                    return -1;
+                c->cnt.synaptic_events += (uint64_t)k - 1;
+                continue;
+            }
+            sm_core_in(c, slot, sm_syn_port(tg))[l] +=
                 s[j].w * (clamp ? sm_syn_count(t, &s[j], cnt) : cnt);
-            if (s_touch(c, slot, l, active))
+            if (mark && sm_core_touch(c, slot, l, active))
                 return -1;
         }
     }
@@ -66,10 +60,14 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
 }
 
 int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32_t n,
-                           uint32_t tick, sm_u32vec_t *active)
+                           uint32_t tick, sm_u32vec_t *active, const sm_stwhole_t *wh)
 {
     const sm_syntab_t *t = cx->tab;
+    const int mark = !cx->dense;
     uint32_t slot = tick & cx->ring_mask;
+    if (wh)
+        for (uint32_t i = 0; i < t->n_st; i++)
+            wh->last[i] = UINT32_MAX;
     for (uint32_t i = 0; i < n; i++) {
         const sm_d0ev_t *ev = &evs[i];
         const sm_fan_t *fa = &t->fan[ev->fan];
@@ -79,25 +77,54 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
         float cnt = (float)ev->count;
         const int clamp = t->binary && ev->count > 1;
         uint32_t j = 0;
+        uint64_t extra = 0;
+        /* The segments of events to come are scattered over the table:
+         * fetch a few ahead. */
+        if (i + 8 < n)
+            __builtin_prefetch(sm_fan_syn(t, evs[i + 8].src, evs[i + 8].fan), 0);
         for (; j < len && sm_syn_delay(s[j].tgt) == 0; j++) {
             uint32_t l = sm_syn_local(s[j].tgt);
-            c->acc[((size_t)slot * c->n + l) * 2 + sm_syn_port(s[j].tgt)] +=
+            if (l == SM_SYN_STRUCT) {
+                uint32_t p = sm_syn_struct_index(&s[j]);
+                if (wh && wh->whole[p]) {
+                    /* Whole at the source's first event; its cores count. */
+                    if (wh->last[p] != ev->src) {
+                        wh->last[p] = ev->src;
+                        if (sm_core_struct_whole(cx, &t->st[p], wh->rows ? &wh->rows[p] : NULL,
+                                                 ev->src, slot, cnt, active))
+                            return -1;
+                    }
+                    extra -= 1;
+                    continue;
+                }
+                int64_t k = sm_core_struct(cx, c, ev->src, &s[j], slot, cnt, active);
+                if (k < 0)
+                    return -1;
+                extra += (uint64_t)k - 1;
+                continue;
+            }
+            sm_core_in(c, slot, sm_syn_port(s[j].tgt))[l] +=
                 s[j].w * (clamp ? sm_syn_count(t, &s[j], cnt) : cnt);
-            if (s_touch(c, slot, l, active))
+            if (mark && sm_core_touch(c, slot, l, active))
                 return -1;
         }
-        c->cnt.synaptic_events += j;
+        c->cnt.synaptic_events += j + extra;
     }
     return 0;
+}
+
+void sm_core_clear_all(sm_core_t *c, uint32_t slot)
+{
+    memset(sm_core_in(c, slot, 0), 0, (size_t)c->n * 2 * sizeof *c->acc);
 }
 
 void sm_core_clear_slot(sm_core_t *c, uint32_t slot)
 {
     sm_u32vec_t *tv = &c->touched[slot];
-    float *acc = &c->acc[(size_t)slot * c->n * 2];
+    float *exc = sm_core_in(c, slot, 0), *inh = sm_core_in(c, slot, 1);
     for (uint32_t i = 0; i < tv->n; i++) {
-        acc[tv->a[i] * 2] = 0.0f;
-        acc[tv->a[i] * 2 + 1] = 0.0f;
+        exc[tv->a[i]] = 0.0f;
+        inh[tv->a[i]] = 0.0f;
     }
     tv->n = 0;
     memset(&c->bits[(size_t)slot * c->words], 0, c->words * sizeof *c->bits);
@@ -109,17 +136,18 @@ void sm_core_clear_slot(sm_core_t *c, uint32_t slot)
  * Entries with the same (tick, source) keep their insertion order; they go to
  * different cores, so their relative order cannot change any sum. */
 #define S_RADIX_BITS SM_EVSORT_BITS
-#define S_RADIX (1u << S_RADIX_BITS)
 
 static void s_radix_pass(const void *src, void *dst, uint32_t n, size_t size, uint32_t *hist,
-                         uint32_t (*key)(const void *), uint32_t base, uint32_t shift)
+                         uint32_t (*key)(const void *), uint32_t base, uint32_t shift,
+                         uint32_t bits)
 {
-    memset(hist, 0, S_RADIX * sizeof *hist);
+    const uint32_t buckets = 1u << bits, mask = buckets - 1;
+    memset(hist, 0, buckets * sizeof *hist);
     const char *a = src;
     for (uint32_t i = 0; i < n; i++)
-        hist[((key(a + (size_t)i * size) - base) >> shift) & (S_RADIX - 1)]++;
+        hist[((key(a + (size_t)i * size) - base) >> shift) & mask]++;
     uint32_t sum = 0;
-    for (uint32_t d = 0; d < S_RADIX; d++) {
+    for (uint32_t d = 0; d < buckets; d++) {
         uint32_t c = hist[d];
         hist[d] = sum;
         sum += c;
@@ -127,7 +155,7 @@ static void s_radix_pass(const void *src, void *dst, uint32_t n, size_t size, ui
     char *b = dst;
     for (uint32_t i = 0; i < n; i++) {
         const void *x = a + (size_t)i * size;
-        memcpy(b + (size_t)hist[((key(x) - base) >> shift) & (S_RADIX - 1)]++ * size, x, size);
+        memcpy(b + (size_t)hist[((key(x) - base) >> shift) & mask]++ * size, x, size);
     }
 }
 
@@ -175,27 +203,42 @@ static void *s_radix_sort(sm_evsort_t *sr, void *a, uint32_t n, size_t size, int
     }
     uint32_t (*src_key)(const void *) = by_tick ? s_wev_src : s_d0_src;
     uint32_t lo = UINT32_MAX, hi = 0, tlo = UINT32_MAX, thi = 0;
+    uint64_t prev = 0;
+    int sorted = 1;
     const char *c = a;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t k = src_key(c + (size_t)i * size);
         lo = k < lo ? k : lo;
         hi = k > hi ? k : hi;
+        uint32_t t = 0;
         if (by_tick) {
-            uint32_t t = s_wev_te(c + (size_t)i * size);
+            t = s_wev_te(c + (size_t)i * size);
             tlo = t < tlo ? t : tlo;
             thi = t > thi ? t : thi;
         }
+        uint64_t key = (uint64_t)t << 32 | k;
+        sorted &= key >= prev;
+        prev = key;
     }
+    /* Events often come in order already (a shard updates its neurons by
+     * gid): a stable sort of a sorted array leaves it as it is. */
+    if (sorted)
+        return a;
     void *x = a, *y = sr->buf;
-    for (uint32_t shift = 0; shift < 32 && ((hi - lo) >> shift); shift += S_RADIX_BITS) {
-        s_radix_pass(x, y, n, size, sr->hist, src_key, lo, shift);
+    /* Digits about as wide as log2(n): a few hundred events do not pay
+     * for 2^11 buckets per pass. */
+    uint32_t bits = 4;
+    while (bits < S_RADIX_BITS && (1u << bits) < n)
+        bits++;
+    for (uint32_t shift = 0; shift < 32 && ((hi - lo) >> shift); shift += bits) {
+        s_radix_pass(x, y, n, size, sr->hist, src_key, lo, shift, bits);
         void *t = x;
         x = y;
         y = t;
     }
     if (by_tick)
-        for (uint32_t shift = 0; shift < 32 && ((thi - tlo) >> shift); shift += S_RADIX_BITS) {
-            s_radix_pass(x, y, n, size, sr->hist, s_wev_te, tlo, shift);
+        for (uint32_t shift = 0; shift < 32 && ((thi - tlo) >> shift); shift += bits) {
+            s_radix_pass(x, y, n, size, sr->hist, s_wev_te, tlo, shift, bits);
             void *t = x;
             x = y;
             y = t;

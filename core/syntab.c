@@ -1,7 +1,10 @@
 #include "syntab.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "syntab_int.h"
 
 #define S_META_CLAMP (1u << 10)
 #define S_META_DELAY(m) (((m) >> 1) & SM_SYN_DELAY_MASK)
@@ -19,11 +22,68 @@ typedef struct {
     uint32_t *rtmp;       /* pass 2: core | flag per remote synapse */
     const uint32_t *core_of;
     const uint8_t *local;
-    uint16_t *meta;       /* pass 2: clamp << 10 | delay << 1 | port, per synapse */
+    uint16_t *meta;       /* pass 2: clamp << 10 | delay << 1 | port, per synapse (a structured
+                           * sentinel: SM_SYN_STRUCT_META | delay << 1 | port) */
+    sm_stcores_t sc;      /* structured: the cores of one source      */
     int any_clamp;
     sm_error_t *err;
     int failed;
 } s_build_t;
+
+/* Pass 1 of a structured projection: one entry per (source, local core),
+ * a route per (local source, remote core). */
+static int s_struct_count(s_build_t *b, const sm_synstruct_t *st, uint32_t n_src)
+{
+    sm_syntab_t *t = b->t;
+    for (uint32_t s = 0; s < n_src; s++) {
+        uint32_t g = st->src_first + s;
+        int64_t n = sm_synstruct_cores(st, s, &b->sc);
+        if (n < 0)
+            return -1;
+        for (int64_t i = 0; i < n; i++) {
+            uint32_t core = (uint32_t)(b->sc.e[i].key >> 32);
+            if (b->local && !b->local[core]) {
+                if (b->local[b->core_of[g]])
+                    b->rcount[g]++;
+                continue;
+            }
+            b->count[g]++;
+            t->n_struct_syn += b->sc.e[i].taps;
+        }
+    }
+    if (st->delay == 0)
+        t->has_delay0 = 1;
+    else if (st->delay < t->min_delay)
+        t->min_delay = st->delay;
+    if (st->delay > t->max_delay)
+        t->max_delay = st->delay;
+    return 0;
+}
+
+/* Pass 2: the sentinels, and the routes. */
+static int s_struct_fill(s_build_t *b, const sm_synstruct_t *st, uint32_t index, uint32_t n_src)
+{
+    union { float f; uint32_t u; } w = {.u = index};
+    for (uint32_t s = 0; s < n_src; s++) {
+        uint32_t g = st->src_first + s;
+        int64_t n = sm_synstruct_cores(st, s, &b->sc);
+        if (n < 0)
+            return -1;
+        for (int64_t i = 0; i < n; i++) {
+            uint32_t core = (uint32_t)(b->sc.e[i].key >> 32), tg = (uint32_t)b->sc.e[i].key;
+            if (b->local && !b->local[core]) {
+                if (b->local[b->core_of[g]])
+                    b->rtmp[b->rcursor[g]++] = core | (st->delay ? SM_ROUTE_DL : SM_ROUTE_D0);
+                continue;
+            }
+            uint64_t at = b->cursor[g]++;
+            b->t->syn[at].tgt = tg; /* a target on that core, for pass 3 */
+            b->t->syn[at].w = w.f;
+            b->meta[at] = (uint16_t)(SM_SYN_STRUCT_META | (st->delay << 1) | st->port);
+        }
+    }
+    return 0;
+}
 
 static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
 {
@@ -130,6 +190,7 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     uint32_t n = net->n_neurons;
     s_build_t b = {.t = t, .net = net, .err = err, .core_of = core_of, .local = local};
     uint16_t *meta = NULL;
+    uint32_t *st_of = NULL;
     s_key_t *keys = NULL;
     sm_syn_t *tmp = NULL;
     uint16_t *tmpm = NULL;
@@ -142,12 +203,33 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     if (!b.count || !t->row || !t->fan_off)
         goto nomem;
 
+    t->core_of = core_of;
+    t->local_of = local_of;
+    /* Which projections stay structured, indexed by projection. */
+    st_of = malloc(((size_t)net->n_projs + 1) * sizeof *st_of);
+    t->st = calloc((size_t)net->n_projs + 1, sizeof *t->st);
+    if (!st_of || !t->st)
+        goto nomem;
+    for (uint32_t i = 0; i < net->n_projs; i++) {
+        st_of[i] = UINT32_MAX;
+        if (!sm_synstruct_eligible(net, &net->projs[i], local_of))
+            continue;
+        st_of[i] = t->n_st;
+        if (sm_synstruct_init(&t->st[t->n_st++], net, &net->projs[i], core_of, local_of))
+            goto nomem;
+    }
+
     for (uint32_t i = 0; i < net->n_projs; i++) {
         const sm_proj_t *pr = &net->projs[i];
         if (net->pops[pr->dst_pop].kind != SM_POP_NEURONS) {
             sm_fail(err, SM_EINVAL, "projections[%u].target: '%s' is a spike source and cannot receive synapses",
                     i, net->pops[pr->dst_pop].name);
             goto fail;
+        }
+        if (st_of[i] != UINT32_MAX) {
+            if (s_struct_count(&b, &t->st[st_of[i]], net->pops[pr->src_pop].size))
+                goto nomem;
+            continue;
         }
         b.pr = pr;
         b.proj_index = i;
@@ -188,6 +270,11 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     b.meta = meta;
     for (uint32_t i = 0; i < net->n_projs; i++) {
         const sm_proj_t *pr = &net->projs[i];
+        if (st_of[i] != UINT32_MAX) {
+            if (s_struct_fill(&b, &t->st[st_of[i]], st_of[i], net->pops[pr->src_pop].size))
+                goto nomem;
+            continue;
+        }
         b.pr = pr;
         b.proj_index = i;
         b.src_first = net->pops[pr->src_pop].first;
@@ -244,7 +331,8 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
             uint32_t tgt_gid = tmp[from].tgt;
             uint32_t core = core_of[tgt_gid];
             uint32_t m = tmpm[from];
-            t->syn[r0 + j].tgt = (local_of[tgt_gid] << SM_SYN_LOCAL_SHIFT) | (S_META_DELAY(m) << SM_SYN_DELAY_SHIFT) | (m & 1u);
+            uint32_t l = m & SM_SYN_STRUCT_META ? SM_SYN_STRUCT : local_of[tgt_gid];
+            t->syn[r0 + j].tgt = (l << SM_SYN_LOCAL_SHIFT) | (S_META_DELAY(m) << SM_SYN_DELAY_SHIFT) | (m & 1u);
             t->syn[r0 + j].w = tmp[from].w;
             if (m & S_META_CLAMP)
                 t->binary[(r0 + j) >> 6] |= 1ULL << ((r0 + j) & 63);
@@ -264,6 +352,18 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         }
     }
     t->fan_off[n] = t->n_fan;
+    t->fan_kind = malloc(t->n_fan ? t->n_fan : 1);
+    if (!t->fan_kind)
+        goto nomem;
+    for (uint32_t g = 0; g < n; g++)
+        for (uint64_t f = t->fan_off[g]; f < t->fan_off[g + 1]; f++) {
+            const sm_syn_t *seg = sm_fan_syn(t, g, f);
+            uint32_t len = sm_fan_len(t, g, f);
+            t->fan_kind[f] = (uint8_t)((sm_seg_has_delay0(seg, len) ? SM_FAN_D0 : 0u) |
+                                       (sm_seg_has_delayed(seg, len) ? SM_FAN_DL : 0u));
+        }
+    free(st_of);
+    sm_stcores_fini(&b.sc);
     free(meta);
     free(keys);
     free(tmp);
@@ -287,6 +387,8 @@ nomem:
     sm_fail(err, SM_ENOMEM, "out of memory building the synapse table (%llu synapses)",
             (unsigned long long)t->n_syn);
 fail:
+    free(st_of);
+    sm_stcores_fini(&b.sc);
     free(b.count);
     free(b.rcount);
     free(b.rcursor);
@@ -302,11 +404,15 @@ fail:
 
 void sm_syntab_fini(sm_syntab_t *t)
 {
+    for (uint32_t i = 0; t->st && i < t->n_st; i++)
+        sm_synstruct_fini(&t->st[i]);
+    free(t->st);
     free(t->route_off);
     free(t->route);
     free(t->row);
     free(t->fan_off);
     free(t->fan);
+    free(t->fan_kind);
     free(t->syn);
     free(t->binary);
     memset(t, 0, sizeof *t);

@@ -336,7 +336,7 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
 {
     for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++) {
         sm_shard_t *sh = &e->shards[i];
-        if (sm_result_add_spikes(r, sh->spikes.a, sh->spikes.n))
+        if (sh->spikes.n && sm_result_add_spikes(r, sh->spikes.a, sh->spikes.n))
             return sm_fail(err, SM_ENOMEM, "out of memory for spikes");
         r->wait_seconds += sh->wait_seconds;
         for (uint32_t k = 0; k < sh->n_probes; k++) {
@@ -488,6 +488,8 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         for (uint32_t c = 0; c < e->n_cores; c++)
             local[c] = e->shard_of_core[c] == (uint32_t)only_shard;
     }
+    if (e->opts.progress)
+        sm_progress(e->opts.on_progress, "building synapses", 0, 0, 0);
     int built = sm_syntab_build(&e->tab, net, e->core_of, e->local_of, local, err);
     free(local);
     if (built)
@@ -509,6 +511,8 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         sm_fail(err, SM_EUNSUPPORTED, "%u populations; at most %u are supported", net->n_pops, UINT16_MAX);
         goto fail;
     }
+    if (e->opts.progress)
+        sm_progress(e->opts.on_progress, "building cores", 0, 0, 0);
     if (s_build_cores(e, err))
         goto fail;
     e->emits = calloc((size_t)net->n_neurons + 1, sizeof *e->emits);
@@ -588,27 +592,61 @@ void sm_engine_destroy(sm_engine_t **e_p)
     *e_p = NULL;
 }
 
-sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_error_t *err)
+sm_engine_t *sm_engine_open(const sm_net_t *net, const sm_run_opts_t *opts, sm_error_t *err)
 {
-    sm_engine_t *e = sm_engine_new(net, opts, 0, -1, err);
-    if (!e)
-        return NULL;
-    sm_result_t *r = sm_result_alloc(e->ticks, net->dt_ms, net->n_probes, e->width, e->height);
+    return sm_engine_new(net, opts, 0, -1, err);
+}
+
+/* Back to the state sm_engine_new left: neurons, inputs, calendars,
+ * counters, the shards' queues; a new run id, so that the links of the next
+ * run do not meet this one's. */
+static void s_engine_reset(sm_engine_t *e)
+{
+    for (uint32_t c = 0; c < e->n_cores; c++)
+        sm_core_reset(&e->cores[c], &e->cx);
+    for (uint32_t i = 0; i < e->n_shards; i++)
+        sm_shard_reset(&e->shards[i]);
+    memset(e->emits, 0, ((size_t)e->net->n_neurons + 1) * sizeof *e->emits);
+    atomic_store(&e->abort, 0);
+    static atomic_uint s_reruns;
+    snprintf(e->run_id, sizeof e->run_id, "%ld-r%u", (long)getpid(),
+             atomic_fetch_add(&s_reruns, 1));
+    e->t_start = sm_now();
+}
+
+sm_result_t *sm_engine_rerun(sm_engine_t *e, sm_error_t *err)
+{
+    if (e->runs++)
+        s_engine_reset(e);
+    sm_result_t *r = sm_result_alloc(e->ticks, e->net->dt_ms, e->net->n_probes, e->width,
+                                     e->height);
     if (!r) {
         sm_fail(err, SM_ENOMEM, "out of memory for results");
-        sm_engine_destroy(&e);
         return NULL;
     }
     double t0 = sm_now();
     if (sm_engine_run_local(e, 0, e->n_shards, err) || sm_engine_gather(e, r, err) ||
         sm_result_finish(r, err)) {
         sm_result_destroy(&r);
-        sm_engine_destroy(&e);
         return NULL;
     }
     r->wall_seconds = sm_now() - t0;
     r->threads = e->n_shards;
-    sm_engine_destroy(&e);
+    return r;
+}
+
+void sm_engine_close(sm_engine_t **e_p)
+{
+    sm_engine_destroy(e_p);
+}
+
+sm_result_t *sm_engine_run(const sm_net_t *net, const sm_run_opts_t *opts, sm_error_t *err)
+{
+    sm_engine_t *e = sm_engine_open(net, opts, err);
+    if (!e)
+        return NULL;
+    sm_result_t *r = sm_engine_rerun(e, err);
+    sm_engine_close(&e);
     return r;
 }
 

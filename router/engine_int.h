@@ -17,7 +17,6 @@
 /* Cores per mesh: ids, routes and counters are sized for this. */
 #define SM_MAX_CORES (1u << 24)
 
-typedef struct sm_engine sm_engine_t;
 
 typedef struct {
     sm_batch_t **q;             /* FIFO of decoded batches from one sender        */
@@ -49,7 +48,20 @@ typedef struct {
     sm_error_t err;
     int failed;
     double wait_seconds;        /* blocked waiting for other shards              */
+    double progress_last;       /* when it last published progress_events         */
+    _Atomic uint64_t progress_events; /* its synaptic events then, for the bar     */
     sm_evsort_t sort;           /* puts events in canonical order                */
+    sm_u64vec_t *staged;        /* dense engine: per stage, runs of its model
+                                   neurons as (core << 32 | first local, end)
+                                   pairs, in core and local order                */
+    sm_u64vec_t fired;          /* dense engine: local << 32 | count, a run's     */
+    uint8_t *st_whole;          /* per structured projection: all its target
+                                   cores are here (sm_stwhole_t)                  */
+    uint32_t *st_last;
+    sm_strows_t *st_rows;       /* per structured projection delivered whole    */
+    uint8_t *one_event;         /* per gid: every fan-out entry is one sentinel of
+                                   the same projection delivered whole here, so
+                                   one delay-0 event carries the whole spike     */
 } sm_shard_t;
 
 struct sm_engine {
@@ -82,6 +94,7 @@ struct sm_engine {
     atomic_int abort;
     sm_result_t *res;
     double t_start;
+    uint32_t runs;              /* sm_engine_rerun calls so far                  */
     /* Distributed runs: explicit endpoints per shard, CURVE keys (Z85, 40
      * chars, empty = plain), and hooks by which the worker's control channel
      * joins the shard loop (heartbeats, abort). */
@@ -110,6 +123,8 @@ void sm_engine_destroy(sm_engine_t **e_p);
 /* The bounds and keys of shard `shard`'s links. */
 void sm_engine_link_opts(const sm_engine_t *e, uint32_t shard, sm_link_opts_t *o);
 int sm_shard_prepare(sm_shard_t *sh);
+/* Empties what a finished run left in the shard, for the next one. */
+void sm_shard_reset(sm_shard_t *sh);
 int sm_shard_run(sm_shard_t *sh);
 void sm_shard_fini(sm_shard_t *sh);
 double sm_now(void);

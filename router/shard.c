@@ -97,14 +97,21 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
     /* One packet per fan-out entry and emission: counting emissions per
      * neuron is enough to recover every link's load at the end. */
     e->emits[gid]++;
+    if (sh->one_event && sh->one_event[gid]) {
+        /* Each core still receives its packet; the first event delivers
+         * the whole projection. */
+        for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++)
+            e->cores[t->fan[f].core].cnt.events_received++;
+        sm_d0ev_t ev = {gid, (uint32_t)t->fan_off[gid], count};
+        SM_VEC_PUSH(sh->pend0, ev, S_OOM(sh));
+        return 0;
+    }
     for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++) {
-        uint32_t core = t->fan[f].core, len = sm_fan_len(t, gid, f);
-        const sm_syn_t *seg = sm_fan_syn(t, gid, f);
-        int d0 = sm_seg_has_delay0(seg, len);
+        uint32_t core = t->fan[f].core, kind = t->fan_kind[f];
+        int d0 = (kind & SM_FAN_D0) != 0;
         uint32_t dst = e->shard_of_core[core];
-        int rc = dst == sh->id
-                     ? s_enqueue(sh, core, gid, f, d0, sm_seg_has_delayed(seg, len), tick, count)
-                     : s_post(sh, dst, gid, core, d0, tick - w0, count);
+        int rc = dst == sh->id ? s_enqueue(sh, core, gid, f, d0, (kind & SM_FAN_DL) != 0, tick, count)
+                               : s_post(sh, dst, gid, core, d0, tick - w0, count);
         if (rc)
             return -1;
     }
@@ -132,8 +139,10 @@ static void s_apply_window(sm_shard_t *sh)
 static void s_apply_delay0(sm_shard_t *sh, uint32_t tick)
 {
     const sm_d0ev_t *evs = sm_evsort_delay0(&sh->sort, sh->pend0.a, sh->pend0.n);
+    sm_stwhole_t wh = {sh->st_whole, sh->st_last, sh->st_rows};
     if ((sh->pend0.n && !evs) ||
-        sm_core_deliver_delay0(&sh->e->cx, evs, sh->pend0.n, tick, sh->active))
+        sm_core_deliver_delay0(&sh->e->cx, evs, sh->pend0.n, tick, sh->active,
+                               sh->st_whole ? &wh : NULL))
         s_oom(sh);
     sh->pend0.n = 0;
 }
@@ -344,6 +353,12 @@ static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_t
 
 /* ---- the loop --------------------------------------------------------------- */
 
+static int s_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void s_record_probes(sm_shard_t *sh, uint32_t tick)
 {
     sm_engine_t *e = sh->e;
@@ -354,24 +369,33 @@ static void s_record_probes(sm_shard_t *sh, uint32_t tick)
     }
 }
 
-static void s_progress(sm_engine_t *e, uint32_t tick, double *last)
+/* Every local shard publishes its synaptic events now and then; the first
+ * local shard adds them up and reports. A relaxed atomic: the sum only
+ * draws a bar, it is never a counter of the result. */
+static void s_progress(sm_shard_t *sh, uint32_t tick)
 {
+    sm_engine_t *e = sh->e;
     double now = sm_now();
-    if (now - e->t_start < 1.0 || now - *last < 0.2)
+    if (now - sh->progress_last < 0.1)
         return;
-    *last = now;
-    int width = 40, done = (int)((double)(tick + 1) / e->ticks * width);
-    fprintf(stderr, "\r[%.*s%*s] %u/%u ticks", done,
-            "########################################", width - done, "", tick + 1, e->ticks);
-    fflush(stderr);
+    sh->progress_last = now;
+    uint64_t ev = 0;
+    for (uint32_t k = 0; k < sh->n_cores; k++)
+        ev += e->cores[sh->cores[k]].cnt.synaptic_events;
+    atomic_store_explicit(&sh->progress_events, ev, memory_order_relaxed);
+    if (sh->id != e->local_first)
+        return;
+    uint64_t all = 0;
+    for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++)
+        all += atomic_load_explicit(&e->shards[i].progress_events, memory_order_relaxed);
+    sm_progress(e->opts.on_progress, "running", tick + 1, e->ticks, all);
 }
 
 int sm_shard_run(sm_shard_t *sh)
 {
     sm_engine_t *e = sh->e;
     const uint32_t S = e->n_stages, W = e->window, N = e->n_shards;
-    double last_progress = 0.0;
-    int show = e->opts.progress && sh->id == 0;
+    int show = e->opts.progress && e->opts.on_progress;
 
     for (uint32_t tick = 0; tick < e->ticks && !sh->failed; tick++) {
         uint32_t w0 = tick - tick % W;
@@ -402,6 +426,10 @@ int sm_shard_run(sm_shard_t *sh)
         for (uint32_t k = 0; k < sh->n_cores; k++)
             if (sm_core_due(&e->cx, &e->cores[sh->cores[k]], tick, &sh->woken))
                 S_OOM(sh);
+        /* Calendars hand them out of order; updated by core and local, they
+         * emit in gid order, which the sort of their events then keeps. */
+        if (sh->woken.n > 1)
+            qsort(sh->woken.a, sh->woken.n, sizeof *sh->woken.a, s_u64_cmp);
 
         for (uint32_t s = 0; s < S; s++) {
             if (s > 0) {
@@ -426,16 +454,22 @@ int sm_shard_run(sm_shard_t *sh)
                     s_update(sh, c, l, tick, w0, !e->opts.dense))
                     return -1;
             }
-            if (e->opts.dense)
-                for (uint32_t k = 0; k < sh->n_cores; k++) {
-                    sm_core_t *c = &e->cores[sh->cores[k]];
-                    for (uint32_t l = 0; l < c->n; l++) {
-                        const sm_cell_t *x = &c->cell[l];
-                        if (x->model && x->stage == s && x->mark != tick + 1 &&
-                            s_update(sh, c, l, tick, w0, 0))
+            if (e->opts.dense) {
+                /* Runs of a core's neurons: stepped in a row, then their
+                 * spikes routed in local order. */
+                const sm_u64vec_t *st = &sh->staged[s];
+                for (uint32_t i = 0; i + 1 < st->n; i += 2) {
+                    sm_core_t *c = &e->cores[st->a[i] >> 32];
+                    sh->fired.n = 0;
+                    if (sm_core_update_dense(&e->cx, c, (uint32_t)st->a[i], (uint32_t)st->a[i + 1],
+                                             tick, &sh->fired))
+                        S_OOM(sh);
+                    for (uint32_t f = 0; f < sh->fired.n; f++)
+                        if (s_emit(sh, c, (uint32_t)(sh->fired.a[f] >> 32), tick, w0,
+                                   (uint32_t)sh->fired.a[f]))
                             return -1;
-                    }
                 }
+            }
             /* Only the cores with input this tick; the list may grow as
              * delay-0 input reaches cores in later stages. */
             for (uint32_t k = 0; !e->opts.dense && k < sh->active[slot].n; k++) {
@@ -447,7 +481,7 @@ int sm_shard_run(sm_shard_t *sh)
                     if (i + 8 < tv->n) {
                         uint32_t ahead = tv->a[i + 8];
                         __builtin_prefetch(&c->cell[ahead], 1);
-                        __builtin_prefetch(&c->acc[((size_t)slot * c->n + ahead) * 2], 0);
+                        __builtin_prefetch(&sm_core_in(c, slot, 0)[ahead], 0);
                     }
                     uint32_t l = tv->a[i];
                     const sm_cell_t *x = &c->cell[l];
@@ -469,6 +503,8 @@ int sm_shard_run(sm_shard_t *sh)
         for (uint32_t k = 0; k < sh->active[slot].n; k++)
             sm_core_clear_slot(&e->cores[sh->active[slot].a[k]], slot);
         sh->active[slot].n = 0;
+        for (uint32_t k = 0; e->opts.dense && k < sh->n_cores; k++)
+            sm_core_clear_all(&e->cores[sh->cores[k]], slot);
         /* The last window is sent too: its spikes arrive after the end, but
          * receivers count them, so counters do not depend on the mapping. */
         if (tick + 1 == w0 + W || tick + 1 == e->ticks) {
@@ -483,7 +519,7 @@ int sm_shard_run(sm_shard_t *sh)
                         return -1;
         }
         if (show)
-            s_progress(e, tick, &last_progress);
+            s_progress(sh, tick);
         if (e->ctl_poll && e->ctl_poll(e->ctl, sh, tick)) {
             sh->failed = 1;
             return -1;
@@ -511,6 +547,16 @@ int sm_shard_run(sm_shard_t *sh)
 
 void sm_shard_fini(sm_shard_t *sh)
 {
+    for (uint32_t s = 0; sh->staged && sh->e && s < sh->e->n_stages; s++)
+        free(sh->staged[s].a);
+    free(sh->staged);
+    free(sh->fired.a);
+    for (uint32_t i = 0; sh->st_rows && i < sh->e->tab.n_st; i++)
+        sm_strows_fini(&sh->st_rows[i]);
+    free(sh->st_rows);
+    free(sh->st_whole);
+    free(sh->st_last);
+    free(sh->one_event);
     free(sh->cores);
     free(sh->win.a);
     free(sh->pend0.a);
@@ -559,11 +605,88 @@ void sm_shard_fini(sm_shard_t *sh)
     memset(sh, 0, sizeof *sh);
 }
 
-/* Schedules every neuron's first wake-up, before the first tick. */
+void sm_shard_reset(sm_shard_t *sh)
+{
+    sm_engine_t *e = sh->e;
+    uint32_t N = e->n_shards;
+    sh->win.n = 0;
+    sh->pend0.n = 0;
+    sh->woken.n = 0;
+    sh->spikes.n = 0;
+    for (uint32_t r = 0; r < e->cx.ring; r++)
+        sh->active[r].n = 0;
+    for (uint32_t k = 0; k < N; k++) {
+        sh->acked[k] = -1;
+        sm_batch_clear(&sh->out_same[k]);
+        sm_batch_clear(&sh->out_win[k]);
+        sm_fifo_t *f = &sh->fifo[k];
+        for (; f->n; f->n--, f->head = (f->head + 1) % f->cap)
+            s_batch_put(sh, f->q[f->head]);
+        f->head = 0;
+    }
+    sh->failed = 0;
+    sh->wait_seconds = 0.0;
+    sm_error_clear(&sh->err);
+}
+
+/* Schedules every neuron's first wake-up, before the first tick; for the
+ * dense engine, lists each stage's neurons once. */
 int sm_shard_prepare(sm_shard_t *sh)
 {
     sm_engine_t *e = sh->e;
     for (uint32_t k = 0; k < sh->n_cores; k++)
         sm_core_prepare(&e->cx, &e->cores[sh->cores[k]]);
+    const sm_syntab_t *t = &e->tab;
+    if (t->n_st && !sh->st_whole) {
+        sh->st_whole = calloc(t->n_st, 1);
+        sh->st_last = calloc(t->n_st, sizeof *sh->st_last);
+        sh->st_rows = calloc(t->n_st, sizeof *sh->st_rows);
+        if (!sh->st_whole || !sh->st_last || !sh->st_rows)
+            S_OOM(sh);
+        for (uint32_t i = 0; i < t->n_st; i++) {
+            const sm_synstruct_t *st = &t->st[i];
+            uint8_t mine = (uint8_t)st->sole;
+            for (uint32_t k = 0; k < st->n_seg && mine; k++)
+                mine = e->shard_of_core[st->seg[k].core] == sh->id;
+            sh->st_whole[i] = mine;
+            if (mine && sm_strows_init(&sh->st_rows[i], &e->cx, st))
+                S_OOM(sh);
+        }
+        if (!(sh->one_event = calloc((size_t)t->n_gids + 1, 1)))
+            S_OOM(sh);
+        for (uint32_t g = 0; g < t->n_gids; g++) {
+            uint64_t f0 = t->fan_off[g], f1 = t->fan_off[g + 1];
+            uint32_t p = UINT32_MAX;
+            int ok = f1 > f0 && !(t->route_off && t->route_off[g + 1] > t->route_off[g]);
+            for (uint64_t f = f0; f < f1 && ok; f++) {
+                const sm_syn_t *seg = sm_fan_syn(t, g, f);
+                ok = sm_fan_len(t, g, f) == 1 && sm_syn_local(seg->tgt) == SM_SYN_STRUCT &&
+                     sm_syn_delay(seg->tgt) == 0 && e->shard_of_core[t->fan[f].core] == sh->id;
+                if (ok && p == UINT32_MAX)
+                    p = sm_syn_struct_index(seg);
+                ok = ok && sm_syn_struct_index(seg) == p && sh->st_whole[p];
+            }
+            sh->one_event[g] = (uint8_t)ok;
+        }
+    }
+    if (!e->opts.dense || sh->staged)
+        return 0;
+    if (!(sh->staged = calloc(e->n_stages, sizeof *sh->staged)))
+        S_OOM(sh);
+    for (uint32_t k = 0; k < sh->n_cores; k++) {
+        const sm_core_t *c = &e->cores[sh->cores[k]];
+        for (uint32_t l = 0; l < c->n;) {
+            if (!c->cell[l].model || c->cell[l].stage >= e->n_stages) {
+                l++;
+                continue;
+            }
+            uint32_t s = c->cell[l].stage, end = l + 1;
+            while (end < c->n && c->cell[end].model && c->cell[end].stage == s)
+                end++;
+            SM_VEC_PUSH(sh->staged[s], (uint64_t)c->id << 32 | l, S_OOM(sh));
+            SM_VEC_PUSH(sh->staged[s], (uint64_t)end, S_OOM(sh));
+            l = end;
+        }
+    }
     return 0;
 }

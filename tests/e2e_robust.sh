@@ -101,7 +101,7 @@ check "the same words with --workers 2" "[ $(rc taum_dist) -eq 2 ] && cmp -s $T/
 
 # ---- item 9 / 10: small ones ------------------------------------------
 run_t rep bench --repeat -1
-check "bench --repeat -1: exit 2, no crash" "[ $(rc rep) -eq 2 ] && grep -q 'expected an integer' $T/rep.err"
+check "bench --repeat -1: exit 2, no crash" "[ $(rc rep) -eq 2 ] && grep -q 'expected a whole number in \[1, 32\]' $T/rep.err"
 run_t key1 keygen "$T/cluster.key"
 cp "$T/cluster.key" "$T/cluster.key.orig"
 run_t key2 keygen "$T/cluster.key"

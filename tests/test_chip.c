@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "chip.h"
 #include "helpers.h"
@@ -140,4 +141,63 @@ Test(chip, duplicate_keys_are_refused)
               (const char *const[]){"bad.json: (top level): key \"mesh\" given twice", NULL});
     s_refused("{\"mesh\": {\"width\": 4, \"height\": 4}, \"limits\": {\"neurons\": 8, \"neurons\": 16}}",
               (const char *const[]){"bad.json: limits: key \"neurons\" given twice", NULL});
+}
+
+Test(chip, base_may_name_another_chip_file)
+{
+    char dir[256], top[512], p[512];
+    t_mkdtemp(dir, sizeof dir, "base");
+    char sub[512];
+    t_join(sub, sizeof sub, dir, "sub");
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    t_write_in(top, sizeof top, dir, "top.json",
+               "{\"name\": \"top\", \"base\": \"sub/mid.json\", \"limits\": {\"neurons\": 100}}");
+    t_write_in(p, sizeof p, sub, "mid.json",
+               "{\"base\": \"low.json\", \"static_power_w\": {\"chip\": 0.5}}");
+    t_write_in(p, sizeof p, sub, "low.json", "{\"base\": \"loihi\", \"energy_pj\": {\"spike\": 9}}");
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_chip_t *c = sm_chip_load(top, &err);
+    cr_assert_not_null(c, "%s", err.msg);
+    cr_expect_str_eq(c->name, "top");
+    cr_expect_eq(c->limits.neurons, 100);          /* top's own            */
+    cr_expect_float_eq(c->energy.static_chip_w, 0.5, 1e-12); /* mid's      */
+    cr_expect_float_eq(c->energy.spike, 9.0, 1e-12);         /* low's      */
+    cr_expect_eq(c->width, 16);                    /* loihi's, at the bottom */
+    cr_expect_float_eq(c->energy.syn_op, 23.6, 1e-12);
+    sm_chip_destroy(&c);
+
+    /* a cycle, named with the whole chain */
+    t_write_in(p, sizeof p, sub, "low.json", "{\"base\": \"../top.json\"}");
+    cr_expect_null(sm_chip_load(top, &err));
+    cr_expect(strstr(err.msg, "cycle") && strstr(err.msg, "top.json -> ") &&
+              strstr(err.msg, "mid.json -> ") && strstr(err.msg, "low.json -> "),
+              "%s", err.msg);
+    /* a file naming itself */
+    t_write_in(p, sizeof p, sub, "low.json", "{\"base\": \"low.json\"}");
+    cr_expect_null(sm_chip_load(top, &err));
+    cr_expect(strstr(err.msg, "cycle") != NULL, "%s", err.msg);
+    /* a missing base names the file that names it */
+    t_write_in(p, sizeof p, sub, "low.json", "{\"base\": \"gone.json\"}");
+    cr_expect_null(sm_chip_load(top, &err));
+    cr_expect(strstr(err.msg, "low.json: base: ") && strstr(err.msg, "gone.json"), "%s", err.msg);
+
+    /* nine bases below the top: one too deep */
+    for (int i = 0; i < 10; i++) {
+        char name[32], text[64];
+        snprintf(name, sizeof name, "d%d.json", i);
+        snprintf(text, sizeof text, "{\"base\": \"d%d.json\"}", i + 1);
+        t_write_in(p, sizeof p, dir, name, text);
+    }
+    t_write_in(p, sizeof p, dir, "d10.json", "{\"base\": \"truenorth\"}");
+    t_join(p, sizeof p, dir, "d2.json"); /* eight below: fine */
+    c = sm_chip_load(p, &err);
+    cr_assert_not_null(c, "%s", err.msg);
+    cr_expect_eq(c->width, 64);
+    sm_chip_destroy(&c);
+    t_join(p, sizeof p, dir, "d1.json");
+    cr_expect_null(sm_chip_load(p, &err));
+    cr_expect(strstr(err.msg, "more than 8 chip files deep") && strstr(err.msg, "d9.json -> ") &&
+              strstr(err.msg, "d10.json"), "%s", err.msg);
+    cr_expect_eq(t_rmtree(dir), 0);
 }

@@ -2,6 +2,7 @@
  * placement against sequential, mapping files. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,11 @@
 #include "chip.h"
 #include "helpers.h"
 #include "mapper.h"
+#include "mapper_int.h"
 #include "net.h"
 #include "netfile.h"
 #include "mapfile.h"
+#include "runrates.h"
 
 static sm_net_t *s_net(const char *text)
 {
@@ -297,4 +300,252 @@ Test(mapper, mapping_files_round_trip_and_are_checked)
     sm_mapping_destroy(&m);
     sm_net_destroy(&net);
     sm_chip_destroy(&chip);
+}
+
+/* ---- the default against sequential, repairs, static power, rates ------- */
+
+Test(mapper, default_is_never_worse_than_sequential_by_the_chips_cost)
+{
+    static const char *const nets[] = {"sheet", "cuba", "feedforward"};
+    static const char *const chips[] = {"loihi", "truenorth", "spinnaker"};
+    for (int n = 0; n < 3; n++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.json", T_EXAMPLES_DIR, nets[n]);
+        sm_error_t err;
+        sm_error_clear(&err);
+        sm_net_t *net = sm_net_load(path, &err);
+        cr_assert_not_null(net, "%s", err.msg);
+        for (int c = 0; c < 3; c++) {
+            sm_chip_t *chip = sm_chip_load(chips[c], &err);
+            sm_map_report_t seq, def;
+            sm_mapping_t *a = sm_map(net, chip, "sequential", 1, &seq, &err);
+            sm_mapping_t *b = sm_map(net, chip, NULL, 1, &def, &err);
+            cr_assert(a && b, "%s on %s: %s", nets[n], chips[c], err.msg);
+            cr_expect_leq(def.energy_pj_per_tick, seq.energy_pj_per_tick * (1 + 1e-9),
+                          "%s on %s: %g pJ against sequential's %g", nets[n], chips[c],
+                          def.energy_pj_per_tick, seq.energy_pj_per_tick);
+            cr_expect_leq(def.hops_per_tick, seq.hops_per_tick * (1 + 1e-9),
+                          "%s on %s: %g hops against sequential's %g", nets[n], chips[c],
+                          def.hops_per_tick, seq.hops_per_tick);
+            /* the report names all three candidates and the one kept */
+            cr_expect_eq(def.n_candidates, 3, "%s on %s", nets[n], chips[c]);
+            cr_expect_lt(def.kept, def.n_candidates);
+            cr_expect_eq(def.energy_pj_per_tick, def.candidates[def.kept].energy_pj_per_tick);
+            cr_expect_str_eq(def.candidates[def.n_candidates - 1].name, "sequential");
+            cr_expect_eq(def.candidates[def.n_candidates - 1].hops_per_tick, seq.hops_per_tick);
+            sm_mapping_destroy(&a);
+            sm_mapping_destroy(&b);
+            sm_chip_destroy(&chip);
+        }
+        sm_net_destroy(&net);
+    }
+}
+
+/* Neurons per part of a part_of over k parts: the smallest. */
+static uint32_t s_smallest_part(const uint32_t *part_of, uint32_t n, uint32_t k)
+{
+    uint32_t *cnt = calloc(k, sizeof *cnt), min = UINT32_MAX;
+    for (uint32_t v = 0; v < n; v++)
+        cnt[part_of[v]]++;
+    for (uint32_t p = 0; p < k; p++)
+        if (cnt[p] < min)
+            min = cnt[p];
+    free(cnt);
+    return min;
+}
+
+Test(mapper, tidy_leaves_no_single_neuron_part)
+{
+    /* a chain of 1100 neurons, limit 1024 per core */
+    sm_net_t *net = s_net("{\"simulation\": {\"ticks\": 10}, \"populations\": ["
+                          " {\"name\": \"a\", \"size\": 1100, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}],"
+                          " \"projections\": [{\"source\": \"a\", \"target\": \"a\","
+                          " \"connectivity\": {\"kind\": \"one_to_one\"}, \"weight\": 0.1, \"delay\": 1}]}");
+    sm_mgraph_t g;
+    sm_error_t err;
+    sm_error_clear(&err);
+    cr_assert_eq(sm_mgraph_build(net, &g, &err), 0, "%s", err.msg);
+    sm_chip_limits_t lim = {.neurons = 1024};
+    uint32_t *part_of = malloc(g.n * sizeof *part_of);
+    /* a cut one neuron over the limit: filling in order would leave a core
+     * of one neuron; the repair hands it to the part with room */
+    for (uint32_t v = 0; v < g.n; v++)
+        part_of[v] = v < 1025 ? 0 : 1;
+    uint32_t k = sm_map_tidy(&g, &lim, part_of, 2);
+    cr_expect_eq(k, 2);
+    cr_expect_gt(s_smallest_part(part_of, g.n, k), 1);
+    /* three parts with nowhere to spill: cut evenly, not 1024 + 1 */
+    lim.neurons = 400;
+    for (uint32_t v = 0; v < g.n; v++)
+        part_of[v] = v < 401 ? 0 : v < 801 ? 1 : 2;
+    k = sm_map_tidy(&g, &lim, part_of, 3);
+    cr_expect_eq(k, 3, "1100 neurons in cores of 400: %u parts", k);
+    cr_expect_gt(s_smallest_part(part_of, g.n, k), 1);
+    /* tiny leftovers merge with a part that has room */
+    lim.neurons = 1024;
+    for (uint32_t v = 0; v < g.n; v++)
+        part_of[v] = v < 1000 ? 0 : v < 1003 ? 1 : v < 1005 ? 2 : 3;
+    k = sm_map_tidy(&g, &lim, part_of, 4);
+    cr_expect_eq(k, 2, "parts of 1000, 3, 2 and 95 neurons: %u parts after merging", k);
+    free(part_of);
+    sm_mgraph_free(&g);
+    sm_net_destroy(&net);
+}
+
+Test(mapper, default_mapping_leaves_no_near_empty_core)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_net_t *net = sm_net_load(T_EXAMPLES_DIR "/cuba.json", &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    sm_chip_t *chip = sm_chip_load("loihi", &err);
+    sm_map_report_t rep;
+    sm_mapping_t *m = sm_map(net, chip, "metis", 1, &rep, &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    /* 4000 neurons in cores of 1024 */
+    cr_expect_eq(rep.cores_used, 4, "%u cores", rep.cores_used);
+    uint32_t *cnt = calloc(sm_chip_cores(chip), sizeof *cnt);
+    for (uint32_t v = 0; v < m->n_gids; v++)
+        cnt[m->core_of[v]]++;
+    for (uint32_t c = 0; c < sm_chip_cores(chip); c++)
+        cr_expect(cnt[c] == 0 || cnt[c] > 1024 / 8, "core %u holds %u neurons", c, cnt[c]);
+    free(cnt);
+    sm_mapping_destroy(&m);
+    sm_chip_destroy(&chip);
+    sm_net_destroy(&net);
+}
+
+Test(mapper, static_chip_power_keeps_parts_on_few_chips)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_net_t *net = sm_net_load(T_EXAMPLES_DIR "/feedforward.json", &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    sm_chip_t *chip = sm_chip_load("spinnaker", &err);
+    sm_map_report_t rep;
+    sm_mapping_t *m = sm_map(net, chip, NULL, 1, &rep, &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    /* 410 neurons, 2 cores of 256: one chip of 18 cores holds them */
+    cr_expect_eq(rep.chips_used, 1, "%u chips", rep.chips_used);
+    cr_expect_gt(rep.static_pj_per_tick, 0);
+    for (uint32_t i = 0; i < rep.n_candidates; i++)
+        cr_expect_eq(rep.candidates[i].chips_used, 1, "%s: %u chips", rep.candidates[i].name,
+                     rep.candidates[i].chips_used);
+    sm_mapping_destroy(&m);
+    sm_chip_destroy(&chip);
+    sm_net_destroy(&net);
+}
+
+Test(mapper, measured_rates_replace_the_assumed_ones)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_net_t *net = sm_net_load(T_EXAMPLES_DIR "/feedforward.json", &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    sm_chip_t *chip = sm_chip_load("truenorth", &err);
+    double *rates = malloc(net->n_neurons * sizeof *rates);
+    for (uint32_t v = 0; v < net->n_neurons; v++)
+        rates[v] = v < 100 ? NAN : 0.5; /* inputs keep their rate */
+    sm_map_report_t a, b;
+    sm_mapping_t *m1 = sm_map(net, chip, "sequential", 1, &a, &err);
+    const sm_map_opts_t o = {.strategy = "sequential", .seed = 1, .rates = rates,
+                             .rates_from = "a run"};
+    sm_mapping_t *m2 = sm_map_with(net, chip, &o, &b, &err);
+    cr_assert(m1 && m2, "%s", err.msg);
+    /* 100 Poisson inputs at 20 Hz (their own rate, kept), 310 neurons at 0.5 a tick */
+    cr_expect_float_eq(b.spikes_per_tick, 100 * 0.02 + 310 * 0.5, 1e-9, "%g", b.spikes_per_tick);
+    cr_expect_float_eq(a.spikes_per_tick, 100 * 0.02 + 310 * 0.01, 1e-9, "%g", a.spikes_per_tick);
+    cr_expect_str_eq(b.rates, "a run");
+    free(rates);
+    sm_mapping_destroy(&m1);
+    sm_mapping_destroy(&m2);
+    sm_chip_destroy(&chip);
+    sm_net_destroy(&net);
+}
+
+Test(mapper, rates_from_a_run_directory)
+{
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_net_t *net = sm_net_load(T_EXAMPLES_DIR "/feedforward.json", &err);
+    cr_assert_not_null(net, "%s", err.msg);
+    char dir[256], path[512];
+    t_mkdtemp(dir, sizeof dir, "rates");
+    t_join(path, sizeof path, dir, "stats.json");
+    FILE *f = fopen(path, "w");
+    fprintf(f, "{\"ticks\": 4, \"populations\": [{\"name\": \"input\", \"size\": 100},"
+               " {\"name\": \"hidden1\", \"size\": 200}, {\"name\": \"hidden2\", \"size\": 100,"
+               " \"recorded\": false}, {\"name\": \"readout\", \"size\": 10}]}");
+    fclose(f);
+    t_join(path, sizeof path, dir, "spikes.csv");
+    f = fopen(path, "w");
+    fprintf(f, "tick,population,index\n0,input,3\n1,input,3\n2,hidden1,7\n3,readout,9\n");
+    fclose(f);
+    uint32_t unmeasured = 0;
+    double *r = sm_rates_from_run(net, dir, &unmeasured, &err);
+    cr_assert_not_null(r, "%s", err.msg);
+    cr_expect_float_eq(r[3], 0.5, 1e-12);
+    cr_expect_float_eq(r[100 + 7], 0.25, 1e-12);
+    cr_expect_float_eq(r[409], 0.25, 1e-12);
+    cr_expect_eq(r[0], 0.0);
+    cr_expect(isnan(r[300]), "an unrecorded population is not measured");
+    cr_expect_eq(unmeasured, 100);
+    free(r);
+    /* a row naming no neuron of the network, and another network's run */
+    f = fopen(path, "w");
+    fprintf(f, "tick,population,index\n0,input,100\n");
+    fclose(f);
+    cr_expect_null(sm_rates_from_run(net, dir, NULL, &err));
+    cr_expect(strstr(err.msg, "spikes.csv:2") != NULL, "%s", err.msg);
+    t_join(path, sizeof path, dir, "stats.json");
+    f = fopen(path, "w");
+    fprintf(f, "{\"ticks\": 4, \"populations\": [{\"name\": \"input\", \"size\": 100}]}");
+    fclose(f);
+    cr_expect_null(sm_rates_from_run(net, dir, NULL, &err));
+    cr_expect(strstr(err.msg, "not a run of this network") != NULL, "%s", err.msg);
+    cr_expect_eq(t_rmtree(dir), 0);
+    sm_net_destroy(&net);
+}
+
+Test(mapper, one_neuron_over_the_fanout_limit_fits_no_number_of_cores)
+{
+    sm_net_t *net = s_net("{\"simulation\": {\"ticks\": 10}, \"populations\": ["
+                          " {\"name\": \"hub\", \"size\": 1, \"source\": {\"kind\": \"poisson\", \"rate_hz\": 5}},"
+                          " {\"name\": \"many\", \"size\": 100, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}],"
+                          " \"projections\": [{\"source\": \"hub\", \"target\": \"many\","
+                          " \"connectivity\": {\"kind\": \"all_to_all\"}, \"weight\": 0.1, \"delay\": 1}]}");
+    sm_chip_t *chip = s_chip("{\"name\": \"narrow\", \"mesh\": {\"width\": 8, \"height\": 8},"
+                             " \"limits\": {\"neurons\": 10, \"fanout\": 4}}");
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_mapping_t *m = sm_map(net, chip, NULL, 1, NULL, &err);
+    cr_assert_null(m);
+    cr_expect_eq(err.code, SM_ETOOBIG);
+    cr_expect(strstr(err.msg, "'hub'") && strstr(err.msg, "fan-out") &&
+              strstr(err.msg, "no number of cores can hold it"), "%s", err.msg);
+    cr_expect(strstr(err.msg, "fewest") == NULL, "%s", err.msg);
+    sm_chip_destroy(&chip);
+    sm_net_destroy(&net);
+}
+
+Test(mapper, fewest_cores_only_when_it_is_the_fewest)
+{
+    /* every neuron hears 60 distinct sources and a core takes 90 axons: one
+     * neuron a core, far more cores than the neuron count asks for */
+    sm_net_t *net = s_net("{\"simulation\": {\"ticks\": 10, \"seed\": 1}, \"populations\": ["
+                          " {\"name\": \"src\", \"size\": 600, \"source\": {\"kind\": \"poisson\", \"rate_hz\": 5}},"
+                          " {\"name\": \"dst\", \"size\": 200, \"model\": \"lif\", \"params\": {\"beta\": 0.9}}],"
+                          " \"projections\": [{\"source\": \"src\", \"target\": \"dst\","
+                          " \"connectivity\": {\"kind\": \"fixed_fan_in\", \"k\": 60}, \"weight\": 0.1, \"delay\": 1}]}");
+    sm_chip_t *chip = s_chip("{\"name\": \"few\", \"mesh\": {\"width\": 4, \"height\": 4},"
+                             " \"limits\": {\"neurons\": 64, \"axons\": 90}}");
+    sm_error_t err;
+    sm_error_clear(&err);
+    sm_mapping_t *m = sm_map(net, chip, NULL, 1, NULL, &err);
+    cr_assert_null(m);
+    cr_expect_eq(err.code, SM_ETOOBIG);
+    cr_expect(strstr(err.msg, "fewest") == NULL, "not proven the fewest: %s", err.msg);
+    cr_expect(strstr(err.msg, "filled in gid order it would fit") != NULL, "%s", err.msg);
+    sm_chip_destroy(&chip);
+    sm_net_destroy(&net);
 }

@@ -38,6 +38,7 @@ int sm_fuzz_netmsg(const uint8_t *data, size_t size);
 int sm_fuzz_part(const uint8_t *data, size_t size);
 int sm_fuzz_ctlmsg(const uint8_t *data, size_t size);
 int sm_fuzz_nir(const uint8_t *data, size_t size);
+int sm_fuzz_nirgraph(const uint8_t *data, size_t size);
 int sm_fuzz_nirwire(const uint8_t *data, size_t size);
 int sm_fuzz_nirside(const uint8_t *data, size_t size);
 int sm_fuzz_npy(const uint8_t *data, size_t size);

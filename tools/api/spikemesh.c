@@ -48,7 +48,7 @@ static spikemesh_net_t *s_wrap(sm_net_t *net, sm_error_t *err)
 {
     if (!net)
         return NULL;
-    spikemesh_net_t *h = malloc(sizeof *h);
+    spikemesh_net_t *h = calloc(1, sizeof *h);
     if (!h) {
         sm_fail(err, SM_ENOMEM, "%s: out of memory", net->path ? net->path : "network");
         sm_net_destroy(&net);

@@ -105,7 +105,8 @@ spikemesh_result_t *spikemesh_run(const spikemesh_net_t *h, const spikemesh_opts
             goto out;
         snprintf(((spikemesh_net_t *)h)->quantised_for, sizeof h->quantised_for, "%s", qchip);
     }
-    if (sm_run_place(net, chip, opts->mapping, opts->strategy, opts->seed, &map, &err))
+    if (sm_run_place(net, chip, opts->mapping, opts->strategy, opts->seed, NULL, NULL, &map,
+                     &err))
         goto out;
     if (!(res = calloc(1, sizeof *res))) {
         sm_fail(&err, SM_ENOMEM, "%s: out of memory", net->path);

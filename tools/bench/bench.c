@@ -464,7 +464,7 @@ static void s_brian(uint32_t reps, s_brian_t *b)
 /* ---- the suite --------------------------------------------------------------------- */
 
 static const char *const s_workloads[] = {"limit", "cuba", "scaling", "activity", "loihi",
-                                          "build", NULL};
+                                          "build", "nir", NULL};
 
 int sm_bench_is_workload(const char *name)
 {
@@ -573,6 +573,146 @@ static uint32_t s_scaling_ticks(uint32_t n, double events)
     return (uint32_t)t;
 }
 
+/* nir: the paper CNN in a child (its own peak RSS), and as a whole process. */
+typedef struct {
+    int ok;
+    char msg[256];
+    sm_bench_nir_t r[S_MAXREP];
+    double hwm_kb;
+} s_nir_out_t;
+
+static int s_nir(const sm_bench_opts_t *o, cJSON *root)
+{
+    const char *nir = SM_SOURCE_DIR "/tests/data/nir/paper_cnn_sinabs.nir";
+    const char *side = SM_SOURCE_DIR "/tests/data/nir/paper_cnn_sinabs.side.json";
+    uint32_t samples = o->quick ? 20 : 100, R = o->repeat;
+    const double p = 0.08; /* the N-MNIST-like input rate of the reference case */
+    printf("\n== nir: the NIR paper's N-MNIST CNN (Sinabs export, tests/data/nir/paper_cnn_sinabs),"
+           " %u samples of 60 ticks, Bernoulli(%.2f) inputs, 1 thread ==\n", samples, p);
+    cJSON *jn = cJSON_AddObjectToObject(root, "nir");
+    s_nir_out_t *res = calloc(1, sizeof *res);
+    if (!res) {
+        printf("FAILED: out of memory\n");
+        return -1;
+    }
+    fflush(stdout);
+    int fd[2];
+    pid_t pid = pipe(fd) ? -1 : fork();
+    if (pid == 0) {
+        close(fd[0]);
+        for (uint32_t r = 0; r < R; r++) {
+            sm_error_t err;
+            sm_error_clear(&err);
+            if (sm_bench_nir_inproc(nir, side, samples, p, S_SEED, &res->r[r], &err)) {
+                snprintf(res->msg, sizeof res->msg, "%.255s", err.msg);
+                break;
+            }
+            res->ok = (int)(r + 1);
+        }
+        res->hwm_kb = s_status_kb("VmHWM");
+        ssize_t w = write(fd[1], res, sizeof *res);
+        (void)w;
+        _exit(0);
+    }
+    if (pid > 0) {
+        close(fd[1]);
+        size_t got = 0;
+        while (got < sizeof *res) {
+            ssize_t n = read(fd[0], (char *)res + got, sizeof *res - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        close(fd[0]);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        if (got != sizeof *res)
+            res->ok = 0;
+    }
+    if (res->ok != (int)R) {
+        printf("FAILED: %s\n", res->msg[0] ? res->msg : "the child died");
+        cJSON_AddStringToObject(jn, "error", res->msg);
+        free(res);
+        return -1;
+    }
+    char exe[4096];
+    ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[el > 0 ? el : 0] = '\0';
+    double sps[S_MAXREP], run[S_MAXREP], whole[S_MAXREP], wsps[S_MAXREP], eps[S_MAXREP];
+    double cpu[S_MAXREP], csps[S_MAXREP];
+    double whwm = 0;
+    for (uint32_t r = 0; r < R; r++) {
+        sm_error_t err;
+        sm_error_clear(&err);
+        sm_bench_nir_t w;
+        if (el <= 0 || sm_bench_nir_process(exe, nir, side, samples, p, S_SEED, &w, &err)) {
+            printf("FAILED (whole process): %s\n", el <= 0 ? "cannot find this program" : err.msg);
+            cJSON_AddStringToObject(jn, "error", err.msg);
+            free(res);
+            return -1;
+        }
+        const sm_bench_nir_t *b = &res->r[r];
+        run[r] = b->run_s;
+        sps[r] = samples / b->run_s;
+        eps[r] = (double)b->synaptic_events / b->run_s;
+        whole[r] = w.whole_s;
+        wsps[r] = samples / w.whole_s;
+        cpu[r] = w.whole_user_s;
+        csps[r] = w.whole_user_s > 0 ? samples / w.whole_user_s : 0;
+        whwm = w.whole_hwm_kb > whwm ? w.whole_hwm_kb : whwm;
+    }
+    const sm_bench_nir_t *b = &res->r[0];
+    char buf[128], buf2[128];
+    printf("in process: load + compile + engine %.3f s, then %s samples/s (%s synaptic events/s, "
+           "%.3g spikes and %.3g synaptic events a sample)\n",
+           b->load_s, s_fmt(buf, sizeof buf, sps, R, 1.0, "%.1f"),
+           s_fmt(buf2, sizeof buf2, eps, R, 1.0, "%.3g"), (double)b->spikes / samples,
+           (double)b->synaptic_events / samples);
+    printf("whole process (spikemesh run ... --threads 1 --record-spikes output): %s s, %s "
+           "samples/s, peak RSS %.0f MB\n",
+           s_fmt(buf, sizeof buf, whole, R, 1.0, "%.2f"),
+           s_fmt(buf2, sizeof buf2, wsps, R, 1.0, "%.1f"), whwm / 1024.0);
+    printf("  its CPU time (user): %s s, %s samples per CPU second (what the wall figure is on an "
+           "idle core)\n",
+           s_fmt(buf, sizeof buf, cpu, R, 1.0, "%.2f"), s_fmt(buf2, sizeof buf2, csps, R, 1.0, "%.1f"));
+    printf("conv layers as compiled: %llu weights (%.1f KB) standing for %llu synapses; the graph's"
+           " connection nodes expanded one by one: %llu synapses (%.2f MB at 8 B)\n",
+           (unsigned long long)b->conv_weights, 4e-3 * (double)b->conv_weights,
+           (unsigned long long)b->conv_synapses, (unsigned long long)b->node_synapses,
+           8e-6 * (double)b->node_synapses);
+    printf("all projections: %llu weights stored (%.2f MB); synapse table %llu entries + %llu "
+           "fan-out entries (%.2f MB) for %llu synapses\n",
+           (unsigned long long)b->stored_weights, 4e-6 * (double)b->stored_weights,
+           (unsigned long long)b->table_entries, (unsigned long long)b->fan_entries,
+           8e-6 * (double)(b->table_entries + b->fan_entries), (unsigned long long)b->synapses);
+    cJSON_AddStringToObject(jn, "graph", "tests/data/nir/paper_cnn_sinabs.nir");
+    cJSON_AddNumberToObject(jn, "samples", samples);
+    cJSON_AddNumberToObject(jn, "ticks_per_sample", b->ticks);
+    cJSON_AddNumberToObject(jn, "load_s", b->load_s);
+    cJSON_AddItemToObject(jn, "run_s", s_jstat(run, R));
+    cJSON_AddItemToObject(jn, "samples_per_s", s_jstat(sps, R));
+    cJSON_AddItemToObject(jn, "events_per_s", s_jstat(eps, R));
+    cJSON_AddItemToObject(jn, "whole_process_s", s_jstat(whole, R));
+    cJSON_AddItemToObject(jn, "whole_process_samples_per_s", s_jstat(wsps, R));
+    cJSON_AddNumberToObject(jn, "whole_process_peak_rss_kb", whwm);
+    cJSON_AddItemToObject(jn, "whole_process_user_s", s_jstat(cpu, R));
+    cJSON_AddItemToObject(jn, "whole_process_samples_per_cpu_s", s_jstat(csps, R));
+    cJSON_AddNumberToObject(jn, "in_process_peak_rss_kb", res->hwm_kb);
+    cJSON_AddNumberToObject(jn, "spikes_per_sample", (double)b->spikes / samples);
+    cJSON_AddNumberToObject(jn, "synaptic_events_per_sample", (double)b->synaptic_events / samples);
+    cJSON_AddNumberToObject(jn, "conv_weights_stored", (double)b->conv_weights);
+    cJSON_AddNumberToObject(jn, "conv_synapses", (double)b->conv_synapses);
+    cJSON_AddNumberToObject(jn, "weights_stored", (double)b->stored_weights);
+    cJSON_AddNumberToObject(jn, "synapses", (double)b->synapses);
+    cJSON_AddNumberToObject(jn, "node_synapses_expanded", (double)b->node_synapses);
+    cJSON_AddNumberToObject(jn, "table_entries", (double)b->table_entries);
+    cJSON_AddNumberToObject(jn, "fan_entries", (double)b->fan_entries);
+    free(res);
+    return 0;
+}
+
 int sm_bench_run(const sm_bench_opts_t *o)
 {
     if (!o->repeat || o->repeat > S_MAXREP) {
@@ -581,7 +721,7 @@ int sm_bench_run(const sm_bench_opts_t *o)
     }
     if (o->only && !sm_bench_is_workload(o->only)) {
         fprintf(stderr, "spikemesh bench: --only: unknown workload '%s' (limit, cuba, scaling, "
-                        "activity, loihi, build)\n", o->only);
+                        "activity, loihi, build, nir)\n", o->only);
         return 2;
     }
     const uint32_t R = o->repeat;
@@ -905,6 +1045,9 @@ int sm_bench_run(const sm_bench_opts_t *o)
             cJSON_AddNumberToObject(jb, "engine_alloc_bytes", est);
         }
     }
+
+    if (s_want(o, "nir") && s_nir(o, root))
+        failed = 1;
 
     int rc = failed ? 1 : 0;
     if (o->json_path && s_write_json(o->json_path, root))

@@ -10,7 +10,10 @@
  *   loihi     the activity network with loihi_lif neurons and fixed-point
  *             Dense synapses (Loihi's integers) at 1% activity, event engine
  *             against dense engine;
- *   build     constructing and mapping 1M neurons / 100M synapses.
+ *   build     constructing and mapping 1M neurons / 100M synapses;
+ *   nir       a batch of 100 samples of the NIR paper's N-MNIST CNN (Sinabs),
+ *             60 ticks each, on one thread: samples per second in process and
+ *             as a whole `spikemesh run`, and the compiled layers' memory.
  * Every measured workload runs in its own forked child so that its peak RSS is
  * its own. */
 #ifndef SM_BENCH_H
@@ -81,6 +84,32 @@ sm_net_t *sm_bench_loihi_net(uint32_t n, uint32_t n_src, uint32_t k, double rate
 /* The source rate at which a neuron with k Poisson inputs receives at least
  * one spike in a tick of dt_ms with probability frac. */
 double sm_bench_rate_for_activity(double frac, uint32_t k, double dt_ms);
+
+/* ---- NIR batches ---------------------------------------------------------- */
+
+/* A batch of samples of a NIR graph, 60 ticks each, Bernoulli(p) inputs. */
+typedef struct {
+    uint32_t samples, ticks;
+    double load_s;                /* read, compile, build the engine            */
+    double run_s;                 /* the samples, one after another             */
+    double whole_s, whole_user_s; /* a whole `spikemesh run` process            */
+    double whole_hwm_kb;
+    uint64_t spikes, synaptic_events;
+    uint64_t conv_weights, conv_synapses;    /* conv2d projections, as compiled */
+    uint64_t stored_weights, synapses;       /* every projection                */
+    uint64_t node_synapses;       /* the connection nodes expanded one by one   */
+    uint64_t table_entries, fan_entries;     /* the synapse table (256 a core)  */
+    uint64_t table_struct_synapses;          /* synapses behind its sentinels   */
+} sm_bench_nir_t;
+
+/* In this process: load, compile and build once, then every sample on one
+ * thread, dense engine. */
+int sm_bench_nir_inproc(const char *nir, const char *side, uint32_t samples, double p,
+                        uint64_t seed, sm_bench_nir_t *out, sm_error_t *err);
+/* The same input as a .npy file, through `exe run` as a user runs it (one
+ * thread, the output layer's spikes recorded); fills the whole_* fields. */
+int sm_bench_nir_process(const char *exe, const char *nir, const char *side, uint32_t samples,
+                         double p, uint64_t seed, sm_bench_nir_t *out, sm_error_t *err);
 
 /* ---- the suite ----------------------------------------------------------- */
 

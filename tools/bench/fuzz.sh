@@ -69,11 +69,11 @@ run_one() {
   local t=$1
   touch "$W/logs/$t.start"
   local rc=0 more=""
-  # nir reads each input in a forked reader process, where libhdf5 may ask
+  # nir and nirgraph read each input in a forked reader process, where libhdf5 may ask
   # for gigabytes on a corrupt file (the caller reports it); libFuzzer's
   # malloc limit would fire in that child and leave a spurious oom- file.
   # The caller stays under -rss_limit_mb.
-  [ "$t" = nir ] && more="-malloc_limit_mb=65536"
+  case $t in nir | nirgraph) more="-malloc_limit_mb=65536" ;; esac
   # The outer timeout only guards against a fuzzer that does not stop.
   TMPDIR=$W/tmp/$t timeout -k 10 $((SECS + 300)) "$B/libfuzz_$t" -max_total_time="$SECS" \
     -print_final_stats=1 -timeout=25 -rss_limit_mb=2048 -artifact_prefix="$W/crashes/$t/" \

@@ -1,13 +1,39 @@
 /* chip: loading chip descriptions (built-in or JSON) and printing them
  * (routes and their prices: chip_route.c). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "chip.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+
+/* A chip file may start from another ("base"), which may start from a
+ * third: at most this many files below the one loaded. */
+#define S_MAX_BASES 8
+
+/* The files being loaded, the one loaded first at [0]: what a base may not
+ * name again (a cycle), and what a message shows. */
+typedef struct {
+    uint32_t n;
+    char shown[S_MAX_BASES + 1][256];
+    char real[S_MAX_BASES + 1][PATH_MAX];  /* "" if not a file (a string)       */
+} s_chain_t;
+
+static void s_chain_text(const s_chain_t *ch, const char *last, char *buf, size_t cap)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < ch->n && off < cap; i++)
+        off += (size_t)snprintf(buf + off, cap - off, "%s -> ", ch->shown[i]);
+    if (off < cap)
+        snprintf(buf + off, cap - off, "%s", last);
+}
+
+static sm_chip_t *s_load_file(const char *path, s_chain_t *ch, sm_error_t *err);
 
 typedef struct {
     const char *key;
@@ -83,24 +109,76 @@ static int s_wh(const sm_json_t *cx, const cJSON *o, const char *path, uint32_t 
     return 0;
 }
 
-static int s_from_doc(const sm_json_t *cx, const cJSON *doc, sm_chip_t *c)
+/* The chip named by "base" into *c: a built-in, or a chip file, relative
+ * to the file that names it. */
+static int s_base(const sm_json_t *cx, const cJSON *doc, s_chain_t *ch, sm_chip_t *c, int *have)
+{
+    const cJSON *b = sm_json_get(doc, "base", 0);
+    *have = 0;
+    if (!b)
+        return 0;
+    const char *name;
+    if (sm_json_str(cx, b, "base", &name) < 0)
+        return -1;
+    for (uint32_t i = 0; i < sm_chip_n_builtins(); i++)
+        if (!strcmp(name, sm_chip_builtin_at(i)->name)) {
+            *c = *sm_chip_builtin_at(i);
+            *have = 1;
+            return 0;
+        }
+    if (!strchr(name, '/') && !strchr(name, '.')) {
+        const char *names[16];
+        uint32_t nb = 0;
+        for (; nb < sm_chip_n_builtins() && nb < 15; nb++)
+            names[nb] = sm_chip_builtin_at(nb)->name;
+        char hint[96];
+        sm_json_suggest(name, names, nb, hint, sizeof hint);
+        return sm_json_fail(cx, SM_EPARSE, "base", b,
+                            "must be a built-in chip (loihi, truenorth, spinnaker) or a chip "
+                            "file%s", hint);
+    }
+    /* relative to the directory of the file that names it */
+    char path[PATH_MAX];
+    const char *slash = strrchr(cx->file, '/');
+    if (name[0] == '/' || !slash)
+        snprintf(path, sizeof path, "%s", name);
+    else
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - cx->file), cx->file, name);
+    char chain[1024];
+    if (ch->n > S_MAX_BASES) {
+        s_chain_text(ch, path, chain, sizeof chain);
+        return sm_json_fail(cx, SM_EINVAL, "base", b,
+                            "more than %d chip files deep: %s", S_MAX_BASES, chain);
+    }
+    char real[PATH_MAX];
+    if (realpath(path, real))
+        for (uint32_t i = 0; i < ch->n; i++)
+            if (!strcmp(real, ch->real[i])) {
+                s_chain_text(ch, path, chain, sizeof chain);
+                return sm_json_fail(cx, SM_EINVAL, "base", b, "names a file already in its own "
+                                    "chain of bases, a cycle: %s", chain);
+            }
+    sm_chip_t *base = s_load_file(path, ch, cx->err);
+    if (!base) {
+        sm_error_prefix(cx->err, "%s: base: ", cx->file);
+        return -1;
+    }
+    *c = *base;
+    free(base);
+    *have = 1;
+    return 0;
+}
+
+static int s_from_doc(const sm_json_t *cx, const cJSON *doc, s_chain_t *chain, sm_chip_t *c)
 {
     static const char *const top[] = {"name", "source", "base", "mesh", "chips_x", "chips_y",
                                       "board", "chip", "limits", "precision", "energy_pj",
                                       "static_power_w", "timing_ns", "comment", NULL};
     if (sm_json_keys(cx, doc, "", top, NULL, NULL) < 0)
         return -1;
-    const char *bases[16];
-    uint32_t nb = 0;
-    for (; nb < sm_chip_n_builtins() && nb < 15; nb++)
-        bases[nb] = sm_chip_builtin_at(nb)->name;
-    bases[nb] = NULL;
-    int base;
-    int have_base = sm_json_get_enum(cx, doc, "", "base", SM_JSON_OPTIONAL, bases, &base);
-    if (have_base < 0)
+    int have_base;
+    if (s_base(cx, doc, chain, c, &have_base) < 0)
         return -1;
-    if (have_base)
-        *c = *sm_chip_builtin_at((uint32_t)base);
     const char *s;
     int rc = sm_json_get_str(cx, doc, "", "name", SM_JSON_OPTIONAL, &s);
     if (rc < 0)
@@ -214,8 +292,9 @@ static int s_from_doc(const sm_json_t *cx, const cJSON *doc, sm_chip_t *c)
     return 0;
 }
 
-/* The chip of a parsed document (deleted here); `name` as in messages. */
-static sm_chip_t *s_from_json(cJSON *doc, const char *name, sm_error_t *err)
+/* The chip of a parsed document (deleted here); `name` as in messages and
+ * for the directory its bases are in. */
+static sm_chip_t *s_from_json(cJSON *doc, const char *name, s_chain_t *ch, sm_error_t *err)
 {
     const sm_json_t cx = {name, err};
     sm_chip_t *c = calloc(1, sizeof *c);
@@ -224,7 +303,7 @@ static sm_chip_t *s_from_json(cJSON *doc, const char *name, sm_error_t *err)
         sm_fail(err, SM_ENOMEM, "%s: out of memory", name);
         return NULL;
     }
-    if (s_from_doc(&cx, doc, c) < 0) {
+    if (s_from_doc(&cx, doc, ch, c) < 0) {
         cJSON_Delete(doc);
         free(c);
         return NULL;
@@ -244,7 +323,32 @@ sm_chip_t *sm_chip_from_string(const char *text, const char *name, sm_error_t *e
     if (!name)
         name = "chip";
     cJSON *doc = sm_json_parse(text, strlen(text), name, err);
-    return doc ? s_from_json(doc, name, err) : NULL;
+    s_chain_t *ch = calloc(1, sizeof *ch);
+    if (!ch) {
+        cJSON_Delete(doc);
+        sm_fail(err, SM_ENOMEM, "%s: out of memory", name);
+        return NULL;
+    }
+    ch->n = 1;
+    snprintf(ch->shown[0], sizeof ch->shown[0], "%s", name);
+    sm_chip_t *c = doc ? s_from_json(doc, name, ch, err) : NULL;
+    free(ch);
+    return c;
+}
+
+/* Loads chip file `path` as the next link of the chain. */
+static sm_chip_t *s_load_file(const char *path, s_chain_t *ch, sm_error_t *err)
+{
+    cJSON *doc = sm_json_read(path, SM_JSON_MAX_BYTES, err);
+    if (!doc)
+        return NULL;
+    uint32_t at = ch->n++;
+    snprintf(ch->shown[at], sizeof ch->shown[at], "%s", path);
+    if (!realpath(path, ch->real[at]))
+        ch->real[at][0] = '\0';
+    sm_chip_t *c = s_from_json(doc, path, ch, err);
+    ch->n = at;
+    return c;
 }
 
 sm_chip_t *sm_chip_builtin(const char *name, sm_error_t *err)
@@ -279,8 +383,15 @@ sm_chip_t *sm_chip_load(const char *name_or_path, sm_error_t *err)
                 name_or_path);
         return NULL;
     }
-    cJSON *doc = sm_json_read(name_or_path, SM_JSON_MAX_BYTES, err);
-    return doc ? s_from_json(doc, name_or_path, err) : NULL;
+    /* the chain is large (paths): on the heap, not the stack */
+    s_chain_t *ch = calloc(1, sizeof *ch);
+    if (!ch) {
+        sm_fail(err, SM_ENOMEM, "out of memory loading %s", name_or_path);
+        return NULL;
+    }
+    sm_chip_t *c = s_load_file(name_or_path, ch, err);
+    free(ch);
+    return c;
 }
 
 void sm_chip_destroy(sm_chip_t **chip_p)

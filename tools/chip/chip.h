@@ -120,4 +120,8 @@ double sm_chip_packet_pj(const sm_chip_t *c, uint32_t from, uint32_t to);
  * when the chip prices none). */
 double sm_chip_route_cost(const sm_chip_t *chip, uint32_t from, uint32_t to);
 
+/* The price sm_chip_route_cost puts on one hop east-west, north-south and
+ * between chips (for callers that price many routes themselves). */
+void sm_chip_hop_prices(const sm_chip_t *chip, double *ew, double *ns, double *between);
+
 #endif

@@ -26,10 +26,8 @@ double sm_chip_packet_pj(const sm_chip_t *c, uint32_t from, uint32_t to)
     return e->packet_send + e->packet_recv + ew * e->hop_ew + ns * e->hop_ns + ch * e->hop_chip;
 }
 
-double sm_chip_route_cost(const sm_chip_t *chip, uint32_t from, uint32_t to)
+void sm_chip_hop_prices(const sm_chip_t *chip, double *ew, double *ns, double *between)
 {
-    uint32_t ew, ns, ch;
-    sm_chip_route(chip, from, to, &ew, &ns, &ch);
     const sm_chip_energy_t *e = &chip->energy;
     double cew = e->hop_ew, cns = e->hop_ns;
     if (cew <= 0 && cns <= 0)
@@ -38,7 +36,17 @@ double sm_chip_route_cost(const sm_chip_t *chip, uint32_t from, uint32_t to)
         cew = cns;
     else if (cns <= 0)
         cns = cew;
+    *ew = cew;
+    *ns = cns;
     /* an unpriced chip crossing still costs at least an on-chip hop */
-    double cch = e->hop_chip > 0 ? e->hop_chip : (cew > cns ? cew : cns);
+    *between = e->hop_chip > 0 ? e->hop_chip : (cew > cns ? cew : cns);
+}
+
+double sm_chip_route_cost(const sm_chip_t *chip, uint32_t from, uint32_t to)
+{
+    uint32_t ew, ns, ch;
+    sm_chip_route(chip, from, to, &ew, &ns, &ch);
+    double cew, cns, cch;
+    sm_chip_hop_prices(chip, &cew, &cns, &cch);
     return ew * cew + ns * cns + ch * cch;
 }

@@ -6,6 +6,7 @@
 
 #include "bench.h"
 #include "commands.h"
+#include "options.h"
 
 static void s_usage(FILE *f)
 {
@@ -19,7 +20,9 @@ static void s_usage(FILE *f)
             "  scaling    4k .. 1M recurrent neurons, 100 synapses each (--quick: up to 64k)\n"
             "  activity   event vs dense engine from 0.1%% to 50%% of neurons receiving input\n"
             "  loihi      the same with loihi_lif neurons and fixed-point synapses, 0.1%% to 10%%\n"
-            "  build      constructing and mapping 1M neurons / 100M synapses (--quick: 100k)\n\n"
+            "  build      constructing and mapping 1M neurons / 100M synapses (--quick: 100k)\n"
+            "  nir        100 samples of the NIR paper's N-MNIST CNN on one thread, in process\n"
+            "             and as a whole 'spikemesh run' (--quick: 20)\n\n"
             "options:\n"
             "  --quick       smaller sizes and shorter runs\n"
             "  --repeat N    repeats per measurement (default 3, at most 32)\n"
@@ -40,36 +43,32 @@ int sm_cmd_bench(int argc, char **argv)
         if (!strcmp(a, "--quick")) {
             o.quick = 1;
         } else if (!strcmp(a, "--repeat")) {
-            /* end stays at v when strtoul is not called (a sign, no value),
-             * so that the test below always reads a string. */
-            char *end = (char *)v;
-            errno = 0;
-            unsigned long n = v && *v != '-' ? strtoul(v, &end, 10) : 0;
-            if (!v || !*v || *end || errno || n < 1 || n > 32) {
-                fprintf(stderr, "spikemesh bench: --repeat: expected an integer in [1, 32], got "
-                                "'%s'\n", v ? v : "");
+            if (!(v = sm_opt_value("bench", a, v)) ||
+                sm_opt_uint("bench", a, v, 1, 32, NULL, &o.repeat))
                 return 2;
-            }
-            o.repeat = (uint32_t)n;
             i++;
         } else if (!strcmp(a, "--only")) {
-            if (!v || !sm_bench_is_workload(v)) {
-                fprintf(stderr, "spikemesh bench: --only: expected limit, cuba, scaling, activity "
-                                "or build, got '%s'\n", v ? v : "");
+            if (!(v = sm_opt_value("bench", a, v)))
+                return 2;
+            if (!sm_bench_is_workload(v)) {
+                fprintf(stderr, "spikemesh bench: --only: expected limit, cuba, scaling, activity, "
+                                "build or nir, got '%s'\n", v);
                 return 2;
             }
             o.only = v;
             i++;
         } else if (!strcmp(a, "--json")) {
-            if (!v) {
-                fprintf(stderr, "spikemesh bench: --json needs a file name\n");
+            if (!(v = sm_opt_value("bench", a, v)))
                 return 2;
-            }
             o.json_path = v;
             i++;
+        } else if (a[0] == '-') {
+            static const char *const known[] = {"--quick", "--repeat", "--only", "--json",
+                                                "--help", NULL};
+            return sm_opt_unknown("bench", a, known);
         } else {
-            fprintf(stderr, "spikemesh bench: unknown argument '%s'\n", a);
-            s_usage(stderr);
+            fprintf(stderr, "spikemesh bench: takes no file, got '%s'; see 'spikemesh bench "
+                            "--help'\n", a);
             return 2;
         }
     }

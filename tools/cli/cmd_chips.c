@@ -4,6 +4,7 @@
 
 #include "chip.h"
 #include "commands.h"
+#include "options.h"
 
 static void s_help(FILE *f)
 {
@@ -19,8 +20,10 @@ int sm_cmd_chips(int argc, char **argv)
         s_help(stdout);
         return 0;
     }
+    if (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-')
+        return sm_opt_unknown("chips", argv[1], (const char *const[]){"--help", NULL});
     if (argc > 2) {
-        s_help(stderr);
+        fprintf(stderr, "spikemesh chips: one chip at a time, got '%s' too\n", argv[2]);
         return 2;
     }
     if (argc == 2) {

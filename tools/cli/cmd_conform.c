@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "commands.h"
+#include "options.h"
 #include "engine.h"
 #include "golden.h"
 #include "golden_lava.h"
@@ -501,9 +502,9 @@ int sm_cmd_conform(int argc, char **argv)
             first++;
             break;
         } else {
-            fprintf(stderr, "spikemesh conform: unknown option '%s'\n\n", argv[first]);
-            s_usage(stderr);
-            return 2;
+            static const char *const known[] = {"--advance", "--pipelined", "--dense", "--help",
+                                                NULL};
+            return sm_opt_unknown("conform", argv[first], known);
         }
     }
     if (first >= argc) {

@@ -1,9 +1,10 @@
 /* spikemesh map: places a network on a chip and reports how it fits. */
-#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "budget.h"
 #include "chip.h"
@@ -13,20 +14,33 @@
 #include "net.h"
 #include "netfile.h"
 #include "mapfile.h"
+#include "nir_compile.h"
+#include "options.h"
+#include "progress_bar.h"
+#include "runrates.h"
 
 static void s_help(FILE *f)
 {
     fprintf(f, "usage: spikemesh map NET.json --chip NAME|FILE [--strategy sequential|random|metis]\n"
-               "                     [--seed N] [--out mapping.json]\n\n"
+               "                     [--seed N] [--rates-from RUN_DIR] [--out mapping.json]\n"
+               "       spikemesh map MODEL.nir --nir-flavor NAME|--nir-conventions SIDE.json ...\n\n"
                "Places every neuron of the network (spike sources included) on a core of the\n"
                "chip within its per-core limits and prints the use of each limit, the edge cut\n"
-               "and the expected packets and hops per tick (model neurons assumed to fire at\n"
-               "%g Hz). The default strategy, metis, cuts the neuron graph with METIS and places\n"
-               "the parts to shorten busy routes. --out saves the mapping for `spikemesh run\n"
-               "--mapping`. Exit status 2 with the reason if the network does not fit, or if\n"
-               "the mapper's graph or the run would need more memory than allowed:\n%s",
+               "and the expected packets, hops and energy per tick (model neurons assumed to\n"
+               "fire at %g Hz, or at the rates a run measured: --rates-from RUN_DIR, the --out\n"
+               "directory of a `spikemesh run` of this network). The default strategy, metis,\n"
+               "cuts the neuron graph with METIS, places the parts to shorten busy routes and\n"
+               "keeps that only where it is no worse than sequential filling on the chip's\n"
+               "energy and hops (the report shows both). --out saves the mapping for\n"
+               "`spikemesh run --mapping`. Exit status 2 with the reason if the network does\n"
+               "not fit, or if the mapper's graph or the run would need more memory than\n"
+               "allowed:\n%s",
             SM_MAP_DEFAULT_RATE_HZ, sm_limits_usage(0));
 }
+
+static const char *const s_valued[] = {"--chip",       "--strategy",      "--seed",
+                                       "--out",        "--rates-from",    "--nir-flavor",
+                                       "--nir-conventions", NULL};
 
 int sm_cmd_map(int argc, char **argv)
 {
@@ -35,23 +49,14 @@ int sm_cmd_map(int argc, char **argv)
         return 0;
     }
     const char *netpath = NULL, *chipname = NULL, *strategy = "metis", *out = NULL;
+    const char *nir_flavor = NULL, *nir_conv = NULL;
+    const char *rates_dir = NULL;
     uint64_t seed = 1;
     sm_limits_t lim;
     sm_limits_default(&lim);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const int valued = !strcmp(a, "--chip") || !strcmp(a, "--strategy") ||
-                           !strcmp(a, "--seed") || !strcmp(a, "--out");
-        if (valued && i + 1 >= argc) {
-            fprintf(stderr, "spikemesh map: %s needs a value\n", a);
-            return 2;
-        }
-        if (valued && !strncmp(argv[i + 1], "--", 2)) {
-            fprintf(stderr, "spikemesh map: %s needs a value, got the option '%s'\n", a,
-                    argv[i + 1]);
-            return 2;
-        }
-        int lr = sm_limits_option(&lim, "map", a, i + 1 < argc ? argv[i + 1] : NULL);
+        const char *a = argv[i], *v;
+        int lr = sm_opt_begin("map", argc, argv, i, s_valued, &lim, &v);
         if (lr < 0)
             return 2;
         if (lr > 0) {
@@ -60,24 +65,29 @@ int sm_cmd_map(int argc, char **argv)
         }
         if (!strcmp(a, "--chip")) {
             chipname = argv[++i];
+        } else if (!strcmp(a, "--nir-flavor")) {
+            nir_flavor = argv[++i];
+        } else if (!strcmp(a, "--nir-conventions")) {
+            nir_conv = argv[++i];
         } else if (!strcmp(a, "--strategy")) {
             strategy = argv[++i];
         } else if (!strcmp(a, "--out")) {
             out = argv[++i];
+        } else if (!strcmp(a, "--rates-from")) {
+            rates_dir = argv[++i];
         } else if (!strcmp(a, "--seed")) {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(argv[++i], &end, 10);
-            if (errno || *end || argv[i][0] == '-' || !argv[i][0]) {
-                fprintf(stderr, "spikemesh map: --seed: must be a whole number >= 0, got '%s'\n",
-                        argv[i]);
+            if (sm_opt_u64("map", a, argv[++i], &seed))
                 return 2;
-            }
-            seed = v;
         } else if (a[0] == '-') {
-            fprintf(stderr, "spikemesh map: unknown option '%s'\n\n", a);
-            s_help(stderr);
-            return 2;
+            const char *known[16];
+            size_t n = 0;
+            for (const char *const *l = s_valued; *l; l++)
+                known[n++] = *l;
+            for (const char *const *l = sm_limits_options(0); *l; l++)
+                known[n++] = *l;
+            known[n++] = "--help";
+            known[n] = NULL;
+            return sm_opt_unknown("map", a, known);
         } else if (!netpath) {
             netpath = a;
         } else {
@@ -86,8 +96,8 @@ int sm_cmd_map(int argc, char **argv)
         }
     }
     if (!netpath || !chipname) {
-        fprintf(stderr, "spikemesh map: %s\n\n", !netpath ? "no network file" : "--chip is required");
-        s_help(stderr);
+        fprintf(stderr, "spikemesh map: %s; see 'spikemesh map --help'\n",
+                !netpath ? "no network file" : "--chip is required");
         return 2;
     }
     if (strcmp(strategy, "sequential") && strcmp(strategy, "random") && strcmp(strategy, "metis")) {
@@ -100,6 +110,11 @@ int sm_cmd_map(int argc, char **argv)
         fprintf(stderr, "spikemesh map: --out %s: is a directory, not a mapping file\n", out);
         return 2;
     }
+    if (rates_dir && (stat(rates_dir, &ost) != 0 || !S_ISDIR(ost.st_mode))) {
+        fprintf(stderr, "spikemesh map: --rates-from %s: not a directory (the --out directory "
+                        "of a run)\n", rates_dir);
+        return 2;
+    }
     sm_error_t err;
     sm_error_clear(&err);
     sm_chip_t *chip = sm_chip_load(chipname, &err);
@@ -107,7 +122,12 @@ int sm_cmd_map(int argc, char **argv)
         fprintf(stderr, "spikemesh map: %s\n", err.msg);
         return 2;
     }
-    sm_net_t *net = sm_net_load(netpath, &err);
+    /* A NIR graph is mapped as the network it compiles to. */
+    size_t pl = strlen(netpath);
+    bool nir = nir_flavor || nir_conv || (pl > 4 && !strcmp(netpath + pl - 4, ".nir"));
+    sm_nir_net_t *nn = nir ? sm_nir_net_load(netpath, nir_conv, nir_flavor, &err) : NULL;
+    sm_net_t *net = nir ? (nn ? nn->net : NULL) : sm_net_load(netpath, &err);
+    int rc = 0;
     if (!net) {
         fprintf(stderr, "spikemesh map: %s\n", err.msg);
         sm_chip_destroy(&chip);
@@ -119,13 +139,35 @@ int sm_cmd_map(int argc, char **argv)
     sm_cost_estimate(net, 0, chip->limits.neurons, &cost);
     if (sm_limits_check_cost(&cost, 1, &lim, &err)) {
         fprintf(stderr, "spikemesh map: %s: %s\n", netpath, err.msg);
-        sm_net_destroy(&net);
-        sm_chip_destroy(&chip);
-        return 2;
+        rc = 2;
+        goto done;
     }
     sm_map_report_t rep;
-    int rc = 0;
-    sm_mapping_t *m = sm_map(net, chip, strategy, seed, &rep, &err);
+    double *rates = NULL;
+    sm_mapping_t *m = NULL;
+    char rates_from[160];
+    sm_map_opts_t mo = {.strategy = strategy, .seed = seed};
+    if (rates_dir) {
+        uint32_t unmeasured = 0;
+        if (!(rates = sm_rates_from_run(net, rates_dir, &unmeasured, &err))) {
+            fprintf(stderr, "spikemesh map: --rates-from: %s\n", err.msg);
+            rc = err.code == SM_ENOMEM ? 1 : 2;
+            goto done;
+        }
+        if (unmeasured)
+            snprintf(rates_from, sizeof rates_from, "%s (%u neurons not recorded: assumed)",
+                     rates_dir, unmeasured);
+        else
+            snprintf(rates_from, sizeof rates_from, "%s", rates_dir);
+        mo.rates = rates;
+        mo.rates_from = rates_from;
+    }
+    sm_cli_progress_t prog;
+    sm_cli_progress_init(&prog, isatty(2));
+    mo.progress = &prog.hook;
+    m = sm_map_with(net, chip, &mo, &rep, &err);
+    sm_cli_progress_end(&prog);
+    free(rates);
     if (!m) {
         fprintf(stderr, "spikemesh map: %s: %s\n", netpath, err.msg);
         rc = err.code == SM_ENOMEM ? 1 : 2;
@@ -140,8 +182,12 @@ int sm_cmd_map(int argc, char **argv)
             }
         }
     }
+done:
     sm_mapping_destroy(&m);
-    sm_net_destroy(&net);
+    if (nn)
+        sm_nir_net_destroy(&nn);
+    else
+        sm_net_destroy(&net);
     sm_chip_destroy(&chip);
     return rc;
 }

@@ -6,7 +6,9 @@
 
 #include "chip.h"
 #include "commands.h"
+#include "options.h"
 #include "nir.h"
+#include "nir_compile.h"
 #include "nir_side.h"
 
 static void s_help(FILE *f)
@@ -303,7 +305,29 @@ static uint64_t s_ceil_div(uint64_t a, uint64_t b)
     return b ? (a + b - 1) / b : (a ? 1 : 0);
 }
 
-static void s_print_cores(const sm_nir_graph_t *g, const sm_chip_t *c)
+/* The projections as compiled, and what they store against what they
+ * would expand to. */
+static void s_print_compiled(const sm_nir_net_t *nn)
+{
+    const sm_net_t *net = nn->net;
+    printf("\ncompiled: %u populations, %u projections\n", net->n_pops, nn->n_projs);
+    uint64_t stored = 0, syn = 0;
+    for (uint32_t i = 0; i < nn->n_projs; i++) {
+        const sm_nir_proj_t *p = &nn->projs[i];
+        const sm_proj_t *pr = &net->projs[p->proj];
+        printf("  %-36s %-18s delay %u, %10llu weights stored, %10llu synapses\n", p->via,
+               p->how, pr->min_delay, (unsigned long long)p->stored,
+               (unsigned long long)p->synapses);
+        stored += p->stored;
+        syn += p->synapses;
+    }
+    printf("  in all: %llu weights stored (%.2f MB as float32) for %llu synapses (%.2f MB "
+           "expanded at 8 bytes each)\n",
+           (unsigned long long)stored, 4e-6 * (double)stored, (unsigned long long)syn,
+           8e-6 * (double)syn);
+}
+
+static void s_print_cores(const sm_nir_graph_t *g, const sm_chip_t *c, const sm_nir_net_t *cn)
 {
     uint32_t nn = g->n_nodes ? g->n_nodes : 1;
     uint64_t *syn = calloc(nn, sizeof *syn);
@@ -315,11 +339,22 @@ static void s_print_cores(const sm_nir_graph_t *g, const sm_chip_t *c)
         free(seen);
         return;
     }
-    for (uint32_t i = 0; i < g->n_nodes; i++) {
-        uint64_t s = sm_nir_expanded_synapses(&g->nodes[i]);
-        int32_t d = s ? s_downstream(g, i, queue, seen) : -1;
-        if (d >= 0)
-            syn[d] += s;
+    /* Compiled: the synapses each population receives (composed chains
+     * count as what they became); else each connection node's own. */
+    if (cn) {
+        for (uint32_t i = 0; i < cn->n_projs; i++) {
+            uint32_t dst = cn->net->projs[cn->projs[i].proj].dst_pop;
+            for (uint32_t l = 0; l < cn->n_layers; l++)
+                if (cn->layers[l].pop == dst)
+                    syn[cn->layers[l].node] += cn->projs[i].synapses;
+        }
+    } else {
+        for (uint32_t i = 0; i < g->n_nodes; i++) {
+            uint64_t s = sm_nir_expanded_synapses(&g->nodes[i]);
+            int32_t d = s ? s_downstream(g, i, queue, seen) : -1;
+            if (d >= 0)
+                syn[d] += s;
+        }
     }
     free(queue);
     free(seen);
@@ -331,7 +366,7 @@ static void s_print_cores(const sm_nir_graph_t *g, const sm_chip_t *c)
     if (c->limits.synapses)
         printf(", %llu synapses", (unsigned long long)c->limits.synapses);
     printf("), an estimate from counts (populations do not share cores; synapses as if "
-           "expanded):\n");
+           "expanded%s):\n", cn ? ", as compiled" : "");
     uint64_t total = 0;
     for (uint32_t k = 0; k < g->n_nodes; k++) {
         uint32_t i = g->order[k];
@@ -358,22 +393,22 @@ static int s_info(int argc, char **argv)
     const char *path = NULL, *chipname = NULL, *flavor = NULL, *conv = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        bool val = !strcmp(a, "--chip") || !strcmp(a, "--nir-flavor") ||
-                   !strcmp(a, "--nir-conventions");
-        if (val && i + 1 >= argc) {
-            fprintf(stderr, "spikemesh nir info: %s needs a value\n", a);
+        static const char *const valued[] = {"--chip", "--nir-flavor", "--nir-conventions",
+                                             NULL};
+        if (sm_opt_is(a, valued) && !sm_opt_value("nir info", a, i + 1 < argc ? argv[i + 1] : NULL))
             return 2;
-        }
         if (!strcmp(a, "--chip"))
             chipname = argv[++i];
         else if (!strcmp(a, "--nir-flavor"))
             flavor = argv[++i];
         else if (!strcmp(a, "--nir-conventions"))
             conv = argv[++i];
-        else if (a[0] == '-' || path) {
-            fprintf(stderr, "spikemesh nir info: %s '%s'\n\n",
-                    a[0] == '-' ? "unknown option" : "one model only, got also", a);
-            s_help(stderr);
+        else if (a[0] == '-') {
+            static const char *const known[] = {"--chip", "--nir-flavor", "--nir-conventions",
+                                                "--help", NULL};
+            return sm_opt_unknown("nir info", a, known);
+        } else if (path) {
+            fprintf(stderr, "spikemesh nir info: one model only, got also '%s'\n", a);
             return 2;
         } else
             path = a;
@@ -427,8 +462,15 @@ static int s_info(int argc, char **argv)
     s_print_nodes(g);
     s_print_edges(g);
     s_print_map(g, side);
+    sm_nir_net_t *nn = NULL;
+    if (side) {
+        if (!(nn = sm_nir_compile(g, side, &err)))
+            goto out;
+        s_print_compiled(nn);
+    }
     if (chip)
-        s_print_cores(g, chip);
+        s_print_cores(g, chip, nn);
+    sm_nir_net_destroy(&nn);
     rc = 0;
 out:
     if (rc)

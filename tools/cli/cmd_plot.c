@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "options.h"
 #include "plot.h"
 
 static void s_help(FILE *f)
@@ -67,9 +68,13 @@ static int s_parse(int argc, char **argv, sm_plot_opts_t *o, const char **dir)
     memset(o, 0, sizeof *o);
     o->to_ms = -1;
     *dir = NULL;
+    static const char *const valued[] = {"--from", "--to", "--bin", "--pops", "--chip",
+                                         "--counter", NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0;
+        if (sm_opt_is(a, valued) && !(v = sm_opt_value("plot", a, v)))
+            return 2;
         if (!strcmp(a, "--from"))
             bad = s_ms(a, v, &o->from_ms);
         else if (!strcmp(a, "--to"))
@@ -81,8 +86,8 @@ static int s_parse(int argc, char **argv, sm_plot_opts_t *o, const char **dir)
                 bad = -1;
             }
         } else if (!strcmp(a, "--pops") || !strcmp(a, "--chip")) {
-            if (!v || !*v) {
-                fprintf(stderr, "spikemesh plot: %s: needs a value\n", a);
+            if (!*v) {
+                fprintf(stderr, "spikemesh plot: %s needs a value\n", a);
                 bad = -1;
             } else if (a[2] == 'p') {
                 o->pops = v;
@@ -92,8 +97,9 @@ static int s_parse(int argc, char **argv, sm_plot_opts_t *o, const char **dir)
         } else if (!strcmp(a, "--counter"))
             bad = s_counter(v, &o->counter);
         else if (a[0] == '-') {
-            fprintf(stderr, "spikemesh plot: unknown option %s (see spikemesh plot --help)\n", a);
-            return 2;
+            static const char *const known[] = {"--from", "--to", "--bin", "--pops", "--chip",
+                                                "--counter", "--help", NULL};
+            return sm_opt_unknown("plot", a, known);
         } else if (*dir) {
             fprintf(stderr, "spikemesh plot: one run directory only, got %s and %s\n", *dir, a);
             return 2;

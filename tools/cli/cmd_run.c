@@ -18,6 +18,10 @@
 #include "output.h"
 #include "report.h"
 #include "netfile.h"
+#include "mapper.h"
+#include "options.h"
+#include "progress_bar.h"
+#include "run_nir.h"
 #include "run_setup.h"
 #include "quantise.h"
 
@@ -32,16 +36,18 @@ static void s_usage(FILE *f)
             "  --threads N            worker threads (default: one per CPU)\n"
             "  --engine event|dense   event-driven (default) or the dense reference\n"
             "  --out DIR              output directory (default: out)\n"
-            "  --neurons-per-core N   default mapping: neurons per core (default 256)\n"
-            "  --mesh WxH             default mapping: mesh size (default: just big enough)\n"
+            "  --neurons-per-core N   without --chip or --mapping: neurons per core (256)\n"
+            "  --mesh WxH             without --chip or --mapping: mesh size (default: just\n"
+            "                         big enough)\n"
             "  --chip NAME|FILE       emulate this chip (see 'spikemesh chips'): its grid, its\n"
             "                         limits, its arithmetic (a fixed-point chip such as loihi\n"
             "                         runs the network quantised, with a report of what was\n"
             "                         lost), and an energy and timing report\n"
             "  --mapping FILE         place neurons as in FILE (from 'spikemesh map --out')\n"
-            "  --strategy S           with --chip and no --mapping: metis (default),\n"
-            "                         sequential or random\n"
-            "  --seed N               seed of the random mapping strategies (default 1)\n"
+            "  --strategy S           with --chip and no --mapping: metis (default: never\n"
+            "                         worse than sequential on the chip's cost), sequential\n"
+            "                         or random\n"
+            "  --seed N               with --chip and no --mapping: seed of the mapping (1)\n"
             "  --workers N            spread the run over N worker processes (ipc), each\n"
             "                         hosting a rectangle of the core grid\n"
             "  --listen tcp://A:P     with --workers N: wait for N workers started on any\n"
@@ -55,36 +61,54 @@ static void s_usage(FILE *f)
             "  --quiet                no summary\n"
             "%s"
             "\nBefore building, the network's memory is estimated (docs/outputs.md#limits);\n"
-            "a network or an output beyond a limit is refused with exit status 2.\n",
+            "a network or an output beyond a limit is refused with exit status 2.\n"
+            "SANA-FE files: 'spikemesh run NET.yaml --chip ARCH.yaml --help'.\n",
             sm_limits_usage(1));
+    sm_nir_run_usage(f);
 }
 
 /* Options that take a value: the next argument is that value, and an
  * option name there ("--out --quiet") is a mistake, not a directory. */
-static int s_takes_value(const char *a)
+static const char *const s_valued[] = {
+    "--ticks", "--threads", "--neurons-per-core", "--mesh", "--engine", "--out", "--chip",
+    "--mapping", "--strategy", "--workers", "--listen", "--transport", "--curve",
+    "--heartbeat-timeout", "--join-timeout", "--seed", "--nir-conventions", "--nir-flavor",
+    "--input", "--labels", "--nir-output", "--record-v", "--record-spikes", NULL};
+static const char *const s_flags[] = {"--verbose", "--quiet", "--help", NULL};
+
+/* Every option, for the did-you-mean of an unknown one. */
+static void s_known(const char **out, size_t cap)
 {
-    static const char *const opts[] = {
-        "--ticks", "--threads", "--neurons-per-core", "--mesh", "--engine", "--out", "--chip",
-        "--mapping", "--strategy", "--workers", "--listen", "--transport", "--curve",
-        "--heartbeat-timeout", "--join-timeout", "--seed", NULL};
-    for (const char *const *o = opts; *o; o++)
-        if (!strcmp(a, *o))
-            return 1;
-    return 0;
+    size_t n = 0;
+    for (const char *const *l = s_valued; *l && n + 1 < cap; l++)
+        out[n++] = *l;
+    for (const char *const *l = s_flags; *l && n + 1 < cap; l++)
+        out[n++] = *l;
+    for (const char *const *l = sm_limits_options(1); *l && n + 1 < cap; l++)
+        out[n++] = *l;
+    out[n] = NULL;
 }
 
-/* Parses a whole non-negative integer or fails naming the option. */
-static int s_uint(const char *opt, const char *v, uint32_t *out)
+/* Options that only mean something together, refused rather than ignored:
+ * a chip or a mapping file brings its own grid; a strategy and a seed place
+ * neurons on a chip, which a mapping file has done already. */
+static int s_conflicts(const char *chip, const char *mapping, const char *strategy,
+                       int seed_given, const sm_run_opts_t *o)
 {
-    char *end;
-    errno = 0;
-    unsigned long x = v ? strtoul(v, &end, 10) : 0;
-    if (!v || !*v || *end || errno || x > UINT32_MAX || v[0] == '-') {
-        fprintf(stderr, "spikemesh run: %s: expected a non-negative integer, got '%s'\n", opt,
-                v ? v : "");
+    const char *grid = chip ? "--chip" : mapping ? "--mapping" : NULL;
+    if (grid && (o->mesh_w || o->neurons_per_core)) {
+        fprintf(stderr, "spikemesh run: %s: not with %s, whose grid and core size are used "
+                        "(they set the default mapping, without a chip or mapping file)\n",
+                o->mesh_w ? "--mesh" : "--neurons-per-core", grid);
         return -1;
     }
-    *out = (uint32_t)x;
+    if ((strategy || seed_given) && (!chip || mapping)) {
+        fprintf(stderr, "spikemesh run: %s: %s\n", strategy ? "--strategy" : "--seed",
+                mapping ? "not with --mapping, whose file places the neurons already"
+                        : "needs --chip (the mapping strategies place neurons on a chip; "
+                          "without one, neurons fill cores in order)");
+        return -1;
+    }
     return 0;
 }
 
@@ -104,6 +128,8 @@ static void s_mark_incomplete(const char *dir, const char *net, const char *why)
 
 int sm_cmd_run(int argc, char **argv)
 {
+    if (sm_run_is_sanafe(argc, argv))
+        return sm_cmd_run_sanafe(argc, argv);
     if (sm_wants_help(argc, argv)) {
         s_usage(stdout);
         return 0;
@@ -116,16 +142,16 @@ int sm_cmd_run(int argc, char **argv)
     uint32_t map_seed = 1;
     sm_dist_opts_t dist;
     sm_dist_opts_default(&dist);
+    sm_nir_run_opts_t nir;
+    sm_nir_run_opts_default(&nir);
+    bool engine_given = false;
     sm_limits_t lim;
     sm_limits_default(&lim);
+    int seed_given = 0;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (s_takes_value(a) && v && !strncmp(v, "--", 2)) {
-            fprintf(stderr, "spikemesh run: %s needs a value, got the option '%s'\n", a, v);
-            return 2;
-        }
-        int lr = sm_limits_option(&lim, "run", a, v);
+        const char *a = argv[i], *v;
+        int lr = sm_opt_begin("run", argc, argv, i, s_valued, &lim, &v);
+        int k;
         if (lr < 0)
             return 2;
         if (lr > 0) {
@@ -133,112 +159,96 @@ int sm_cmd_run(int argc, char **argv)
             continue;
         }
         if (!strcmp(a, "--ticks")) {
-            if (s_uint(a, v, &o.ticks) || o.ticks == 0) {
-                if (o.ticks == 0 && v)
-                    fprintf(stderr, "spikemesh run: --ticks: must be at least 1\n");
+            if (sm_opt_uint("run", a, v, 1, UINT32_MAX, NULL, &o.ticks))
                 return 2;
-            }
             i++;
         } else if (!strcmp(a, "--threads")) {
-            if (s_uint(a, v, &o.threads))
+            if (sm_opt_uint("run", a, v, 1, UINT32_MAX,
+                            "leave it out for one thread per CPU", &o.threads))
                 return 2;
             i++;
         } else if (!strcmp(a, "--neurons-per-core")) {
-            if (s_uint(a, v, &o.neurons_per_core) || o.neurons_per_core == 0) {
-                fprintf(stderr, "spikemesh run: --neurons-per-core: must be at least 1\n");
+            if (sm_opt_uint("run", a, v, 1, UINT32_MAX, NULL, &o.neurons_per_core))
                 return 2;
-            }
             i++;
         } else if (!strcmp(a, "--mesh")) {
             unsigned w, h;
             char tail;
-            if (!v || sscanf(v, "%ux%u%c", &w, &h, &tail) != 2 || !w || !h) {
-                fprintf(stderr, "spikemesh run: --mesh: expected WxH, e.g. 4x4, got '%s'\n",
-                        v ? v : "");
+            if (sscanf(v, "%ux%u%c", &w, &h, &tail) != 2 || !w || !h || v[0] == '-') {
+                fprintf(stderr, "spikemesh run: --mesh: expected WxH, e.g. 4x4, got '%s'\n", v);
                 return 2;
             }
             o.mesh_w = w;
             o.mesh_h = h;
             i++;
         } else if (!strcmp(a, "--engine")) {
-            if (!v || (strcmp(v, "event") && strcmp(v, "dense"))) {
-                fprintf(stderr, "spikemesh run: --engine: expected event or dense, got '%s'\n",
-                        v ? v : "");
+            if (strcmp(v, "event") && strcmp(v, "dense")) {
+                fprintf(stderr, "spikemesh run: --engine: expected event or dense, got '%s'\n", v);
                 return 2;
             }
             o.dense = !strcmp(v, "dense");
+            engine_given = true;
             i++;
         } else if (!strcmp(a, "--out")) {
-            if (!v) {
-                fprintf(stderr, "spikemesh run: --out needs a directory\n");
-                return 2;
-            }
             out_dir = v;
             i++;
-        } else if (!strcmp(a, "--chip") || !strcmp(a, "--mapping") || !strcmp(a, "--strategy")) {
-            if (!v) {
-                fprintf(stderr, "spikemesh run: %s needs a value\n", a);
+        } else if (!strcmp(a, "--chip")) {
+            chip_name = v;
+            i++;
+        } else if (!strcmp(a, "--mapping")) {
+            mapping_path = v;
+            i++;
+        } else if (!strcmp(a, "--strategy")) {
+            if (strcmp(v, "metis") && strcmp(v, "sequential") && strcmp(v, "random")) {
+                fprintf(stderr, "spikemesh run: --strategy: expected metis, sequential or "
+                                "random, got '%s'\n", v);
                 return 2;
             }
-            if (!strcmp(a, "--chip"))
-                chip_name = v;
-            else if (!strcmp(a, "--mapping"))
-                mapping_path = v;
-            else
-                strategy = v;
+            strategy = v;
             i++;
         } else if (!strcmp(a, "--workers")) {
-            if (s_uint(a, v, &dist.workers) || dist.workers == 0) {
-                if (v && dist.workers == 0)
-                    fprintf(stderr, "spikemesh run: --workers: must be at least 1\n");
+            if (sm_opt_uint("run", a, v, 1, UINT32_MAX, NULL, &dist.workers))
                 return 2;
-            }
             i++;
-        } else if (!strcmp(a, "--listen") || !strcmp(a, "--transport") || !strcmp(a, "--curve")) {
-            if (!v) {
-                fprintf(stderr, "spikemesh run: %s needs a value\n", a);
+        } else if (!strcmp(a, "--listen")) {
+            if (strncmp(v, "tcp://", 6)) {
+                fprintf(stderr, "spikemesh run: --listen: expected tcp://ADDR:PORT, got '%s'\n", v);
                 return 2;
             }
-            if (!strcmp(a, "--listen")) {
-                if (strncmp(v, "tcp://", 6)) {
-                    fprintf(stderr, "spikemesh run: --listen: expected tcp://ADDR:PORT, got '%s'\n", v);
-                    return 2;
-                }
-                dist.listen = v;
-            } else if (!strcmp(a, "--transport")) {
-                if (strcmp(v, "ipc") && strcmp(v, "tcp")) {
-                    fprintf(stderr, "spikemesh run: --transport: expected ipc or tcp, got '%s'\n", v);
-                    return 2;
-                }
-                dist.transport = v;
-            } else {
-                dist.curve_file = v;
+            dist.listen = v;
+            i++;
+        } else if (!strcmp(a, "--transport")) {
+            if (strcmp(v, "ipc") && strcmp(v, "tcp")) {
+                fprintf(stderr, "spikemesh run: --transport: expected ipc or tcp, got '%s'\n", v);
+                return 2;
             }
+            dist.transport = v;
+            i++;
+        } else if (!strcmp(a, "--curve")) {
+            dist.curve_file = v;
             i++;
         } else if (!strcmp(a, "--heartbeat-timeout") || !strcmp(a, "--join-timeout")) {
-            char *end;
-            double x = v ? strtod(v, &end) : 0;
-            if (!v || *end || !(x > 0)) {
-                fprintf(stderr, "spikemesh run: %s: expected seconds > 0\n", a);
+            if (sm_opt_seconds("run", a, v,
+                               a[2] == 'h' ? &dist.heartbeat_timeout : &dist.join_timeout))
                 return 2;
-            }
-            if (a[2] == 'h')
-                dist.heartbeat_timeout = x;
-            else
-                dist.join_timeout = x;
             i++;
         } else if (!strcmp(a, "--verbose")) {
             dist.verbose = 1;
         } else if (!strcmp(a, "--seed")) {
-            if (s_uint(a, v, &map_seed))
+            if (sm_opt_uint("run", a, v, 0, UINT32_MAX, NULL, &map_seed))
                 return 2;
+            seed_given = 1;
             i++;
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
+        } else if (a[0] == '-' && (k = sm_nir_run_option(&nir, a, v)) != 0) {
+            if (k < 0)
+                return 2;
+            i += k - 1;
         } else if (a[0] == '-') {
-            fprintf(stderr, "spikemesh run: unknown option '%s'\n", a);
-            s_usage(stderr);
-            return 2;
+            const char *known[64];
+            s_known(known, 64);
+            return sm_opt_unknown("run", a, known);
         } else if (net_path) {
             fprintf(stderr, "spikemesh run: one network file at a time ('%s', '%s')\n", net_path, a);
             return 2;
@@ -246,8 +256,10 @@ int sm_cmd_run(int argc, char **argv)
             net_path = a;
         }
     }
+    if (s_conflicts(chip_name, mapping_path, strategy, seed_given, &o))
+        return 2;
     if (!net_path) {
-        s_usage(stderr);
+        fprintf(stderr, "spikemesh run: no network file; see 'spikemesh run --help'\n");
         return 2;
     }
     if (dist.listen && !dist.workers) {
@@ -259,14 +271,28 @@ int sm_cmd_run(int argc, char **argv)
         fprintf(stderr, "spikemesh run: --out %s: exists and is not a directory\n", out_dir);
         return 2;
     }
+    if (sm_nir_run_wanted(&nir, net_path)) {
+        sm_nir_run_ctx_t rc = {out_dir, &o, engine_given, quiet, chip_name, mapping_path,
+                               strategy, map_seed, &dist};
+        o.progress = isatty(2);
+        return sm_nir_run(&nir, net_path, &rc);
+    }
     sm_error_t err;
     sm_error_clear(&err);
+    /* each phase's line is cleared when it ends, before any message */
+    sm_cli_progress_t bar;
+    sm_cli_progress_init(&bar, isatty(2));
+    char phase[80];
+    snprintf(phase, sizeof phase, "loading %s", net_path);
+    sm_cli_progress_phase(&bar, phase);
     sm_net_t *net = sm_net_load(net_path, &err);
+    sm_cli_progress_end(&bar);
     if (!net) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
         return 2;
     }
     o.progress = isatty(2);
+    o.on_progress = &bar.hook;
     sm_chip_t *chip = NULL;
     sm_mapping_t *map = NULL;
     if (chip_name && !(chip = sm_chip_load(chip_name, &err))) {
@@ -293,18 +319,23 @@ int sm_cmd_run(int argc, char **argv)
         sm_net_destroy(&net);
         return 2;
     }
+    sm_map_report_t map_rep;
     /* A fixed-point chip computes in its integers: the float network as its
      * toolchain would quantise it. */
     sm_qreport_t qrep;
     memset(&qrep, 0, sizeof qrep);
     const int quantised = chip && chip->arith == SM_ARITH_FIXED;
     if (quantised && sm_quantise(net, chip, &qrep, &err)) {
+        sm_cli_progress_end(&bar);
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
         sm_chip_destroy(&chip);
         sm_net_destroy(&net);
         return 2;
     }
-    if (sm_run_place(net, chip, mapping_path, strategy, map_seed, &map, &err)) {
+    int placed = sm_run_place(net, chip, mapping_path, strategy, map_seed, &bar.hook, &map_rep,
+                              &map, &err);
+    sm_cli_progress_end(&bar);
+    if (placed) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
         sm_qreport_fini(&qrep);
         sm_chip_destroy(&chip);
@@ -313,6 +344,7 @@ int sm_cmd_run(int argc, char **argv)
     }
     o.mapping = map;
     sm_result_t *r = dist.workers ? sm_dist_run(net, &o, &dist, &err) : sm_engine_run(net, &o, &err);
+    sm_cli_progress_end(&bar);
     if (!r) {
         s_mark_incomplete(out_dir, net_path, err.msg);
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
@@ -337,6 +369,7 @@ int sm_cmd_run(int argc, char **argv)
             have_energy = 1;
             sm_energy_to_json(&energy, stats);
         }
+        sm_map_report_to_json(&map_rep, stats);
     }
     /* What the files would hold, before a byte is written: a MultiSpike
      * count of n is n rows of spikes.csv. */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "options.h"
 #include "sanafe_arch.h"
 #include "sanafe_bind.h"
 #include "sanafe_snn.h"
@@ -14,7 +15,8 @@
 
 static void s_help(FILE *f)
 {
-    fprintf(f, "usage: spikemesh sanafe info ARCH.yaml [NET.yaml|NET.net] [--all-cores]\n\n"
+    fprintf(f, "usage: spikemesh sanafe info ARCH.yaml [NET.yaml|NET.net] [--all-cores]\n"
+               "       spikemesh sanafe check EXPECTED.json [RESULT.json] [options] (see --help)\n\n"
                "Reads a SANA-FE architecture file and, if given, a SANA-FE network file\n"
                "(SNN YAML or the older netlist), checks the network's mapping onto the chip and\n"
                "prints what was read: tiles, cores, units and their prices; groups, edges and\n"
@@ -240,10 +242,14 @@ static int s_info(int argc, char **argv)
     const char *files[2] = {NULL, NULL};
     int nfiles = 0, all = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--all-cores"))
+        if (!strcmp(argv[i], "--all-cores")) {
             all = 1;
-        else if (argv[i][0] == '-' || nfiles == 2) {
-            s_help(stderr);
+        } else if (argv[i][0] == '-') {
+            static const char *const known[] = {"--all-cores", "--help", NULL};
+            return sm_opt_unknown("sanafe info", argv[i], known);
+        } else if (nfiles == 2) {
+            fprintf(stderr, "spikemesh sanafe info: an architecture and a network file at most, "
+                            "got '%s' too\n", argv[i]);
             return 2;
         } else
             files[nfiles++] = argv[i];
@@ -339,6 +345,8 @@ int sm_cmd_sanafe(int argc, char **argv)
         }
         return s_info(argc - 1, argv + 1);
     }
+    if (!strcmp(argv[1], "check"))
+        return sm_cmd_sanafe_check(argc - 1, argv + 1);
     fprintf(stderr, "spikemesh sanafe: unknown subcommand '%s'\n\n", argv[1]);
     s_help(stderr);
     return 2;

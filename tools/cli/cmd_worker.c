@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "options.h"
 #include "dist.h"
 
 static void s_usage(FILE *f)
@@ -27,36 +28,31 @@ int sm_cmd_worker(int argc, char **argv)
     sm_worker_opts_t o = {.bind_host = "127.0.0.1", .timeout = 30};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        static const char *const valued[] = {"--connect", "--bind", "--curve", "--timeout", NULL};
         if (!strcmp(a, "--verbose")) {
             o.verbose = 1;
             continue;
         }
-        if (!v) {
-            fprintf(stderr, "spikemesh worker: %s needs a value\n", a);
-            return 2;
+        if (!sm_opt_is(a, valued)) {
+            static const char *const known[] = {"--connect", "--bind", "--curve", "--timeout",
+                                                "--verbose", "--help", NULL};
+            return sm_opt_unknown("worker", a, known);
         }
+        if (!(v = sm_opt_value("worker", a, v)))
+            return 2;
         if (!strcmp(a, "--connect"))
             o.connect = v;
         else if (!strcmp(a, "--bind"))
             o.bind_host = v;
         else if (!strcmp(a, "--curve"))
             o.curve_file = v;
-        else if (!strcmp(a, "--timeout")) {
-            char *end;
-            o.timeout = strtod(v, &end);
-            if (*end || !(o.timeout > 0)) {
-                fprintf(stderr, "spikemesh worker: --timeout: expected seconds > 0, got '%s'\n", v);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "spikemesh worker: unknown option '%s'\n", a);
-            s_usage(stderr);
+        else if (sm_opt_seconds("worker", a, v, &o.timeout))
             return 2;
-        }
         i++;
     }
     if (!o.connect) {
-        s_usage(stderr);
+        fprintf(stderr, "spikemesh worker: --connect tcp://HOST:PORT is required; see "
+                        "'spikemesh worker --help'\n");
         return 2;
     }
     sm_error_t err;
@@ -71,6 +67,8 @@ int sm_cmd_worker(int argc, char **argv)
 int sm_cmd_keygen(int argc, char **argv)
 {
     int help = sm_wants_help(argc, argv);
+    if (!help && argc == 2 && argv[1][0] == '-')
+        return sm_opt_unknown("keygen", argv[1], (const char *const[]){"--help", NULL});
     if (argc != 2 || help) {
         fprintf(help ? stdout : stderr,
                 "usage: spikemesh keygen KEYFILE\n\n"

@@ -20,6 +20,12 @@ int sm_cmd_plot(int argc, char **argv);
 int sm_cmd_bench(int argc, char **argv);
 int sm_cmd_nir(int argc, char **argv);
 int sm_cmd_sanafe(int argc, char **argv);
+/* spikemesh run on SANA-FE files (cmd_run_sanafe.c): taken when an argument
+ * names a .yaml, .yml or .net file. */
+int sm_run_is_sanafe(int argc, char **argv);
+int sm_cmd_run_sanafe(int argc, char **argv);
+/* spikemesh sanafe check (cmd_sanafe_check.c) */
+int sm_cmd_sanafe_check(int argc, char **argv);
 
 /* True if argv holds -h or --help. */
 int sm_wants_help(int argc, char **argv);

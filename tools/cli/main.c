@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "json.h"
 
 static const sm_command_t s_commands[] = {
     {"run", sm_cmd_run, "run a network file and write spikes, traces and stats"},
@@ -44,7 +45,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         if (!strcmp(argv[1], s_commands[i].name))
             return s_commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "spikemesh: unknown command '%s'\n\n", argv[1]);
-    s_usage(stderr);
+    const char *names[sizeof s_commands / sizeof s_commands[0]];
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        names[i] = s_commands[i].name;
+    char hint[96];
+    sm_json_suggest(argv[1], names, sizeof names / sizeof names[0], hint, sizeof hint);
+    fprintf(stderr, "spikemesh: unknown command '%s'%s; 'spikemesh --help' lists them\n",
+            argv[1], hint);
     return 2;
 }

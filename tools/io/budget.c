@@ -73,6 +73,14 @@ int sm_limits_option(sm_limits_t *l, const char *cmd, const char *opt, const cha
     return 1;
 }
 
+const char *const *sm_limits_options(int with_output)
+{
+    static const char *const all[] = {"--max-memory", "--max-spikes-per-tick", "--max-output",
+                                      NULL};
+    static const char *const no_output[] = {"--max-memory", "--max-spikes-per-tick", NULL};
+    return with_output ? all : no_output;
+}
+
 const char *sm_limits_usage(int with_output)
 {
     return with_output

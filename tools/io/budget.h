@@ -34,6 +34,10 @@ void sm_limits_default(sm_limits_t *l);
  * not a limit option, -1: a bad value, reported on stderr as "CMD: ..."). */
 int sm_limits_option(sm_limits_t *l, const char *cmd, const char *opt, const char *value);
 
+/* The names of the limit options (NULL-terminated); with_output: run's
+ * output limit too. For a command's list of the options it knows. */
+const char *const *sm_limits_options(int with_output);
+
 /* The usage lines of the limit options; with_output: run's output limits
  * too. */
 const char *sm_limits_usage(int with_output);

@@ -44,8 +44,8 @@ static void s_write_all(int fd, const uint8_t *p, size_t n)
     }
 }
 
-/* The reader process: status byte, then the graph or the error. */
-static void s_child(const char *path, int fd)
+/* The reader process: status byte, then fn's bytes or the error. */
+static void s_child(const char *path, sm_nir_child_fn fn, void *arg, int fd)
 {
     /* libhdf5 and the sanitizers may print on their way down; the parent
      * reports the failure itself. */
@@ -58,13 +58,14 @@ static void s_child(const char *path, int fd)
     sm_error_t err;
     sm_error_clear(&err);
     sm_nir_buf_t b = {0};
-    sm_nir_graph_t *g = sm_nir_file_read(path, &err);
-    uint8_t st = g ? S_OK : S_FAILED;
+    uint8_t st = S_OK;
     sm_nir_buf_put(&b, &st, 1);
-    if (g) {
-        sm_nir_wire_put(&b, g);
-    } else {
+    if (fn(path, arg, &b, &err)) {
+        b.len = 0;
+        b.oom = false;
+        st = S_FAILED;
         uint32_t code = (uint32_t)err.code, len = (uint32_t)strlen(err.msg);
+        sm_nir_buf_put(&b, &st, 1);
         sm_nir_buf_put(&b, &code, sizeof code);
         sm_nir_buf_put(&b, &len, sizeof len);
         sm_nir_buf_put(&b, err.msg, len);
@@ -120,49 +121,54 @@ static int s_slurp(int fd, long timeout_ms, sm_nir_buf_t *b, bool *timed_out)
     }
 }
 
-static sm_nir_graph_t *s_decode(const char *path, const sm_nir_buf_t *b, int status,
-                                sm_error_t *err)
+/* The child's answer: its bytes (after the status) into out, or its error. */
+static int s_decode(const char *path, sm_nir_buf_t *b, int status, sm_nir_buf_t *out,
+                    sm_error_t *err)
 {
     if (b->len >= 9 && b->p[0] == S_FAILED) {
         uint32_t code, len;
         memcpy(&code, b->p + 1, 4);
         memcpy(&len, b->p + 5, 4);
-        if (len <= b->len - 9) {
-            sm_fail(err, code <= SM_EMISMATCH ? (sm_err_t)code : SM_EPARSE, "%.*s", (int)len,
-                    (const char *)b->p + 9);
-            return NULL;
-        }
+        if (len <= b->len - 9)
+            return sm_fail(err, code <= SM_EMISMATCH ? (sm_err_t)code : SM_EPARSE, "%.*s",
+                           (int)len, (const char *)b->p + 9);
     }
     bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (b->len >= 1 && b->p[0] == S_OK && clean) {
-        sm_nir_graph_t *g = sm_nir_wire_get(b->p + 1, b->len - 1, err);
-        if (!g)
-            sm_error_prefix(err, "%s: ", path);
-        return g;
+        memmove(b->p, b->p + 1, b->len - 1);
+        b->len--;
+        *out = *b;
+        memset(b, 0, sizeof *b);
+        return 0;
     }
     if (WIFSIGNALED(status))
-        sm_fail(err, SM_EPARSE, "%s: corrupt HDF5 file: libhdf5 crashed reading it (signal %d "
-                "in the reader process)", path, WTERMSIG(status));
-    else
-        sm_fail(err, SM_EPARSE, "%s: corrupt HDF5 file: libhdf5 failed reading it (the reader "
-                "process stopped with status %d)", path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    return NULL;
+        return sm_fail(err, SM_EPARSE, "%s: corrupt HDF5 file: libhdf5 crashed reading it (signal "
+                       "%d in the reader process)", path, WTERMSIG(status));
+    return sm_fail(err, SM_EPARSE, "%s: corrupt HDF5 file: libhdf5 failed reading it (the reader "
+                   "process stopped with status %d)", path,
+                   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-static sm_nir_graph_t *s_read_isolated(const char *path, sm_error_t *err)
+int sm_nir_isolated(const char *path, sm_nir_child_fn fn, void *arg, sm_nir_buf_t *out,
+                    sm_error_t *err)
 {
-    int fds[2];
-    if (pipe(fds) < 0)
-        return sm_nir_file_read(path, err); /* no isolation to be had: read here */
-    pid_t pid = fork();
+    memset(out, 0, sizeof *out);
+    int fds[2] = {-1, -1};
+    pid_t pid = pipe(fds) < 0 ? -1 : fork();
     if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return sm_nir_file_read(path, err);
+        /* No isolation to be had: read here. */
+        if (fds[0] >= 0) {
+            close(fds[0]);
+            close(fds[1]);
+        }
+        int rc = fn(path, arg, out, err);
+        if (!rc && out->oom)
+            rc = sm_fail(err, SM_ENOMEM, "%s: out of memory reading the file", path);
+        return rc;
     }
     if (pid == 0) {
         close(fds[0]);
-        s_child(path, fds[1]);
+        s_child(path, fn, arg, fds[1]);
     }
     close(fds[1]);
     sm_nir_buf_t b = {0};
@@ -175,15 +181,36 @@ static sm_nir_graph_t *s_read_isolated(const char *path, sm_error_t *err)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    sm_nir_graph_t *g = NULL;
+    int rc;
     if (rd < 0)
-        if (timed_out)
-            sm_fail(err, SM_ETIMEDOUT, "%s: corrupt HDF5 file: libhdf5 was still reading it "
-                    "after %ld s", path, timeout / 1000);
-        else
-            sm_fail(err, SM_ENOMEM, "%s: out of memory reading the file", path);
+        rc = timed_out ? sm_fail(err, SM_ETIMEDOUT, "%s: corrupt HDF5 file: libhdf5 was still "
+                                 "reading it after %ld s", path, timeout / 1000)
+                       : sm_fail(err, SM_ENOMEM, "%s: out of memory reading the file", path);
     else
-        g = s_decode(path, &b, status, err);
+        rc = s_decode(path, &b, status, out, err);
+    free(b.p);
+    return rc;
+}
+
+static int s_graph_child(const char *path, void *arg, sm_nir_buf_t *out, sm_error_t *err)
+{
+    (void)arg;
+    sm_nir_graph_t *g = sm_nir_file_read(path, err);
+    if (!g)
+        return -1;
+    sm_nir_wire_put(out, g);
+    sm_nir_graph_destroy(&g);
+    return 0;
+}
+
+static sm_nir_graph_t *s_read_isolated(const char *path, sm_error_t *err)
+{
+    sm_nir_buf_t b;
+    if (sm_nir_isolated(path, s_graph_child, NULL, &b, err))
+        return NULL;
+    sm_nir_graph_t *g = sm_nir_wire_get(b.p, b.len, err);
+    if (!g)
+        sm_error_prefix(err, "%s: ", path);
     free(b.p);
     return g;
 }

@@ -1,7 +1,8 @@
 /* nir_h5: the few libhdf5 calls the NIR reader needs, each turning the
  * library's failures into an sm_error_t (messages say what failed and, when
  * libhdf5 gives one, its innermost reason; callers put the file, node and
- * field in front). Only nir_file.c uses it, in the reader process. */
+ * field in front). nir_file.c (graphs) and nir_data.c (data files) use it,
+ * in the reader process. */
 #ifndef SM_NIR_H5_H
 #define SM_NIR_H5_H
 

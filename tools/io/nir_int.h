@@ -46,6 +46,17 @@ typedef struct {
 } sm_nir_buf_t;
 
 void sm_nir_buf_put(sm_nir_buf_t *b, const void *data, size_t n);
+
+/* What a reader process does: reads path and appends its answer to out;
+ * 0, or -1 with err filled. */
+typedef int (*sm_nir_child_fn)(const char *path, void *arg, sm_nir_buf_t *out, sm_error_t *err);
+
+/* Runs fn in a child process (nir.c: libhdf5 can crash or hang on corrupt
+ * files, and its error printing is off there) and hands back the bytes it
+ * appended (out->p, caller frees); a child that fails, crashes or hangs is
+ * an error naming the file. */
+int sm_nir_isolated(const char *path, sm_nir_child_fn fn, void *arg, sm_nir_buf_t *out,
+                    sm_error_t *err);
 void sm_nir_wire_put(sm_nir_buf_t *b, const sm_nir_graph_t *g);
 sm_nir_graph_t *sm_nir_wire_get(const uint8_t *p, size_t len, sm_error_t *err);
 

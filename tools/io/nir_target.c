@@ -31,7 +31,7 @@ static const s_row_t s_snntorch[] = {
 };
 
 static const s_row_t s_norse[] = {
-    {SM_NIR_LIF, S_POP, "lif_box", "norse", "norse.LIFBoxCell",
+    {SM_NIR_LIF, S_POP, "lif", "norse", "norse.LIFBoxCell",
      "tau_mem_inv = float32(1/tau), r must be 1; v_reset honoured (norse's importer drops it); "
      "dt from the conventions (norse's default 1e-3 is often not the model's)"},
     {SM_NIR_LI, S_POP, "li", "norse", "norse.LIBoxCell",
@@ -51,7 +51,7 @@ static const s_row_t s_sinabs[] = {
      "(defaults MultiSpike, MembraneSubtract, no floor)"},
     {SM_NIR_LIF, S_POP, "lif", "sinabs", "sinabs.LIFSqueeze",
      "alpha = float32(exp(-1/tau)), tau in steps; norm_input from the conventions"},
-    {SM_NIR_LI, S_POP, "exp_leak", "sinabs", "sinabs.ExpLeakSqueeze",
+    {SM_NIR_LI, S_POP, "li", "sinabs", "sinabs.ExpLeakSqueeze",
      "alpha = float32(exp(-1/tau)), tau in steps; its output is v"},
     {SM_NIR_CUBALIF, S_NO, NULL, NULL, NULL,
      "Sinabs exports no CubaLIF node (nor imports one); use another flavor"},
@@ -68,21 +68,25 @@ static const s_row_t s_common[] = {
      "a per-channel current"},
     {SM_NIR_CONV1D, SM_NIR_ROLE_PROJECTION, "conv2d", NULL, "torch.nn.Conv1d",
      "structured projection as a conv2d of height 1"},
-    {SM_NIR_SUMPOOL2D, SM_NIR_ROLE_PROJECTION, "pool2d", NULL, "sinabs.SumPool2d",
-     "structured projection, weight 1 per window tap, channel to channel (torch computes it "
-     "as avg_pool x k^2: exact for 2x2 windows of counts)"},
-    {SM_NIR_AVGPOOL2D, SM_NIR_ROLE_PROJECTION, "pool2d", NULL, "torch.nn.AvgPool2d",
-     "structured projection, weight 1/(kh*kw) per window tap, padding counted"},
+    {SM_NIR_SUMPOOL2D, SM_NIR_ROLE_PROJECTION, "conv2d", NULL, "sinabs.SumPool2d",
+     "a conv2d of weight 1 per window tap, channel to channel, composed with the window "
+     "before or after it when that is exact (torch computes it as avg_pool x k^2: exact for "
+     "2x2 windows of counts)"},
+    {SM_NIR_AVGPOOL2D, SM_NIR_ROLE_PROJECTION, "conv2d", NULL, "torch.nn.AvgPool2d",
+     "a conv2d of weight 1/(kh*kw) per window tap (padding counted), composed with the "
+     "window or dense map next to it"},
     {SM_NIR_SCALE, SM_NIR_ROLE_PROJECTION, "one_to_one", NULL, NULL,
-     "one synapse per neuron, weight = scale"},
+     "folded into the weights of its chain (one value), or one synapse per neuron"},
     {SM_NIR_DELAY, SM_NIR_ROLE_PROJECTION, "one_to_one", NULL, NULL,
-     "one synapse per neuron, delay = round(delay / dt) ticks (must be whole)"},
+     "round(delay / dt) whole ticks added to its chain's delay (one value, or one per "
+     "neuron next to a layer)"},
     {SM_NIR_FLATTEN, SM_NIR_ROLE_RESHAPE, "reshape", NULL, "torch.nn.Flatten",
      "no work: C-order indices are the same before and after"},
     {SM_NIR_THRESHOLD, S_POP, "lif", "snntorch", NULL,
      "stateless z = [x > threshold]: a LIF with beta 0 and no reset"},
-    {SM_NIR_I, S_POP, "iaf", NULL, NULL,
-     "v = v + r*x each step, never spikes (no threshold); its output is v"},
+    {SM_NIR_I, S_POP, "li", "sinabs", NULL,
+     "v = v + x each step (r must be 1), never spikes: an ExpLeak with no leak; its output "
+     "is v"},
 };
 
 static sm_nir_target_t s_from(const s_row_t *r)

@@ -1,175 +1,21 @@
-/* mapper: neuron graph, per-core limits, the sequential and random
- * strategies, the driver for metis, the report and mapping files. */
+/* mapper: the strategies and their driver (limits and packing:
+ * mapper_load.c, repairs of cut parts: mapper_tidy.c, placement:
+ * mapper_place.c, cost and report: mapper_cost.c). */
 #define _POSIX_C_SOURCE 200809L
-#include "mapper.h"
-#include "mgraph.h"
+#include "mapper_int.h"
 
-#include <cjson/cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "rng.h"
-
-#define S_NONE UINT32_MAX
-
-enum { S_LIM_NEURONS = 0, S_LIM_SYNAPSES, S_LIM_AXONS, S_LIM_FANOUT, S_LIM_N };
-
-static const char *const s_lim_names[S_LIM_N] = {
-    "neurons per core", "synapses (fan-in) per core", "distinct input axons per core",
-    "fan-out (distinct target cores) per core"};
 
 static double s_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* ---- loads of parts ------------------------------------------------------ */
-
-typedef struct {
-    uint32_t neurons;
-    uint64_t syn;
-    uint32_t axons;
-    uint32_t fanout;
-} s_load_t;
-
-/* Loads of k parts under `part_of` (entries >= k are ignored). */
-static int s_loads(const sm_mgraph_t *g, const uint32_t *part_of, uint32_t k, s_load_t *ld,
-                   int want_fanout)
-{
-    uint32_t n = g->n;
-    uint32_t *off = calloc((size_t)k + 1, sizeof *off);
-    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
-    uint32_t *stamp = malloc((n ? n : 1) * sizeof *stamp);
-    uint32_t *pst = malloc((k ? k : 1) * sizeof *pst);
-    if (!off || !order || !stamp || !pst) {
-        free(off);
-        free(order);
-        free(stamp);
-        free(pst);
-        return -1;
-    }
-    memset(ld, 0, k * sizeof *ld);
-    for (uint32_t v = 0; v < n; v++)
-        if (part_of[v] < k)
-            off[part_of[v] + 1]++;
-    for (uint32_t p = 0; p < k; p++)
-        off[p + 1] += off[p];
-    {
-        uint32_t *f = malloc(((size_t)k + 1) * sizeof *f);
-        if (!f) {
-            free(off);
-            free(order);
-            free(stamp);
-            free(pst);
-            return -1;
-        }
-        memcpy(f, off, ((size_t)k + 1) * sizeof *f);
-        for (uint32_t v = 0; v < n; v++)
-            if (part_of[v] < k)
-                order[f[part_of[v]]++] = v;
-        free(f);
-    }
-    for (uint32_t v = 0; v < n; v++)
-        stamp[v] = S_NONE;
-    for (uint32_t p = 0; p < k; p++)
-        pst[p] = S_NONE;
-    for (uint32_t p = 0; p < k; p++) {
-        for (uint32_t i = off[p]; i < off[p + 1]; i++) {
-            uint32_t v = order[i];
-            ld[p].neurons++;
-            ld[p].syn += g->syn_in[v];
-            for (size_t e = g->in_off[v]; e < g->in_off[v + 1]; e++)
-                if (stamp[g->in_src[e]] != p) {
-                    stamp[g->in_src[e]] = p;
-                    ld[p].axons++;
-                }
-            if (want_fanout)
-                for (size_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
-                    uint32_t q = part_of[g->out_dst[e]];
-                    if (q < k && pst[q] != p) {
-                        pst[q] = p;
-                        ld[p].fanout++;
-                    }
-                }
-        }
-    }
-    free(off);
-    free(order);
-    free(stamp);
-    free(pst);
-    return 0;
-}
-
-static int s_over(const sm_chip_limits_t *lim, const s_load_t *l)
-{
-    if (l->neurons > lim->neurons)
-        return S_LIM_NEURONS;
-    if (lim->synapses && l->syn > lim->synapses)
-        return S_LIM_SYNAPSES;
-    if (lim->axons && l->axons > lim->axons)
-        return S_LIM_AXONS;
-    if (lim->fanout && l->fanout > lim->fanout)
-        return S_LIM_FANOUT;
-    return -1;
-}
-
-/* ---- greedy packing ------------------------------------------------------ */
-
-typedef struct {
-    uint32_t neurons;
-    uint64_t syn;
-    uint32_t axons;
-    uint32_t id;              /* part id being filled                           */
-} s_pack_t;
-
-/* Adds neurons in `order` to parts numbered from *next_part, opening a new
- * part when the next neuron would break a limit. stamp (n entries, S_NONE or
- * ids of earlier parts) marks the sources already counted as axons of the
- * part being filled. closed_by[lim] counts the parts each limit closed.
- * at_part: if not NULL, receives for part number `watch` the first neuron
- * placed in it (S_NONE if none). */
-static void s_pack(const sm_mgraph_t *g, const sm_chip_limits_t *lim, const uint32_t *order,
-                   uint32_t n_order, uint32_t *next_part, uint32_t *part_of, uint32_t *stamp,
-                   uint64_t *closed_by, uint32_t watch, uint32_t *at_part)
-{
-    s_pack_t cur = {0, 0, 0, *next_part};
-    for (uint32_t i = 0; i < n_order; i++) {
-        uint32_t v = order[i];
-        uint32_t fresh = 0;
-        for (size_t e = g->in_off[v]; e < g->in_off[v + 1]; e++)
-            fresh += stamp[g->in_src[e]] != cur.id;
-        int why = -1;
-        if (cur.neurons + 1 > lim->neurons)
-            why = S_LIM_NEURONS;
-        else if (lim->synapses && cur.syn + g->syn_in[v] > lim->synapses)
-            why = S_LIM_SYNAPSES;
-        else if (lim->axons && cur.axons + fresh > lim->axons)
-            why = S_LIM_AXONS;
-        if (why >= 0 && cur.neurons > 0) {
-            if (closed_by)
-                closed_by[why]++;
-            cur.id++;
-            cur.neurons = 0;
-            cur.syn = 0;
-            cur.axons = 0;
-            fresh = (uint32_t)(g->in_off[v + 1] - g->in_off[v]);
-        }
-        for (size_t e = g->in_off[v]; e < g->in_off[v + 1]; e++)
-            stamp[g->in_src[e]] = cur.id;
-        if (at_part && cur.id == watch && *at_part == S_NONE)
-            *at_part = v;
-        part_of[v] = cur.id;
-        cur.neurons++;
-        cur.syn += g->syn_in[v];
-        cur.axons += fresh;
-    }
-    *next_part = n_order ? cur.id + 1 : cur.id;
 }
 
 /* A neuron that breaks a limit alone fits no core at all. */
@@ -184,26 +30,40 @@ static int s_check_single(const sm_net_t *net, const sm_chip_t *chip, const sm_m
             return sm_fail(err, SM_ETOOBIG,
                            "does not fit chip '%s': population '%s' neuron %u has a fan-in of "
                            "%llu synapses, %llu over the %s limit of %llu; no number of cores "
-                           "holds it",
+                           "can hold it",
                            chip->name, p->name, v - p->first, (unsigned long long)g->syn_in[v],
                            (unsigned long long)(g->syn_in[v] - lim->synapses),
-                           s_lim_names[S_LIM_SYNAPSES], (unsigned long long)lim->synapses);
+                           sm_map_lim_names[SM_LIM_SYNAPSES], (unsigned long long)lim->synapses);
         if (lim->axons && ax > lim->axons)
             return sm_fail(err, SM_ETOOBIG,
                            "does not fit chip '%s': population '%s' neuron %u receives from "
                            "%llu distinct source neurons, %llu over the %s limit of %u; no "
-                           "number of cores holds it",
+                           "number of cores can hold it",
                            chip->name, p->name, v - p->first, (unsigned long long)ax,
-                           (unsigned long long)(ax - lim->axons), s_lim_names[S_LIM_AXONS],
+                           (unsigned long long)(ax - lim->axons), sm_map_lim_names[SM_LIM_AXONS],
                            lim->axons);
+        /* its targets fill at least this many cores, each a fan-out entry */
+        uint64_t nt = g->out_off[v + 1] - g->out_off[v];
+        uint64_t tc = (nt + lim->neurons - 1) / lim->neurons;
+        if (lim->fanout && tc > lim->fanout)
+            return sm_fail(err, SM_ETOOBIG,
+                           "does not fit chip '%s': population '%s' neuron %u sends to %llu "
+                           "distinct neurons, which fill at least %llu cores of %u, %llu over the "
+                           "%s limit of %u; no number of cores can hold it",
+                           chip->name, p->name, v - p->first, (unsigned long long)nt,
+                           (unsigned long long)tc, lim->neurons,
+                           (unsigned long long)(tc - lim->fanout), sm_map_lim_names[SM_LIM_FANOUT],
+                           lim->fanout);
     }
     return 0;
 }
 
-/* Explains why `parts` cores do not fit on the chip's grid. */
+
+/* Explains why `parts` cores (what `how` fills) do not fit on the chip's
+ * grid; seq_parts: what filling in gid order needs, the fewest known. */
 static int s_too_big(const sm_net_t *net, const sm_chip_t *chip, const sm_mgraph_t *g,
-                     uint32_t parts, const uint64_t *closed_by, uint32_t first_over,
-                     const char *how, sm_error_t *err)
+                     uint32_t parts, uint32_t seq_parts, const uint64_t *closed_by,
+                     uint32_t first_over, const char *how, sm_error_t *err)
 {
     const sm_chip_limits_t *lim = &chip->limits;
     uint32_t cores = sm_chip_cores(chip);
@@ -212,25 +72,25 @@ static int s_too_big(const sm_net_t *net, const sm_chip_t *chip, const sm_mgraph
         total_syn += g->syn_in[v];
     uint64_t lb_n = (g->n + (uint64_t)lim->neurons - 1) / lim->neurons;
     uint64_t lb_s = lim->synapses ? (total_syn + lim->synapses - 1) / lim->synapses : 0;
-    int which = S_LIM_NEURONS;
+    int which = SM_LIM_NEURONS;
     if (lb_n > cores || lb_s > cores) {
-        which = lb_s > lb_n ? S_LIM_SYNAPSES : S_LIM_NEURONS;
+        which = lb_s > lb_n ? SM_LIM_SYNAPSES : SM_LIM_NEURONS;
     } else {
         uint64_t best = 0;
-        for (int l = 0; l < S_LIM_N; l++)
+        for (int l = 0; l < SM_LIM_N; l++)
             if (closed_by[l] > best) {
                 best = closed_by[l];
                 which = l;
             }
     }
     uint64_t lb = lb_n > lb_s ? lb_n : lb_s;
-    const sm_pop_t *p = first_over != S_NONE ? &net->pops[g->pop_of[first_over]] : NULL;
+    const sm_pop_t *p = first_over != SM_MAP_NONE ? &net->pops[g->pop_of[first_over]] : NULL;
     char over[200];
-    if (which == S_LIM_NEURONS && lb_n > cores)
+    if (which == SM_LIM_NEURONS && lb_n > cores)
         snprintf(over, sizeof over, "%u neurons need at least %llu cores of %u, %llu neurons more "
                  "than the chip holds", g->n, (unsigned long long)lb_n, lim->neurons,
                  (unsigned long long)(g->n - (uint64_t)cores * lim->neurons));
-    else if (which == S_LIM_SYNAPSES && lb_s > cores)
+    else if (which == SM_LIM_SYNAPSES && lb_s > cores)
         snprintf(over, sizeof over, "%llu synapses need at least %llu cores of %llu, %llu "
                  "synapses more than the chip holds", (unsigned long long)total_syn,
                  (unsigned long long)lb_s, (unsigned long long)lim->synapses,
@@ -238,157 +98,28 @@ static int s_too_big(const sm_net_t *net, const sm_chip_t *chip, const sm_mgraph
     else
         snprintf(over, sizeof over, "it closed %llu of the %u cores %s fills, %u more than the "
                  "chip has", (unsigned long long)closed_by[which], parts, how, parts - cores);
+    /* Filling in gid order is a packing that works, so it bounds the
+     * fewest cores from above; only when it meets the count bound is it
+     * the fewest. */
+    char fewest[160];
+    if (seq_parts <= lb)
+        snprintf(fewest, sizeof fewest, "the fewest cores that would fit it: %u", seq_parts);
+    else if (seq_parts <= cores)
+        snprintf(fewest, sizeof fewest, "filled in gid order it fits this chip in %u cores",
+                 seq_parts);
+    else
+        snprintf(fewest, sizeof fewest, "filled in gid order it would fit %u cores", seq_parts);
     return sm_fail(err, SM_ETOOBIG,
                    "does not fit chip '%s' (%u cores): the cores run out in population '%s' "
-                   "(neuron %u); limit: %s (%llu): %s; the fewest cores that would fit it: "
-                   "%u (at least %llu by neuron and synapse counts)",
+                   "(neuron %u); limit: %s (%llu): %s; %s (at least %llu by neuron and synapse "
+                   "counts)",
                    chip->name, cores, p ? p->name : "?", p ? first_over - p->first : 0,
-                   s_lim_names[which],
-                   which == S_LIM_NEURONS ? (unsigned long long)lim->neurons
-                   : which == S_LIM_SYNAPSES ? (unsigned long long)lim->synapses
-                   : which == S_LIM_AXONS ? (unsigned long long)lim->axons
+                   sm_map_lim_names[which],
+                   which == SM_LIM_NEURONS ? (unsigned long long)lim->neurons
+                   : which == SM_LIM_SYNAPSES ? (unsigned long long)lim->synapses
+                   : which == SM_LIM_AXONS ? (unsigned long long)lim->axons
                                           : (unsigned long long)lim->fanout,
-                   over, parts, (unsigned long long)lb);
-}
-
-/* ---- report and check ---------------------------------------------------- */
-
-static void s_use(sm_map_use_t *u, uint64_t limit, const s_load_t *ld, uint32_t k, int which)
-{
-    memset(u, 0, sizeof *u);
-    u->limit = limit;
-    double sum = 0;
-    uint32_t used = 0;
-    for (uint32_t c = 0; c < k; c++) {
-        if (!ld[c].neurons)
-            continue;
-        uint64_t v = which == S_LIM_NEURONS ? ld[c].neurons
-                   : which == S_LIM_SYNAPSES ? ld[c].syn
-                   : which == S_LIM_AXONS ? ld[c].axons
-                                          : ld[c].fanout;
-        if (v > u->max || used == 0) {
-            u->max = v;
-            u->max_core = c;
-        }
-        sum += (double)v;
-        used++;
-    }
-    u->mean = used ? sum / used : 0;
-}
-
-static int s_measure(const sm_net_t *net, const sm_chip_t *chip, const sm_mgraph_t *gp,
-                     const sm_mapping_t *m, sm_map_report_t *rep, sm_error_t *err)
-{
-    uint32_t cores = sm_chip_cores(chip);
-    if (m->width != chip->width || m->height != chip->height)
-        return sm_fail(err, SM_EINVAL, "mapping is for a %u x %u grid, chip '%s' is %u x %u",
-                       m->width, m->height, chip->name, chip->width, chip->height);
-    if (m->n_gids != net->n_neurons)
-        return sm_fail(err, SM_EINVAL, "mapping has %u neurons, the network %u", m->n_gids,
-                       net->n_neurons);
-    for (uint32_t v = 0; v < m->n_gids; v++)
-        if (m->core_of[v] >= cores)
-            return sm_fail(err, SM_EINVAL, "mapping puts neuron %u on core %u, the chip has %u",
-                           v, m->core_of[v], cores);
-    const sm_mgraph_t g = *gp;
-    s_load_t *ld = malloc(cores * sizeof *ld);
-    uint32_t *cst = malloc(cores * sizeof *cst);
-    if (!ld || !cst || s_loads(&g, m->core_of, cores, ld, 1) < 0) {
-        free(ld);
-        free(cst);
-        return sm_fail(err, SM_ENOMEM, "mapper: out of memory measuring a mapping");
-    }
-    sm_map_report_t r;
-    memset(&r, 0, sizeof r);
-    if (rep)
-        r = *rep;
-    snprintf(r.chip, sizeof r.chip, "%s", chip->name);
-    r.width = chip->width;
-    r.height = chip->height;
-    r.cores_total = cores;
-    r.n_gids = g.n;
-    r.n_synapses = g.n_syn;
-    r.cores_used = 0;
-    for (uint32_t c = 0; c < cores; c++)
-        r.cores_used += ld[c].neurons > 0;
-    s_use(&r.neurons, chip->limits.neurons, ld, cores, S_LIM_NEURONS);
-    s_use(&r.synapses, chip->limits.synapses, ld, cores, S_LIM_SYNAPSES);
-    s_use(&r.axons, chip->limits.axons, ld, cores, S_LIM_AXONS);
-    s_use(&r.fanout, chip->limits.fanout, ld, cores, S_LIM_FANOUT);
-    r.edge_cut = 0;
-    r.spikes_per_tick = r.packets_per_tick = r.hops_per_tick = r.chip_hops_per_tick = 0;
-    r.routing_pj_per_tick = 0;
-    for (uint32_t c = 0; c < cores; c++)
-        cst[c] = S_NONE;
-    for (uint32_t u = 0; u < g.n; u++) {
-        uint32_t cu = m->core_of[u];
-        double rate = g.rate[u];
-        r.spikes_per_tick += rate;
-        for (size_t e = g.out_off[u]; e < g.out_off[u + 1]; e++) {
-            uint32_t cv = m->core_of[g.out_dst[e]];
-            if (cv != cu)
-                r.edge_cut += g.out_w[e];
-            if (cst[cv] == u)
-                continue;
-            cst[cv] = u;
-            uint32_t ew, ns, ch;
-            sm_chip_route(chip, cu, cv, &ew, &ns, &ch);
-            r.packets_per_tick += rate;
-            r.hops_per_tick += rate * (ew + ns + ch);
-            r.chip_hops_per_tick += rate * ch;
-            r.routing_pj_per_tick += rate * sm_chip_packet_pj(chip, cu, cv);
-        }
-    }
-    int rc = 0;
-    for (uint32_t c = 0; c < cores && rc == 0; c++) {
-        int why = s_over(&chip->limits, &ld[c]);
-        if (why < 0)
-            continue;
-        /* name the population holding most of the core's neurons */
-        uint32_t best = 0, bestn = 0;
-        for (uint32_t p = 0; p < net->n_pops; p++) {
-            uint32_t cnt = 0;
-            for (uint32_t i = 0; i < net->pops[p].size; i++)
-                cnt += m->core_of[net->pops[p].first + i] == c;
-            if (cnt > bestn) {
-                bestn = cnt;
-                best = p;
-            }
-        }
-        uint64_t v = why == S_LIM_NEURONS ? ld[c].neurons
-                   : why == S_LIM_SYNAPSES ? ld[c].syn
-                   : why == S_LIM_AXONS ? ld[c].axons
-                                        : ld[c].fanout;
-        uint64_t l = why == S_LIM_NEURONS ? chip->limits.neurons
-                   : why == S_LIM_SYNAPSES ? chip->limits.synapses
-                   : why == S_LIM_AXONS ? chip->limits.axons
-                                        : chip->limits.fanout;
-        rc = sm_fail(err, SM_ETOOBIG,
-                     "does not fit chip '%s': core (%u,%u), mostly population '%s' (%u of its "
-                     "%u neurons), has %llu against the %s limit of %llu, %llu over",
-                     chip->name, c % chip->width, c / chip->width, net->pops[best].name, bestn,
-                     ld[c].neurons, (unsigned long long)v, s_lim_names[why],
-                     (unsigned long long)l, (unsigned long long)(v - l));
-    }
-    if (rep)
-        *rep = r;
-    free(ld);
-    free(cst);
-    return rc;
-}
-
-int sm_map_check(const sm_net_t *net, const sm_chip_t *chip, const sm_mapping_t *m,
-                 sm_map_report_t *rep, sm_error_t *err)
-{
-    if (m->n_gids != net->n_neurons)
-        return sm_fail(err, SM_EINVAL, "mapping has %u neurons, the network %u", m->n_gids,
-                       net->n_neurons);
-    sm_mgraph_t g;
-    if (sm_mgraph_build(net, &g, err) < 0)
-        return -1;
-    int rc = s_measure(net, chip, &g, m, rep, err);
-    sm_mgraph_free(&g);
-    return rc;
+                   over, fewest, (unsigned long long)lb);
 }
 
 /* ---- strategies ---------------------------------------------------------- */
@@ -424,10 +155,57 @@ static int s_bfs_order(const sm_mgraph_t *g, uint32_t *order)
     return 0;
 }
 
-/* METIS parts, then every part over a limit is re-packed in gid order into
- * as many parts as it needs. Returns the part count or 0. */
+/* Expected packets per tick between parts (a spike makes one per distinct
+ * target part): what a cut costs before it is placed. -1 out of memory. */
+static double s_packets(const sm_mgraph_t *g, const uint32_t *part_of, uint32_t k)
+{
+    uint32_t *pst = malloc((k ? k : 1) * sizeof *pst);
+    if (!pst)
+        return -1;
+    for (uint32_t p = 0; p < k; p++)
+        pst[p] = SM_MAP_NONE;
+    double packets = 0;
+    for (uint32_t u = 0; u < g->n; u++)
+        for (size_t e = g->out_off[u]; e < g->out_off[u + 1]; e++) {
+            uint32_t q = part_of[g->out_dst[e]];
+            if (pst[q] != u) {
+                pst[q] = u;
+                packets += g->rate[u];
+            }
+        }
+    free(pst);
+    return packets;
+}
+
+/* Parts that the axon limit (TrueNorth's 256) asks of a cut: METIS
+ * balances neurons and synapses, not the distinct sources a core takes. 0
+ * out of memory. */
+static uint64_t s_axon_parts(const sm_mgraph_t *g, const sm_chip_limits_t *lim,
+                             const uint32_t *part_of, uint32_t k)
+{
+    sm_map_load_t *ld = malloc((k ? k : 1) * sizeof *ld);
+    if (!ld || sm_map_loads(g, part_of, k, ld, 0) < 0) {
+        free(ld);
+        return 0;
+    }
+    uint64_t need = 0;
+    for (uint32_t p = 0; p < k; p++)
+        need += ld[p].axons > lim->axons ? (ld[p].axons + lim->axons - 1) / lim->axons : 1;
+    free(ld);
+    return need;
+}
+
+#define S_RECUTS 4
+#define S_RECUT_MIN 8 /* neurons a part of a cut again holds on average, at least */
+
+/* METIS parts that fit the cores. When a cut breaks the axon limit, a cut
+ * into as many parts as the limit asks for often keeps neighbours together
+ * better than repairing the first, and may break it less. Of up to
+ * S_RECUTS + 1 cuts, each repaired, the one with the fewest packets between
+ * parts is kept (then the fewest parts). Returns the part count, or 0 with
+ * err filled. */
 static uint32_t s_metis_parts(const sm_mgraph_t *g, const sm_chip_t *chip, uint64_t seed,
-                              uint32_t *part_of, uint32_t *stamp, sm_error_t *err)
+                              uint32_t *part_of, sm_error_t *err)
 {
     const sm_chip_limits_t *lim = &chip->limits;
     uint32_t cores = sm_chip_cores(chip);
@@ -435,7 +213,7 @@ static uint32_t s_metis_parts(const sm_mgraph_t *g, const sm_chip_t *chip, uint6
     for (uint32_t v = 0; v < g->n; v++)
         total_syn += g->syn_in[v];
     /* Parts a little under the limits, so METIS's imbalance rarely spills. */
-    double fill = 0.95;
+    double fill = chip->energy.static_core_w > 0 ? 1.0 : 0.95;
     uint64_t k = (uint64_t)ceil(g->n / (lim->neurons * fill));
     if (lim->synapses) {
         uint64_t ks = (uint64_t)ceil((double)total_syn / (lim->synapses * fill));
@@ -446,45 +224,41 @@ static uint32_t s_metis_parts(const sm_mgraph_t *g, const sm_chip_t *chip, uint6
         k = 1;
     if (k > cores)
         k = cores;
-    uint32_t nparts = sm_map_metis_parts(g, chip, (uint32_t)k, seed, part_of, err);
-    if (!nparts)
-        return 0;
-    s_load_t *ld = malloc(nparts * sizeof *ld);
-    uint32_t *members = malloc((g->n ? g->n : 1) * sizeof *members);
-    if (!ld || !members || s_loads(g, part_of, nparts, ld, 0) < 0) {
-        free(ld);
-        free(members);
+    uint32_t *cut = malloc((g->n ? g->n : 1) * sizeof *cut);
+    uint32_t best_k = 0;
+    double best_packets = INFINITY;
+    if (!cut) {
         sm_fail(err, SM_ENOMEM, "mapper: out of memory");
         return 0;
     }
-    uint32_t next = nparts;
-    for (uint32_t p = 0; p < nparts; p++) {
-        if (s_over(lim, &ld[p]) < 0)
-            continue;
-        uint32_t m = 0;
-        for (uint32_t v = 0; v < g->n; v++)
-            if (part_of[v] == p)
-                members[m++] = v;
-        s_pack(g, lim, members, m, &next, part_of, stamp, NULL, 0, NULL);
+    for (int round = 0; round <= S_RECUTS; round++) {
+        uint32_t nparts = sm_map_metis_parts(g, chip, (uint32_t)k, seed, cut, err);
+        if (!nparts) {
+            if (round == 0 || err->code == SM_ENOMEM)
+                best_k = 0;
+            break; /* a failed cut again leaves the best so far */
+        }
+        uint64_t need = lim->axons ? s_axon_parts(g, lim, cut, nparts) : nparts;
+        uint32_t kt = sm_map_tidy(g, lim, cut, nparts);
+        double packets = kt ? s_packets(g, cut, kt) : -1;
+        if (!need || packets < 0) {
+            sm_fail(err, SM_ENOMEM, "mapper: out of memory");
+            best_k = 0;
+            break;
+        }
+        if (packets < best_packets || (packets == best_packets && kt < best_k)) {
+            best_packets = packets;
+            best_k = kt;
+            memcpy(part_of, cut, (size_t)g->n * sizeof *part_of);
+        }
+        /* parts of a few neurons each: METIS is slow there and its cut
+         * hardly better than the repair */
+        if (need <= nparts || need > cores || need * S_RECUT_MIN > g->n)
+            break;
+        k = need;
     }
-    free(ld);
-    free(members);
-    /* renumber densely: split parts left their old number empty */
-    uint32_t *newid = malloc((size_t)next * sizeof *newid);
-    if (!newid) {
-        sm_fail(err, SM_ENOMEM, "mapper: out of memory");
-        return 0;
-    }
-    for (uint32_t p = 0; p < next; p++)
-        newid[p] = S_NONE;
-    uint32_t k2 = 0;
-    for (uint32_t v = 0; v < g->n; v++) {
-        if (newid[part_of[v]] == S_NONE)
-            newid[part_of[v]] = k2++;
-        part_of[v] = newid[part_of[v]];
-    }
-    free(newid);
-    return k2;
+    free(cut);
+    return best_k;
 }
 
 /* Fan-out depends on where the targets went, so it is only known once all
@@ -502,8 +276,8 @@ static int s_fix_fanout(const sm_mgraph_t *g, const sm_chip_t *chip, uint32_t *p
     if (!lim->fanout)
         return 0;
     for (int round = 0; round < 64; round++) {
-        s_load_t *ld = malloc((k ? k : 1) * sizeof *ld);
-        if (!ld || s_loads(g, part_of, k, ld, 1) < 0) {
+        sm_map_load_t *ld = malloc((k ? k : 1) * sizeof *ld);
+        if (!ld || sm_map_loads(g, part_of, k, ld, 1) < 0) {
             free(ld);
             return -1;
         }
@@ -537,26 +311,225 @@ static int s_strategy_ok(const char *s)
     return !strcmp(s, "sequential") || !strcmp(s, "random") || !strcmp(s, "metis");
 }
 
-sm_mapping_t *sm_map(const sm_net_t *net, const sm_chip_t *chip, const char *strategy,
-                     uint64_t seed, sm_map_report_t *rep, sm_error_t *err)
+/* The mapping that puts part p on core core_of_part[p] (NULL: core p). */
+static sm_mapping_t *s_mapping(const sm_chip_t *chip, uint32_t n, const uint32_t *part_of,
+                               const uint32_t *core_of_part, sm_error_t *err)
+{
+    sm_mapping_t *m = sm_mapping_new(chip->width, chip->height, n, err);
+    if (m)
+        for (uint32_t v = 0; v < n; v++)
+            m->core_of[v] = core_of_part ? core_of_part[part_of[v]] : part_of[v];
+    return m;
+}
+
+/* Parts placed by the annealing (static chip power priced in). */
+static sm_mapping_t *s_placed(const sm_mgraph_t *g, const sm_chip_t *chip, const uint32_t *part_of,
+                              uint32_t k, uint64_t seed, const sm_progress_t *progress,
+                              const char *phase, sm_error_t *err)
+{
+    uint32_t *core_of_part = malloc((k ? k : 1) * sizeof *core_of_part);
+    if (!core_of_part) {
+        sm_fail(err, SM_ENOMEM, "mapper: out of memory");
+        return NULL;
+    }
+    double chip_pj = sm_map_static_chip_pj(chip, sm_map_tick_ns(g, chip, part_of, k));
+    sm_mapping_t *m = NULL;
+    sm_progress(progress, phase, 0, 0, 0);
+    if (sm_map_place(g, chip, part_of, k, seed, chip_pj, progress, phase, core_of_part, err) == 0)
+        m = s_mapping(chip, g->n, part_of, core_of_part, err);
+    free(core_of_part);
+    return m;
+}
+
+/* Parts of the random strategy on cores at seeded random places. */
+static sm_mapping_t *s_scattered(const sm_chip_t *chip, uint32_t n, const uint32_t *part_of,
+                                 sm_rng_t *rng, sm_error_t *err)
+{
+    uint32_t cores = sm_chip_cores(chip);
+    uint32_t *cs = malloc(cores * sizeof *cs);
+    if (!cs) {
+        sm_fail(err, SM_ENOMEM, "mapper: out of memory");
+        return NULL;
+    }
+    for (uint32_t c = 0; c < cores; c++)
+        cs[c] = c;
+    for (uint32_t i = cores; i > 1; i--) {
+        uint32_t j = sm_rng_below(rng, i);
+        uint32_t t = cs[i - 1];
+        cs[i - 1] = cs[j];
+        cs[j] = t;
+    }
+    sm_mapping_t *m = s_mapping(chip, n, part_of, cs, err);
+    free(cs);
+    return m;
+}
+
+static int s_no_worse(double a, double b)
+{
+    return a <= b + 1e-9 * fabs(b) + 1e-12;
+}
+
+static void s_estimate(sm_map_estimate_t *e, const char *name, const sm_map_report_t *r)
+{
+    memset(e, 0, sizeof *e);
+    snprintf(e->name, sizeof e->name, "%s", name);
+    e->energy_pj_per_tick = r->energy_pj_per_tick;
+    e->hops_per_tick = r->hops_per_tick;
+    e->packets_per_tick = r->packets_per_tick;
+    e->cores_used = r->cores_used;
+    e->chips_used = r->chips_used;
+}
+
+/* metis: its own cut, the sequential cores placed, and plain sequential,
+ * each measured; keeps the cheapest that is no worse than sequential on
+ * energy or on hops. seq_part holds the sequential cores (k_seq, at most
+ * the chip's cores: s_fix_fanout stops there). */
+static sm_mapping_t *s_metis(const sm_net_t *net, const sm_chip_t *chip, const sm_mgraph_t *g,
+                             uint32_t *seq_part, uint32_t k_seq, uint64_t seed,
+                             const sm_progress_t *progress, sm_map_report_t *rep,
+                             sm_error_t *err)
+{
+    static const char *const names[SM_MAP_MAX_CANDIDATES] = {"metis", "sequential cores, placed",
+                                                             "sequential"};
+    enum { A, B, C };
+    uint32_t n = g->n, cores = sm_chip_cores(chip);
+    sm_mapping_t *m[SM_MAP_MAX_CANDIDATES] = {NULL, NULL, NULL};
+    sm_map_report_t r[SM_MAP_MAX_CANDIDATES];
+    uint32_t *part_of = malloc((n ? n : 1) * sizeof *part_of);
+    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
+    uint32_t *stamp = malloc((n ? n : 1) * sizeof *stamp);
+    sm_mapping_t *kept = NULL;
+    if (!part_of || !order || !stamp) {
+        sm_fail(err, SM_ENOMEM, "mapper: out of memory");
+        goto done;
+    }
+    /* C first: the one every other is held to, and the fallback. When it
+     * breaks a limit (fan-out splits that outgrew the grid), its error is
+     * kept for the case that no other candidate fits either. */
+    sm_error_t c_err, e2;
+    sm_error_clear(&c_err);
+    if (!(m[C] = s_mapping(chip, n, seq_part, NULL, err)))
+        goto done;
+    r[C] = *rep;
+    if (sm_map_measure(net, chip, g, m[C], &r[C], &c_err) < 0)
+        sm_mapping_destroy(&m[C]);
+    sm_error_clear(&e2);
+    m[B] = s_placed(g, chip, seq_part, k_seq, seed, progress,
+                    "mapping: placing the sequential cores", &e2);
+    if (m[B]) {
+        r[B] = *rep;
+        if (sm_map_measure(net, chip, g, m[B], &r[B], &e2) < 0)
+            sm_mapping_destroy(&m[B]);
+    } else if (e2.code == SM_ENOMEM) {
+        *err = e2;
+        goto done;
+    }
+    sm_progress(progress, "mapping: cutting with METIS", 0, 0, 0);
+    sm_error_clear(&e2);
+    uint32_t km = s_metis_parts(g, chip, seed, part_of, &e2);
+    if (km == 0 && e2.code != SM_EUNSUPPORTED) {
+        *err = e2;
+        goto done;
+    }
+    if (km == 0 || km > cores) {
+        /* No METIS, or its parts split past the grid: fill in
+         * breadth-first order, which still keeps neighbours together. */
+        if (s_bfs_order(g, order) < 0) {
+            sm_fail(err, SM_ENOMEM, "mapper: out of memory");
+            goto done;
+        }
+        for (uint32_t v = 0; v < n; v++)
+            stamp[v] = SM_MAP_NONE;
+        km = 0;
+        sm_map_pack(g, &chip->limits, order, n, &km, part_of, stamp, NULL, 0, NULL);
+    }
+    if (km <= cores) {
+        uint32_t before = km;
+        s_fix_fanout(g, chip, part_of, &km);
+        if (km != before && km <= cores && !(km = sm_map_tidy(g, &chip->limits, part_of, km))) {
+            sm_fail(err, SM_ENOMEM, "mapper: out of memory");
+            goto done;
+        }
+        sm_error_clear(&e2);
+        if (km <= cores && (m[A] = s_placed(g, chip, part_of, km, seed, progress,
+                                              "mapping: placing the METIS parts", &e2))) {
+            r[A] = *rep;
+            if (sm_map_measure(net, chip, g, m[A], &r[A], &e2) < 0)
+                sm_mapping_destroy(&m[A]);
+        } else if (e2.code == SM_ENOMEM) {
+            *err = e2;
+            goto done;
+        }
+    }
+    /* A and B in turn replace the best so far only when strictly cheaper
+     * (energy, then hops), and only when no worse than C on either. */
+    uint32_t best = m[C] ? C : SM_MAP_NONE;
+    for (uint32_t i = A; i < C; i++) {
+        if (!m[i])
+            continue;
+        if (m[C] && !(s_no_worse(r[i].energy_pj_per_tick, r[C].energy_pj_per_tick) &&
+                      s_no_worse(r[i].hops_per_tick, r[C].hops_per_tick)))
+            continue;
+        if (best == SM_MAP_NONE ||
+            !s_no_worse(r[best].energy_pj_per_tick, r[i].energy_pj_per_tick) ||
+            (s_no_worse(r[i].energy_pj_per_tick, r[best].energy_pj_per_tick) &&
+             !s_no_worse(r[best].hops_per_tick, r[i].hops_per_tick)))
+            best = i;
+    }
+    if (best == SM_MAP_NONE) {
+        *err = c_err;
+        goto done;
+    }
+    *rep = r[best];
+    rep->n_candidates = 0;
+    for (uint32_t i = 0; i < SM_MAP_MAX_CANDIDATES; i++)
+        if (m[i]) {
+            if (i == best)
+                rep->kept = rep->n_candidates;
+            s_estimate(&rep->candidates[rep->n_candidates++], names[i], &r[i]);
+        }
+    kept = m[best];
+    m[best] = NULL;
+done:
+    for (uint32_t i = 0; i < SM_MAP_MAX_CANDIDATES; i++)
+        sm_mapping_destroy(&m[i]);
+    free(part_of);
+    free(order);
+    free(stamp);
+    return kept;
+}
+
+sm_mapping_t *sm_map_with(const sm_net_t *net, const sm_chip_t *chip, const sm_map_opts_t *o,
+                          sm_map_report_t *rep, sm_error_t *err)
 {
     double t0 = s_now();
-    if (!strategy)
-        strategy = "metis";
+    const char *strategy = o && o->strategy ? o->strategy : "metis";
+    uint64_t seed = o ? o->seed : 1;
+    const sm_progress_t *progress = o ? o->progress : NULL;
     if (!s_strategy_ok(strategy)) {
         sm_fail(err, SM_EINVAL, "unknown mapping strategy '%s' (sequential, random, metis)",
                 strategy);
         return NULL;
     }
+    sm_progress(progress, "mapping: building the neuron graph", 0, 0, 0);
     sm_mgraph_t g;
     if (sm_mgraph_build(net, &g, err) < 0)
         return NULL;
+    if (o && o->rates)
+        for (uint32_t v = 0; v < g.n; v++)
+            if (!isnan(o->rates[v]))
+                g.rate[v] = o->rates[v];
     uint32_t n = g.n, cores = sm_chip_cores(chip);
     sm_mapping_t *m = NULL;
     uint32_t *order = malloc((n ? n : 1) * sizeof *order);
     uint32_t *part_of = malloc((n ? n : 1) * sizeof *part_of);
     uint32_t *stamp = malloc((n ? n : 1) * sizeof *stamp);
-    uint32_t *core_of_part = NULL;
+    sm_map_report_t r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.strategy, sizeof r.strategy, "%s", strategy);
+    r.seed = seed;
+    if (o && o->rates && o->rates_from)
+        snprintf(r.rates, sizeof r.rates, "%s", o->rates_from);
     if (!order || !part_of || !stamp) {
         sm_fail(err, SM_ENOMEM, "mapper: out of memory");
         goto done;
@@ -565,19 +538,20 @@ sm_mapping_t *sm_map(const sm_net_t *net, const sm_chip_t *chip, const char *str
         goto done;
     for (uint32_t v = 0; v < n; v++) {
         order[v] = v;
-        stamp[v] = S_NONE;
+        stamp[v] = SM_MAP_NONE;
     }
     /* Sequential packing first, whatever the strategy: it decides whether the
      * network fits at all and, if not, which population and limit overflow. */
-    uint64_t closed_by[S_LIM_N] = {0};
-    uint32_t k = 0, first_over = S_NONE;
-    s_pack(&g, &chip->limits, order, n, &k, part_of, stamp, closed_by, cores, &first_over);
+    uint64_t closed_by[SM_LIM_N] = {0};
+    uint32_t k = 0, first_over = SM_MAP_NONE;
+    sm_map_pack(&g, &chip->limits, order, n, &k, part_of, stamp, closed_by, cores, &first_over);
     if (k > cores) {
-        s_too_big(net, chip, &g, k, closed_by, first_over, "sequential packing", err);
+        s_too_big(net, chip, &g, k, k, closed_by, first_over, "sequential packing", err);
         goto done;
     }
     sm_rng_t rng = sm_rng_stream(seed, 0x6d6170, 1);
     if (!strcmp(strategy, "random")) {
+        uint32_t k_seq = k;
         for (uint32_t i = n; i > 1; i--) {
             uint32_t j = sm_rng_below(&rng, i);
             uint32_t t = order[i - 1];
@@ -585,87 +559,27 @@ sm_mapping_t *sm_map(const sm_net_t *net, const sm_chip_t *chip, const char *str
             order[j] = t;
         }
         for (uint32_t v = 0; v < n; v++)
-            stamp[v] = S_NONE;
-        uint64_t cb[S_LIM_N] = {0};
-        uint32_t fo = S_NONE;
+            stamp[v] = SM_MAP_NONE;
+        uint64_t cb[SM_LIM_N] = {0};
+        uint32_t fo = SM_MAP_NONE;
         k = 0;
-        s_pack(&g, &chip->limits, order, n, &k, part_of, stamp, cb, cores, &fo);
+        sm_map_pack(&g, &chip->limits, order, n, &k, part_of, stamp, cb, cores, &fo);
         if (k > cores) {
-            s_too_big(net, chip, &g, k, cb, fo, "random-order packing", err);
+            s_too_big(net, chip, &g, k, k_seq, cb, fo, "random-order packing", err);
             goto done;
         }
-    } else if (!strcmp(strategy, "metis")) {
-        for (uint32_t v = 0; v < n; v++)
-            stamp[v] = S_NONE;
-        sm_error_t e2;
-        sm_error_clear(&e2);
-        uint32_t km = s_metis_parts(&g, chip, seed, part_of, stamp, &e2);
-        if (km == 0 && e2.code != SM_EUNSUPPORTED) {
-            sm_fail(err, e2.code, "%s", e2.msg);
-            goto done;
-        }
-        if (km == 0 || km > cores) {
-            /* No METIS, or its parts split past the grid: pack in
-             * breadth-first order, which still keeps neighbours together. */
-            if (s_bfs_order(&g, order) < 0) {
-                sm_fail(err, SM_ENOMEM, "mapper: out of memory");
-                goto done;
-            }
-            for (uint32_t v = 0; v < n; v++)
-                stamp[v] = S_NONE;
-            uint64_t cb[S_LIM_N] = {0};
-            uint32_t fo = S_NONE;
-            km = 0;
-            s_pack(&g, &chip->limits, order, n, &km, part_of, stamp, cb, cores, &fo);
-            if (km > cores) {
-                /* the sequential packing fitted: keep it */
-                for (uint32_t v = 0; v < n; v++)
-                    order[v] = v, stamp[v] = S_NONE;
-                km = 0;
-                s_pack(&g, &chip->limits, order, n, &km, part_of, stamp, NULL, 0, NULL);
-            }
-        }
-        k = km;
     }
     /* if this gives up, the check below names the core that is over */
     s_fix_fanout(&g, chip, part_of, &k);
-    core_of_part = malloc((k ? k : 1) * sizeof *core_of_part);
-    if (!core_of_part) {
-        sm_fail(err, SM_ENOMEM, "mapper: out of memory");
-        goto done;
-    }
-    if (!strcmp(strategy, "sequential")) {
-        for (uint32_t p = 0; p < k; p++)
-            core_of_part[p] = p;
-    } else if (!strcmp(strategy, "random")) {
-        uint32_t *cs = malloc(cores * sizeof *cs);
-        if (!cs) {
-            sm_fail(err, SM_ENOMEM, "mapper: out of memory");
-            goto done;
-        }
-        for (uint32_t c = 0; c < cores; c++)
-            cs[c] = c;
-        for (uint32_t i = cores; i > 1; i--) {
-            uint32_t j = sm_rng_below(&rng, i);
-            uint32_t t = cs[i - 1];
-            cs[i - 1] = cs[j];
-            cs[j] = t;
-        }
-        memcpy(core_of_part, cs, k * sizeof *cs);
-        free(cs);
-    } else if (sm_map_place(&g, chip, part_of, k, seed, core_of_part, err) < 0) {
-        goto done;
-    }
-    m = sm_mapping_new(chip->width, chip->height, n, err);
+    if (!strcmp(strategy, "metis"))
+        m = s_metis(net, chip, &g, part_of, k, seed, progress, &r, err);
+    else if (!strcmp(strategy, "random"))
+        m = s_scattered(chip, n, part_of, &rng, err);
+    else
+        m = s_mapping(chip, n, part_of, NULL, err);
     if (!m)
         goto done;
-    for (uint32_t v = 0; v < n; v++)
-        m->core_of[v] = core_of_part[part_of[v]];
-    sm_map_report_t r;
-    memset(&r, 0, sizeof r);
-    snprintf(r.strategy, sizeof r.strategy, "%s", strategy);
-    r.seed = seed;
-    if (s_measure(net, chip, &g, m, &r, err) < 0) {
+    if (strcmp(strategy, "metis") && sm_map_measure(net, chip, &g, m, &r, err) < 0) {
         sm_mapping_destroy(&m);
         goto done;
     }
@@ -676,44 +590,13 @@ done:
     free(order);
     free(part_of);
     free(stamp);
-    free(core_of_part);
     sm_mgraph_free(&g);
     return m;
 }
 
-/* ---- report -------------------------------------------------------------- */
-
-static void s_print_use(FILE *f, const char *what, const sm_map_use_t *u)
+sm_mapping_t *sm_map(const sm_net_t *net, const sm_chip_t *chip, const char *strategy,
+                     uint64_t seed, sm_map_report_t *rep, sm_error_t *err)
 {
-    if (u->limit)
-        fprintf(f, "  %-22s max %8llu (%5.1f%%)  mean %10.1f (%5.1f%%)  of %llu\n", what,
-                (unsigned long long)u->max, 100.0 * (double)u->max / (double)u->limit, u->mean,
-                100.0 * u->mean / (double)u->limit, (unsigned long long)u->limit);
-    else
-        fprintf(f, "  %-22s max %8llu           mean %10.1f           (not limited)\n", what,
-                (unsigned long long)u->max, u->mean);
+    const sm_map_opts_t o = {.strategy = strategy, .seed = seed};
+    return sm_map_with(net, chip, &o, rep, err);
 }
-
-void sm_map_report_print(FILE *f, const sm_map_report_t *r)
-{
-    fprintf(f, "mapping onto %s (%u x %u cores), strategy %s, seed %llu\n", r->chip, r->width,
-            r->height, r->strategy[0] ? r->strategy : "(loaded)", (unsigned long long)r->seed);
-    fprintf(f, "  neurons %u, synapses %llu, cores used %u of %u (%.1f%%)\n", r->n_gids,
-            (unsigned long long)r->n_synapses, r->cores_used, r->cores_total,
-            r->cores_total ? 100.0 * r->cores_used / r->cores_total : 0.0);
-    fprintf(f, "  per-core use of the limits (over used cores):\n");
-    s_print_use(f, "neurons", &r->neurons);
-    s_print_use(f, "synapses (fan-in)", &r->synapses);
-    s_print_use(f, "input axons", &r->axons);
-    s_print_use(f, "fan-out cores", &r->fanout);
-    fprintf(f, "  edge cut: %llu synapses cross cores (%.1f%%)\n",
-            (unsigned long long)r->edge_cut,
-            r->n_synapses ? 100.0 * (double)r->edge_cut / (double)r->n_synapses : 0.0);
-    fprintf(f, "  estimated per tick (model neurons assumed at %g Hz): %.2f spikes, "
-               "%.2f packets, %.2f hops (%.2f between chips), routing %.1f pJ\n",
-            SM_MAP_DEFAULT_RATE_HZ, r->spikes_per_tick, r->packets_per_tick, r->hops_per_tick,
-            r->chip_hops_per_tick, r->routing_pj_per_tick);
-    if (r->seconds > 0)
-        fprintf(f, "  mapped in %.3f s\n", r->seconds);
-}
-

@@ -5,7 +5,7 @@
  * traffic: the synapses between them, each scaled by how often its source
  * fires relative to the default model rate, so that busy Poisson inputs stay
  * with their targets before quiet neurons do. */
-#include "mapper.h"
+#include "mapper_int.h"
 
 #include <math.h>
 #include <stdlib.h>

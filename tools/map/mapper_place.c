@@ -8,8 +8,14 @@
  * direction. A greedy pass builds a compact placement: the part with the
  * most traffic to parts already placed goes to the free core, next to the
  * placed ones, where it costs least. Simulated annealing then proposes moves
- * and swaps between nearby cores, seeded, so the result is deterministic. */
-#include "mapper.h"
+ * and swaps between nearby cores, seeded, so the result is deterministic.
+ *
+ * On a board of several chips with static power per chip, every chip that
+ * holds a part adds that power over a tick to the cost: parts crowd onto as
+ * few chips as hold them before traffic spreads them out. The annealing's
+ * temperature is set by route costs alone, so a static price far above them
+ * (SpiNNaker's 0.36 W per chip) acts as a rule, not as noise. */
+#include "mapper_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,120 +23,72 @@
 
 #include "rng.h"
 
-#define S_NONE UINT32_MAX
+#define S_NONE SM_MAP_NONE
+
+/* The grid as the annealing prices it, many million routes a run: each
+ * core's coordinates and chip, and the chip's hop prices, so that a route
+ * costs what sm_chip_route_cost says without a call or a division. */
+typedef struct {
+    uint32_t x, y, cx, cy;
+} s_xy_t;
 
 typedef struct {
-    uint64_t key;             /* a << 32 | b, a < b */
-    double w;
-} s_pair_t;
+    const sm_chip_t *chip;
+    s_xy_t *at;               /* by core */
+    double cew, cns, cch;
+} s_geo_t;
 
-static int s_pair_cmp(const void *x, const void *y)
+static int s_geo_init(s_geo_t *geo, const sm_chip_t *chip)
 {
-    uint64_t a = ((const s_pair_t *)x)->key, b = ((const s_pair_t *)y)->key;
-    return a < b ? -1 : a > b;
-}
-
-/* Sorts pairs by key and sums the weights of equal keys; returns the count. */
-static size_t s_merge_pairs(s_pair_t *pairs, size_t np)
-{
-    qsort(pairs, np, sizeof *pairs, s_pair_cmp);
-    size_t m = 0;
-    for (size_t i = 0; i < np; i++) {
-        if (m && pairs[m - 1].key == pairs[i].key)
-            pairs[m - 1].w += pairs[i].w;
-        else
-            pairs[m++] = pairs[i];
+    uint32_t cores = sm_chip_cores(chip);
+    geo->chip = chip;
+    geo->at = malloc(cores * sizeof *geo->at);
+    if (!geo->at)
+        return -1;
+    for (uint32_t c = 0; c < cores; c++) {
+        uint32_t x = c % chip->width, y = c / chip->width;
+        geo->at[c] = (s_xy_t){x, y, x / chip->chip_w, y / chip->chip_h};
     }
-    return m;
-}
-
-typedef struct {
-    uint32_t k;
-    size_t *off;
-    uint32_t *nb;
-    double *w;
-} s_pgraph_t;
-
-static void s_pgraph_free(s_pgraph_t *pg)
-{
-    free(pg->off);
-    free(pg->nb);
-    free(pg->w);
-}
-
-static int s_pgraph_build(const sm_mgraph_t *g, const uint32_t *part_of, uint32_t k,
-                          s_pgraph_t *pg)
-{
-    memset(pg, 0, sizeof *pg);
-    pg->k = k;
-    uint32_t *pst = malloc((k ? k : 1) * sizeof *pst);
-    size_t cap = 1024, np = 0;
-    s_pair_t *pairs = malloc(cap * sizeof *pairs);
-    if (!pst || !pairs)
-        goto oom;
-    for (uint32_t p = 0; p < k; p++)
-        pst[p] = S_NONE;
-    for (uint32_t u = 0; u < g->n; u++) {
-        uint32_t a = part_of[u];
-        for (size_t e = g->out_off[u]; e < g->out_off[u + 1]; e++) {
-            uint32_t b = part_of[g->out_dst[e]];
-            if (b == a || pst[b] == u)
-                continue;
-            pst[b] = u;
-            if (np == cap) {
-                s_pair_t *t = realloc(pairs, 2 * cap * sizeof *t);
-                if (!t)
-                    goto oom;
-                pairs = t;
-                cap *= 2;
-            }
-            uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-            pairs[np].key = ((uint64_t)lo << 32) | hi;
-            pairs[np].w = g->rate[u];
-            np++;
-        }
-        /* merge now and then so the list stays near the number of pairs */
-        if (np > (1u << 22)) {
-            np = s_merge_pairs(pairs, np);
-        }
-    }
-    np = s_merge_pairs(pairs, np);
-    pg->off = calloc((size_t)k + 1, sizeof *pg->off);
-    pg->nb = malloc((np ? 2 * np : 1) * sizeof *pg->nb);
-    pg->w = malloc((np ? 2 * np : 1) * sizeof *pg->w);
-    if (!pg->off || !pg->nb || !pg->w)
-        goto oom;
-    for (size_t i = 0; i < np; i++) {
-        pg->off[(pairs[i].key >> 32) + 1]++;
-        pg->off[(uint32_t)pairs[i].key + 1]++;
-    }
-    for (uint32_t p = 0; p < k; p++)
-        pg->off[p + 1] += pg->off[p];
-    size_t *fill = malloc(((size_t)k + 1) * sizeof *fill);
-    if (!fill)
-        goto oom;
-    memcpy(fill, pg->off, ((size_t)k + 1) * sizeof *fill);
-    for (size_t i = 0; i < np; i++) {
-        uint32_t a = (uint32_t)(pairs[i].key >> 32), b = (uint32_t)pairs[i].key;
-        pg->nb[fill[a]] = b;
-        pg->w[fill[a]++] = pairs[i].w;
-        pg->nb[fill[b]] = a;
-        pg->w[fill[b]++] = pairs[i].w;
-    }
-    free(fill);
-    free(pst);
-    free(pairs);
+    sm_chip_hop_prices(chip, &geo->cew, &geo->cns, &geo->cch);
     return 0;
-oom:
-    free(pst);
-    free(pairs);
-    s_pgraph_free(pg);
-    return -1;
+}
+
+static uint32_t s_dist(uint32_t a, uint32_t b)
+{
+    return a > b ? a - b : b - a;
+}
+
+/* sm_chip_route_cost(chip, a, b), the same arithmetic in the same order. */
+static double s_route_cost(const s_geo_t *geo, uint32_t a, uint32_t b)
+{
+    s_xy_t p = geo->at[a], q = geo->at[b];
+    uint32_t cx = s_dist(p.cx, q.cx), cy = s_dist(p.cy, q.cy);
+    uint32_t ew = s_dist(p.x, q.x) - cx, ns = s_dist(p.y, q.y) - cy, ch = cx + cy;
+    return ew * geo->cew + ns * geo->cns + ch * geo->cch;
+}
+
+static uint32_t s_chip_of(const s_geo_t *geo, uint32_t core)
+{
+    return geo->at[core].cy * geo->chip->chips_x + geo->at[core].cx;
+}
+
+/* Change in static cost if the part on core `from` moves to the free core
+ * `to`, with on_chip counting the parts on each chip (a swap leaves every
+ * count as it was). */
+static double s_static_delta(const s_geo_t *geo, const uint32_t *on_chip, double chip_pj,
+                             uint32_t from, uint32_t to)
+{
+    if (chip_pj <= 0)
+        return 0;
+    uint32_t a = s_chip_of(geo, from), b = s_chip_of(geo, to);
+    if (a == b)
+        return 0;
+    return chip_pj * ((on_chip[b] == 0) - (on_chip[a] == 1));
 }
 
 /* Cost of part a sitting on core c against its neighbours' current cores,
  * leaving out neighbour `skip`. */
-static double s_cost_at(const sm_chip_t *chip, const s_pgraph_t *pg, const uint32_t *pos,
+static double s_cost_at(const s_geo_t *geo, const sm_map_pgraph_t *pg, const uint32_t *pos,
                         uint32_t a, uint32_t c, uint32_t skip)
 {
     double s = 0;
@@ -138,14 +96,15 @@ static double s_cost_at(const sm_chip_t *chip, const s_pgraph_t *pg, const uint3
         uint32_t b = pg->nb[e];
         if (b == skip || pos[b] == S_NONE)
             continue;
-        s += pg->w[e] * sm_chip_route_cost(chip, c, pos[b]);
+        s += pg->w[e] * s_route_cost(geo, c, pos[b]);
     }
     return s;
 }
 
-static void s_greedy(const sm_chip_t *chip, const s_pgraph_t *pg, uint32_t *pos, uint32_t *occ,
-                     double *conn, uint8_t *frontier)
+static void s_greedy(const s_geo_t *geo, const sm_map_pgraph_t *pg, uint32_t *pos, uint32_t *occ,
+                     double *conn, uint8_t *frontier, uint32_t *on_chip, double chip_pj)
 {
+    const sm_chip_t *chip = geo->chip;
     uint32_t k = pg->k, W = chip->width, H = chip->height, cores = W * H;
     uint32_t center = (H / 2) * W + W / 2;
     for (uint32_t step = 0; step < k; step++) {
@@ -172,9 +131,11 @@ static void s_greedy(const sm_chip_t *chip, const s_pgraph_t *pg, uint32_t *pos,
             for (uint32_t c = 0; c < cores; c++) {
                 if (!frontier[c] || occ[c] != S_NONE)
                     continue;
-                double cost = s_cost_at(chip, pg, pos, a, c, S_NONE);
+                double cost = s_cost_at(geo, pg, pos, a, c, S_NONE);
+                if (chip_pj > 0 && on_chip[s_chip_of(geo, c)] == 0)
+                    cost += chip_pj;
                 /* stay compact around the centre when costs tie */
-                cost += 1e-9 * sm_chip_route_cost(chip, c, center);
+                cost += 1e-9 * s_route_cost(geo, c, center);
                 if (cost < bc) {
                     bc = cost;
                     where = c;
@@ -187,6 +148,7 @@ static void s_greedy(const sm_chip_t *chip, const s_pgraph_t *pg, uint32_t *pos,
         }
         pos[a] = where;
         occ[where] = a;
+        on_chip[s_chip_of(geo, where)]++;
         uint32_t x = where % W, y = where / W;
         if (x > 0)
             frontier[where - 1] = 1;
@@ -201,23 +163,29 @@ static void s_greedy(const sm_chip_t *chip, const s_pgraph_t *pg, uint32_t *pos,
     }
 }
 
-static double s_total(const sm_chip_t *chip, const s_pgraph_t *pg, const uint32_t *pos)
+static double s_total(const s_geo_t *geo, const sm_map_pgraph_t *pg, const uint32_t *pos,
+                      const uint32_t *on_chip, double chip_pj)
 {
+    const sm_chip_t *chip = geo->chip;
     double s = 0;
     for (uint32_t a = 0; a < pg->k; a++)
-        s += s_cost_at(chip, pg, pos, a, pos[a], S_NONE);
-    return s / 2;
+        s += s_cost_at(geo, pg, pos, a, pos[a], S_NONE);
+    s /= 2;
+    if (chip_pj > 0)
+        for (uint32_t c = 0; c < chip->chips_x * chip->chips_y; c++)
+            s += chip_pj * (on_chip[c] > 0);
+    return s;
 }
 
 /* Change of total cost if part a moves to core c, swapping with its
  * occupant b (S_NONE if free). */
-static double s_delta(const sm_chip_t *chip, const s_pgraph_t *pg, const uint32_t *pos,
+static double s_delta(const s_geo_t *geo, const sm_map_pgraph_t *pg, const uint32_t *pos,
                       uint32_t a, uint32_t c, uint32_t b)
 {
     uint32_t pa = pos[a];
-    double d = s_cost_at(chip, pg, pos, a, c, b) - s_cost_at(chip, pg, pos, a, pa, b);
+    double d = s_cost_at(geo, pg, pos, a, c, b) - s_cost_at(geo, pg, pos, a, pa, b);
     if (b != S_NONE)
-        d += s_cost_at(chip, pg, pos, b, pa, a) - s_cost_at(chip, pg, pos, b, c, a);
+        d += s_cost_at(geo, pg, pos, b, pa, a) - s_cost_at(geo, pg, pos, b, c, a);
     return d;
 }
 
@@ -235,41 +203,53 @@ static uint32_t s_propose(const sm_chip_t *chip, sm_rng_t *r, uint32_t from, uin
 }
 
 int sm_map_place(const sm_mgraph_t *g, const sm_chip_t *chip, const uint32_t *part_of,
-                 uint32_t k, uint64_t seed, uint32_t *core_of_part, sm_error_t *err)
+                 uint32_t k, uint64_t seed, double chip_pj, const sm_progress_t *progress,
+                 const char *phase, uint32_t *core_of_part, sm_error_t *err)
 {
-    uint32_t cores = sm_chip_cores(chip);
+    uint32_t cores = sm_chip_cores(chip), nchips = chip->chips_x * chip->chips_y;
     if (k > cores)
         return sm_fail(err, SM_ETOOBIG, "mapper: %u parts for %u cores", k, cores);
-    s_pgraph_t pg;
-    if (s_pgraph_build(g, part_of, k, &pg) < 0)
+    if (nchips < 2)
+        chip_pj = 0;
+    sm_map_pgraph_t pg;
+    s_geo_t geo;
+    if (s_geo_init(&geo, chip) < 0)
         return sm_fail(err, SM_ENOMEM, "mapper: out of memory placing %u parts", k);
+    if (sm_map_pgraph_build(g, part_of, k, &pg) < 0) {
+        free(geo.at);
+        return sm_fail(err, SM_ENOMEM, "mapper: out of memory placing %u parts", k);
+    }
     uint32_t *pos = malloc((k ? k : 1) * sizeof *pos);
     uint32_t *best = malloc((k ? k : 1) * sizeof *best);
     uint32_t *occ = malloc(cores * sizeof *occ);
+    uint32_t *on_chip = calloc(nchips, sizeof *on_chip);
     double *conn = calloc(k ? k : 1, sizeof *conn);
     uint8_t *frontier = calloc(cores, 1);
-    if (!pos || !best || !occ || !conn || !frontier) {
+    if (!pos || !best || !occ || !on_chip || !conn || !frontier) {
         free(pos);
         free(best);
         free(occ);
+        free(on_chip);
         free(conn);
         free(frontier);
-        s_pgraph_free(&pg);
+        free(geo.at);
+        sm_map_pgraph_free(&pg);
         return sm_fail(err, SM_ENOMEM, "mapper: out of memory placing %u parts", k);
     }
     for (uint32_t p = 0; p < k; p++)
         pos[p] = S_NONE;
     for (uint32_t c = 0; c < cores; c++)
         occ[c] = S_NONE;
-    s_greedy(chip, &pg, pos, occ, conn, frontier);
+    s_greedy(&geo, &pg, pos, occ, conn, frontier, on_chip, chip_pj);
 
-    double cost = s_total(chip, &pg, pos), best_cost = cost;
+    double cost = s_total(&geo, &pg, pos, on_chip, chip_pj), best_cost = cost;
     memcpy(best, pos, k * sizeof *pos);
     if (k > 1 && pg.off[k] > 0 && cost > 0) {
         sm_rng_t r = sm_rng_stream(seed, 0x706c6163, k);
         uint32_t span = chip->width > chip->height ? chip->width : chip->height;
         uint32_t radius = span / 4 > 2 ? span / 4 : 2;
-        /* starting temperature: the mean uphill step of random proposals */
+        /* starting temperature: the mean uphill step of random proposals,
+         * in route cost only (see the top of the file) */
         double up = 0;
         uint32_t n_up = 0;
         for (int i = 0; i < 200; i++) {
@@ -277,7 +257,7 @@ int sm_map_place(const sm_mgraph_t *g, const sm_chip_t *chip, const uint32_t *pa
             uint32_t c = s_propose(chip, &r, pos[a], radius);
             if (c == pos[a])
                 continue;
-            double d = s_delta(chip, &pg, pos, a, c, occ[c]);
+            double d = s_delta(&geo, &pg, pos, a, c, occ[c]);
             if (d > 0) {
                 up += d;
                 n_up++;
@@ -289,6 +269,8 @@ int sm_map_place(const sm_mgraph_t *g, const sm_chip_t *chip, const uint32_t *pa
         iters = iters < 20000 ? 20000 : (iters > 2000000 ? 2000000 : iters);
         double alpha = pow(t_end / t, 1.0 / (double)iters);
         for (uint64_t it = 0; it < iters; it++, t *= alpha) {
+            if ((it & 0xffff) == 0)
+                sm_progress(progress, phase, it, iters, 0);
             /* moves shrink from a quarter of the grid to neighbours */
             uint32_t rad = 1 + (uint32_t)((radius - 1) * (1.0 - (double)it / iters));
             uint32_t a = sm_rng_below(&r, k);
@@ -296,15 +278,21 @@ int sm_map_place(const sm_mgraph_t *g, const sm_chip_t *chip, const uint32_t *pa
             if (c == pos[a])
                 continue;
             uint32_t b = occ[c];
-            double d = s_delta(chip, &pg, pos, a, c, b);
+            double d = s_delta(&geo, &pg, pos, a, c, b);
+            if (b == S_NONE)
+                d += s_static_delta(&geo, on_chip, chip_pj, pos[a], c);
             if (d > 0 && sm_rng_uniform(&r) >= exp(-d / t))
                 continue;
             uint32_t pa = pos[a];
             pos[a] = c;
             occ[c] = a;
             occ[pa] = b;
-            if (b != S_NONE)
+            if (b != S_NONE) {
                 pos[b] = pa;
+            } else if (chip_pj > 0) {
+                on_chip[s_chip_of(&geo, pa)]--;
+                on_chip[s_chip_of(&geo, c)]++;
+            }
             cost += d;
             /* snapshot now and then: copying on every improvement would
              * cost k per step early on, when nearly every step improves */
@@ -320,8 +308,10 @@ int sm_map_place(const sm_mgraph_t *g, const sm_chip_t *chip, const uint32_t *pa
     free(pos);
     free(best);
     free(occ);
+    free(on_chip);
     free(conn);
     free(frontier);
-    s_pgraph_free(&pg);
+    free(geo.at);
+    sm_map_pgraph_free(&pg);
     return 0;
 }
