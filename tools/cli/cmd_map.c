@@ -128,6 +128,7 @@ int sm_cmd_map(int argc, char **argv)
     sm_nir_net_t *nn = nir ? sm_nir_net_load(netpath, nir_conv, nir_flavor, &err) : NULL;
     sm_net_t *net = nir ? (nn ? nn->net : NULL) : sm_net_load(netpath, &err);
     int rc = 0;
+    sm_mapping_t *m = NULL; /* before the first goto: done frees it */
     if (!net) {
         fprintf(stderr, "spikemesh map: %s\n", err.msg);
         sm_chip_destroy(&chip);
@@ -144,7 +145,6 @@ int sm_cmd_map(int argc, char **argv)
     }
     sm_map_report_t rep;
     double *rates = NULL;
-    sm_mapping_t *m = NULL;
     char rates_from[160];
     sm_map_opts_t mo = {.strategy = strategy, .seed = seed};
     if (rates_dir) {
