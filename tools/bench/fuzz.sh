@@ -114,7 +114,7 @@ for t in "${TARGETS[@]}"; do
     if [ -n "$reader" ]; then
       mkdir -p "$W/crashes/$t/reader"
       mv $reader "$W/crashes/$t/reader/"
-      result="ok ($(wc -l <<< "$reader") libhdf5 crashes in the reader process, reported; in $W/crashes/$t/reader/)"
+      result="ok (libhdf5 crashed in the reader process on $(wc -l <<< "$reader") inputs, reported; in $W/crashes/$t/reader/)"
     fi
   else
     failed=1
