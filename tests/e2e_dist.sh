@@ -162,7 +162,7 @@ check "coordinator killed: the workers fail, saying why" "[ $r1 -ne 0 ] && [ $r2
 # whose ctl socket still takes connections (a run in another pid namespace).
 "$BIN" run "$EX/cuba.json" --ticks 400000 --workers 2 --out "$T/ipcorphans" --quiet 2> "$T/ipcorphans.err" &
 C=$!
-for _ in $(seq 100); do [ -S "$(echo "$TMPDIR"/spikemesh-$C-*/ctl)" ] && [ -n "$(workers_of $C)" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -S "$(echo "$TMPDIR"/spikemesh-$C-*/ctl)" ] && [ -n "$(workers_of $C)" ] && break; sleep 0.05; done
 sleep 0.5
 WS=$(workers_of $C)
 kill -9 $C; { wait $C; } 2>/dev/null
