@@ -9,7 +9,6 @@
  * has reconnected, keeps its slot, and is sent again the latest step of the
  * handshake, which it may have missed. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "engine_int.h"
 #include "netmsg.h"
 #include "part.h"
+#include "sockdir.h"
 
 #define S_BEAT 0.25
 
@@ -171,42 +171,6 @@ static pid_t s_spawn(const char *exe, const char *connect, const char *curve)
     else
         execl(exe, exe, "worker", "--connect", connect, (char *)NULL);
     _exit(127);
-}
-
-/* Local workers' sockets go in a directory of the run's own, under $TMPDIR
- * (if short enough for a socket address) or /tmp, removed with all it holds
- * once the workers are gone. */
-static int s_dir_make(s_coord_t *c, sm_error_t *err)
-{
-    const char *tmp = getenv("TMPDIR");
-    if (!tmp || !tmp[0] || strlen(tmp) > 60)
-        tmp = "/tmp";
-    snprintf(c->dir, sizeof c->dir, "%s/spikemesh-XXXXXX", tmp);
-    if (!mkdtemp(c->dir)) {
-        c->dir[0] = '\0';
-        return sm_fail(err, SM_EIO, "cannot make a directory for the workers' sockets in %s", tmp);
-    }
-    return 0;
-}
-
-static void s_dir_remove(s_coord_t *c)
-{
-    if (!c->dir[0])
-        return;
-    DIR *d = opendir(c->dir);
-    if (d) {
-        struct dirent *ent;
-        char path[512];
-        while ((ent = readdir(d)))
-            if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..")) {
-                snprintf(path, sizeof path, "%s/%s", c->dir, ent->d_name);
-                unlink(path);
-            }
-        closedir(d);
-    }
-    if (rmdir(c->dir))
-        fprintf(stderr, "spikemesh: coordinator: could not remove %s\n", c->dir);
-    c->dir[0] = '\0';
 }
 
 /* Looks for dead children; names the first one that died. */
@@ -421,7 +385,7 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
     char ep[512];
     if (d->listen)
         snprintf(ep, sizeof ep, "%s", d->listen);
-    else if (s_dir_make(&c, err))
+    else if (sm_sockdir_make(c.dir, sizeof c.dir, err))
         goto out;
     else
         snprintf(ep, sizeof ep, "ipc://%s/ctl", c.dir);
@@ -538,7 +502,7 @@ out:
     if (c.zctx)
         zmq_ctx_term(c.zctx);
     /* Last: the workers are gone and the socket closed. */
-    s_dir_remove(&c);
+    sm_sockdir_remove(c.dir);
     free(c.peers);
     free(spec);
     sm_mapping_destroy(&own);

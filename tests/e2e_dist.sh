@@ -4,7 +4,8 @@
 # detected; a killed coordinator is left by its workers within 5 s; a TCP
 # reset of a worker's control connection is survived; garbage, 200 MB junk
 # frames and foreign builds are refused; CURVE keeps unauthenticated peers
-# out; no process and no ipc socket file is left behind.
+# out; no process and no ipc socket file is left behind, and a killed
+# coordinator's socket directory is removed by the next run.
 # usage: e2e_dist.sh SPIKEMESH SOURCE_DIR [GOLDEN_DIR]  (SM_TOOLS_DIR: tool_peer)
 set -u
 BIN=$1
@@ -154,6 +155,37 @@ check "coordinator killed: every worker exits within 5 s ($took ms)" "[ $took -l
 kill -9 $W1 $W2 2>/dev/null
 wait $W1; r1=$?; wait $W2; r2=$?
 check "coordinator killed: the workers fail, saying why" "[ $r1 -ne 0 ] && [ $r2 -ne 0 ] && grep -q 'no word from the coordinator' $T/orphan1.err && grep -q 'no word from the coordinator' $T/orphan2.err"
+
+# A coordinator of local ipc workers killed: its socket directory stays, and
+# the next run removes it, as it removes any other it proves dead (no such
+# pid, nothing listening on its ctl). Left alone: one whose pid runs, one
+# whose ctl socket still takes connections (a run in another pid namespace).
+"$BIN" run "$EX/cuba.json" --ticks 400000 --workers 2 --out "$T/ipcorphans" --quiet 2> "$T/ipcorphans.err" &
+C=$!
+for _ in $(seq 400); do [ -S "$(echo "$TMPDIR"/spikemesh-$C-*/ctl)" ] && [ -n "$(workers_of $C)" ] && break; sleep 0.05; done
+sleep 0.5
+WS=$(workers_of $C)
+kill -9 $C; { wait $C; } 2>/dev/null
+start=$(ms)
+wait_gone 10 $WS
+took=$(( $(ms) - start ))
+check "ipc coordinator killed: its workers ($WS) exit within 5 s ($took ms)" "[ -n \"$WS\" ] && [ $took -le 5000 ]"
+killed_dir=$(echo "$TMPDIR"/spikemesh-$C-*)
+check "ipc coordinator killed: its socket directory is left" "[ -d $killed_dir ]"
+sleep 0 & dead=$!; wait $dead
+mkdir "$TMPDIR/spikemesh-$dead-aaaaaa" "$TMPDIR/spikemesh-$$-bbbbbb" "$TMPDIR/spikemesh-$dead-cccccc"
+touch "$TMPDIR/spikemesh-$dead-aaaaaa/x"
+python3 -c "import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); time.sleep(60)" \
+    "$TMPDIR/spikemesh-$dead-cccccc/ctl" & L=$!
+for _ in $(seq 100); do [ -S "$TMPDIR/spikemesh-$dead-cccccc/ctl" ] && break; sleep 0.05; done
+"$BIN" run "$EX/feedforward.json" --workers 2 --out "$T/sweep" --quiet; rc=$?
+check "next ipc run: succeeds" "[ $rc -eq 0 ]"
+check "next ipc run: the killed coordinator's directory is gone" "[ ! -e $killed_dir ]"
+check "next ipc run: a dead pid's directory is gone" "[ ! -e $TMPDIR/spikemesh-$dead-aaaaaa ]"
+check "next ipc run: a live pid's directory stays" "[ -d $TMPDIR/spikemesh-$$-bbbbbb ]"
+check "next ipc run: a directory whose ctl listens stays" "[ -S $TMPDIR/spikemesh-$dead-cccccc/ctl ]"
+kill $L; wait $L 2>/dev/null
+rm -rf "$TMPDIR/spikemesh-$$-bbbbbb" "$TMPDIR/spikemesh-$dead-cccccc"
 
 # A TCP reset of one worker's control connection mid-run (through a relay that
 # resets it): the worker reconnects under its routing id, keeps its slot, and

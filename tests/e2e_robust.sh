@@ -58,6 +58,14 @@ for f in a2a_2e27 a2a_100k max; do
         "[ \"\$(grep -o '[0-9.e+]* synapses' $T/run_$f.err)\" = \"\$(grep -o '[0-9.e+]* synapses' $T/map_$f.err)\" ]"
 done
 sed 's/^/     /' "$T/run_a2a_100k.err"
+# map's refusal once freed a mapping declared past its goto: stack garbage,
+# so it crashed in about one run of six. Thirty in a row must all exit 2.
+crashes=0
+for i in $(seq 30); do
+    "$BIN" map "$T/a2a_2e27.json" --chip loihi --max-memory 16G > /dev/null 2>&1
+    [ $? -eq 2 ] || crashes=$((crashes + 1))
+done
+check "map refused 30 times: every time exit 2 ($crashes otherwise)" "[ $crashes -eq 0 ]"
 run_t ff_small run "$EX/feedforward.json" --out "$T/ff_small" --quiet --max-memory 64k
 check "--max-memory below a run's estimate: refused" "[ $(rc ff_small) -eq 2 ] && grep -q 'more than the 64 KiB available (--max-memory)' $T/ff_small.err"
 run_t ff_ok run "$EX/feedforward.json" --out "$T/ff_ok" --quiet --max-memory 1G
