@@ -10,6 +10,9 @@
 #include "ctl.h"
 #include "link_int.h"
 
+/* How long a closed sending link keeps delivering what it queued. */
+#define SM_LINK_LINGER_MS 5000
+
 static int s_inproc_ep(char *buf, size_t n, const char *run_id, uint32_t shard, const char *base)
 {
     (void)base;
@@ -87,8 +90,11 @@ static void s_close(sm_link_t **l_p)
     if (!l_p || !*l_p)
         return;
     sm_link_t *l = *l_p;
-    int zero = 0;
-    zmq_setsockopt(l->sock, ZMQ_LINGER, &zero, sizeof zero);
+    /* A sender's last batches may still be in its queue when its shard is
+     * done: a peer that is behind still needs them, so ZeroMQ keeps sending
+     * them after the close, for a while. A listener has nothing to flush. */
+    int linger = l->listening ? 0 : SM_LINK_LINGER_MS;
+    zmq_setsockopt(l->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_close(l->sock);
     free(l->wire);
     free(l);
