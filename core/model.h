@@ -106,9 +106,10 @@ typedef struct {
      * (1..15 for segment 0). */
     double sseg[2][2][16];
     /* The most a unit of input on port p, positive [p][0] or negative [p][1],
-     * can raise the membrane at any tick to come (sm_model_rise); 0 unknown
-     * (no wake-up is kept then). */
+     * can raise the membrane at any tick to come (sm_model_rise), valid when rise_known
+     * is set. */
     double rise[2][2];
+    uint8_t rise_known;    /* rise was measured (else sm_model_rise: INFINITY)  */
 } sm_closed_t;
 
 typedef struct {

@@ -156,6 +156,7 @@ static void s_rise_probe(sm_model_t *m)
             rise[p][sg] = r;
         }
     memcpy(T->rise, rise, sizeof rise);
+    T->rise_known = 1;
 }
 
 void sm_model_prepare(sm_model_t *m)
@@ -383,6 +384,8 @@ static void s_clip_eval(const s_lin_t *L, double min_v, double *v, double c[2], 
 
 float sm_model_rise(const sm_model_t *m, float x_exc, float x_inh)
 {
+    if (!m->closed.rise_known)
+        return INFINITY;
     const double(*g)[2] = m->closed.rise;
     double r = x_exc > 0.0f ? g[0][0] * x_exc : -g[0][1] * x_exc;
     r += x_inh > 0.0f ? g[1][0] * x_inh : -g[1][1] * x_inh;
