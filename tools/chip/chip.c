@@ -23,14 +23,28 @@ typedef struct {
     char real[S_MAX_BASES + 1][PATH_MAX];  /* "" if not a file (a string)       */
 } s_chain_t;
 
+/* Appends s to buf (cap bytes, off used), cutting it where buf ends. */
+static void s_append(char *buf, size_t cap, size_t *off, const char *s)
+{
+    size_t n = strlen(s);
+    if (*off + 1 >= cap)
+        return;
+    if (n > cap - 1 - *off)
+        n = cap - 1 - *off;
+    memcpy(buf + *off, s, n);
+    *off += n;
+    buf[*off] = '\0';
+}
+
 static void s_chain_text(const s_chain_t *ch, const char *last, char *buf, size_t cap)
 {
     size_t off = 0;
     buf[0] = '\0';
-    for (uint32_t i = 0; i < ch->n && off < cap; i++)
-        off += (size_t)snprintf(buf + off, cap - off, "%s -> ", ch->shown[i]);
-    if (off < cap)
-        snprintf(buf + off, cap - off, "%s", last);
+    for (uint32_t i = 0; i < ch->n; i++) {
+        s_append(buf, cap, &off, ch->shown[i]);
+        s_append(buf, cap, &off, " -> ");
+    }
+    s_append(buf, cap, &off, last);
 }
 
 static sm_chip_t *s_load_file(const char *path, s_chain_t *ch, sm_error_t *err);
@@ -343,7 +357,9 @@ static sm_chip_t *s_load_file(const char *path, s_chain_t *ch, sm_error_t *err)
     if (!doc)
         return NULL;
     uint32_t at = ch->n++;
-    snprintf(ch->shown[at], sizeof ch->shown[at], "%s", path);
+    size_t used = 0;
+    ch->shown[at][0] = '\0';
+    s_append(ch->shown[at], sizeof ch->shown[at], &used, path);
     if (!realpath(path, ch->real[at]))
         ch->real[at][0] = '\0';
     sm_chip_t *c = s_from_json(doc, path, ch, err);

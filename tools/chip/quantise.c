@@ -561,7 +561,7 @@ int sm_quantise(sm_net_t *net, const sm_chip_t *chip, sm_qreport_t *rep, sm_erro
         const uint32_t t = pr->dst_pop;
         if (!maps[t])
             continue;
-        size_t n;
+        size_t n = 0;
         float one;
         float *w = s_warr(net, pr, &n, &one);
         if (!w) {
@@ -612,7 +612,7 @@ int sm_quantise(sm_net_t *net, const sm_chip_t *chip, sm_qreport_t *rep, sm_erro
         const uint32_t t = pr->dst_pop;
         if (!maps[t])
             continue;
-        size_t n;
+        size_t n = 0;
         float one;
         float *w = s_warr(net, pr, &n, &one);
         sm_qproj_t *q = &rep->projs[rep->n_projs++];

@@ -442,7 +442,7 @@ int sm_json_u32(const sm_json_t *j, const cJSON *v, const char *path, uint32_t l
 int sm_json_u64(const sm_json_t *j, const cJSON *v, const char *path, uint64_t lo, uint64_t hi,
                 uint64_t *out)
 {
-    double x, h = (double)hi > SM_JSON_MAX_EXACT ? SM_JSON_MAX_EXACT : (double)hi;
+    double x = 0, h = (double)hi > SM_JSON_MAX_EXACT ? SM_JSON_MAX_EXACT : (double)hi;
     if (sm_json_int(j, v, path, (double)lo, h, &x) < 0)
         return -1;
     *out = (uint64_t)x;
