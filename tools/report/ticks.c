@@ -82,7 +82,7 @@ static double s_digits(uint64_t v)
 
 double sm_ticks_csv_bytes(const sm_result_t *res, int chip)
 {
-    double bytes = 6; /* "tick" and the newline of the header */
+    double bytes = 5; /* "tick" and the newline of the header */
     for (uint32_t i = 0; i < sm_ticks_n_columns(chip); i++)
         bytes += 1 + (double)strlen(s_cols[i]);
     if (!res->tick_cnt)
