@@ -31,8 +31,8 @@ static void s_usage(FILE *f)
 {
     fprintf(f,
             "usage: spikemesh run NET.json [options]\n\n"
-            "Runs a network file and writes DIR/spikes.csv, DIR/traces.csv and DIR/stats.json,\n"
-            "each atomically, then prints a summary.\n\n"
+            "Runs a network file and writes DIR/spikes.csv, DIR/traces.csv, DIR/stats.json and\n"
+            "DIR/ticks.csv (the per-tick series), atomically, then prints a summary.\n\n"
             "options:\n"
             "  --ticks N              run N ticks (default: the file's simulation.ticks)\n"
             "  --threads N            worker threads (default: one per 2M synapses, at\n"
