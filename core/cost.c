@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ncore.h"
+#include "result.h"
 #include "syntab.h"
 #include "validate.h"
 
@@ -160,7 +161,9 @@ void sm_cost_estimate(const sm_net_t *net, uint32_t ticks, uint32_t neurons_per_
     const double every = net->trace_every > 1 ? net->trace_every : 1;
     const double rows = ceil(T / every);
     c->trace_bytes = 2.0 * rows * net->n_probes * 3 * sizeof(float);
-    c->run_bytes = c->syn_bytes + c->neuron_bytes + c->trace_bytes;
+    /* The series lives once: the engine's shards add into the result's. */
+    c->tick_bytes = T * (double)SM_TICK_BYTES;
+    c->run_bytes = c->syn_bytes + c->neuron_bytes + c->trace_bytes + c->tick_bytes;
     c->map_bytes = c->synapses * S_MAP_PER_SYN + c->neurons * S_MAP_PER_NEURON;
 
     /* traces.csv: "tick,population,index,v,syn_exc,syn_inh", each value
@@ -191,7 +194,7 @@ void sm_cost_bytes_text(double bytes, char *buf, size_t cap)
 
 void sm_cost_describe(const sm_cost_t *c, int map, char *buf, size_t cap)
 {
-    char a[32], b[32], t[32];
+    char a[32], b[32], t[32], k[32];
     if (map) {
         sm_cost_bytes_text(c->map_bytes, a, sizeof a);
         snprintf(buf, cap, "%.3g neurons and %.3g synapses (the mapper's graph of them: %s)",
@@ -201,6 +204,9 @@ void sm_cost_describe(const sm_cost_t *c, int map, char *buf, size_t cap)
     sm_cost_bytes_text(c->syn_bytes, a, sizeof a);
     sm_cost_bytes_text(c->neuron_bytes, b, sizeof b);
     sm_cost_bytes_text(c->trace_bytes, t, sizeof t);
-    snprintf(buf, cap, "%.3g neurons and %.3g synapses (synapse table %s, neurons %s, traces %s)",
-             c->neurons, c->synapses, a, b, t);
+    sm_cost_bytes_text(c->tick_bytes, k, sizeof k);
+    snprintf(buf, cap,
+             "%.3g neurons and %.3g synapses (synapse table %s, neurons %s, traces %s, per-tick "
+             "series %s)",
+             c->neurons, c->synapses, a, b, t, k);
 }

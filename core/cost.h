@@ -9,7 +9,8 @@
  * projections count their expected synapses (p times the pairs, or the
  * candidate pairs in the mask), conv2d its kernel taps with the padding;
  * the byte counts follow the engine's and the mapper's own arrays (synapse
- * table, neuron cells, input rings, calendars, traces; the mapper's sorted
+ * table, neuron cells, input rings, calendars, traces, the per-tick series;
+ * the mapper's sorted
  * pair list). Spikes are not counted: how many a run records is known only
  * by running it (the output check of `run` comes after, docs/outputs.md). */
 #ifndef SM_COST_H
@@ -34,7 +35,9 @@ typedef struct {
     double syn_bytes;         /* synapse table, at its peak while built          */
     double neuron_bytes;      /* cells, rings, calendars, models, mapping arrays */
     double trace_bytes;       /* recorded traces, engine and result              */
-    double run_bytes;         /* the three above: building and running           */
+    double tick_bytes;        /* the per-tick series every run records (result.h),
+                                 SM_TICK_BYTES a tick                            */
+    double run_bytes;         /* the four above: building and running            */
     double map_bytes;         /* a mapping strategy's neuron graph               */
     double traces_csv_bytes;  /* traces.csv, at most                             */
 } sm_cost_t;
@@ -48,8 +51,8 @@ void sm_cost_estimate(const sm_net_t *net, uint32_t ticks, uint32_t neurons_per_
 void sm_cost_bytes_text(double bytes, char *buf, size_t cap);
 
 /* One line of figures for a message: "4.2e+10 synapses (synapse table
- * 431 GiB, neurons 12 MiB, traces 0 B)"; with `map`, the mapper's graph
- * instead. */
+ * 431 GiB, neurons 12 MiB, traces 0 B, per-tick series 469 KiB)"; with
+ * `map`, the mapper's graph instead. */
 void sm_cost_describe(const sm_cost_t *c, int map, char *buf, size_t cap);
 
 #endif

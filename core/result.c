@@ -106,13 +106,13 @@ int sm_result_finish(sm_result_t *r, sm_error_t *err)
     return 0;
 }
 
-int sm_result_alloc_ticks(sm_result_t *r)
+int sm_result_alloc_ticks(sm_result_t *r, int busy)
 {
-    if (r->tick_cnt)
-        return 0;
-    r->tick_cnt = calloc((size_t)r->ticks * SM_TICK_N + 1, sizeof *r->tick_cnt);
-    r->tick_busy_ns = calloc((size_t)r->ticks + 1, sizeof *r->tick_busy_ns);
-    if (!r->tick_cnt || !r->tick_busy_ns) {
+    if (!r->tick_cnt)
+        r->tick_cnt = calloc((size_t)r->ticks * SM_TICK_N + 1, sizeof *r->tick_cnt);
+    if (busy && !r->tick_busy_ns)
+        r->tick_busy_ns = calloc((size_t)r->ticks + 1, sizeof *r->tick_busy_ns);
+    if (!r->tick_cnt || (busy && !r->tick_busy_ns)) {
         free(r->tick_cnt);
         free(r->tick_busy_ns);
         r->tick_cnt = NULL;

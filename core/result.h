@@ -26,18 +26,23 @@ typedef struct {
     uint64_t packets;
 } sm_link_stats_t;
 
-/* Per-tick series, when the run was asked for them (sm_run_opts_t.tick_ns):
- * counts per tick, summed over cores. A core's synaptic events count in the
- * tick it applies them (delay-0 ones in the tick of the spike, delayed ones
- * when the window of the spike is delivered, docs/outputs.md). */
+/* The per-tick series every run records: counts per tick, summed over
+ * cores, so that each column adds up to its total. A core's synaptic events
+ * count in the tick it applies them (delay-0 ones in the tick of the spike,
+ * delayed ones when the window of the spike is delivered, docs/outputs.md);
+ * packets and hops in the tick of the spike. */
 enum {
     SM_TICK_SPIKES = 0,
     SM_TICK_SYNAPTIC,
+    SM_TICK_UPDATES,            /* model steps performed (the engine's own)       */
     SM_TICK_ACTIVE,             /* active neuron updates (the chip rule)          */
     SM_TICK_PACKETS,
     SM_TICK_HOPS,
     SM_TICK_N
 };
+
+/* Bytes of the series per tick: the counts, and a chip run's busiest core. */
+#define SM_TICK_BYTES (SM_TICK_N * sizeof(uint64_t) + sizeof(double))
 
 typedef struct {
     uint32_t ticks;
@@ -59,8 +64,9 @@ typedef struct {
     uint32_t threads;
     uint32_t workers;           /* processes (0: one process)                      */
     uint64_t *link_dense;       /* internal: [core][direction] packets            */
-    uint64_t *tick_cnt;         /* [tick][SM_TICK_N], or NULL                      */
-    double *tick_busy_ns;       /* [tick]: the busiest core's busy time, or NULL   */
+    uint64_t *tick_cnt;         /* [tick][SM_TICK_N] (NULL only if never recorded) */
+    double *tick_busy_ns;       /* [tick]: the busiest core's busy time priced
+                                   with a chip's latencies; NULL without a chip    */
     size_t spikes_cap;
 } sm_result_t;
 
@@ -77,7 +83,8 @@ int sm_result_sample(sm_result_t *r, uint32_t every);
 int sm_result_finish(sm_result_t *r, sm_error_t *err);
 int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n);
 void sm_result_destroy(sm_result_t **r_p);
-/* Allocates r's per-tick series (zeroed), once; -1 out of memory. */
-int sm_result_alloc_ticks(sm_result_t *r);
+/* Allocates r's per-tick series (zeroed), once, with the busiest core's
+ * times if `busy`; -1 out of memory. */
+int sm_result_alloc_ticks(sm_result_t *r, int busy);
 
 #endif

@@ -69,7 +69,7 @@ int sm_part_pack(const sm_result_t *r, const uint32_t *probes, uint32_t n_probes
     if (r->tick_cnt) {
         p.n_tick_cnt = (size_t)r->ticks * SM_TICK_N;
         p.tick_cnt = r->tick_cnt;
-        p.n_tick_busy = r->ticks;
+        p.n_tick_busy = r->tick_busy_ns ? r->ticks : 0;
         p.tick_busy = r->tick_busy_ns;
     }
     *len = result_part__get_packed_size(&p);
@@ -101,12 +101,12 @@ int sm_part_merge(sm_result_t *r, const uint8_t *buf, size_t len, uint32_t n_gid
         p->n_trace != p->n_probe * (size_t)r->trace_rows * 3 || p->n_counters != p->n_core * SM_N_COUNTERS ||
         p->n_neurons != p->n_core || p->n_link_packets != p->n_link_index ||
         (p->n_tick_cnt && p->n_tick_cnt != (size_t)r->ticks * SM_TICK_N) ||
-        p->n_tick_busy != (p->n_tick_cnt ? r->ticks : 0))
+        (p->n_tick_busy && (p->n_tick_busy != r->ticks || !p->n_tick_cnt)))
         why = "field lengths differ";
     for (size_t i = 0; !why && i < p->n_tick_busy; i++)
         if (!(p->tick_busy[i] >= 0) || !isfinite(p->tick_busy[i]))
             why = "per-tick busy time out of range";
-    if (!why && p->n_tick_cnt && sm_result_alloc_ticks(r)) {
+    if (!why && p->n_tick_cnt && sm_result_alloc_ticks(r, p->n_tick_busy != 0)) {
         result_part__free_unpacked(p, NULL);
         return sm_fail(err, SM_ENOMEM, "out of memory for the per-tick series");
     }

@@ -452,7 +452,7 @@ sm_result_t *sm_dist_run(const sm_net_t *net, const sm_run_opts_t *opts, const s
             sm_result_destroy(&r);
             goto out;
         }
-    if (opts->tick_ns && !r->tick_cnt) {
+    if (!r->tick_cnt || (opts->tick_ns && !r->tick_busy_ns)) {
         sm_fail(err, SM_EPROTO, "the workers sent no per-tick series");
         sm_result_destroy(&r);
         goto out;

@@ -37,6 +37,8 @@ static void s_engine_fini(sm_engine_t *e)
     free(e->emits);
     free(e->emit_packets);
     free(e->emit_hops);
+    free(e->tick_cnt);
+    free(e->tick_busy);
     free(e->neg);
     free(e->probe_gid);
     free(e->d0_link);
@@ -379,24 +381,47 @@ static int s_emit_costs(sm_engine_t *e, sm_error_t *err)
     return 0;
 }
 
-/* The local shards' per-tick series into r: counts added, the busiest core
- * the largest of theirs. Integers and a maximum: the same on any threads. */
+/* The per-tick series into r: the engine's arrays handed over (the next run
+ * allocates its own), the busiest core's bits made the doubles they are. */
 static int s_gather_ticks(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
 {
+    if (!e->tick_cnt || r->ticks != e->ticks)
+        return sm_fail(err, SM_EINVAL, "the engine recorded no per-tick series for this result");
+    free(r->tick_cnt);
+    r->tick_cnt = e->tick_cnt;
+    e->tick_cnt = NULL;
+    free(r->tick_busy_ns);
+    r->tick_busy_ns = NULL;
+    if (!e->tick_busy)
+        return 0;
+    /* In place: allocated storage takes the type of what is stored in it. */
+    _Static_assert(sizeof(double) == sizeof(uint64_t), "a double in 64 bits");
+    double *busy = (double *)(void *)e->tick_busy;
+    for (uint32_t t = 0; t < e->ticks; t++) {
+        double v;
+        uint64_t bits = e->tick_busy[t];
+        memcpy(&v, &bits, sizeof v);
+        busy[t] = v;
+    }
+    r->tick_busy_ns = busy;
+    e->tick_busy = NULL;
+    return 0;
+}
+
+/* The run's per-tick series, zeroed, before its shards start. */
+static int s_alloc_ticks(sm_engine_t *e, sm_error_t *err)
+{
+    const size_t n = (size_t)e->ticks * SM_TICK_N + 1;
+    if (!e->tick_cnt && !(e->tick_cnt = malloc(n * sizeof *e->tick_cnt)))
+        return sm_fail(err, SM_ENOMEM, "out of memory for the per-tick series of %u ticks",
+                       e->ticks);
+    memset(e->tick_cnt, 0, n * sizeof *e->tick_cnt);
     if (!e->opts.tick_ns)
         return 0;
-    if (sm_result_alloc_ticks(r))
-        return sm_fail(err, SM_ENOMEM, "out of memory for the per-tick series");
-    for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++) {
-        const sm_shard_t *sh = &e->shards[i];
-        if (!sh->tick_cnt)
-            continue;
-        for (size_t k = 0; k < (size_t)r->ticks * SM_TICK_N; k++)
-            r->tick_cnt[k] += sh->tick_cnt[k];
-        for (uint32_t t = 0; t < r->ticks; t++)
-            if (sh->tick_busy[t] > r->tick_busy_ns[t])
-                r->tick_busy_ns[t] = sh->tick_busy[t];
-    }
+    if (!e->tick_busy && !(e->tick_busy = malloc(((size_t)e->ticks + 1) * sizeof *e->tick_busy)))
+        return sm_fail(err, SM_ENOMEM, "out of memory for the per-tick series of %u ticks",
+                       e->ticks);
+    memset(e->tick_busy, 0, ((size_t)e->ticks + 1) * sizeof *e->tick_busy);
     return 0;
 }
 
@@ -605,7 +630,7 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         sm_fail(err, SM_ENOMEM, "out of memory");
         goto fail;
     }
-    if (e->opts.tick_ns && s_emit_costs(e, err))
+    if (s_emit_costs(e, err))
         goto fail;
     if (s_build_shards(e, err))
         goto fail;
@@ -621,6 +646,8 @@ int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *
 {
     e->local_first = first;
     e->local_n = n;
+    if (s_alloc_ticks(e, err))
+        return -1;
     /* Every shard listens once and dials each shard it feeds. */
     if (e->n_shards > 1 && !e->links &&
         !(e->links = sm_linkctx_new(NULL, e->n_shards * (e->n_shards + 1) + 16, err)))

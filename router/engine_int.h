@@ -59,12 +59,12 @@ typedef struct {
                                    cores are here (sm_stwhole_t)                  */
     uint32_t *st_last;
     sm_strows_t *st_rows;       /* per structured projection delivered whole    */
-    uint64_t *tick_cnt;         /* per-tick series (opts.tick_ns): [tick][SM_TICK_N] */
-    double *tick_busy;          /* [tick]: its busiest core's busy time (ns)       */
+    uint64_t tick_packets, tick_hops; /* of the spikes emitted in this tick      */
     uint32_t *tick_cores;       /* the hosted cores that hold neurons: the sweep  */
     uint32_t n_tick_cores;
     uint64_t *tick_seen;        /* per core of tick_cores: spikes, synaptic events,
-                                   active updates at the end of the previous tick */
+                                   updates, active updates at the end of the
+                                   previous tick (S_SEEN of them)                 */
     uint8_t *one_event;         /* per gid: every fan-out entry is one sentinel of
                                    the same projection delivered whole here, so
                                    one delay-0 event carries the whole spike     */
@@ -86,8 +86,15 @@ struct sm_engine {
     sm_shard_t *shards;
     sm_syntab_t tab;
     uint32_t *emits;            /* per gid: emissions (one packet per fan-out entry each) */
-    uint32_t *emit_packets;     /* per gid, with opts.tick_ns: packets and hops of  */
-    uint32_t *emit_hops;        /* one emission, for the per-tick series          */
+    uint32_t *emit_packets;     /* per gid: packets and hops of one emission,     */
+    uint32_t *emit_hops;        /* for the per-tick series                        */
+    /* The per-tick series of the run under way, one for all local shards:
+     * each adds its row once a tick (relaxed atomic adds, integers: the sums
+     * do not depend on the order), and with a chip (opts.tick_ns) raises the
+     * tick's busiest-core time (the bits of a non-negative double, which
+     * order as the numbers do). Handed to the result by the gather. */
+    uint64_t *tick_cnt;         /* [tick][SM_TICK_N]                              */
+    uint64_t *tick_busy;        /* [tick]: bits of the busiest core's ns, or NULL */
     uint8_t *neg;               /* per gid: signed payloads (cx.neg), or NULL          */
     sm_model_t **pop_models;    /* per population, with constant currents added  */
     uint32_t *probe_gid;

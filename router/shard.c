@@ -51,6 +51,10 @@ double sm_cpu_now(void)
 }
 
 #define S_OOM(sh) do { s_oom(sh); return -1; } while (0)
+/* The core counters the per-tick sweep follows: SM_TICK_SPIKES .. ACTIVE. */
+#define S_SEEN 4
+_Static_assert(SM_TICK_SPIKES == 0 && SM_TICK_SYNAPTIC == 1 && SM_TICK_UPDATES == 2 &&
+                   SM_TICK_ACTIVE == 3, "the sweep's counters in SM_TICK_ order");
 
 static void s_oom(sm_shard_t *sh)
 {
@@ -103,11 +107,8 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
         SM_VEC_PUSH(sh->spikes, s, S_OOM(sh));
     }
     c->cnt.spikes += spikes;
-    if (sh->tick_cnt) {
-        uint64_t *row = &sh->tick_cnt[(size_t)tick * SM_TICK_N];
-        row[SM_TICK_PACKETS] += e->emit_packets[gid];
-        row[SM_TICK_HOPS] += e->emit_hops[gid];
-    }
+    sh->tick_packets += e->emit_packets[gid];
+    sh->tick_hops += e->emit_hops[gid];
     const sm_syntab_t *t = &e->tab;
     /* One packet per fan-out entry and emission: counting emissions per
      * neuron is enough to recover every link's load at the end. */
@@ -388,33 +389,49 @@ static void s_record_probes(sm_shard_t *sh, uint32_t tick)
 }
 
 /* The tick's row of the per-tick series: what each hosted core counted since
- * the last tick, and the busiest core's busy time priced with the chip's
- * latencies (opts.tick_ns). A sweep of the shard's cores once a tick, with no
- * work per event: the engines count as they always do. */
+ * the last tick, added to the engine's row (the other local shards add
+ * theirs), and with a chip the busiest core's busy time priced with its
+ * latencies (opts.tick_ns). A sweep of the shard's cores once a tick, with
+ * no work per event: the engines count as they always do. */
 static void s_tick_row(sm_shard_t *sh, uint32_t tick)
 {
     const sm_engine_t *e = sh->e;
     const double *ns = e->opts.tick_ns;
-    uint64_t *row = &sh->tick_cnt[(size_t)tick * SM_TICK_N];
+    uint64_t sum[SM_TICK_N] = {0};
     double busiest = 0.0;
     for (uint32_t k = 0; k < sh->n_tick_cores; k++) {
         const sm_core_t *c = &e->cores[sh->tick_cores[k]];
-        uint64_t *seen = &sh->tick_seen[(size_t)k * 3];
-        uint64_t spk = c->cnt.spikes - seen[0], syn = c->cnt.synaptic_events - seen[1],
-                 act = c->cnt.active_updates - seen[2];
-        seen[0] = c->cnt.spikes;
-        seen[1] = c->cnt.synaptic_events;
-        seen[2] = c->cnt.active_updates;
-        row[SM_TICK_SPIKES] += spk;
-        row[SM_TICK_SYNAPTIC] += syn;
-        row[SM_TICK_ACTIVE] += act;
-        uint64_t idle = c->n_model > act ? c->n_model - act : 0;
-        double busy = (double)syn * ns[0] + (double)act * ns[1] + (double)idle * ns[2] +
-                      (double)spk * ns[3];
+        uint64_t *seen = &sh->tick_seen[(size_t)k * S_SEEN];
+        const uint64_t now[S_SEEN] = {c->cnt.spikes, c->cnt.synaptic_events,
+                                      c->cnt.neuron_updates, c->cnt.active_updates};
+        uint64_t d[S_SEEN];
+        for (int i = 0; i < S_SEEN; i++) {
+            d[i] = now[i] - seen[i];
+            seen[i] = now[i];
+            sum[i] += d[i]; /* SM_TICK_SPIKES .. SM_TICK_ACTIVE, in this order */
+        }
+        if (!ns)
+            continue;
+        uint64_t act = d[3], idle = c->n_model > act ? c->n_model - act : 0;
+        double busy = (double)d[1] * ns[0] + (double)act * ns[1] + (double)idle * ns[2] +
+                      (double)d[0] * ns[3];
         if (busy > busiest)
             busiest = busy;
     }
-    sh->tick_busy[tick] = busiest;
+    sum[SM_TICK_PACKETS] = sh->tick_packets;
+    sum[SM_TICK_HOPS] = sh->tick_hops;
+    sh->tick_packets = sh->tick_hops = 0;
+    uint64_t *row = &e->tick_cnt[(size_t)tick * SM_TICK_N];
+    for (int i = 0; i < SM_TICK_N; i++)
+        if (sum[i])
+            __atomic_fetch_add(&row[i], sum[i], __ATOMIC_RELAXED);
+    if (!ns)
+        return;
+    uint64_t bits, old = __atomic_load_n(&e->tick_busy[tick], __ATOMIC_RELAXED);
+    memcpy(&bits, &busiest, sizeof bits);
+    while (bits > old && !__atomic_compare_exchange_n(&e->tick_busy[tick], &old, bits, 1,
+                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
 }
 
 /* Every local shard publishes its synaptic events now and then; the first
@@ -546,8 +563,7 @@ int sm_shard_run(sm_shard_t *sh)
                         return -1;
         }
         s_record_probes(sh, tick);
-        if (sh->tick_cnt)
-            s_tick_row(sh, tick);
+        s_tick_row(sh, tick);
         /* Clear this tick's slot so the ring can reuse it. */
         slot = tick & e->cx.ring_mask;
         for (uint32_t k = 0; k < sh->active[slot].n; k++)
@@ -607,8 +623,6 @@ void sm_shard_fini(sm_shard_t *sh)
     free(sh->st_whole);
     free(sh->st_last);
     free(sh->one_event);
-    free(sh->tick_cnt);
-    free(sh->tick_busy);
     free(sh->tick_seen);
     free(sh->tick_cores);
     free(sh->cores);
@@ -690,35 +704,21 @@ int sm_shard_prepare(sm_shard_t *sh)
     sm_engine_t *e = sh->e;
     for (uint32_t k = 0; k < sh->n_cores; k++)
         sm_core_prepare(&e->cx, &e->cores[sh->cores[k]]);
-    if (e->opts.tick_ns && e->emit_packets) {
-        if (!sh->tick_cnt) {
-            /* A core without neurons counts nothing: the sweep skips it
-             * (most of a large grid, often). */
-            sh->tick_cores = malloc(((size_t)sh->n_cores + 1) * sizeof *sh->tick_cores);
-            sh->tick_seen = malloc(((size_t)sh->n_cores * 3 + 1) * sizeof *sh->tick_seen);
-            sh->tick_cnt = malloc(((size_t)e->ticks * SM_TICK_N + 1) * sizeof *sh->tick_cnt);
-            sh->tick_busy = malloc(((size_t)e->ticks + 1) * sizeof *sh->tick_busy);
-            if (!sh->tick_cnt || !sh->tick_busy || !sh->tick_seen || !sh->tick_cores) {
-                free(sh->tick_cnt);
-                free(sh->tick_busy);
-                free(sh->tick_seen);
-                free(sh->tick_cores);
-                sh->tick_cnt = NULL;
-                sh->tick_busy = NULL;
-                sh->tick_seen = NULL;
-                sh->tick_cores = NULL;
-                S_OOM(sh);
-            }
-            sh->n_tick_cores = 0;
-            for (uint32_t k = 0; k < sh->n_cores; k++)
-                if (e->cores[sh->cores[k]].n)
-                    sh->tick_cores[sh->n_tick_cores++] = sh->cores[k];
-        }
-        /* Every run starts from zeroed counters (sm_core_reset). */
-        memset(sh->tick_cnt, 0, ((size_t)e->ticks * SM_TICK_N + 1) * sizeof *sh->tick_cnt);
-        memset(sh->tick_busy, 0, ((size_t)e->ticks + 1) * sizeof *sh->tick_busy);
-        memset(sh->tick_seen, 0, ((size_t)sh->n_cores * 3 + 1) * sizeof *sh->tick_seen);
+    if (!sh->tick_seen) {
+        /* A core without neurons counts nothing: the sweep skips it (most
+         * of a large grid, often). */
+        sh->tick_cores = malloc(((size_t)sh->n_cores + 1) * sizeof *sh->tick_cores);
+        sh->tick_seen = malloc(((size_t)sh->n_cores * S_SEEN + 1) * sizeof *sh->tick_seen);
+        if (!sh->tick_seen || !sh->tick_cores)
+            S_OOM(sh);
+        sh->n_tick_cores = 0;
+        for (uint32_t k = 0; k < sh->n_cores; k++)
+            if (e->cores[sh->cores[k]].n)
+                sh->tick_cores[sh->n_tick_cores++] = sh->cores[k];
     }
+    /* Every run starts from zeroed counters (sm_core_reset). */
+    memset(sh->tick_seen, 0, ((size_t)sh->n_cores * S_SEEN + 1) * sizeof *sh->tick_seen);
+    sh->tick_packets = sh->tick_hops = 0;
     const sm_syntab_t *t = &e->tab;
     if (t->n_st && !sh->st_whole) {
         sh->st_whole = calloc(t->n_st, 1);

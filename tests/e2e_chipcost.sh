@@ -2,7 +2,8 @@
 # End-to-end: a chip's cost is a function of the chip and the network's
 # activity, never of the engine or the thread count (docs/chips.md): energy,
 # chip time and the per-tick series (ticks.csv) bit for bit between --engine
-# event and dense and between --threads 1 and 2, on every built-in chip, for
+# event and dense (but for the neuron updates each engine performs, column 4)
+# and between --threads 1 and 2, on every built-in chip, for
 # networks whose spikes the two engines agree on. CUBA, whose float
 # membranes the engines step differently (docs/models.md, "Skipping silent
 # ticks"), must agree to within its spike difference. A fixed-tick chip
@@ -37,7 +38,13 @@ for chip in loihi truenorth spinnaker; do
     for other in event-2 dense-1 dense-2; do
       check "$net on $chip: energy and chip time of event-1 = $other, bit for bit" \
           "[ \"\$(cost $base/stats.json)\" = \"\$(cost $T/$net-$chip-$other/stats.json)\" ]"
-      check "$net on $chip: ticks.csv of event-1 = $other" "cmp -s $base/ticks.csv $T/$net-$chip-$other/ticks.csv"
+      if [ "${other%-*}" = event ]; then
+        check "$net on $chip: ticks.csv of event-1 = $other" "cmp -s $base/ticks.csv $T/$net-$chip-$other/ticks.csv"
+      else
+        # the engines differ in the neuron updates they perform (column 4), only
+        check "$net on $chip: ticks.csv of event-1 = $other but for neuron_updates" \
+            "[ \"\$(cut -d, -f1-3,5- $base/ticks.csv)\" = \"\$(cut -d, -f1-3,5- $T/$net-$chip-$other/ticks.csv)\" ]"
+      fi
     done
   done
 done
@@ -63,7 +70,7 @@ rows = list(csv.DictReader(open('$T/sheet-loihi-event-1/ticks.csv')))
 assert len(rows) == 300 and [int(r['tick']) for r in rows] == list(range(300))
 s = lambda k: sum(int(r[k]) for r in rows)
 assert s('spikes') == t['spikes'] and s('packets') == t['packets'] and s('hops') == t['hops']
-assert s('active_updates') == t['active_neuron_updates']
+assert s('active_updates') == t['active_neuron_updates'] and s('neuron_updates') == t['neuron_updates']
 assert s('active_updates') + s('inactive_updates') == t['dense_neuron_updates']
 assert s('synaptic_events') == t['synaptic_events']
 e = sum(float(r['energy_total_j']) for r in rows)

@@ -28,7 +28,7 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 strip() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k, None) for k in ('wall_seconds','sync_wait_seconds_per_tick','run_cpu_seconds')]; print(json.dumps(d, sort_keys=True))" "$1"; }
-same() { cmp -s "$1/spikes.csv" "$2/spikes.csv" && cmp -s "$1/traces.csv" "$2/traces.csv" && [ "$(strip "$1/stats.json")" = "$(strip "$2/stats.json")" ]; }
+same() { cmp -s "$1/spikes.csv" "$2/spikes.csv" && cmp -s "$1/traces.csv" "$2/traces.csv" && cmp -s "$1/ticks.csv" "$2/ticks.csv" && [ "$(strip "$1/stats.json")" = "$(strip "$2/stats.json")" ]; }
 port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # alive PID: running (a zombie has ended).
@@ -66,6 +66,7 @@ for ex in synfire feedforward cuba sheet conv; do
   check "$ex: ipc socket files removed" "no_sockets_left $C"
   "$BIN" run "$EX/$ex.json" $ticks --workers 3 --transport tcp --neurons-per-core 64 --out "$T/$ex-tcp" --quiet
   check "$ex: 3 workers over tcp = 1 thread" "same $T/$ex-t1 $T/$ex-tcp"
+  check "$ex: ticks.csv over workers adds up to stats.json" "python3 $SRC/tests/ticks_check.py $T/$ex-ipc $T/$ex-tcp"
 done
 
 # Messages longer than a control frame (1 MiB) go in several frames: a

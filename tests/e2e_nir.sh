@@ -131,6 +131,15 @@ check "--max-spikes-per-tick 1: a MultiSpike count of 2 refused with exit 2, nam
   --neurons-per-core 128 --out "$T/w2" --quiet
 check "batch on 2 worker processes: the same spikes" "[ $? -eq 0 ] && cmp -s $T/b3/spikes.csv $T/w2/spikes.csv"
 
+# The per-tick series of every NIR run: a sample's, a batch's samples end to
+# end (as their spikes), on a chip with its energy; the same over workers.
+check "ticks.csv adds up to stats.json: one sample, a batch, 2 threads, 2 workers, loihi" \
+  "python3 $SRC/tests/ticks_check.py $T/one $T/b3 $T/b3e $T/w2 $T/loihi $T/fq"
+check "batch: ticks.csv holds every sample's ticks, sample 0's as the run of sample 0 alone" \
+  "[ \$(wc -l < $T/b3/ticks.csv) -eq \$((3 * (\$(wc -l < $T/one/ticks.csv) - 1) + 1)) ] && [ \"\$(sed -n 2,\$(wc -l < $T/one/ticks.csv)p $T/b3/ticks.csv | cut -d, -f2-)\" = \"\$(tail -n +2 $T/one/ticks.csv | cut -d, -f2-)\" ]"
+check "batch on 2 worker processes (another mapping): the same counts but packets and hops" \
+  "[ \"\$(cut -d, -f1-6 $T/b3/ticks.csv)\" = \"\$(cut -d, -f1-6 $T/w2/ticks.csv)\" ]"
+
 # Refusals, with the node and the field.
 refused() {  # name, expected message, command...
   local name=$1 want=$2

@@ -35,7 +35,20 @@ for ex in synfire feedforward; do
   done
   "$BIN" run "$EX/$ex.json" --engine dense --out "$T/$ex-dense" --quiet
   check "$ex: dense engine gives the same spikes" "cmp -s $T/$ex-1/spikes.csv $T/$ex-dense/spikes.csv"
+  # the per-tick series, without a chip: written, adding up to stats.json
+  check "$ex: ticks.csv written and named in the summary" "[ -s $T/$ex-1/ticks.csv ] && grep -q 'stats.json, ticks.csv' $T/$ex-1.txt"
+  check "$ex: ticks.csv adds up to stats.json (event, dense, threads)" "python3 $SRC/tests/ticks_check.py $T/$ex-1 $T/$ex-dense $T/$ex-1b $T/$ex-2 $T/$ex-4"
+  check "$ex: ticks.csv identical with 2 and 4 threads" "cmp -s $T/$ex-1b/ticks.csv $T/$ex-2/ticks.csv && cmp -s $T/$ex-1b/ticks.csv $T/$ex-4/ticks.csv"
+  check "$ex: ticks.csv of event and dense differ in neuron_updates only" \
+      "[ \"\$(cut -d, -f1-3,5- $T/$ex-1/ticks.csv)\" = \"\$(cut -d, -f1-3,5- $T/$ex-dense/ticks.csv)\" ] && ! cmp -s $T/$ex-1/ticks.csv $T/$ex-dense/ticks.csv"
 done
+"$BIN" plot "$T/feedforward-1" > /dev/null 2>&1
+check "plot draws ticks.svg from ticks.csv of a run without a chip" "grep -q 'from ticks.csv' $T/feedforward-1/ticks.svg"
+# A long run's series is part of its memory estimate: refused with the figure, never allocated silently.
+printf '%s' '{"simulation": {"ticks": 10}, "populations": [{"name": "a", "size": 4, "model": "lif", "params": {"beta": 0.9, "bias": 0.2}}]}' > "$T/tiny.json"
+"$BIN" run "$T/tiny.json" --ticks 10000000 --max-memory 100M --out "$T/long" > "$T/long.txt" 2>&1
+check "10^7 ticks under --max-memory 100M: refused (exit 2) with the series' estimate" \
+    "[ \$? -eq 2 ] && grep -q 'per-tick series 534 MiB' $T/long.txt && [ ! -e $T/long ]"
 
 # Chips: traffic-aware mapping against sequential, same spikes, fewer hops.
 for chip in loihi truenorth; do

@@ -243,6 +243,36 @@ Test(api, run_matches_the_engine)
     }
     free(cores);
     free(cc);
+    /* The per-tick series, without a chip: the count columns, each adding
+     * up to its total, and the engine's own rows with 2 threads as with 1. */
+    static const char *const cols[] = {"spikes", "synaptic_events", "neuron_updates",
+                                       "active_updates", "inactive_updates", "packets", "hops"};
+    const uint32_t ns = spikemesh_result_n_tick_series(res);
+    cr_assert_eq(ns, 7);
+    for (uint32_t i = 0; i < ns; i++)
+        cr_assert_str_eq(spikemesh_result_tick_series_name(res, i), cols[i]);
+    cr_assert_null(spikemesh_result_tick_series_name(res, ns));
+    double *series = calloc((size_t)300 * ns, sizeof *series);
+    cr_assert_eq(spikemesh_result_tick_series(res, series), 0);
+    double sum[7] = {0};
+    for (uint32_t t = 0; t < 300; t++) {
+        const uint64_t *row = &ref->tick_cnt[(size_t)t * SM_TICK_N];
+        cr_assert_eq(series[t * ns + 0], (double)row[SM_TICK_SPIKES], "tick %u", t);
+        cr_assert_eq(series[t * ns + 2], (double)row[SM_TICK_UPDATES], "tick %u", t);
+        cr_assert_eq(series[t * ns + 6], (double)row[SM_TICK_HOPS], "tick %u", t);
+        for (uint32_t i = 0; i < ns; i++)
+            sum[i] += series[t * ns + i];
+    }
+    free(series);
+    cr_assert_eq(sum[0], (double)ref->totals.spikes);
+    cr_assert_eq(sum[1], (double)ref->totals.synaptic_events);
+    cr_assert_eq(sum[2], (double)ref->totals.neuron_updates);
+    cr_assert_eq(sum[3], (double)ref->totals.active_updates);
+    cr_assert_eq(sum[3] + sum[4], (double)ref->totals.dense_updates);
+    cr_assert_eq(sum[5], (double)ref->totals.packets_out);
+    cr_assert_eq(sum[6], (double)ref->totals.hops);
+    cr_assert_gt(sum[6], 0, "feedforward crosses cores");
+    cr_assert_null(ref->tick_busy_ns, "no chip, no busiest core");
     cr_assert_null(spikemesh_result_chip(res));
     cr_assert_null(spikemesh_result_energy_item(res, 0, NULL), "no chip, no energy");
     double j[5];
@@ -299,6 +329,21 @@ Test(api, energy_on_a_chip)
         cores_sum += j[i];
     cr_assert_gt(cores_sum, 0);
     free(j);
+    /* On a chip the series adds the energy and times after the counts. */
+    const uint32_t ns = spikemesh_result_n_tick_series(res);
+    cr_assert_eq(ns, 15);
+    cr_assert_str_eq(spikemesh_result_tick_series_name(res, 12), "energy_total_j");
+    cr_assert_str_eq(spikemesh_result_tick_series_name(res, 14), "chip_ns");
+    double *series = calloc((size_t)200 * ns, sizeof *series);
+    cr_assert_eq(spikemesh_result_tick_series(res, series), 0);
+    double e_sum = 0;
+    for (uint32_t t = 0; t < 200; t++) {
+        e_sum += series[t * ns + 12];
+        cr_assert_geq(series[t * ns + 14], series[t * ns + 13], "chip time >= busiest core");
+        cr_assert_gt(series[t * ns + 13], 0, "tick %u: a busiest core", t);
+    }
+    free(series);
+    cr_assert_float_eq(e_sum, total, 1e-6 * total);
     spikemesh_result_destroy(&res);
     spikemesh_opts_destroy(&o);
     spikemesh_net_destroy(&net);
@@ -404,6 +449,10 @@ Test(api, nir_batch_matches_the_engine_sample_by_sample)
     const uint32_t *sp = spikemesh_result_spikes(res);
     size_t ns = spikemesh_result_n_spikes(res);
     const float *tr = spikemesh_result_traces(res);
+    const uint32_t nts = spikemesh_result_n_tick_series(res);
+    cr_assert_eq(nts, 7);
+    double *series = calloc((size_t)FF2_T * FF2_B * nts, sizeof *series);
+    cr_assert_eq(spikemesh_result_tick_series(res, series), 0);
 
     /* The engine's own run of each sample alone. */
     sm_error_t e;
@@ -433,10 +482,19 @@ Test(api, nir_batch_matches_the_engine_sample_by_sample)
         }
         cr_assert_arr_eq(tr + (size_t)b * FF2_T * np * 3, ref->trace,
                          (size_t)FF2_T * np * 3 * sizeof(float), "sample %u's membranes", b);
+        /* the batch's series holds each sample's, end to end */
+        for (uint32_t t = 0; t < FF2_T; t++) {
+            const double *row = &series[((size_t)b * FF2_T + t) * nts];
+            const uint64_t *want = &ref->tick_cnt[(size_t)t * SM_TICK_N];
+            cr_assert_eq(row[0], (double)want[SM_TICK_SPIKES], "sample %u tick %u", b, t);
+            cr_assert_eq(row[1], (double)want[SM_TICK_SYNAPTIC], "sample %u tick %u", b, t);
+            cr_assert_eq(row[2], (double)want[SM_TICK_UPDATES], "sample %u tick %u", b, t);
+        }
         sm_result_destroy(&ref);
     }
     cr_assert_eq(ns, total);
     cr_assert_gt(total, 50, "the tensor makes the graph spike");
+    free(series);
 
     char *json = spikemesh_result_stats_json(res, &err);
     cJSON *doc = cJSON_Parse(json);

@@ -67,7 +67,7 @@ Test(fuzz, result_parts)
     src->link_dense[1] = 5;
     src->link_dense[7] = 9;
     /* a chip run's per-tick series travels too */
-    cr_assert_eq(sm_result_alloc_ticks(src), 0);
+    cr_assert_eq(sm_result_alloc_ticks(src, 1), 0);
     for (size_t i = 0; i < (size_t)TICKS * SM_TICK_N; i++)
         src->tick_cnt[i] = i % 7;
     for (uint32_t t = 0; t < TICKS; t++)

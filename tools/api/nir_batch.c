@@ -35,7 +35,16 @@ static int s_accumulate(sm_nir_batch_t *s, bool traces, const sm_result_t *r, ui
                            (unsigned long long)s->samples);
         a->threads = r->threads;
         a->workers = r->workers;
+        if (r->tick_cnt && sm_result_alloc_ticks(a, r->tick_busy_ns != NULL))
+            return sm_fail(err, SM_ENOMEM, "out of memory for the per-tick series of %llu "
+                           "samples", (unsigned long long)s->samples);
     }
+    if (a->tick_cnt && r->tick_cnt)
+        memcpy(a->tick_cnt + (size_t)b * r->ticks * SM_TICK_N, r->tick_cnt,
+               (size_t)r->ticks * SM_TICK_N * sizeof *a->tick_cnt);
+    if (a->tick_busy_ns && r->tick_busy_ns)
+        memcpy(a->tick_busy_ns + (size_t)b * r->ticks, r->tick_busy_ns,
+               (size_t)r->ticks * sizeof *a->tick_busy_ns);
     for (size_t c = 0; c < nc; c++) {
         a->cores[c].neurons = r->cores[c].neurons;
         sm_counters_add(&a->cores[c].c, &r->cores[c].c);

@@ -244,6 +244,16 @@ void spikemesh_result_cores(const spikemesh_result_t *r, uint32_t *cores, uint64
 uint32_t spikemesh_result_n_links(const spikemesh_result_t *r);
 void spikemesh_result_links(const spikemesh_result_t *r, uint32_t *ends, uint64_t *packets);
 
+/* The per-tick series every run records (ticks.csv, docs/outputs.md): n
+ * columns, named as ticks.csv's after "tick" (spikes, synaptic_events,
+ * neuron_updates, active_updates, inactive_updates, packets, hops; on a chip
+ * also energy_*_j by category and in all, busiest_core_ns, chip_ns).
+ * spikemesh_result_tick_series fills ticks x n values, tick by tick (counts
+ * are whole numbers); -1 if the run recorded none. */
+uint32_t spikemesh_result_n_tick_series(const spikemesh_result_t *r);
+const char *spikemesh_result_tick_series_name(const spikemesh_result_t *r, uint32_t i);
+int spikemesh_result_tick_series(const spikemesh_result_t *r, double *values);
+
 /* ---- energy (runs on a chip) ------------------------------------------------ */
 
 /* The chip the run was priced on, or NULL when it had none. */

@@ -4,6 +4,7 @@
 #ifndef SM_SPIKEMESH_INT_H
 #define SM_SPIKEMESH_INT_H
 
+#include "chip.h"
 #include "energy.h"
 #include "engine.h"
 #include "net.h"
@@ -41,6 +42,8 @@ struct spikemesh_result {
     uint32_t sample_ticks;
     struct cJSON *stats;      /* stats.json, energy included                */
     int have_energy;
+    sm_chip_t chip;           /* what the run was priced on (have_energy), for
+                                 its per-tick series                          */
     sm_energy_t energy;
     double energy_items[SM_ENERGY_N + SM_API_ENERGY_EXTRA];
 };

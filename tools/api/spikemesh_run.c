@@ -11,6 +11,7 @@
 #include "quantise.h"
 #include "run_setup.h"
 #include "spikemesh_int.h"
+#include "ticks.h"
 
 /* Spikes go out as the engine holds them: three uint32 per row. */
 _Static_assert(sizeof(sm_spike_t) == 3 * sizeof(uint32_t), "sm_spike_t is three uint32");
@@ -64,6 +65,7 @@ static int s_price(spikemesh_result_t *res, const sm_net_t *net, const sm_chip_t
         return -1;
     }
     res->have_energy = 1;
+    res->chip = *chip;
     s_energy_items(&res->energy, res->energy_items);
     if (sm_energy_to_json(&res->energy, res->stats))
         return sm_fail(err, SM_ENOMEM, "%s: stats: out of memory", net->path);
@@ -148,6 +150,11 @@ spikemesh_result_t *spikemesh_run(const spikemesh_net_t *h, const spikemesh_opts
         goto out;
     }
     o.mapping = map;
+    double tick_ns[4];
+    if (chip) {
+        sm_energy_tick_ns(chip, tick_ns);
+        o.tick_ns = tick_ns;
+    }
     sm_nir_batch_t batch;
     memset(&batch, 0, sizeof batch);
     if (h->nir ? s_run_nir(h, &o, res, &batch, &err)
@@ -341,4 +348,26 @@ char *spikemesh_result_stats_json(const spikemesh_result_t *res, spikemesh_error
 void spikemesh_free(void *p)
 {
     free(p);
+}
+
+uint32_t spikemesh_result_n_tick_series(const spikemesh_result_t *res)
+{
+    return res->r->tick_cnt ? sm_ticks_n_columns(res->have_energy) : 0;
+}
+
+const char *spikemesh_result_tick_series_name(const spikemesh_result_t *res, uint32_t i)
+{
+    return i < spikemesh_result_n_tick_series(res) ? sm_ticks_column(i) : NULL;
+}
+
+int spikemesh_result_tick_series(const spikemesh_result_t *res, double *values)
+{
+    const uint32_t n = spikemesh_result_n_tick_series(res);
+    if (!n)
+        return -1;
+    const sm_chip_t *chip = res->have_energy ? &res->chip : NULL;
+    const sm_energy_t *en = res->have_energy ? &res->energy : NULL;
+    for (uint32_t t = 0; t < res->r->ticks; t++)
+        sm_ticks_row(chip, en, res->r, t, values + (size_t)t * n);
+    return 0;
 }

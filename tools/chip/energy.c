@@ -205,6 +205,14 @@ int sm_energy_compute(const sm_chip_t *chip, const sm_result_t *res, sm_energy_t
     return 0;
 }
 
+void sm_energy_tick_ns(const sm_chip_t *chip, double ns[4])
+{
+    ns[0] = chip->timing.syn_op;
+    ns[1] = chip->timing.update_active;
+    ns[2] = chip->timing.update_inactive;
+    ns[3] = chip->timing.spike;
+}
+
 void sm_energy_tick(const sm_chip_t *chip, const sm_energy_t *e, const sm_result_t *res,
                     uint32_t tick, double joules[SM_ENERGY_N], double *chip_ns)
 {
@@ -222,7 +230,7 @@ void sm_energy_tick(const sm_chip_t *chip, const sm_energy_t *e, const sm_result
     double router = pk > 0 ? row[SM_TICK_HOPS] / pk * e->hop_ns_mean +
                                  e->link_max_per_tick * e->hop_ns_max * (pk / mean_pk)
                            : 0.0;
-    double ns = res->tick_busy_ns[tick] + router + T->barrier;
+    double ns = (res->tick_busy_ns ? res->tick_busy_ns[tick] : 0.0) + router + T->barrier;
     if (T->tick > 0 && ns < T->tick)
         ns = T->tick;
     joules[SM_ENERGY_STATIC] = e->static_w * ns * 1e-9;

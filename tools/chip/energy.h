@@ -87,11 +87,17 @@ typedef struct {
     double models;            /* neurons with a model: dense updates per tick */
 } sm_energy_t;
 
+/* The latencies (ns) a run on chip prices each tick's busiest core with
+ * (sm_run_opts_t.tick_ns): a synaptic event, an active and an idle neuron
+ * update, a spike. */
+void sm_energy_tick_ns(const sm_chip_t *chip, double ns[4]);
+
 /* One tick of the run's per-tick series (res->tick_cnt) priced as the run
  * is: joules by category, and the chip time of the tick (ns), its busiest
  * core + router (the tick's hops per packet x the run's mean hop latency,
  * plus the hottest link's share) + barrier, at least the tick on a fixed-
- * tick chip. Routing prices the tick's hops at the run's mean hop energy.
+ * tick chip (the busiest core 0 if the run recorded none). Routing prices
+ * the tick's hops at the run's mean hop energy.
  * Needs e from sm_energy_compute of the same run. */
 void sm_energy_tick(const sm_chip_t *chip, const sm_energy_t *e, const sm_result_t *res,
                     uint32_t tick, double joules[SM_ENERGY_N], double *chip_ns);

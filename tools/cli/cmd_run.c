@@ -31,8 +31,8 @@ static void s_usage(FILE *f)
 {
     fprintf(f,
             "usage: spikemesh run NET.json [options]\n\n"
-            "Runs a network file and writes DIR/spikes.csv, DIR/traces.csv and DIR/stats.json,\n"
-            "each atomically, then prints a summary.\n\n"
+            "Runs a network file and writes DIR/spikes.csv, DIR/traces.csv, DIR/stats.json and\n"
+            "DIR/ticks.csv (the per-tick series), atomically, then prints a summary.\n\n"
             "options:\n"
             "  --ticks N              run N ticks (default: the file's simulation.ticks)\n"
             "  --threads N            worker threads (default: one per 2M synapses, at\n"
@@ -346,14 +346,11 @@ int sm_cmd_run(int argc, char **argv)
         return 2;
     }
     o.mapping = map;
-    /* A chip run records its per-tick series (ticks.csv), its busiest core
-     * priced with the chip's latencies. */
+    /* Every run records its per-tick series (ticks.csv); a chip run also
+     * its busiest core, priced with the chip's latencies. */
     double tick_ns[4];
     if (chip) {
-        tick_ns[0] = chip->timing.syn_op;
-        tick_ns[1] = chip->timing.update_active;
-        tick_ns[2] = chip->timing.update_inactive;
-        tick_ns[3] = chip->timing.spike;
+        sm_energy_tick_ns(chip, tick_ns);
         o.tick_ns = tick_ns;
     }
     sm_result_t *r = dist.workers ? sm_dist_run(net, &o, &dist, &err) : sm_engine_run(net, &o, &err);
@@ -391,8 +388,8 @@ int sm_cmd_run(int argc, char **argv)
     if (!rc && (sm_limits_check_spikes(net, r, &lim, &err) ||
                 sm_limits_check_output(sm_report_spikes_bytes(net, r) + cost.traces_csv_bytes +
                                            sm_report_stats_bytes(net, r) +
-                                           (r->tick_cnt ? sm_ticks_csv_bytes(r->ticks) : 0),
-                                       "spikes.csv, traces.csv and stats.json", out_dir, &lim,
+                                           sm_ticks_csv_bytes(r, have_energy),
+                                       "spikes.csv, traces.csv, stats.json and ticks.csv", out_dir, &lim,
                                        &err))) {
         fprintf(stderr, "spikemesh run: %s: %s\n", net_path, err.msg);
         s_mark_incomplete(out_dir, net_path, err.msg);
@@ -400,15 +397,9 @@ int sm_cmd_run(int argc, char **argv)
     }
     if (!rc && sm_mkdirs(out_dir, &err))
         rc = 1;
-    if (!rc && sm_report_write_all(net, r, stats, out_dir, &err))
+    if (!rc && sm_report_write_run(net, r, stats, have_energy ? chip : NULL,
+                                   have_energy ? &energy : NULL, out_dir, &err))
         rc = 1;
-    if (!rc && have_energy && r->tick_cnt && sm_ticks_write(chip, &energy, r, out_dir, &err))
-        rc = 1;
-    if (!rc && !(have_energy && r->tick_cnt)) {
-        /* A ticks.csv of an earlier chip run would pass for this run's. */
-        snprintf(path, sizeof path, "%s/ticks.csv", out_dir);
-        unlink(path);
-    }
     if (rc == 1) {
         fprintf(stderr, "spikemesh run: %s\n", err.msg);
         s_mark_incomplete(out_dir, net_path, err.msg);
@@ -422,8 +413,7 @@ int sm_cmd_run(int argc, char **argv)
             sm_qreport_print(stdout, net, &qrep);
         if (have_energy)
             sm_energy_print(stdout, &energy);
-        printf("  wrote %s/spikes.csv, traces.csv, stats.json%s\n", out_dir,
-               have_energy && r->tick_cnt ? ", ticks.csv" : "");
+        printf("  wrote %s/spikes.csv, traces.csv, stats.json, ticks.csv\n", out_dir);
     }
     cJSON_Delete(stats);
     sm_qreport_fini(&qrep);

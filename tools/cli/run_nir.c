@@ -3,7 +3,8 @@
  * its Input node for T ticks, from the initial state (batch inference), on
  * the same engines, mappings and chips as a JSON network. Outputs: the
  * usual spikes.csv, traces.csv and stats.json (a `sample` column first when
- * the input holds more than one sample), stats.json's "nir" section
+ * the input holds more than one sample), ticks.csv (the samples' ticks end
+ * to end), stats.json's "nir" section
  * (samples per second, the compiled projections and their memory, and with
  * --labels the accuracy and confusion matrix), and with --nir-output the
  * text format of the NIR reference cases' check.py. */
@@ -31,6 +32,7 @@
 #include "report.h"
 #include "run_nir.h"
 #include "run_setup.h"
+#include "ticks.h"
 
 void sm_nir_run_opts_default(sm_nir_run_opts_t *nr)
 {
@@ -281,6 +283,7 @@ typedef struct {
     sm_qreport_t qrep;       /* a fixed-point chip's quantisation             */
     bool quantised;
     sm_map_report_t map_rep;
+    double tick_ns[4];       /* the chip's latencies, for the per-tick series */
     sm_nir_batch_t batch;    /* every sample, ticks end to end                */
     sm_out_t fs, ft;
     bool fs_open, ft_open;
@@ -329,6 +332,10 @@ static int s_place(s_run_t *s)
                      &s->map, err))
         return -1;
     rc->opts->mapping = s->map;
+    if (s->chip) {
+        sm_energy_tick_ns(s->chip, s->tick_ns);
+        rc->opts->tick_ns = s->tick_ns;
+    }
     return 0;
 }
 
@@ -464,6 +471,12 @@ static int s_finish(s_run_t *s, sm_energy_t *energy, bool *have_energy)
     free(text);
     if (r)
         return -1;
+    /* The whole batch's series, samples end to end as its spikes. */
+    const sm_chip_t *chip = *have_energy ? s->chip : NULL;
+    if (sm_limits_check_output(sm_ticks_csv_bytes(s->batch.all, chip != NULL), "ticks.csv",
+                               rc->out_dir, rc->limits, &s->err) ||
+        sm_ticks_write(chip, chip ? energy : NULL, s->batch.all, rc->out_dir, &s->err))
+        return -1;
     if (s->fs_open) {
         s->fs_open = false;
         if (sm_out_commit(&s->fs, &s->err))
@@ -499,7 +512,7 @@ static void s_summary(const s_run_t *s, const sm_energy_t *energy, bool have_ene
         printf("  accuracy %.4f (%llu of %llu samples)\n", (double)correct / (double)s->in.B,
                (unsigned long long)correct, (unsigned long long)s->in.B);
     }
-    printf("  wrote %s/spikes.csv, traces.csv, stats.json%s%s\n", s->rc->out_dir,
+    printf("  wrote %s/spikes.csv, traces.csv, stats.json, ticks.csv%s%s\n", s->rc->out_dir,
            s->nr->output ? ", " : "", s->nr->output ? s->nr->output : "");
 }
 

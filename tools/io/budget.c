@@ -164,11 +164,16 @@ int sm_limits_check_run(const sm_net_t *net, uint32_t ticks, uint32_t neurons_pe
 {
     sm_cost_estimate(net, ticks, neurons_per_core, cost);
     sm_cost_t held = *cost;
+    /* A batch keeps every sample's series end to end, and one sample's. */
+    if (copies > 1)
+        held.tick_bytes *= copies + 1;
     if (share > 1) {
         held.syn_bytes /= share;
         held.neuron_bytes /= share;
-        held.run_bytes = held.syn_bytes + held.neuron_bytes + held.trace_bytes;
+        /* A worker's series, the message it goes home in, the merged one. */
+        held.tick_bytes *= 3;
     }
+    held.run_bytes = held.syn_bytes + held.neuron_bytes + held.trace_bytes + held.tick_bytes;
     if (sm_limits_check_cost(&held, map, l, err))
         return -1;
     return sm_limits_check_output(cost->traces_csv_bytes * copies, "traces.csv", out_dir, l, err);

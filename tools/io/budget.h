@@ -55,7 +55,9 @@ int sm_limits_check_cost(const sm_cost_t *c, int map, const sm_limits_t *l, sm_e
  * them for network files and NIR graphs alike: the estimated cost of net
  * over `ticks` ticks (0: its own) at `neurons_per_core` (0: the default)
  * into *cost, held to the memory limit (with map, the mapper's graph too;
- * share > 1 workers on other machines each hold that share of the engine),
+ * share > 1 workers on other machines each hold that share of the engine,
+ * and the per-tick series three times: the worker's, its message, the
+ * merged one; a batch of `copies` > 1 samples keeps copies + 1 series),
  * and traces.csv `copies` times over (the samples of a batch) to the
  * output limit of out_dir. */
 int sm_limits_check_run(const sm_net_t *net, uint32_t ticks, uint32_t neurons_per_core, int map,

@@ -1,6 +1,7 @@
-/* plot_series: the per-tick series, one panel each. From ticks.csv when
- * the run wrote one; otherwise spikes per tick from spikes.csv, with the
- * run's means per tick of what stats.json only has as totals. */
+/* plot_series: the per-tick series, one panel each. From ticks.csv, which
+ * every run writes; a run directory from before it did gets spikes per tick
+ * from spikes.csv, with the run's means per tick of what stats.json only
+ * has as totals. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "ticks.h"
 
 uint32_t sm_net_pop_of(const sm_net_t *net, uint32_t gid)
 {
@@ -184,15 +185,20 @@ void sm_report_traces(FILE *f, const sm_net_t *net, const sm_result_t *r)
         }
 }
 
-/* All three files are written to temporaries first, in one private
- * directory, and renamed only when all are complete. DIR/INCOMPLETE goes in
- * before the first rename and comes out after the last, so that a process
- * killed between renames leaves DIR marked as mixing two runs' files. */
-int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, cJSON *stats,
-                        const char *dir, sm_error_t *err)
+/* Every file is written to a temporary first, in one private directory,
+ * and renamed only when all are complete. DIR/INCOMPLETE goes in before the
+ * first rename and comes out after the last, so that a process killed
+ * between renames leaves DIR marked as mixing two runs' files. With ticks,
+ * ticks.csv is the fourth file. */
+static int s_write_set(const sm_net_t *net, const sm_result_t *r, cJSON *stats, int ticks,
+                       const sm_chip_t *chip, const sm_energy_t *e, const char *dir,
+                       sm_error_t *err)
 {
-    static const char *const names[3] = {"spikes.csv", "traces.csv", "stats.json"};
-    sm_out_t o[3], mark;
+    static const char *const names[4] = {"spikes.csv", "traces.csv", "stats.json", "ticks.csv"};
+    const int n = ticks ? 4 : 3;
+    if (ticks && sm_ticks_check(chip, e, r, dir, err))
+        return -1;
+    sm_out_t o[4], mark;
     memset(o, 0, sizeof o);
     memset(&mark, 0, sizeof mark);
     sm_outdir_t d;
@@ -204,7 +210,7 @@ int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, cJSON *stats,
         free(json);
         return -1;
     }
-    for (int i = 0; i < 3 && !rc; i++) {
+    for (int i = 0; i < n && !rc; i++) {
         if (sm_out_open_in(&o[i], &d, names[i], err)) {
             rc = -1;
             break;
@@ -214,21 +220,25 @@ int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, cJSON *stats,
             sm_report_spikes(o[i].f, net, r);
         else if (i == 1)
             sm_report_traces(o[i].f, net, r);
-        else
+        else if (i == 2)
             fprintf(o[i].f, "%s\n", json);
+        else
+            sm_ticks_csv(o[i].f, chip, e, r); /* a failed write shows in sm_out_finish */
         if (sm_out_finish(&o[i], err))
             rc = -1;
     }
     free(json);
     if (!rc && sm_out_open_in(&mark, &d, "INCOMPLETE", err) == 0) {
         fprintf(mark.f, "A run of %s into this directory was replacing its files here and did not\n"
-                        "finish: spikes.csv, traces.csv and stats.json may come from different runs.\n",
-                net->path ? net->path : "a network");
+                        "finish: %s may come from different runs.\n",
+                net->path ? net->path : "a network",
+                ticks ? "spikes.csv, traces.csv, stats.json and ticks.csv"
+                      : "spikes.csv, traces.csv and stats.json");
         rc = sm_out_commit(&mark, err);
     } else if (!rc) {
         rc = -1;
     }
-    for (int i = 0; i < 3 && !rc; i++)
+    for (int i = 0; i < n && !rc; i++)
         if (sm_out_rename(&o[i], err))
             rc = -1;
     if (rc) {
@@ -244,6 +254,19 @@ int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, cJSON *stats,
     unlink(path);
     sm_outdir_close(&d);
     return 0;
+}
+
+int sm_report_write_all(const sm_net_t *net, const sm_result_t *r, cJSON *stats,
+                        const char *dir, sm_error_t *err)
+{
+    return s_write_set(net, r, stats, 0, NULL, NULL, dir, err);
+}
+
+int sm_report_write_run(const sm_net_t *net, const sm_result_t *r, cJSON *stats,
+                        const sm_chip_t *chip, const sm_energy_t *e, const char *dir,
+                        sm_error_t *err)
+{
+    return s_write_set(net, r, stats, 1, chip, e, dir, err);
 }
 
 void sm_report_summary(FILE *f, const sm_net_t *net, const sm_result_t *r, int dense)

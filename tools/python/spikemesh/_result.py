@@ -37,7 +37,11 @@ class Result:
                neurons, every counter, and on a chip the joules by energy
                category ("<category>_joules"), "joules" and "busy_ns"
     links      structured array of the links that carried packets
-    per_tick   {"spikes": spikes per tick}, int64 arrays of length ticks
+    per_tick   the per-tick series (ticks.csv's columns, docs/outputs.md) by
+               name, arrays of length ticks: int64 counts (spikes,
+               synaptic_events, neuron_updates, active_updates,
+               inactive_updates, packets, hops), and on a chip float64
+               energy_*_j, busiest_core_ns and chip_ns
     energy     the chip's energy report as a dict (stats.json's "energy"
                figures), or None when the run had no chip
     stats      the run's stats.json as a dict
@@ -142,7 +146,17 @@ class Result:
         finally:
             lib.spikemesh_free(p)
 
-        self.per_tick = {"spikes": self.spikes_per_tick()}
+        self.per_tick = {}
+        n_series = lib.spikemesh_result_n_tick_series(h)
+        if n_series:
+            table = np.zeros((self.ticks, n_series))
+            lib.spikemesh_result_tick_series(h, _ptr(table, ctypes.c_double))
+            for i in range(n_series):
+                name = text(lib.spikemesh_result_tick_series_name(h, i))
+                col = table[:, i]
+                # counts are whole numbers, far below 2**53
+                self.per_tick[name] = (col.astype(np.float64) if name.endswith(("_j", "_ns"))
+                                       else col.astype(np.int64))
 
     def _pop(self, pop):
         for p in self.populations:

@@ -116,6 +116,18 @@ class TestSameAsCli(Base):
                                delta=1e-9 * res.energy["total"])
         self.assertEqual(res.per_tick["spikes"].sum(), res.counters["spikes"])
         self.assertEqual(len(res.per_tick["spikes"]), res.ticks)
+        # the per-tick series is ticks.csv's, column for column
+        rows = cli.rows("ticks.csv")
+        head = open(os.path.join(cli.dir, "ticks.csv")).readline().strip().split(",")
+        self.assertEqual(list(res.per_tick), head[1:])
+        for i, name in enumerate(head[1:], 1):
+            col = np.array([float(r[i]) for r in rows])
+            if name.endswith(("_j", "_ns")):
+                self.assertTrue(np.allclose(res.per_tick[name], col, rtol=1e-8, atol=0), name)
+            else:
+                self.assertTrue(np.array_equal(res.per_tick[name], col.astype(np.int64)), name)
+        self.assertAlmostEqual(res.per_tick["energy_total_j"].sum(), res.energy["total"],
+                               delta=1e-6 * res.energy["total"])
 
     def test_ticks_and_engine(self):
         net = sm.load(FEEDFORWARD)
@@ -129,6 +141,25 @@ class TestSameAsCli(Base):
         self.assertIsNone(event.energy, "no chip, no energy")
         self.assertNotIn("joules", event.per_core.dtype.names)
         self.assertGreater(dense.counters["neuron_updates"], event.counters["neuron_updates"])
+        # without a chip: the counts of every run, adding up to the totals;
+        # the engines differ in the neuron updates they perform, only
+        counts = {"spikes": "spikes", "synaptic_events": "synaptic_events",
+                  "neuron_updates": "neuron_updates", "active_updates": "active_neuron_updates",
+                  "packets": "packets_out", "hops": "hops"}
+        for res in (event, dense):
+            self.assertEqual(sorted(res.per_tick), sorted(list(counts) + ["inactive_updates"]))
+            for k, total in counts.items():
+                self.assertEqual(res.per_tick[k].dtype, np.int64)
+                self.assertEqual(len(res.per_tick[k]), 150)
+                self.assertEqual(res.per_tick[k].sum(), res.counters[total], k)
+            self.assertEqual(res.per_tick["active_updates"].sum() +
+                             res.per_tick["inactive_updates"].sum(),
+                             res.counters["dense_neuron_updates"])
+        for k in counts:
+            if k != "neuron_updates":
+                self.assertTrue(np.array_equal(event.per_tick[k], dense.per_tick[k]), k)
+        self.assertFalse(np.array_equal(event.per_tick["neuron_updates"],
+                                        dense.per_tick["neuron_updates"]))
 
     def test_mapping_strategy_changes_hops_not_spikes(self):
         sheet = os.path.join(EXAMPLES, "sheet.json")
