@@ -150,15 +150,18 @@ static int s_dense(const sm_json_t *j, const cJSON *dense, const char *at, uint3
     d->present = true;
     double x;
     char q[SM_JSON_PATH];
+    /* The ranges core/loihi.h accepts, checked here so that the message names
+     * the case's field (an explicit num_weight_bits 0 is not the default). */
     if ((v = sm_json_get(par, "weight_exp", SM_JSON_NULL))) {
-        if (sm_json_int(j, v, sm_json_at(q, "%s.weight_exp", p), S_IMIN, S_IMAX, &x) < 0)
+        if (sm_json_int(j, v, sm_json_at(q, "%s.weight_exp", p), SM_LOIHI_WEIGHT_EXP_MIN,
+                        SM_LOIHI_WEIGHT_EXP_MAX, &x) < 0)
             return -1;
         d->weight_exp = (int32_t)x;
     }
-    if (sm_json_get_u32(j, par, p, "num_weight_bits", SM_JSON_NULL, 0, UINT32_MAX,
-                        &d->num_weight_bits) < 0 ||
-        sm_json_get_u32(j, par, p, "num_message_bits", SM_JSON_NULL, 0, UINT32_MAX,
-                        &d->num_message_bits) < 0)
+    if (sm_json_get_u32(j, par, p, "num_weight_bits", SM_JSON_NULL, SM_LOIHI_WEIGHT_BITS_MIN,
+                        SM_LOIHI_WEIGHT_BITS_MAX, &d->num_weight_bits) < 0 ||
+        sm_json_get_u32(j, par, p, "num_message_bits", SM_JSON_NULL, 0,
+                        SM_LOIHI_MESSAGE_BITS_MAX, &d->num_message_bits) < 0)
         return -1;
     if ((v = sm_json_get(par, "sign_mode", SM_JSON_NULL))) {
         int si;
@@ -356,8 +359,8 @@ fail:
  * its payload where that is positive (sign +-1: one part of a population
  * case's signed input), or with sign 0 val(t, i) itself, negative too
  * (graded) or any non-zero value as a spike. */
-static int s_source(sm_net_t *net, const char *name, const sm_imat_t *in, int sign, bool graded,
-                    sm_error_t *err)
+static int s_source(sm_net_t *net, const char *name, const char *field, const sm_imat_t *in,
+                    int sign, bool graded, sm_error_t *err)
 {
     sm_pop_t p;
     memset(&p, 0, sizeof p);
@@ -384,9 +387,9 @@ static int s_source(sm_net_t *net, const char *name, const sm_imat_t *in, int si
                 free(p.st_ticks);
                 free(p.st_payload);
                 return sm_fail(err, SM_EUNSUPPORTED,
-                               "%s: payload %lld at step %u, input %u: graded payloads must be "
-                               "within +-%u",
-                               net->path, (long long)x, t, i, SM_MAX_PAYLOAD);
+                               "%s: %s[%u][%u]: must be within +-%u (the largest graded "
+                               "payload), got %lld",
+                               net->path, field, t, i, SM_MAX_PAYLOAD, (long long)x);
             }
             if (graded)
                 p.st_payload[w] = (int32_t)(sign ? x * sign : x);
@@ -511,12 +514,13 @@ sm_net_t *sm_lava_net(const sm_lava_case_t *c, sm_error_t *err)
     net->ticks = c->steps;
     uint32_t first;
     if (c->kind == SM_LAVA_POPULATION) {
-        if (s_source(net, "pos", &c->input, 1, true, err) < 0 ||
-            s_source(net, "neg", &c->input, -1, true, err) < 0)
+        if (s_source(net, "pos", "input", &c->input, 1, true, err) < 0 ||
+            s_source(net, "neg", "input", &c->input, -1, true, err) < 0)
             goto fail;
         first = 2;
     } else {
-        if (s_source(net, "input", &c->input, 0, c->graded, err) < 0)
+        if (s_source(net, "input", c->graded ? "input_payload" : "input_spikes", &c->input, 0,
+                     c->graded, err) < 0)
             goto fail;
         first = 1;
     }
