@@ -16,6 +16,8 @@ usage:
   lava_crosscheck.py random OUT N SEED     N random cases over the README ranges
   lava_crosscheck.py silent OUT N SEED     N populations of long input-free stretches
   lava_crosscheck.py late OUT N SEED       N input-free populations spiking > 255 steps apart
+  lava_crosscheck.py netfile CASE NET      the case as a network file for spikemesh run
+  lava_crosscheck.py checkrun CASE RUNDIR  compare that run's traces.csv and spikes.csv
   lava_crosscheck.py bad OUT               malformed / out-of-range variants of
                                            one valid case (each must be refused)
 
@@ -409,6 +411,13 @@ def edge_cases(rng):
                           "u": [6400, -6400, 0, 12345, -1], "v": [6401, 6400, -6400, 0, 8388607]},
                          [[0] * 5] * 50, "non-zero initial u and v; step-0 spikes from the initial state"))
 
+    # Scalar initial states (Lava broadcasts them) and a_in = +-32768, the
+    # README's largest input.
+    cs.append(population("ours_init_scalar_full_scale",
+                         {"shape": [3], "du": 7, "dv": 9, "vth": 131071, "u": -777777, "v": 4444444},
+                         [[32768, -32768, 32768 if t % 5 else -32768] for t in range(60)],
+                         "scalar u and v; |a| = 32768"))
+
     # Truncation toward zero on small negatives.
     cs.append(population("ours_trunc_small_negative",
                          {"shape": [4], "du": 4094, "dv": 4094, "vth": 0,
@@ -782,6 +791,82 @@ def bad_cases(rng):
     return out
 
 
+# ---- the same case as a spikemesh network file ------------------------------
+
+def to_netfile(c):
+    """A case as a network file for `spikemesh run` (traces of every LIF):
+    the file loader and the thread split are then checked too."""
+    T = c["steps"]
+    graded = c["kind"] == "population" or "input_payload" in c
+    inp = c["input"] if c["kind"] == "population" else c.get("input_spikes") or c["input_payload"]
+    n_in = len(inp[0])
+    srcd = {"kind": "spike_times", "times": [[t for t in range(T) if inp[t][i]] for i in range(n_in)]}
+    if graded:
+        srcd["payloads"] = [[inp[t][i] for t in range(T) if inp[t][i]] for i in range(n_in)]
+    pops = [{"name": "input", "size": n_in, "source": srcd}]
+    projs = []
+
+    def lif(name, params):
+        lp = dict(params)
+        n = lp.pop("shape")[0]
+        pop = {"name": name, "size": n, "model": "loihi_lif", "params": lp}
+        init = {q: lp.pop(q) for q in ("u", "v") if q in lp}
+        if init:
+            pop["initial"] = init
+        return pop
+
+    def proj(src, dst, dp):
+        d = dict(dp)
+        w = d.pop("weights")
+        return dict(source=src, target=dst, connectivity={"kind": "matrix", "weights": w}, **d)
+
+    if c["kind"] == "population":
+        pops.append(lif("l0", c["params"]))
+        # Lava's RingBuffer writes a_in directly: delay 0, weight 1, graded.
+        projs.append({"source": "input", "target": "l0", "connectivity": {"kind": "one_to_one"},
+                      "weight": 1, "delay": 0, "num_message_bits": 24})
+    else:
+        prev = "input"
+        for k, L in enumerate(c["layers"]):
+            name = "l%d" % k
+            pops.append(lif(name, L["neuron"]["params"]))
+            projs.append(proj(prev, name, L["dense"]["params"]))
+            if "recurrent" in L:
+                projs.append(proj(name, name, L["recurrent"]["dense"]["params"]))
+            prev = name
+    return {"simulation": {"ticks": T}, "populations": pops, "projections": projs,
+            "record": {"spikes": [p["name"] for p in pops[1:]],
+                       "traces": [{"population": p["name"]} for p in pops[1:]]}}
+
+
+def check_run(case_file, run_dir):
+    """Compare a run's traces.csv (v, syn_exc = u) and spikes.csv with the case."""
+    c = json.load(open(case_file))
+    ex = [c["expected"]] if c["kind"] == "population" else c["expected"]["layers"]
+    got = {}
+    with open(os.path.join(run_dir, "traces.csv")) as f:
+        next(f)
+        for line in f:
+            t, pop, i, v, u = line.strip().split(",")[:5]
+            got[(int(t), pop, int(i))] = (float(u), float(v))
+    spk = set()
+    with open(os.path.join(run_dir, "spikes.csv")) as f:
+        next(f)
+        for line in f:
+            t, pop, i = line.strip().split(",")[:3]
+            spk.add((int(t), pop, int(i)))
+    for k, L in enumerate(ex):
+        pop = "l%d" % k
+        for t in range(c["steps"]):
+            for i in range(len(L["u"][t])):
+                g = got.get((t, pop, i))
+                want = (L["u"][t][i], L["v"][t][i])
+                if g is None or g != want or ((t, pop, i) in spk) != bool(L["spk"][t][i]):
+                    return "%s[t=%d][n=%d]: run %s spike %d, case %s spike %d" % (
+                        pop, t, i, g, (t, pop, i) in spk, want, L["spk"][t][i])
+    return None
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "verify":
         return verify(argv[1:])
@@ -813,6 +898,13 @@ def main(argv):
             write(argv[1], c)
         print("%d cases in %s" % (len(cs), argv[1]))
         return 0
+    if len(argv) == 3 and argv[0] == "netfile":
+        json.dump(to_netfile(json.load(open(argv[1]))), open(argv[2], "w"))
+        return 0
+    if len(argv) == 3 and argv[0] == "checkrun":
+        d = check_run(argv[1], argv[2])
+        print("SAME" if d is None else "DIFF " + d)
+        return 1 if d else 0
     if len(argv) == 2 and argv[0] == "bad":
         os.makedirs(argv[1], exist_ok=True)
         with open(os.path.join(argv[1], "expect.tsv"), "w") as f:
