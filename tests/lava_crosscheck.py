@@ -472,6 +472,15 @@ def edge_cases(rng):
         cs.append(network("ours_wexp_%s" % ("default" if e is None else "%+d" % e), inp,
                           [(dp, lp, None)], "weight_exp on the summed input, floored when negative"))
 
+    # Raw weights far outside 8 bits (Lava's Dense takes any int32 and clips).
+    inp = [[1 if rng.random() < 0.5 else 0 for _ in range(4)] for _ in range(50)]
+    for tag, w in (("mixed", [[100000, -100000, 1 << 30, -(1 << 31)], [5, 7, -(1 << 31), (1 << 31) - 1]]),
+                   ("inh", [[-100000, -1, -(1 << 31), 0], [-5, -7, -(1 << 31), -300]])):
+        cs.append(network("ours_w_huge_%s" % tag, inp,
+                          [({"weights": w, "weight_exp": -1, "num_weight_bits": 6},
+                            {"shape": [2], "du": 100, "dv": 100, "vth": 100}, None)],
+                          "weights as passed up to the int32 limits: clipped to 8 bits"))
+
     # Dense kwargs all absent (defaults: 8 bits, derived sign, exponent 0, binary).
     cs.append(network("ours_dense_defaults",
                       [[1 if rng.random() < 0.5 else 0 for _ in range(3)] for _ in range(80)],

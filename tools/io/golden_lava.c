@@ -16,6 +16,8 @@
 /* Every number of a case fits int32 (README section 1). */
 #define S_IMIN -2147483648.0
 #define S_IMAX 2147483647.0
+/* The largest weight magnitude the engine takes (exact as a float). */
+#define S_WMAX (1 << 24)
 
 static int s_imat(const sm_json_t *j, const cJSON *it, uint32_t rows, uint32_t cols,
                   const char *what, sm_imat_t *out)
@@ -471,8 +473,13 @@ static int s_proj(sm_net_t *net, uint32_t src, uint32_t dst, const sm_lava_dense
     pr.matrix = malloc((n + 1) * sizeof *pr.matrix);
     if (!pr.matrix)
         return sm_fail(err, SM_ENOMEM, "out of memory");
-    for (size_t k = 0; k < n; k++)
-        pr.matrix[k] = (float)d->w.v[k];
+    /* Any int32 weight is a valid Dense weight (Lava clips to 8 bits); the
+     * engine takes them within +-2^24, and clamping there first changes
+     * neither the sign mode nor the clipped weight. */
+    for (size_t k = 0; k < n; k++) {
+        const int32_t w = d->w.v[k];
+        pr.matrix[k] = w > S_WMAX ? (float)S_WMAX : w < -S_WMAX ? (float)-S_WMAX : (float)w;
+    }
     if (sm_net_add_proj(net, &pr) < 0) {
         free(pr.matrix);
         return sm_fail(err, SM_ENOMEM, "out of memory");
