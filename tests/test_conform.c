@@ -187,7 +187,8 @@ Test(conform, missing_synaptic_trace_fails)
         snprintf(want, sizeof want, "expected.%s: missing", cases[i].drop);
         cr_expect(strstr(err.msg, p) && strstr(err.msg, want), "%s", err.msg);
         sm_golden_destroy(&g);
+        /* A malformed case is refused: bad input, exit 2 (1 is for cases that ran). */
         char *argv[] = {"conform", (char *)p, NULL};
-        cr_expect_eq(sm_cmd_conform(2, argv), 1, "%s", p);
+        cr_expect_eq(sm_cmd_conform(2, argv), 2, "%s", p);
     }
 }

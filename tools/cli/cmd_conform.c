@@ -27,6 +27,7 @@ typedef struct {
     bool pipelined;   /* network cases with delay 1 between layers                 */
     bool dense;       /* network cases on the dense reference engine               */
     unsigned passed, failed, not_applicable;
+    unsigned refused; /* failed cases that could not be read, built or run: bad input */
 } s_conf_t;
 
 static void s_usage(FILE *f)
@@ -52,7 +53,8 @@ static void s_usage(FILE *f)
             "               first spike arrives, so the shifted run differs)\n"
             "  --dense      network cases (and Lava's population cases) on the dense reference\n"
             "               engine (default: event engine)\n"
-            "\nexit status: 0 all passed, 1 a case failed, 2 usage error\n");
+            "\nexit status: 0 all passed, 1 a case failed, 2 usage error or a case refused\n"
+            "(a file that cannot be read, a field out of range: counted as failed too)\n");
 }
 
 static int s_cmp_str(const void *a, const void *b)
@@ -70,6 +72,14 @@ static void s_report(s_conf_t *cf, const char *name, const char *tag, bool ok, c
         printf("FAIL %s%s  %s\n", name, tag, what);
     }
     fflush(stdout);
+}
+
+/* A case that never ran (its error names the file, field and value): a
+ * failure like any other, and bad input for the exit status. */
+static void s_refuse(s_conf_t *cf, const char *name, const char *tag, const char *msg)
+{
+    cf->refused++;
+    s_report(cf, name, tag, false, msg);
 }
 
 static void s_verdict(s_conf_t *cf, const char *name, const char *tag, const sm_gcheck_t *chk)
@@ -286,7 +296,7 @@ static void s_network(s_conf_t *cf, const sm_golden_t *g, const char *tag)
     uint32_t ticks = g->steps + shift * (g->n_layers - 1);
     sm_net_t *net = s_build_net(g, shift, ticks, &err);
     if (!net) {
-        s_report(cf, g->name, tag, false, err.msg);
+        s_refuse(cf, g->name, tag, err.msg);
         return;
     }
     sm_run_opts_t o;
@@ -295,7 +305,7 @@ static void s_network(s_conf_t *cf, const sm_golden_t *g, const char *tag)
     o.dense = cf->dense;
     sm_result_t *r = sm_engine_run(net, &o, &err);
     if (!r) {
-        s_report(cf, g->name, tag, false, err.msg);
+        s_refuse(cf, g->name, tag, err.msg);
         sm_net_destroy(&net);
         return;
     }
@@ -369,7 +379,7 @@ static void s_lava(s_conf_t *cf, const char *path)
         r = sm_engine_run(net, &o, &err);
     }
     if (!r) {
-        s_report(cf, c ? c->name : name, tag, false, err.msg);
+        s_refuse(cf, c ? c->name : name, tag, err.msg);
     } else {
         char first[256], msg[400];
         uint64_t compared;
@@ -402,7 +412,7 @@ static void s_file(s_conf_t *cf, const char *path)
     if (!g) {
         char name[256];
         s_case_name(path, name, sizeof name);
-        s_report(cf, name, "", false, err.msg);
+        s_refuse(cf, name, "", err.msg);
         return;
     }
     if (g->kind == SM_GOLDEN_NETWORK) {
@@ -413,7 +423,7 @@ static void s_file(s_conf_t *cf, const char *path)
             sm_gcheck_init(&chk);
             const char *tag = pass ? " [advance]" : "";
             if (sm_golden_run_population(g, pass == 1, &chk, NULL, &err))
-                s_report(cf, g->name, tag, false, err.msg);
+                s_refuse(cf, g->name, tag, err.msg);
             else
                 s_verdict(cf, g->name, tag, &chk);
         }
@@ -517,7 +527,7 @@ int sm_cmd_conform(int argc, char **argv)
     if (cf.not_applicable)
         printf("%u not applicable\n", cf.not_applicable);
     printf("%u passed, %u failed\n", cf.passed, cf.failed);
-    if (bad)
+    if (bad || cf.refused)
         return 2;
     return cf.failed ? 1 : 0;
 }

@@ -16,6 +16,8 @@
 /* Every number of a case fits int32 (README section 1). */
 #define S_IMIN -2147483648.0
 #define S_IMAX 2147483647.0
+/* The largest weight magnitude the engine takes (exact as a float). */
+#define S_WMAX (1 << 24)
 
 static int s_imat(const sm_json_t *j, const cJSON *it, uint32_t rows, uint32_t cols,
                   const char *what, sm_imat_t *out)
@@ -150,15 +152,18 @@ static int s_dense(const sm_json_t *j, const cJSON *dense, const char *at, uint3
     d->present = true;
     double x;
     char q[SM_JSON_PATH];
+    /* The ranges core/loihi.h accepts, checked here so that the message names
+     * the case's field (an explicit num_weight_bits 0 is not the default). */
     if ((v = sm_json_get(par, "weight_exp", SM_JSON_NULL))) {
-        if (sm_json_int(j, v, sm_json_at(q, "%s.weight_exp", p), S_IMIN, S_IMAX, &x) < 0)
+        if (sm_json_int(j, v, sm_json_at(q, "%s.weight_exp", p), SM_LOIHI_WEIGHT_EXP_MIN,
+                        SM_LOIHI_WEIGHT_EXP_MAX, &x) < 0)
             return -1;
         d->weight_exp = (int32_t)x;
     }
-    if (sm_json_get_u32(j, par, p, "num_weight_bits", SM_JSON_NULL, 0, UINT32_MAX,
-                        &d->num_weight_bits) < 0 ||
-        sm_json_get_u32(j, par, p, "num_message_bits", SM_JSON_NULL, 0, UINT32_MAX,
-                        &d->num_message_bits) < 0)
+    if (sm_json_get_u32(j, par, p, "num_weight_bits", SM_JSON_NULL, SM_LOIHI_WEIGHT_BITS_MIN,
+                        SM_LOIHI_WEIGHT_BITS_MAX, &d->num_weight_bits) < 0 ||
+        sm_json_get_u32(j, par, p, "num_message_bits", SM_JSON_NULL, 0,
+                        SM_LOIHI_MESSAGE_BITS_MAX, &d->num_message_bits) < 0)
         return -1;
     if ((v = sm_json_get(par, "sign_mode", SM_JSON_NULL))) {
         int si;
@@ -356,8 +361,8 @@ fail:
  * its payload where that is positive (sign +-1: one part of a population
  * case's signed input), or with sign 0 val(t, i) itself, negative too
  * (graded) or any non-zero value as a spike. */
-static int s_source(sm_net_t *net, const char *name, const sm_imat_t *in, int sign, bool graded,
-                    sm_error_t *err)
+static int s_source(sm_net_t *net, const char *name, const char *field, const sm_imat_t *in,
+                    int sign, bool graded, sm_error_t *err)
 {
     sm_pop_t p;
     memset(&p, 0, sizeof p);
@@ -384,9 +389,9 @@ static int s_source(sm_net_t *net, const char *name, const sm_imat_t *in, int si
                 free(p.st_ticks);
                 free(p.st_payload);
                 return sm_fail(err, SM_EUNSUPPORTED,
-                               "%s: payload %lld at step %u, input %u: graded payloads must be "
-                               "within +-%u",
-                               net->path, (long long)x, t, i, SM_MAX_PAYLOAD);
+                               "%s: %s[%u][%u]: must be within +-%u (the largest graded "
+                               "payload), got %lld",
+                               net->path, field, t, i, SM_MAX_PAYLOAD, (long long)x);
             }
             if (graded)
                 p.st_payload[w] = (int32_t)(sign ? x * sign : x);
@@ -468,8 +473,13 @@ static int s_proj(sm_net_t *net, uint32_t src, uint32_t dst, const sm_lava_dense
     pr.matrix = malloc((n + 1) * sizeof *pr.matrix);
     if (!pr.matrix)
         return sm_fail(err, SM_ENOMEM, "out of memory");
-    for (size_t k = 0; k < n; k++)
-        pr.matrix[k] = (float)d->w.v[k];
+    /* Any int32 weight is a valid Dense weight (Lava clips to 8 bits); the
+     * engine takes them within +-2^24, and clamping there first changes
+     * neither the sign mode nor the clipped weight. */
+    for (size_t k = 0; k < n; k++) {
+        const int32_t w = d->w.v[k];
+        pr.matrix[k] = w > S_WMAX ? (float)S_WMAX : w < -S_WMAX ? (float)-S_WMAX : (float)w;
+    }
     if (sm_net_add_proj(net, &pr) < 0) {
         free(pr.matrix);
         return sm_fail(err, SM_ENOMEM, "out of memory");
@@ -511,12 +521,13 @@ sm_net_t *sm_lava_net(const sm_lava_case_t *c, sm_error_t *err)
     net->ticks = c->steps;
     uint32_t first;
     if (c->kind == SM_LAVA_POPULATION) {
-        if (s_source(net, "pos", &c->input, 1, true, err) < 0 ||
-            s_source(net, "neg", &c->input, -1, true, err) < 0)
+        if (s_source(net, "pos", "input", &c->input, 1, true, err) < 0 ||
+            s_source(net, "neg", "input", &c->input, -1, true, err) < 0)
             goto fail;
         first = 2;
     } else {
-        if (s_source(net, "input", &c->input, 0, c->graded, err) < 0)
+        if (s_source(net, "input", c->graded ? "input_payload" : "input_spikes", &c->input, 0,
+                     c->graded, err) < 0)
             goto fail;
         first = 1;
     }
