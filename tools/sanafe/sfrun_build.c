@@ -68,16 +68,6 @@ static int s_check_chip(const sm_sanafe_arch_t *a, const sm_sanafe_bound_t *b, s
                            "%s:%u: buffer_position: only 'soma' (buffer_inside_unit: false) is "
                            "supported by the run (core type %s)",
                            a->file, t->line, t->name);
-        for (uint32_t u = 0; u < t->n_units; u++) {
-            const sm_sanafe_unit_t *x = &a->units[t->first_unit + u];
-            if (!b->unit_use[b->unit_first[c] + u])
-                continue;
-            if (x->model == SM_SF_ACCUMULATOR_WITH_DELAY)
-                return sm_fail(err, SM_EUNSUPPORTED,
-                               "%s:%u: model: accumulator_with_delay (unit %s) is not supported by "
-                               "the run",
-                               a->file, x->line, x->name);
-        }
     }
     return 0;
 }
@@ -281,15 +271,16 @@ typedef struct {
  * sort by source moves each synapse once; each source's few destination
  * cores are then put in order within its block. */
 static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_syn_t *syn,
-                   sm_error_t *err)
+                   const uint8_t *dly, sm_error_t *err)
 {
     const sm_sanafe_snn_t *s = r->snn;
     uint64_t n = syn->n;
     int rc = -1;
     uint32_t *rix = NULL, *pos = NULL, *cnt = NULL, *touched = NULL, *ccnt = NULL, *cores = NULL;
     s_rec_t *rec = NULL;
+    uint8_t *rdly = NULL; /* the delays, in rec's order */
     if (!S_ALLOC(rix, r->n_neurons) || !S_ALLOC(pos, (size_t)r->n_neurons + 1) || !S_ALLOC(rec, n) ||
-        !S_ALLOC(ccnt, r->n_cores) || !S_ALLOC(cores, r->n_cores)) {
+        !S_ALLOC(ccnt, r->n_cores) || !S_ALLOC(cores, r->n_cores) || (dly && !S_ALLOC(rdly, n))) {
         s_oom(err);
         goto out;
     }
@@ -303,7 +294,10 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
         const double *ew = s->weights + s->edges[e].weight;
         for (uint64_t i = syn->edge_first[e]; i < syn->edge_first[e + 1]; i++) {
             uint32_t post = syn->post[i];
-            s_rec_t *x = &rec[pos[rix[syn->pre[i]]]++];
+            uint32_t at = pos[rix[syn->pre[i]]]++;
+            s_rec_t *x = &rec[at];
+            if (dly)
+                rdly[at] = dly[i];
             x->post = rix[post];
             x->core = b->core[post];
             x->w = ew[syn->aidx[i]];
@@ -324,7 +318,7 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
     r->n_syn = n;
     if (!S_ALLOC(r->axon_first, r->n_neurons + 1) || !S_ALLOC(r->ax, (size_t)n_ax + 1) ||
         !S_ALLOC(r->syn_post, n) || !S_ALLOC(r->syn_w, n) || !S_ALLOC(cnt, r->n_units) ||
-        !S_ALLOC(touched, r->n_units)) {
+        !S_ALLOC(touched, r->n_units) || (dly && !S_ALLOC(r->syn_dly, n))) {
         s_oom(err);
         goto out;
     }
@@ -356,6 +350,8 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
             uint32_t to = ccnt[rec[i].core]++;
             r->syn_post[to] = rec[i].post;
             r->syn_w[to] = rec[i].w;
+            if (dly)
+                r->syn_dly[to] = rdly[i];
         }
         for (uint32_t j = 0; j < nc; j++)
             ccnt[cores[j]] = 0;
@@ -364,6 +360,13 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
     r->ax[n_ax].syn = (uint32_t)n;
     free(rec);
     rec = NULL;
+    free(rdly);
+    rdly = NULL;
+    /* an axon with a target on a delay dendrite takes the slow path */
+    if (r->dl_of)
+        for (uint32_t x = 0; x < n_ax; x++)
+            for (uint32_t i = r->ax[x].syn; i < r->ax[x + 1].syn && !r->ax[x].slow; i++)
+                r->ax[x].slow = r->dl_of[r->syn_post[i]] != UINT32_MAX;
     /* per axon: processing delay, (unit, events) pairs, hops, route */
     uint64_t n_eu = 0, n_route = 0;
     uint32_t *eu_u = NULL, *eu_c = NULL, *route = NULL;
@@ -478,6 +481,7 @@ out:
     free(rix);
     free(pos);
     free(rec);
+    free(rdly);
     free(ccnt);
     free(cores);
     free(cnt);
@@ -522,11 +526,15 @@ sm_sfrun_t *sm_sfrun_new(const sm_sanafe_arch_t *arch, const sm_sanafe_snn_t *sn
     r->links_per_router = 4 + arch->max_cores_per_tile;
     r->buffer_size = arch->link_buffer_size;
     sm_sha256_init(&r->sha);
-    if (s_units(r, bound, err) || s_neurons(r, bound, err) || s_axons(r, bound, syn, err) ||
+    uint8_t *dly = NULL;
+    if (s_units(r, bound, err) || s_neurons(r, bound, err) ||
+        sfr_delays_build(r, bound, syn, &dly, err) || s_axons(r, bound, syn, dly, err) ||
         s_scratch(r, err)) {
+        free(dly);
         sm_sfrun_destroy(&r);
         return NULL;
     }
+    free(dly);
     s_inputs(r, bound);
     return r;
 }
@@ -541,7 +549,7 @@ void sm_sfrun_destroy(sm_sfrun_t **rp)
                    r->used, r->cores, r->tiles, r->inputs, r->unit_sum, r->out_sum, r->msg_axon,
                    r->msg_core, r->msg_gen, r->core_msg, r->core_in, r->core_out, r->tile_hops, r->m_sent, r->m_recv, r->heap,
                    r->density, r->busy, r->fifo_min, r->fifo_n, r->fifo_head, r->fifo_unordered, r->fifo_cap, r->fifo_bits, r->qpos,
-                   r->spk};
+                   r->spk, r->dl, r->dl_of, r->syn_dly};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
     for (uint32_t i = 0; i < r->n_sums; i++)

@@ -58,9 +58,24 @@ typedef struct {
     uint32_t hops;             /* |dx| + |dy| */
     uint16_t xh, yh;
     uint8_t dir;               /* 1: east (else west), 2: north (else south) */
+    uint8_t slow;              /* a target sits on an accumulator_with_delay unit */
     double proc;               /* processing delay at the destination */
     double hop_lat;            /* minimum hop latency (source tile's latencies) */
 } sfr_axon_t;
+
+/* The state of one neuron on an accumulator_with_delay dendrite
+ * (AccumulatorWithDelayModel, models.cpp:99-160): the charge due now and the
+ * charges due 1..6 updates later, each possibly unset (std::optional), and
+ * the step it was last brought up to. Bits 0-5 of has: nxt[i] set; bit 7:
+ * acc set. */
+typedef struct {
+    int64_t ts;
+    double acc;
+    double nxt[6];
+    uint8_t has;
+} sfr_dline_t;
+
+#define SFR_DL_ACC 0x80u
 
 /* This step's hops counted at a destination tile. */
 typedef struct {
@@ -112,6 +127,12 @@ struct sm_sfrun {
     double *syn_w;
     uint64_t n_syn;
 
+    /* accumulator_with_delay: NULL / 0 when no neuron sits on one */
+    uint32_t n_dl;
+    sfr_dline_t *dl;   /* in run order */
+    uint32_t *dl_of;   /* per run index: into dl, UINT32_MAX if not delayed */
+    uint8_t *syn_dly;  /* per synapse: the delay its dendrite looks up */
+
     sfr_unit_t *units;
     uint32_t *used;     /* per core, the global indices of its units in use */
     sfr_core_t *cores;
@@ -151,6 +172,11 @@ struct sm_sfrun {
     uint64_t logged_total;
 };
 
+/* Which neurons sit on accumulator_with_delay dendrites (r->dl, r->dl_of),
+ * and, when any do, the delay each synapse gets there: *dly (caller frees;
+ * NULL when none), indexed like syn. */
+int sfr_delays_build(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_syn_t *syn,
+                     uint8_t **dly, sm_error_t *err);
 int sfr_seqsum(sm_sfrun_t *r, uint32_t s, uint64_t n, double *out, sm_error_t *err);
 double sfr_time_simple(sm_sfrun_t *r);
 double sfr_time_detailed(sm_sfrun_t *r);

@@ -182,6 +182,52 @@ static int s_neurons(sm_sfrun_t *r, sm_error_t *err)
     return 0;
 }
 
+/* AccumulatorWithDelayModel::update up to step t (models.cpp:99-126): each
+ * step passed, the charge due next becomes the charge due now and the line
+ * moves on by one. Once nothing is left, further steps change nothing.
+ * SANA-FE's forced updates (update_every_timestep, chip.cpp:975-1026) move
+ * the line on every step, and drop what it outputs; the next input would
+ * have moved it just as far before adding to it, so they change nothing a
+ * run shows and the runner leaves them out. */
+static void s_dl_advance(sfr_dline_t *d, int64_t t)
+{
+    while (d->ts < t) {
+        d->ts++;
+        d->acc = d->nxt[0];
+        d->has = (uint8_t)(((d->has & 1u) ? SFR_DL_ACC : 0u) | ((d->has & 0x3fu) >> 1));
+        memmove(d->nxt, d->nxt + 1, 5 * sizeof *d->nxt);
+        d->nxt[5] = 0.0;
+        if (!d->has)
+            d->ts = t;
+    }
+}
+
+/* An axon with targets on delay dendrites. For those, the synapse's weight
+ * joins the charge due `delay` updates after the next one, and the soma
+ * buffer takes what the dendrite outputs, the charge due now, or nothing
+ * when that is unset (chip.cpp:738-764: each synapse overwrites the entry). */
+static void s_delayed(sm_sfrun_t *r, const sfr_axon_t *x)
+{
+    const uint32_t *post = r->syn_post;
+    const double *w = r->syn_w;
+    for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
+        sfr_neuron_t *q = &r->nr[post[s]];
+        uint32_t j = r->dl_of[post[s]];
+        if (j == UINT32_MAX) {
+            q->acc = q->acc + w[s];
+            q->has_in = 1;
+            continue;
+        }
+        sfr_dline_t *d = &r->dl[j];
+        s_dl_advance(d, r->step);
+        unsigned k = r->syn_dly[s];
+        d->nxt[k] = ((d->has >> k) & 1u ? d->nxt[k] : 0.0) + w[s];
+        d->has = (uint8_t)(d->has | 1u << k);
+        q->has_in = (d->has & SFR_DL_ACC) != 0;
+        q->acc = q->has_in ? d->acc : 0.0;
+    }
+}
+
 /* Messages in send order, source core by source core: SANA-FE groups them
  * by destination core first, which orders each neuron's inputs the same.
  * Its accumulator restarts from 0 at a step's first input; here the soma's
@@ -208,10 +254,14 @@ static void s_messages(sm_sfrun_t *r)
         const uint32_t *post = r->syn_post;
         const double *w = r->syn_w;
         sfr_neuron_t *nr = r->nr;
-        for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
-            sfr_neuron_t *q = &nr[post[s]];
-            q->acc = q->acc + w[s];
-            q->has_in = 1;
+        if (x->slow) {
+            s_delayed(r, x);
+        } else {
+            for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
+                sfr_neuron_t *q = &nr[post[s]];
+                q->acc = q->acc + w[s];
+                q->has_in = 1;
+            }
         }
         for (uint32_t j = x->eu; j < x[1].eu; j++)
             r->units[r->eu_unit[j]].events += r->eu_count[j];
