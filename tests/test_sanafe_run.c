@@ -526,6 +526,11 @@ Test(sanafe_run, case_delays_dl4_70) { s_case_on("delays_dl4_70", "dl4.yaml", "d
 Test(sanafe_run, case_delays_dl4_70_simple) { s_case_on("delays_dl4_70_simple", "dl4.yaml", "delays.dl4.yaml"); }
 Test(sanafe_run, case_poisson_mesh4_100) { s_case("poisson_mesh4_100", "poisson.mesh4.yaml"); }
 Test(sanafe_run, case_poisson_mesh4_100_simple) { s_case("poisson_mesh4_100_simple", "poisson.mesh4.yaml"); }
+/* mapping forms and attribute passes; ffdense moved onto mesh4 */
+Test(sanafe_run, case_mapforms_mesh4_150) { s_case("mapforms_mesh4_150", "mapforms.mesh4.yaml"); }
+Test(sanafe_run, case_mapforms_mesh4_150_simple) { s_case("mapforms_mesh4_150_simple", "mapforms.mesh4.yaml"); }
+Test(sanafe_run, case_ffdense_mesh4_400) { s_case("ffdense_mesh4_400", "ffdense.mesh4.yaml"); }
+Test(sanafe_run, case_ffdense_mesh4_400_simple) { s_case("ffdense_mesh4_400_simple", "ffdense.mesh4.yaml"); }
 
 /* The checker itself: a perturbed reference is caught, within tolerance
  * passes. */
