@@ -407,8 +407,19 @@ Test(sanafe_run, refusals)
                      "  - a: {core: 0.0}\n";
     char *arch = s_edit(s_arch, "buffer_position: soma", "buffer_position: axon_out");
     cr_assert_eq(s_run(&r, arch, ok, 3, SM_SFRUN_DETAILED, &err), -1);
-    cr_assert(strstr(err.msg, "buffer_position: only 'soma'"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "buffer_position: axon_out (core type c) is not supported"), "%s", err.msg);
     cr_assert(strstr(err.msg, "arch.yaml:10:"), "%s", err.msg);
+    s_done(&r);
+    free(arch);
+    arch = s_edit(s_arch, "buffer_position: soma", "buffer_position: soma, buffer_inside_unit: true");
+    cr_assert_eq(s_run(&r, arch, ok, 3, SM_SFRUN_DETAILED, &err), -1);
+    cr_assert(strstr(err.msg, "buffer_inside_unit: true with buffer_position: soma"), "%s", err.msg);
+    s_done(&r);
+    free(arch);
+    /* both dendrite positions run */
+    arch = s_edit(s_arch, "buffer_position: soma", "buffer_position: dendrite, buffer_inside_unit: true");
+    cr_assert_eq(s_run(&r, arch, ok, 3, SM_SFRUN_DETAILED, &err), 0, "%s", err.msg);
+    cr_assert_eq(r.res.updated[2], 1, "inside the dendrite the soma gets 0 every step: updated");
     s_done(&r);
     free(arch);
 }
@@ -526,6 +537,17 @@ Test(sanafe_run, case_delays_dl4_70) { s_case_on("delays_dl4_70", "dl4.yaml", "d
 Test(sanafe_run, case_delays_dl4_70_simple) { s_case_on("delays_dl4_70_simple", "dl4.yaml", "delays.dl4.yaml"); }
 Test(sanafe_run, case_poisson_mesh4_100) { s_case("poisson_mesh4_100", "poisson.mesh4.yaml"); }
 Test(sanafe_run, case_poisson_mesh4_100_simple) { s_case("poisson_mesh4_100_simple", "poisson.mesh4.yaml"); }
+/* the time-step buffer before the dendrite (a message's last synapse wins;
+ * the dendrite runs, and pays, once per neuron and step) and inside it (an
+ * accumulator's inputs are reset before the soma sees them; a delay line
+ * keeps them), with delay lines, and two positions on one chip */
+Test(sanafe_run, case_delays_dl4dend_70) { s_case_on("delays_dl4dend_70", "dl4.dend.yaml", "delays.dl4.yaml"); }
+Test(sanafe_run, case_delays_dl4dendin_70) { s_case_on("delays_dl4dendin_70", "dl4.dendin.yaml", "delays.dl4.yaml"); }
+Test(sanafe_run, case_dynamics_mesh4mixed_150) { s_case_on("dynamics_mesh4mixed_150", "mesh4.mixed.yaml", "dynamics.mesh4.yaml"); }
+Test(sanafe_run, case_dynamics_mesh4mixed_150_simple)
+{
+    s_case_on("dynamics_mesh4mixed_150_simple", "mesh4.mixed.yaml", "dynamics.mesh4.yaml");
+}
 /* mapping forms and attribute passes; ffdense moved onto mesh4 */
 Test(sanafe_run, case_mapforms_mesh4_150) { s_case("mapforms_mesh4_150", "mapforms.mesh4.yaml"); }
 Test(sanafe_run, case_mapforms_mesh4_150_simple) { s_case("mapforms_mesh4_150_simple", "mapforms.mesh4.yaml"); }

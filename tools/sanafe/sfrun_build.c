@@ -63,10 +63,22 @@ static int s_check_chip(const sm_sanafe_arch_t *a, const sm_sanafe_bound_t *b, s
         if (b->core_first[c + 1] == b->core_first[c])
             continue;
         const sm_sanafe_ctype_t *t = sm_sanafe_core_type(a, c);
-        if (t->buffer_position != SM_SF_BUFFER_SOMA || t->buffer_inside_unit)
+        /* With the buffer inside the soma or before axon_out, SANA-FE puts the
+         * soma in the message pipeline (mapped.cpp:27-57): its LIF then throws
+         * at a neuron's second update in a step, and before axon_out no
+         * neuron is updated at all (mapped.cpp:168-188). */
+        if (t->buffer_position == SM_SF_BUFFER_AXON_OUT)
             return sm_fail(err, SM_EUNSUPPORTED,
-                           "%s:%u: buffer_position: only 'soma' (buffer_inside_unit: false) is "
-                           "supported by the run (core type %s)",
+                           "%s:%u: buffer_position: axon_out (core type %s) is not supported: "
+                           "SANA-FE 2.2.1 then never updates a neuron in neuron processing, and "
+                           "its built-in soma models fail on synaptic input there",
+                           a->file, t->line, t->name);
+        if (t->buffer_position == SM_SF_BUFFER_SOMA && t->buffer_inside_unit)
+            return sm_fail(err, SM_EUNSUPPORTED,
+                           "%s:%u: buffer_inside_unit: true with buffer_position: soma (core type "
+                           "%s) is not supported: SANA-FE 2.2.1 then updates the soma on every "
+                           "synaptic input, and its LIF model stops at a neuron's second update "
+                           "in a step",
                            a->file, t->line, t->name);
     }
     return 0;
@@ -94,6 +106,7 @@ static int s_neurons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
         r->goff[k] = id - s->groups[g].first;
         r->nr[k].logs = conf->log_spikes == 1;
         r->nr[k].soma = r->cores[c].unit_first + b->soma[id];
+        r->nr[k].dend = r->cores[c].unit_first + b->dendrite[id];
         const sfr_unit_t *su = &r->units[r->nr[k].soma];
         r->nr[k].kind = su->model == SM_SF_INPUT ? SFR_INPUT : SFR_LIF;
         if (r->nr[k].kind == SFR_LIF) {
@@ -145,6 +158,9 @@ static int s_units(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
         k->offset = a->cores[c].offset;
         k->x = a->tiles[k->tile].x;
         k->y = a->tiles[k->tile].y;
+        k->pos = t->buffer_position == SM_SF_BUFFER_DENDRITE
+                     ? (t->buffer_inside_unit ? SFR_POS_INSIDE_DENDRITE : SFR_POS_BEFORE_DENDRITE)
+                     : SFR_POS_BEFORE_SOMA;
         /* Messages enter axon_in 0 and leave by axon_out 0 (message.cpp:58,
          * core.cpp:147); the energy loop keeps the last unit's energy. */
         const sm_sanafe_axon_t *in = &a->axons[t->first_in], *out = &a->axons[t->first_out];
@@ -382,15 +398,23 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
              * (chip.cpp:738-764, 778-800) */
             double proc = dst->l_in;
             uint32_t nt = 0;
+            /* with the buffer before the dendrite, a message goes through the
+             * synapse unit only (mapped.cpp:27-57) */
+            int dend = dst->pos != SFR_POS_BEFORE_DENDRITE;
             for (uint32_t i = r->ax[ax].syn; i < r->ax[ax + 1].syn; i++) {
                 uint32_t post = r->nid[r->syn_post[i]];
                 uint32_t su = dst->unit_first + b->synapse[post], du = dst->unit_first + b->dendrite[post];
-                proc += (0.0 + r->units[su].l_event) + r->units[du].l_event;
+                if (dend)
+                    proc += (0.0 + r->units[su].l_event) + r->units[du].l_event;
+                else
+                    proc += 0.0 + r->units[su].l_event;
                 if (!cnt[su]++)
                     touched[nt++] = su;
-                if (!cnt[du]++)
+                if (dend && !cnt[du]++)
                     touched[nt++] = du;
             }
+            if (dst->pos != SFR_POS_BEFORE_SOMA)
+                r->ax[ax].slow = 1;
             r->ax[ax].proc = 0.0 + proc;
             if (n_eu + nt > cap_eu) {
                 uint64_t c2 = cap_eu ? cap_eu * 2 : 1024;

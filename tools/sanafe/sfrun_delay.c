@@ -155,6 +155,21 @@ int sfr_delays_build(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_
         int64_t t = tab_at[r->cores[b->core[post]].unit_first + b->dendrite[post]];
         out[i] = (uint8_t)(t >= 0 && tab[t + addr[i]] > 0 ? tab[t + addr[i]] : 0);
     }
+    /* an input from a buffer before the dendrite comes without a synapse
+     * address, and takes address 0's delay (models.cpp:118-123) */
+    for (uint32_t k = 0; k < r->n_neurons; k++) {
+        if (r->dl_of[k] == UINT32_MAX)
+            continue;
+        uint32_t id = r->nid[k];
+        uint32_t c = b->core[id], u = r->cores[c].unit_first + b->dendrite[id];
+        uint32_t end = c + 1 < r->n_cores ? r->cores[c + 1].unit_first : r->n_units;
+        uint32_t longest = 0;
+        for (uint32_t v = r->cores[c].unit_first; v < end; v++)
+            if (r->units[v].role == SM_SF_ROLE_SYNAPSE && cnt[v] > longest)
+                longest = cnt[v];
+        int64_t t = tab_at[u];
+        r->dl[r->dl_of[k]].d0 = (uint8_t)(t >= 0 && longest > 0 && tab[t] > 0 ? tab[t] : 0);
+    }
     *dly = out;
     out = NULL;
     rc = 0;

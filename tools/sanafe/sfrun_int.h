@@ -10,6 +10,10 @@
 
 enum { SFR_LIF = 0, SFR_INPUT = 1 };
 enum { SFR_IDLE = 0, SFR_UPDATED = 1, SFR_FIRED = 2 };
+/* Where a core's time-step buffer sits (arch.hpp:41-48), of those the run
+ * supports: before the dendrite (buffer_position: dendrite), inside it
+ * (buffer_inside_unit: true), before the soma (soma, the default). */
+enum { SFR_POS_BEFORE_DENDRITE = 0, SFR_POS_INSIDE_DENDRITE = 1, SFR_POS_BEFORE_SOMA = 2 };
 
 typedef struct {
     double threshold, reverse_threshold, reset, reverse_reset, leak_decay, input_decay, bias;
@@ -46,6 +50,7 @@ typedef struct {
     double acc;     /* the soma buffer: input summed in the last step */
     int32_t refr;   /* refractory counter */
     uint32_t soma;  /* global unit index */
+    uint32_t dend;  /* global unit index */
     uint8_t has_in; /* the buffer holds input */
     uint8_t kind, logs;
 } sfr_neuron_t;
@@ -58,7 +63,7 @@ typedef struct {
     uint32_t hops;             /* |dx| + |dy| */
     uint16_t xh, yh;
     uint8_t dir;               /* 1: east (else west), 2: north (else south) */
-    uint8_t slow;              /* a target sits on an accumulator_with_delay unit */
+    uint8_t slow;              /* a target on a delay dendrite, or a buffer not at the soma */
     double proc;               /* processing delay at the destination */
     double hop_lat;            /* minimum hop latency (source tile's latencies) */
 } sfr_axon_t;
@@ -73,6 +78,8 @@ typedef struct {
     double acc;
     double nxt[6];
     uint8_t has;
+    uint8_t d0; /* the delay of an input that comes without a synapse address:
+                 * what address 0 holds (buffer before the dendrite) */
 } sfr_dline_t;
 
 #define SFR_DL_ACC 0x80u
@@ -84,6 +91,7 @@ typedef struct {
 
 typedef struct {
     uint32_t tile, offset, x, y;
+    uint8_t pos; /* SFR_POS_* */
     double e_in, l_in, e_out, l_out;
     int several_in, several_out; /* SANA-FE keeps only the last axon unit's energy */
     uint32_t unit_first;         /* global index of its first unit */
