@@ -459,6 +459,12 @@ Test(sanafe_tiny, arch_refusals, .init = s_mkdir, .fini = s_rmdir)
     s_arch_refused("t[0..1]", "t[0..x]", "tiny_arch.yaml:5: name: a range must read NAME[FIRST..LAST]");
     s_arch_refused("{model: input,", "{model: input, plugin: x.so,",
                    "tiny_arch.yaml:17: plugin: plug-in models are not supported");
+    s_arch_refused("{model: input,", "{model: input, noise: n.txt,",
+                   "tiny_arch.yaml:17: noise: only a leaky_integrate_fire unit takes a noise stream");
+    s_arch_refused("{model: leaky_integrate_fire,", "{model: leaky_integrate_fire, noise_bits: 40,",
+                   "noise_bits: must be 0..30, got 40");
+    s_arch_refused("{model: leaky_integrate_fire,", "{model: leaky_integrate_fire, noise: '',",
+                   "noise: a file name is required");
     s_arch_refused("link_buffer_size: 2}", "link_buffer_size: 2, sync_model: table}",
                    "tiny_arch.yaml:3: latency_sync: required with sync_model: table");
     s_arch_refused("link_buffer_size: 2}", "link_buffer_size: 2, topology: torus}",

@@ -424,6 +424,25 @@ Test(sanafe_run, refusals)
     free(arch);
 }
 
+Test(sanafe_run, noise_file_missing)
+{
+    char *arch = s_edit(s_arch, "{model: leaky_integrate_fire,", "{model: leaky_integrate_fire, noise: none.txt,");
+    const char *net = "network:\n"
+                      "  name: n\n"
+                      "  groups:\n"
+                      "    - name: a\n"
+                      "      neurons: [0]\n"
+                      "  edges: []\n"
+                      "mappings:\n"
+                      "  - a: {core: 0.0}\n";
+    s_run_t r;
+    sm_error_t err;
+    cr_assert_eq(s_run(&r, arch, net, 2, SM_SFRUN_SIMPLE, &err), -1);
+    cr_assert(strstr(err.msg, "noise: cannot open 'none.txt' (unit lif)"), "%s", err.msg);
+    s_done(&r);
+    free(arch);
+}
+
 /* accumulator_with_delay as SANA-FE 2.2.1 runs it (models.cpp:99-126): an
  * input joins the charge due `delay` updates after the next, and the soma
  * only sees the charge due at a step when a message reaches the dendrite at
@@ -547,6 +566,12 @@ Test(sanafe_run, case_dynamics_mesh4mixed_150) { s_case_on("dynamics_mesh4mixed_
 Test(sanafe_run, case_dynamics_mesh4mixed_150_simple)
 {
     s_case_on("dynamics_mesh4mixed_150_simple", "mesh4.mixed.yaml", "dynamics.mesh4.yaml");
+}
+/* a noise stream on LIF units: lines that do not parse, wrapping round, 3 bits */
+Test(sanafe_run, case_noise_mesh4_120) { s_case_on("noise_mesh4_120", "mesh4.noise.yaml", "dynamics.mesh4.yaml"); }
+Test(sanafe_run, case_noise_mesh4_120_simple)
+{
+    s_case_on("noise_mesh4_120_simple", "mesh4.noise.yaml", "dynamics.mesh4.yaml");
 }
 /* mapping forms and attribute passes; ffdense moved onto mesh4 */
 Test(sanafe_run, case_mapforms_mesh4_150) { s_case("mapforms_mesh4_150", "mapforms.mesh4.yaml"); }

@@ -180,6 +180,7 @@ static int s_units(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
             y->role = (uint8_t)x->role;
             y->model = (uint8_t)x->model;
             y->input = UINT32_MAX;
+            y->noise = UINT32_MAX;
             if (x->model == SM_SF_INPUT)
                 n_input++; /* SANA-FE seeds each input unit's generator by its instance count */
             if (!b->unit_use[g])
@@ -201,6 +202,8 @@ static int s_units(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
                 y->l_spike = x->latency_spike_out;
             }
             if (x->role != SM_SF_ROLE_SOMA && s_sum_for(r, y->e_event, &r->unit_sum[g], err))
+                return -1;
+            if (x->noise && sfr_noise_load(r, x, &y->noise, err))
                 return -1;
             if (x->model == SM_SF_INPUT) {
                 sfr_input_t *p = realloc(r->inputs, ((size_t)r->n_inputs + 1) * sizeof *p);
@@ -578,6 +581,9 @@ void sm_sfrun_destroy(sm_sfrun_t **rp)
         free(all[i]);
     for (uint32_t i = 0; i < r->n_sums; i++)
         free(r->sums[i].sum);
+    for (uint32_t i = 0; i < r->n_noise; i++)
+        free(r->noise[i].v);
+    free(r->noise);
     free(r->sums);
     if (r->fifo)
         for (uint32_t c = 0; c < r->n_cores; c++)

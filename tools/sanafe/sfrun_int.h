@@ -32,7 +32,17 @@ typedef struct {
     uint64_t events, updated, fired;  /* this step */
     double energy;                    /* soma: this step's sum */
     uint32_t input;                   /* input model: into r->inputs, else UINT32_MAX */
+    uint32_t noise;                   /* LIF with a noise stream: into r->noise, else UINT32_MAX */
 } sfr_unit_t;
+
+/* A LIF unit's noise stream: the file's lines as SANA-FE reads them (one
+ * integer a line, 0 where none parses), taken in turn by every update of
+ * any of its neurons, from the top again after the last. */
+typedef struct {
+    int32_t *v;
+    uint32_t n, at;
+    int64_t mask;
+} sfr_noise_t;
 
 /* An input unit: one spike train and one iterator for all its neurons. */
 typedef struct {
@@ -146,6 +156,8 @@ struct sm_sfrun {
     sfr_core_t *cores;
     sfr_tile_t *tiles;
     sfr_input_t *inputs;
+    sfr_noise_t *noise;
+    uint32_t n_noise;
     sfr_seqsum_t *sums;
     uint32_t n_sums;
     uint32_t *unit_sum; /* per unit: its seqsum (synapse / dendrite) */
@@ -185,6 +197,10 @@ struct sm_sfrun {
  * NULL when none), indexed like syn. */
 int sfr_delays_build(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_syn_t *syn,
                      uint8_t **dly, sm_error_t *err);
+/* The noise stream of unit u (its file named in the architecture; a relative
+ * name is tried from the current directory, as SANA-FE opens it, then from
+ * the architecture file's directory) into r->noise. */
+int sfr_noise_load(sm_sfrun_t *r, const sm_sanafe_unit_t *u, uint32_t *out, sm_error_t *err);
 int sfr_seqsum(sm_sfrun_t *r, uint32_t s, uint64_t n, double *out, sm_error_t *err);
 double sfr_time_simple(sm_sfrun_t *r);
 double sfr_time_detailed(sm_sfrun_t *r);

@@ -78,6 +78,17 @@ static int s_lif(sm_sfrun_t *r, uint32_t k, int has_in, double cur)
         v *= p->leak_decay;
     }
     v = s_trunc64(v);
+    uint32_t nz = r->units[r->nr[k].soma].noise;
+    if (nz != UINT32_MAX) { /* loihi_generate_noise (models.cpp:629-651) */
+        sfr_noise_t *q = &r->noise[nz];
+        int64_t x = q->v[q->at];
+        q->at = q->at + 1 == q->n ? 0 : q->at + 1;
+        int64_t sign = x & 0x100;
+        x &= q->mask;
+        if (sign)
+            x |= ~q->mask;
+        v += (double)x;
+    }
     if (r->nr[k].refr <= 0) {
         v += p->bias;
         u += has_in ? cur : 0.0;
