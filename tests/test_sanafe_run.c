@@ -561,6 +561,7 @@ Test(sanafe_run, case_poisson_mesh4_100_simple) { s_case("poisson_mesh4_100_simp
  * accumulator's inputs are reset before the soma sees them; a delay line
  * keeps them), with delay lines, and two positions on one chip */
 Test(sanafe_run, case_delays_dl4dend_70) { s_case_on("delays_dl4dend_70", "dl4.dend.yaml", "delays.dl4.yaml"); }
+Test(sanafe_run, case_delays_dl4axons_70) { s_case_on("delays_dl4axons_70", "dl4.axons.yaml", "delays.dl4.yaml"); }
 Test(sanafe_run, case_delays_dl4dendin_70) { s_case_on("delays_dl4dendin_70", "dl4.dendin.yaml", "delays.dl4.yaml"); }
 Test(sanafe_run, case_dynamics_mesh4mixed_150) { s_case_on("dynamics_mesh4mixed_150", "mesh4.mixed.yaml", "dynamics.mesh4.yaml"); }
 Test(sanafe_run, case_dynamics_mesh4mixed_150_simple)
