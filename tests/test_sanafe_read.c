@@ -459,6 +459,12 @@ Test(sanafe_tiny, arch_refusals, .init = s_mkdir, .fini = s_rmdir)
     s_arch_refused("t[0..1]", "t[0..x]", "tiny_arch.yaml:5: name: a range must read NAME[FIRST..LAST]");
     s_arch_refused("{model: input,", "{model: input, plugin: x.so,",
                    "tiny_arch.yaml:17: plugin: plug-in models are not supported");
+    s_arch_refused("{model: input,", "{model: input, noise: n.txt,",
+                   "tiny_arch.yaml:17: noise: only a leaky_integrate_fire unit takes a noise stream");
+    s_arch_refused("{model: leaky_integrate_fire,", "{model: leaky_integrate_fire, noise_bits: 40,",
+                   "noise_bits: must be 0..30, got 40");
+    s_arch_refused("{model: leaky_integrate_fire,", "{model: leaky_integrate_fire, noise: '',",
+                   "noise: a file name is required");
     s_arch_refused("link_buffer_size: 2}", "link_buffer_size: 2, sync_model: table}",
                    "tiny_arch.yaml:3: latency_sync: required with sync_model: table");
     s_arch_refused("link_buffer_size: 2}", "link_buffer_size: 2, topology: torus}",
@@ -469,6 +475,38 @@ Test(sanafe_tiny, arch_refusals, .init = s_mkdir, .fini = s_rmdir)
     s_arch_refused("architecture:", "architecture: &x\n  y: *x\nz:", "alias *x");
     s_arch_refused("  name: tiny\n", "  name: tiny\n  name: again\n", "tiny_arch.yaml:3: 'name': duplicate key");
     s_arch_refused("architecture:", "chip:", "unknown key in the top level");
+}
+
+/* One map of neuron attributes is read as SANA-FE reads it, in three passes
+ * whatever the order of its keys (yaml_snn.cpp:332-392): shared, then
+ * dendrite:, then soma:, each replacing what came before. */
+Test(sanafe_tiny, attribute_passes, .init = s_mkdir, .fini = s_rmdir)
+{
+    const char *forms[][2] = {
+        {"{soma: {bias: 1}, bias: 0.5}", "soma 1"},
+        {"{bias: 0.5, soma: {bias: 1}}", "soma 1"},
+        {"{soma: {bias: 1}, dendrite: {bias: 3}}", "soma 1"},
+        {"{dendrite: {bias: 3}, bias: 0.5}", "dendrite 3"},
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char *t = s_edit(s_net, "{bias: 0.5}", forms[i][0]);
+        sm_error_t err;
+        sm_sanafe_snn_t *s = sm_sanafe_snn_load(s_write("tiny_net.yaml", t), &err);
+        cr_assert_not_null(s, "%s: %s", forms[i][0], err.msg);
+        const sm_sanafe_nconf_t *c = &s->confs[s->nconf[s->groups[1].first]];
+        uint32_t bit = 1u << SM_SFA_BIAS;
+        int soma = forms[i][1][0] == 's';
+        cr_assert(c->set & bit);
+        cr_assert_eq(!!(c->to_soma & bit), soma, "%s", forms[i][0]);
+        cr_assert_eq(!!(c->to_dendrite & bit), !soma, "%s", forms[i][0]);
+        cr_assert_eq(c->v[SM_SFA_BIAS], soma ? 1.0 : 3.0, "%s", forms[i][0]);
+        sm_sanafe_lif_t l;
+        sm_sanafe_lif_params(c, &l);
+        cr_assert_eq(l.bias, soma ? 1.0 : 0.0, "%s: the soma keeps its default unless soma: sets it",
+                     forms[i][0]);
+        sm_sanafe_snn_destroy(&s);
+        free(t);
+    }
 }
 
 Test(sanafe_tiny, net_refusals, .init = s_mkdir, .fini = s_rmdir)
@@ -521,7 +559,8 @@ Test(sanafe_tiny, net_refusals, .init = s_mkdir, .fini = s_rmdir)
     s_net_refused("{bias: 0.5}", "{reset_mode: sideways}",
                   "tiny_net.yaml:9: reset_mode: must be none, soft, hard or saturate, got 'sideways'");
     s_net_refused("{bias: 0.5}", "{rate: 2}", "tiny_net.yaml:9: rate: must be in [0, 1], got '2'");
-    s_net_refused("{bias: 0.5}", "{bias: 0.5, soma: {bias: 1}}", "tiny_net.yaml:9: bias: given twice");
+    s_net_refused("{bias: 0.5}", "[bias: 0.5, {soma: {bias: 1}}]", "tiny_net.yaml:9: bias: given twice");
+    s_net_refused("{bias: 0.5}", "[bias: 0.5, bias: 1]", "tiny_net.yaml:9: bias: given twice");
     s_net_refused("{bias: 0.5}", "{synapse: {weight: 1}}", "tiny_net.yaml:9: synapse: a neuron's synapse: section");
     s_net_refused("{bias: 0.5}", "{soma: {soma_hw_name: lif}}",
                   "tiny_net.yaml:9: soma_hw_name: not allowed inside a soma: or dendrite: section");

@@ -49,6 +49,20 @@ for exp in "$set_dir"/cases/*/expected.json; do
 done
 [ $n -gt 0 ] || { echo "FAIL no cases under $set_dir/cases"; fail=1; }
 
+# this repository's own nets on SANA-FE's loihi.yaml, runs of a local SANA-FE
+# build (tests/data/sanafe/README.md): they need SANA-FE's file, so only here
+echo "== our nets on SANA-FE's loihi.yaml: tests/data/sanafe/cases_sanafe"
+for exp in tests/data/sanafe/cases_sanafe/*/expected.json; do
+  name=$(basename "$(dirname "$exp")")
+  if "$B" sanafe check "$exp" --set tests/data/sanafe --sanafe "$up" --latency-exact --quiet > "$T/$name.txt" 2>&1; then
+    printf "ok   %-28s counts, digest, energy and latency identical\n" "$name"
+  else
+    printf "FAIL %-28s\n" "$name"
+    sed 's/^/    /' "$T/$name.txt"
+    fail=1
+  fi
+done
+
 echo "== DVS gesture, 1000 steps, loihi.yaml (SANA-FE: 19.6 s, 4.5 GiB)"
 # SANA-FE's figures for this run (its acceptance set's README)
 want_detailed="fired 364088, updated 15552561, synaptic events 51366924, packets 3724738, hops 8851223"

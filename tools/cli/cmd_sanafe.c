@@ -72,6 +72,8 @@ static void s_print_unit(FILE *f, const sm_sanafe_unit_t *u, uint32_t n)
         fprintf(f, " (%s missing)", u->has_energy ? "latency" : "energy");
     if (u->update_every_timestep)
         fprintf(f, ", update_every_timestep");
+    if (u->noise)
+        fprintf(f, ", noise %s (%d bits)", u->noise, u->noise_bits);
     fprintf(f, "\n");
 }
 

@@ -242,7 +242,8 @@ static int s_unit_keys(s_ctx_t *c, uint32_t at, sm_sf_role_t role)
     static const char *const som[] = {"model", "log_energy", "log_latency", "update_every_timestep",
                                       "plugin", "energy_access_neuron", "latency_access_neuron",
                                       "energy_update_neuron", "latency_update_neuron",
-                                      "energy_spike_out", "latency_spike_out", NULL};
+                                      "energy_spike_out", "latency_spike_out", "noise",
+                                      "noise_bits", NULL};
     const char *const *k = role == SM_SF_ROLE_SYNAPSE ? syn : role == SM_SF_ROLE_DENDRITE ? den : som;
     const char *ctx = role == SM_SF_ROLE_SYNAPSE    ? "synapse unit attributes"
                       : role == SM_SF_ROLE_DENDRITE ? "dendrite unit attributes"
@@ -253,6 +254,36 @@ static int s_unit_keys(s_ctx_t *c, uint32_t at, sm_sf_role_t role)
     if (p)
         return sm_yaml_fail(c->d, p, c->err, SM_EUNSUPPORTED,
                             "plugin: plug-in models are not supported (built-in models only)");
+    return 0;
+}
+
+/* noise: FILE and noise_bits: N of a leaky_integrate_fire unit (SANA-FE's
+ * only built-in model that takes them; the file is read by the run). */
+static int s_noise(s_ctx_t *c, uint32_t at, sm_sanafe_unit_t *u)
+{
+    u->noise_bits = 7;
+    uint32_t k = sm_yaml_key(c->d, at, "noise"), kb = sm_yaml_key(c->d, at, "noise_bits");
+    if (!k && !kb)
+        return 0;
+    if (u->model != SM_SF_LIF)
+        return sm_yaml_fail(c->d, k ? k : kb, c->err, SM_EPARSE,
+                            "%s: only a leaky_integrate_fire unit takes a noise stream",
+                            k ? "noise" : "noise_bits");
+    if (kb) {
+        if (sm_sf_int(c->d, sm_yaml_next(c->d, kb), "noise_bits", &u->noise_bits, c->err))
+            return -1;
+        if (u->noise_bits < 0 || u->noise_bits > 30)
+            return sm_yaml_fail(c->d, kb, c->err, SM_EPARSE, "noise_bits: must be 0..30, got %d",
+                                u->noise_bits);
+    }
+    if (!k)
+        return 0;
+    const char *f;
+    if (sm_sf_string(c->d, sm_yaml_next(c->d, k), "noise", &f, c->err))
+        return -1;
+    if (!*f)
+        return sm_yaml_fail(c->d, k, c->err, SM_EPARSE, "noise: a file name is required");
+    u->noise = (char *)f; /* copied per unit by the caller */
     return 0;
 }
 
@@ -307,7 +338,8 @@ static int s_unit(s_ctx_t *c, uint32_t entry, void *arg)
     if (s_model(c, at, sec->role, &u.model) || s_prices(c, at, &u) ||
         sm_sf_opt_bool(c->d, at, "log_energy", &u.log_energy, c->err) ||
         sm_sf_opt_bool(c->d, at, "log_latency", &u.log_latency, c->err) ||
-        sm_sf_opt_bool(c->d, at, "update_every_timestep", &u.update_every_timestep, c->err))
+        sm_sf_opt_bool(c->d, at, "update_every_timestep", &u.update_every_timestep, c->err) ||
+        s_noise(c, at, &u))
         return -1;
     if (t->n_units + count > S_MAX_UNITS_PER_CORE || a->n_units + count > S_MAX_UNITS)
         return sm_yaml_fail(c->d, entry, c->err, SM_ETOOBIG, "name: too many units in one core");
@@ -316,7 +348,8 @@ static int s_unit(s_ctx_t *c, uint32_t entry, void *arg)
             return -1;
         sm_sanafe_unit_t *x = &a->units[a->n_units];
         *x = u;
-        if (!(x->name = s_copy_name(c, &nm, i)))
+        x->noise = NULL;
+        if (!(x->name = s_copy_name(c, &nm, i)) || (u.noise && !(x->noise = s_strdup(u.noise, c->err))))
             return -1;
         a->n_units++;
         t->n_units++;
@@ -704,8 +737,10 @@ void sm_sanafe_arch_destroy(sm_sanafe_arch_t **ap)
         free(a->tiles[i].name);
     for (uint32_t i = 0; i < a->n_ctypes; i++)
         free(a->ctypes[i].name);
-    for (uint32_t i = 0; i < a->n_units; i++)
+    for (uint32_t i = 0; i < a->n_units; i++) {
         free(a->units[i].name);
+        free(a->units[i].noise);
+    }
     for (uint32_t i = 0; i < a->n_axons; i++)
         free(a->axons[i].name);
     free(a->tiles);

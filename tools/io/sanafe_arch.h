@@ -58,6 +58,10 @@ typedef struct {
     double energy_access_neuron, latency_access_neuron;
     double energy_update_neuron, latency_update_neuron;
     double energy_spike_out, latency_spike_out;
+    /* leaky_integrate_fire: a noise stream (models.cpp:351-372, 589-651), the
+     * file's name as given (NULL: none), and the bits it keeps (default 7) */
+    char *noise;
+    int32_t noise_bits;
     uint32_t line;
 } sm_sanafe_unit_t;
 

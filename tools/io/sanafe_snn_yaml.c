@@ -45,13 +45,37 @@ typedef struct {
     uint32_t seen;  /* model attributes set by this entry */
     uint32_t other; /* hw names and log flags set by this entry */
     int top;
+    int phase;      /* of a map's keys: 0 shared, 1 dendrite:, 2 soma: */
 } s_nattr_t;
 
 static int s_nattr(const sm_yaml_t *d, uint32_t k, uint32_t v, void *ctx, sm_error_t *err);
 
+/* SANA-FE reads a map of neuron attributes in three passes whatever the
+ * order of its keys, each replacing what the one before set: the shared
+ * attributes, then those under dendrite:, then those under soma:
+ * (yaml_snn.cpp:332-392); a list's elements in order. So a key may be given
+ * once in each pass of one map ({threshold: 2, soma: {threshold: 3}}: the
+ * soma gets 3, the dendrite nothing); given twice otherwise, it is refused. */
 static int s_nattr_walk(const sm_yaml_t *d, uint32_t n, s_nattr_t *a, sm_error_t *err)
 {
-    return sm_sf_walk(d, n, "neuron attributes", s_nattr, a, err);
+    if (!a->top || (sm_yaml_kind(d, n) != SM_YAML_MAP && sm_yaml_kind(d, n) != SM_YAML_SEQ))
+        return sm_sf_walk(d, n, "neuron attributes", s_nattr, a, err);
+    if (sm_yaml_kind(d, n) == SM_YAML_SEQ) {
+        for (uint32_t e = sm_yaml_first(d, n); e; e = sm_yaml_next(d, e))
+            if (s_nattr_walk(d, e, a, err))
+                return -1;
+        return 0;
+    }
+    uint32_t before = a->seen, all = a->seen;
+    for (a->phase = 0; a->phase < 3; a->phase++) {
+        a->seen = before;
+        if (sm_sf_walk(d, n, "neuron attributes", s_nattr, a, err))
+            return -1;
+        all |= a->seen;
+    }
+    a->phase = 0;
+    a->seen = all;
+    return 0;
 }
 
 static int s_nattr(const sm_yaml_t *d, uint32_t k, uint32_t v, void *ctx, sm_error_t *err)
@@ -63,6 +87,8 @@ static int s_nattr(const sm_yaml_t *d, uint32_t k, uint32_t v, void *ctx, sm_err
     for (int i = 0; i < 8 && which < 0; i++)
         if (sm_yaml_is(d, k, names[i]))
             which = i;
+    if (a->top && (a->phase == 1 ? which != 6 : a->phase == 2 ? which != 5 : which == 5 || which == 6))
+        return 0; /* another pass reads it */
     if (which < 0)
         return sm_sfb_neuron_attr(a->b, d, k, v, a->conf, a->route, &a->seen);
     if (!a->top)

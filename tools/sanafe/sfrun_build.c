@@ -63,21 +63,23 @@ static int s_check_chip(const sm_sanafe_arch_t *a, const sm_sanafe_bound_t *b, s
         if (b->core_first[c + 1] == b->core_first[c])
             continue;
         const sm_sanafe_ctype_t *t = sm_sanafe_core_type(a, c);
-        if (t->buffer_position != SM_SF_BUFFER_SOMA || t->buffer_inside_unit)
+        /* With the buffer inside the soma or before axon_out, SANA-FE puts the
+         * soma in the message pipeline (mapped.cpp:27-57): its LIF then throws
+         * at a neuron's second update in a step, and before axon_out no
+         * neuron is updated at all (mapped.cpp:168-188). */
+        if (t->buffer_position == SM_SF_BUFFER_AXON_OUT)
             return sm_fail(err, SM_EUNSUPPORTED,
-                           "%s:%u: buffer_position: only 'soma' (buffer_inside_unit: false) is "
-                           "supported by the run (core type %s)",
+                           "%s:%u: buffer_position: axon_out (core type %s) is not supported: "
+                           "SANA-FE 2.2.1 then never updates a neuron in neuron processing, and "
+                           "its built-in soma models fail on synaptic input there",
                            a->file, t->line, t->name);
-        for (uint32_t u = 0; u < t->n_units; u++) {
-            const sm_sanafe_unit_t *x = &a->units[t->first_unit + u];
-            if (!b->unit_use[b->unit_first[c] + u])
-                continue;
-            if (x->model == SM_SF_ACCUMULATOR_WITH_DELAY)
-                return sm_fail(err, SM_EUNSUPPORTED,
-                               "%s:%u: model: accumulator_with_delay (unit %s) is not supported by "
-                               "the run",
-                               a->file, x->line, x->name);
-        }
+        if (t->buffer_position == SM_SF_BUFFER_SOMA && t->buffer_inside_unit)
+            return sm_fail(err, SM_EUNSUPPORTED,
+                           "%s:%u: buffer_inside_unit: true with buffer_position: soma (core type "
+                           "%s) is not supported: SANA-FE 2.2.1 then updates the soma on every "
+                           "synaptic input, and its LIF model stops at a neuron's second update "
+                           "in a step",
+                           a->file, t->line, t->name);
     }
     return 0;
 }
@@ -104,6 +106,7 @@ static int s_neurons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
         r->goff[k] = id - s->groups[g].first;
         r->nr[k].logs = conf->log_spikes == 1;
         r->nr[k].soma = r->cores[c].unit_first + b->soma[id];
+        r->nr[k].dend = r->cores[c].unit_first + b->dendrite[id];
         const sfr_unit_t *su = &r->units[r->nr[k].soma];
         r->nr[k].kind = su->model == SM_SF_INPUT ? SFR_INPUT : SFR_LIF;
         if (r->nr[k].kind == SFR_LIF) {
@@ -155,6 +158,9 @@ static int s_units(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
         k->offset = a->cores[c].offset;
         k->x = a->tiles[k->tile].x;
         k->y = a->tiles[k->tile].y;
+        k->pos = t->buffer_position == SM_SF_BUFFER_DENDRITE
+                     ? (t->buffer_inside_unit ? SFR_POS_INSIDE_DENDRITE : SFR_POS_BEFORE_DENDRITE)
+                     : SFR_POS_BEFORE_SOMA;
         /* Messages enter axon_in 0 and leave by axon_out 0 (message.cpp:58,
          * core.cpp:147); the energy loop keeps the last unit's energy. */
         const sm_sanafe_axon_t *in = &a->axons[t->first_in], *out = &a->axons[t->first_out];
@@ -174,6 +180,7 @@ static int s_units(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
             y->role = (uint8_t)x->role;
             y->model = (uint8_t)x->model;
             y->input = UINT32_MAX;
+            y->noise = UINT32_MAX;
             if (x->model == SM_SF_INPUT)
                 n_input++; /* SANA-FE seeds each input unit's generator by its instance count */
             if (!b->unit_use[g])
@@ -195,6 +202,8 @@ static int s_units(sm_sfrun_t *r, const sm_sanafe_bound_t *b, sm_error_t *err)
                 y->l_spike = x->latency_spike_out;
             }
             if (x->role != SM_SF_ROLE_SOMA && s_sum_for(r, y->e_event, &r->unit_sum[g], err))
+                return -1;
+            if (x->noise && sfr_noise_load(r, x, &y->noise, err))
                 return -1;
             if (x->model == SM_SF_INPUT) {
                 sfr_input_t *p = realloc(r->inputs, ((size_t)r->n_inputs + 1) * sizeof *p);
@@ -281,15 +290,16 @@ typedef struct {
  * sort by source moves each synapse once; each source's few destination
  * cores are then put in order within its block. */
 static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_syn_t *syn,
-                   sm_error_t *err)
+                   const uint8_t *dly, sm_error_t *err)
 {
     const sm_sanafe_snn_t *s = r->snn;
     uint64_t n = syn->n;
     int rc = -1;
     uint32_t *rix = NULL, *pos = NULL, *cnt = NULL, *touched = NULL, *ccnt = NULL, *cores = NULL;
     s_rec_t *rec = NULL;
+    uint8_t *rdly = NULL; /* the delays, in rec's order */
     if (!S_ALLOC(rix, r->n_neurons) || !S_ALLOC(pos, (size_t)r->n_neurons + 1) || !S_ALLOC(rec, n) ||
-        !S_ALLOC(ccnt, r->n_cores) || !S_ALLOC(cores, r->n_cores)) {
+        !S_ALLOC(ccnt, r->n_cores) || !S_ALLOC(cores, r->n_cores) || (dly && !S_ALLOC(rdly, n))) {
         s_oom(err);
         goto out;
     }
@@ -303,7 +313,10 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
         const double *ew = s->weights + s->edges[e].weight;
         for (uint64_t i = syn->edge_first[e]; i < syn->edge_first[e + 1]; i++) {
             uint32_t post = syn->post[i];
-            s_rec_t *x = &rec[pos[rix[syn->pre[i]]]++];
+            uint32_t at = pos[rix[syn->pre[i]]]++;
+            s_rec_t *x = &rec[at];
+            if (dly)
+                rdly[at] = dly[i];
             x->post = rix[post];
             x->core = b->core[post];
             x->w = ew[syn->aidx[i]];
@@ -324,7 +337,7 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
     r->n_syn = n;
     if (!S_ALLOC(r->axon_first, r->n_neurons + 1) || !S_ALLOC(r->ax, (size_t)n_ax + 1) ||
         !S_ALLOC(r->syn_post, n) || !S_ALLOC(r->syn_w, n) || !S_ALLOC(cnt, r->n_units) ||
-        !S_ALLOC(touched, r->n_units)) {
+        !S_ALLOC(touched, r->n_units) || (dly && !S_ALLOC(r->syn_dly, n))) {
         s_oom(err);
         goto out;
     }
@@ -356,6 +369,8 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
             uint32_t to = ccnt[rec[i].core]++;
             r->syn_post[to] = rec[i].post;
             r->syn_w[to] = rec[i].w;
+            if (dly)
+                r->syn_dly[to] = rdly[i];
         }
         for (uint32_t j = 0; j < nc; j++)
             ccnt[cores[j]] = 0;
@@ -364,6 +379,13 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
     r->ax[n_ax].syn = (uint32_t)n;
     free(rec);
     rec = NULL;
+    free(rdly);
+    rdly = NULL;
+    /* an axon with a target on a delay dendrite takes the slow path */
+    if (r->dl_of)
+        for (uint32_t x = 0; x < n_ax; x++)
+            for (uint32_t i = r->ax[x].syn; i < r->ax[x + 1].syn && !r->ax[x].slow; i++)
+                r->ax[x].slow = r->dl_of[r->syn_post[i]] != UINT32_MAX;
     /* per axon: processing delay, (unit, events) pairs, hops, route */
     uint64_t n_eu = 0, n_route = 0;
     uint32_t *eu_u = NULL, *eu_c = NULL, *route = NULL;
@@ -379,15 +401,23 @@ static int s_axons(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_sy
              * (chip.cpp:738-764, 778-800) */
             double proc = dst->l_in;
             uint32_t nt = 0;
+            /* with the buffer before the dendrite, a message goes through the
+             * synapse unit only (mapped.cpp:27-57) */
+            int dend = dst->pos != SFR_POS_BEFORE_DENDRITE;
             for (uint32_t i = r->ax[ax].syn; i < r->ax[ax + 1].syn; i++) {
                 uint32_t post = r->nid[r->syn_post[i]];
                 uint32_t su = dst->unit_first + b->synapse[post], du = dst->unit_first + b->dendrite[post];
-                proc += (0.0 + r->units[su].l_event) + r->units[du].l_event;
+                if (dend)
+                    proc += (0.0 + r->units[su].l_event) + r->units[du].l_event;
+                else
+                    proc += 0.0 + r->units[su].l_event;
                 if (!cnt[su]++)
                     touched[nt++] = su;
-                if (!cnt[du]++)
+                if (dend && !cnt[du]++)
                     touched[nt++] = du;
             }
+            if (dst->pos != SFR_POS_BEFORE_SOMA)
+                r->ax[ax].slow = 1;
             r->ax[ax].proc = 0.0 + proc;
             if (n_eu + nt > cap_eu) {
                 uint64_t c2 = cap_eu ? cap_eu * 2 : 1024;
@@ -478,6 +508,7 @@ out:
     free(rix);
     free(pos);
     free(rec);
+    free(rdly);
     free(ccnt);
     free(cores);
     free(cnt);
@@ -522,11 +553,15 @@ sm_sfrun_t *sm_sfrun_new(const sm_sanafe_arch_t *arch, const sm_sanafe_snn_t *sn
     r->links_per_router = 4 + arch->max_cores_per_tile;
     r->buffer_size = arch->link_buffer_size;
     sm_sha256_init(&r->sha);
-    if (s_units(r, bound, err) || s_neurons(r, bound, err) || s_axons(r, bound, syn, err) ||
+    uint8_t *dly = NULL;
+    if (s_units(r, bound, err) || s_neurons(r, bound, err) ||
+        sfr_delays_build(r, bound, syn, &dly, err) || s_axons(r, bound, syn, dly, err) ||
         s_scratch(r, err)) {
+        free(dly);
         sm_sfrun_destroy(&r);
         return NULL;
     }
+    free(dly);
     s_inputs(r, bound);
     return r;
 }
@@ -541,11 +576,14 @@ void sm_sfrun_destroy(sm_sfrun_t **rp)
                    r->used, r->cores, r->tiles, r->inputs, r->unit_sum, r->out_sum, r->msg_axon,
                    r->msg_core, r->msg_gen, r->core_msg, r->core_in, r->core_out, r->tile_hops, r->m_sent, r->m_recv, r->heap,
                    r->density, r->busy, r->fifo_min, r->fifo_n, r->fifo_head, r->fifo_unordered, r->fifo_cap, r->fifo_bits, r->qpos,
-                   r->spk};
+                   r->spk, r->dl, r->dl_of, r->syn_dly};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
     for (uint32_t i = 0; i < r->n_sums; i++)
         free(r->sums[i].sum);
+    for (uint32_t i = 0; i < r->n_noise; i++)
+        free(r->noise[i].v);
+    free(r->noise);
     free(r->sums);
     if (r->fifo)
         for (uint32_t c = 0; c < r->n_cores; c++)

@@ -10,6 +10,10 @@
 
 enum { SFR_LIF = 0, SFR_INPUT = 1 };
 enum { SFR_IDLE = 0, SFR_UPDATED = 1, SFR_FIRED = 2 };
+/* Where a core's time-step buffer sits (arch.hpp:41-48), of those the run
+ * supports: before the dendrite (buffer_position: dendrite), inside it
+ * (buffer_inside_unit: true), before the soma (soma, the default). */
+enum { SFR_POS_BEFORE_DENDRITE = 0, SFR_POS_INSIDE_DENDRITE = 1, SFR_POS_BEFORE_SOMA = 2 };
 
 typedef struct {
     double threshold, reverse_threshold, reset, reverse_reset, leak_decay, input_decay, bias;
@@ -28,7 +32,17 @@ typedef struct {
     uint64_t events, updated, fired;  /* this step */
     double energy;                    /* soma: this step's sum */
     uint32_t input;                   /* input model: into r->inputs, else UINT32_MAX */
+    uint32_t noise;                   /* LIF with a noise stream: into r->noise, else UINT32_MAX */
 } sfr_unit_t;
+
+/* A LIF unit's noise stream: the file's lines as SANA-FE reads them (one
+ * integer a line, 0 where none parses), taken in turn by every update of
+ * any of its neurons, from the top again after the last. */
+typedef struct {
+    int32_t *v;
+    uint32_t n, at;
+    int64_t mask;
+} sfr_noise_t;
 
 /* An input unit: one spike train and one iterator for all its neurons. */
 typedef struct {
@@ -46,6 +60,7 @@ typedef struct {
     double acc;     /* the soma buffer: input summed in the last step */
     int32_t refr;   /* refractory counter */
     uint32_t soma;  /* global unit index */
+    uint32_t dend;  /* global unit index */
     uint8_t has_in; /* the buffer holds input */
     uint8_t kind, logs;
 } sfr_neuron_t;
@@ -58,9 +73,26 @@ typedef struct {
     uint32_t hops;             /* |dx| + |dy| */
     uint16_t xh, yh;
     uint8_t dir;               /* 1: east (else west), 2: north (else south) */
+    uint8_t slow;              /* a target on a delay dendrite, or a buffer not at the soma */
     double proc;               /* processing delay at the destination */
     double hop_lat;            /* minimum hop latency (source tile's latencies) */
 } sfr_axon_t;
+
+/* The state of one neuron on an accumulator_with_delay dendrite
+ * (AccumulatorWithDelayModel, models.cpp:99-160): the charge due now and the
+ * charges due 1..6 updates later, each possibly unset (std::optional), and
+ * the step it was last brought up to. Bits 0-5 of has: nxt[i] set; bit 7:
+ * acc set. */
+typedef struct {
+    int64_t ts;
+    double acc;
+    double nxt[6];
+    uint8_t has;
+    uint8_t d0; /* the delay of an input that comes without a synapse address:
+                 * what address 0 holds (buffer before the dendrite) */
+} sfr_dline_t;
+
+#define SFR_DL_ACC 0x80u
 
 /* This step's hops counted at a destination tile. */
 typedef struct {
@@ -69,6 +101,7 @@ typedef struct {
 
 typedef struct {
     uint32_t tile, offset, x, y;
+    uint8_t pos; /* SFR_POS_* */
     double e_in, l_in, e_out, l_out;
     int several_in, several_out; /* SANA-FE keeps only the last axon unit's energy */
     uint32_t unit_first;         /* global index of its first unit */
@@ -112,11 +145,19 @@ struct sm_sfrun {
     double *syn_w;
     uint64_t n_syn;
 
+    /* accumulator_with_delay: NULL / 0 when no neuron sits on one */
+    uint32_t n_dl;
+    sfr_dline_t *dl;   /* in run order */
+    uint32_t *dl_of;   /* per run index: into dl, UINT32_MAX if not delayed */
+    uint8_t *syn_dly;  /* per synapse: the delay its dendrite looks up */
+
     sfr_unit_t *units;
     uint32_t *used;     /* per core, the global indices of its units in use */
     sfr_core_t *cores;
     sfr_tile_t *tiles;
     sfr_input_t *inputs;
+    sfr_noise_t *noise;
+    uint32_t n_noise;
     sfr_seqsum_t *sums;
     uint32_t n_sums;
     uint32_t *unit_sum; /* per unit: its seqsum (synapse / dendrite) */
@@ -151,6 +192,15 @@ struct sm_sfrun {
     uint64_t logged_total;
 };
 
+/* Which neurons sit on accumulator_with_delay dendrites (r->dl, r->dl_of),
+ * and, when any do, the delay each synapse gets there: *dly (caller frees;
+ * NULL when none), indexed like syn. */
+int sfr_delays_build(sm_sfrun_t *r, const sm_sanafe_bound_t *b, const sm_sanafe_syn_t *syn,
+                     uint8_t **dly, sm_error_t *err);
+/* The noise stream of unit u (its file named in the architecture; a relative
+ * name is tried from the current directory, as SANA-FE opens it, then from
+ * the architecture file's directory) into r->noise. */
+int sfr_noise_load(sm_sfrun_t *r, const sm_sanafe_unit_t *u, uint32_t *out, sm_error_t *err);
 int sfr_seqsum(sm_sfrun_t *r, uint32_t s, uint64_t n, double *out, sm_error_t *err);
 double sfr_time_simple(sm_sfrun_t *r);
 double sfr_time_detailed(sm_sfrun_t *r);

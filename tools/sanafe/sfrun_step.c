@@ -16,6 +16,55 @@ static double s_trunc64(double v)
     return (double)i / 64.0;
 }
 
+/* AccumulatorWithDelayModel::update up to step t (models.cpp:99-126): each
+ * step passed, the charge due next becomes the charge due now and the line
+ * moves on by one. Once nothing is left, further steps change nothing.
+ * SANA-FE's forced updates (update_every_timestep, chip.cpp:975-1026) move
+ * the line on every step, and drop what it outputs; the next input would
+ * have moved it just as far before adding to it, so they change nothing a
+ * run shows and the runner leaves them out. */
+static void s_dl_advance(sfr_dline_t *d, int64_t t)
+{
+    while (d->ts < t) {
+        d->ts++;
+        d->acc = d->nxt[0];
+        d->has = (uint8_t)(((d->has & 1u) ? SFR_DL_ACC : 0u) | ((d->has & 0x3fu) >> 1));
+        memmove(d->nxt, d->nxt + 1, 5 * sizeof *d->nxt);
+        d->nxt[5] = 0.0;
+        if (!d->has)
+            d->ts = t;
+    }
+}
+
+/* The dendrite in the neuron pipeline, with the buffer before it or inside
+ * it (mapped.cpp:168-188, chip.cpp:710-736): what the soma gets (*cur, and
+ * whether it is set). The accumulator restarts from 0 at each step's first
+ * update, here this one, so the soma always gets a value: the one input in
+ * the buffer (before the dendrite), or 0 (inside it, where the last step's
+ * messages were summed and are now reset). A delay line moves on to this
+ * step, takes the buffer's input at address 0's delay (before the dendrite),
+ * and gives the charge due now. The unit pays one event per neuron. */
+static int s_dendrite(sm_sfrun_t *r, uint32_t k, uint8_t pos, int has_in, double *cur)
+{
+    r->units[r->nr[k].dend].events++;
+    uint32_t j = r->dl_of ? r->dl_of[k] : UINT32_MAX;
+    int in = pos == SFR_POS_BEFORE_DENDRITE && has_in;
+    if (j == UINT32_MAX) {
+        *cur = in ? 0.0 + *cur : 0.0;
+        return 1;
+    }
+    sfr_dline_t *d = &r->dl[j];
+    s_dl_advance(d, r->step);
+    if (in) {
+        unsigned sl = d->d0;
+        d->nxt[sl] = ((d->has >> sl) & 1u ? d->nxt[sl] : 0.0) + *cur;
+        d->has = (uint8_t)(d->has | 1u << sl);
+    }
+    int set = (d->has & SFR_DL_ACC) != 0;
+    *cur = set ? d->acc : 0.0;
+    return set;
+}
+
 /* LoihiLifModel::update (models.cpp:497-567), in its operation order. */
 static int s_lif(sm_sfrun_t *r, uint32_t k, int has_in, double cur)
 {
@@ -29,6 +78,17 @@ static int s_lif(sm_sfrun_t *r, uint32_t k, int has_in, double cur)
         v *= p->leak_decay;
     }
     v = s_trunc64(v);
+    uint32_t nz = r->units[r->nr[k].soma].noise;
+    if (nz != UINT32_MAX) { /* loihi_generate_noise (models.cpp:629-651) */
+        sfr_noise_t *q = &r->noise[nz];
+        int64_t x = q->v[q->at];
+        q->at = q->at + 1 == q->n ? 0 : q->at + 1;
+        int64_t sign = x & 0x100;
+        x &= q->mask;
+        if (sign)
+            x |= ~q->mask;
+        v += (double)x;
+    }
     if (r->nr[k].refr <= 0) {
         v += p->bias;
         u += has_in ? cur : 0.0;
@@ -139,6 +199,11 @@ static int s_neurons(sm_sfrun_t *r, sm_error_t *err)
             double cur = r->nr[i].acc;
             r->nr[i].has_in = 0;
             r->nr[i].acc = 0.0;
+            double ld = 0.0;
+            if (k->pos != SFR_POS_BEFORE_SOMA) {
+                has_in = s_dendrite(r, i, k->pos, has_in, &cur);
+                ld = 0.0 + r->units[r->nr[i].dend].l_event;
+            }
             int st = r->nr[i].kind == SFR_LIF ? s_lif(r, i, has_in, cur) : s_input(r, i, has_in, cur, err);
             if (st < 0)
                 return -1;
@@ -156,7 +221,7 @@ static int s_neurons(sm_sfrun_t *r, sm_error_t *err)
                 y->fired++;
             }
             y->energy += e;
-            gen += 0.0 + l;
+            gen += k->pos == SFR_POS_BEFORE_SOMA ? 0.0 + l : ld + l;
             if (st != SFR_FIRED)
                 continue;
             if (r->nr[i].logs && s_spike(r, i, err))
@@ -180,6 +245,58 @@ static int s_neurons(sm_sfrun_t *r, sm_error_t *err)
     }
     r->core_msg[r->n_cores] = r->n_msg;
     return 0;
+}
+
+/* An axon into a core whose buffer is not at the soma, or with targets on
+ * delay dendrites. For those, with the buffer at the soma, the synapse's weight
+ * joins the charge due `delay` updates after the next one, and the soma
+ * buffer takes what the dendrite outputs, the charge due now, or nothing
+ * when that is unset (chip.cpp:738-764: each synapse overwrites the entry). */
+static void s_delayed(sm_sfrun_t *r, const sfr_axon_t *x)
+{
+    const uint32_t *post = r->syn_post;
+    const double *w = r->syn_w;
+    uint8_t pos = r->cores[x->core].pos;
+    if (pos == SFR_POS_BEFORE_DENDRITE) {
+        /* the buffer takes the synapse's output, the last one wins */
+        for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
+            r->nr[post[s]].acc = w[s];
+            r->nr[post[s]].has_in = 1;
+        }
+        return;
+    }
+    if (pos == SFR_POS_INSIDE_DENDRITE) {
+        /* the dendrite takes the input and the buffer is never read: an
+         * accumulator's sum is reset before the soma sees it; a delay line
+         * keeps it */
+        for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
+            uint32_t j = r->dl_of ? r->dl_of[post[s]] : UINT32_MAX;
+            if (j == UINT32_MAX)
+                continue;
+            sfr_dline_t *d = &r->dl[j];
+            s_dl_advance(d, r->step);
+            unsigned k = r->syn_dly[s];
+            d->nxt[k] = ((d->has >> k) & 1u ? d->nxt[k] : 0.0) + w[s];
+            d->has = (uint8_t)(d->has | 1u << k);
+        }
+        return;
+    }
+    for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
+        sfr_neuron_t *q = &r->nr[post[s]];
+        uint32_t j = r->dl_of ? r->dl_of[post[s]] : UINT32_MAX;
+        if (j == UINT32_MAX) {
+            q->acc = q->acc + w[s];
+            q->has_in = 1;
+            continue;
+        }
+        sfr_dline_t *d = &r->dl[j];
+        s_dl_advance(d, r->step);
+        unsigned k = r->syn_dly[s];
+        d->nxt[k] = ((d->has >> k) & 1u ? d->nxt[k] : 0.0) + w[s];
+        d->has = (uint8_t)(d->has | 1u << k);
+        q->has_in = (d->has & SFR_DL_ACC) != 0;
+        q->acc = q->has_in ? d->acc : 0.0;
+    }
 }
 
 /* Messages in send order, source core by source core: SANA-FE groups them
@@ -208,10 +325,14 @@ static void s_messages(sm_sfrun_t *r)
         const uint32_t *post = r->syn_post;
         const double *w = r->syn_w;
         sfr_neuron_t *nr = r->nr;
-        for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
-            sfr_neuron_t *q = &nr[post[s]];
-            q->acc = q->acc + w[s];
-            q->has_in = 1;
+        if (x->slow) {
+            s_delayed(r, x);
+        } else {
+            for (uint32_t s = x->syn, e = x[1].syn; s < e; s++) {
+                sfr_neuron_t *q = &nr[post[s]];
+                q->acc = q->acc + w[s];
+                q->has_in = 1;
+            }
         }
         for (uint32_t j = x->eu; j < x[1].eu; j++)
             r->units[r->eu_unit[j]].events += r->eu_count[j];
