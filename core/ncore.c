@@ -235,16 +235,37 @@ static uint32_t s_source_fire(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l,
     return count;
 }
 
+/* The kernel of neuron x's model, if its population has one. */
+static inline const sm_kern_t *s_kern(const sm_core_ctx_t *cx, const sm_cell_t *x)
+{
+    const sm_kern_t *k = cx->kern ? cx->kern[x->pop] : NULL;
+    return k && k->m == x->model ? k : NULL;
+}
+
 uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
                         int predict)
 {
     sm_cell_t *x = &c->cell[l];
     if (!x->model)
         return s_source_fire(cx, c, l, tick);
-    s_catch_up(x->model, &x->st, tick - x->last);
+    const sm_kern_t *kn = s_kern(cx, x);
     const uint32_t slot = tick & cx->ring_mask;
     const float in[2] = {sm_core_in(c, slot, 0)[l], sm_core_in(c, slot, 1)[l]};
-    uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
+    uint32_t n;
+    if (kn) {
+        uint32_t k = tick - x->last;
+        if (k > 2) {
+            if (!sm_kern_advance(kn, &x->st, k))
+                sm_model_advance(x->model, &x->st, k);
+        } else {
+            for (; k; k--)
+                sm_kern_step(kn, &x->st, 0.0f, 0.0f);
+        }
+        n = sm_kern_step(kn, &x->st, in[0], in[1]);
+    } else {
+        s_catch_up(x->model, &x->st, tick - x->last);
+        n = sm_model_step(x->model, &x->st, in[0], in[1]);
+    }
     x->last = tick + 1;
     c->cnt.neuron_updates++;
     /* The chip's rule, not the engine's: a tick is active when input arrived
@@ -256,19 +277,20 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
      * a valid (early) one, and so does none. Only a neuron due now must ask.
      * (A loihi_lif current wraps: it always asks.) */
     if (predict && in[0] <= 0.0f && in[1] <= 0.0f && (in[0] < 0.0f || in[1] < 0.0f) &&
-        x->wake != tick && sm_model_monotone(x->model))
+        x->wake != tick && (kn ? kn->monotone : sm_model_monotone(x->model)))
         predict = 0;
     /* An input that raises the membrane by less than the margin of the
      * wake-up leaves that wake-up safe: no need to ask again. */
     if (predict && n == 0 && x->slack > 0.0f && x->wake != tick) {
-        float r = sm_model_rise(x->model, in[0], in[1]);
+        float r = kn ? sm_kern_rise(kn, in[0], in[1]) : sm_model_rise(x->model, in[0], in[1]);
         if (r < x->slack) {
             x->slack -= r;
             predict = 0;
         }
     }
     if (predict) {
-        uint32_t d = sm_model_next_spike_slack(x->model, &x->st, &x->slack);
+        uint32_t d = kn ? sm_kern_next_spike_slack(kn, &x->st, &x->slack)
+                        : sm_model_next_spike_slack(x->model, &x->st, &x->slack);
         if (d == SM_NEVER)
             s_unschedule(cx, c, l);
         else

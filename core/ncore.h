@@ -22,6 +22,7 @@
 
 #include "counters.h"
 #include "model.h"
+#include "model_kern.h"
 #include "net.h"
 #include "sm_error.h"
 #include "syntab.h"
@@ -103,6 +104,8 @@ typedef struct {
     int dense;                  /* every neuron every tick: no wake-ups asked    */
     const uint8_t *neg;         /* per gid: 1 for a source whose counts are
                                    signed payloads (sm_pop_signed); NULL: none  */
+    sm_kern_t *const *kern;     /* per population: its one model resolved
+                                   (model_kern.h), or NULL; NULL: none at all  */
 } sm_core_ctx_t;
 
 /* Sets up core `id` at (x, y) for n neurons, sized by cx; its neurons are
