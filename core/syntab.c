@@ -384,7 +384,10 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
 
     /* Pass 3: order each row by (core, delayed) keeping generation order, pack
      * targets, and cut the fan-out entries. */
-    uint64_t fan_cap = 1024;
+    /* A row has at most one fan-out entry per synapse: reserve that many at
+     * once (pages never written cost nothing, and the array is shrunk
+     * below) rather than grow by copies, whose freed blocks the heap keeps. */
+    uint64_t fan_cap = t->n_syn + 1;
     t->fan = malloc(fan_cap * sizeof *t->fan);
     if (!t->fan)
         goto nomem;
@@ -461,7 +464,7 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     free(keys);
     free(tmp);
     free(tmpm);
-    if (t->n_fan < fan_cap / 2 && t->n_fan) {
+    if (t->n_fan < fan_cap && t->n_fan) {
         sm_fan_t *f = realloc(t->fan, t->n_fan * sizeof *f);
         if (f)
             t->fan = f;
