@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "model_int.h"
+#include "model_kern.h"
 
 /* The form of one call: the model's (stored) form with this call's bias. */
 typedef struct {
@@ -27,6 +28,7 @@ typedef struct {
     const sm_closed_t *T;  /* power tables for these bases, or NULL      */
     int nc;
     double K, e[2];
+    const sm_kern_row_t *R; /* a kernel's rows (model_kern.h), or NULL     */
 } s_lin_t;
 
 /* Ticks the prediction never exceeds: the engine simply asks again then. */
@@ -56,6 +58,7 @@ static void s_lin_unprepared(const sm_model_t *m, sm_linform_t *spare, s_lin_t *
     L->nc = (int)sm_style_of(m)->lin_form(m, spare);
     L->f = spare;
     L->T = NULL;
+    L->R = NULL;
 }
 
 /* The form of m for this call: the one sm_model_prepare stored (spare unused)
@@ -67,6 +70,7 @@ static inline void s_lin_of(const sm_model_t *m, sm_linform_t *spare, s_lin_t *L
         L->f = &T->lin;
         L->nc = (int)T->nc;
         L->T = T->ready == SM_CLOSED_READY ? T : NULL;
+        L->R = NULL;
     } else {
         s_lin_unprepared(m, spare, L);
     }
@@ -611,11 +615,12 @@ static bool s_predict_seg(const s_lin_t *L, double v0, const double c0[2], doubl
     }
     for (int it = 0; it < S_MAXIT; it++) {
         uint32_t k = (uint32_t)n;
-        double pb = s_tpw(&T->tb, k), u = u0 * pb, delta = 0.0, dmax = 0.0;
+        const sm_kern_row_t *r = L->R ? &L->R[k] : NULL;
+        double pb = r ? r->pb : s_tpw(&T->tb, k), u = u0 * pb, delta = 0.0, dmax = 0.0;
         for (int j = 0; j < nc; j++) {
-            double pa = s_tpw(&T->ta[j], k);
+            double pa = r ? r->pa[j] : s_tpw(&T->ta[j], k);
             double w = d[j] * pa, gd = (L->f->a[j] - 1.0) * w;
-            u += d[j] * s_sab_tab(T, j, k, pb, pa);
+            u += d[j] * (r ? r->sab[j] : s_sab_tab(T, j, k, pb, pa));
             delta += w;
             dmax += s_max(gd, 0.0) * T->inv_1mlo[j];
         }
@@ -647,6 +652,9 @@ uint32_t sm_model_next_spike(const sm_model_t *m, const sm_nstate_t *s)
     return sm_model_next_spike_slack(m, s, &slack);
 }
 
+static uint32_t s_next_spike(const sm_model_t *m, const s_lin_t L, const sm_nstate_t *s,
+                             float *slack);
+
 uint32_t sm_model_next_spike_slack(const sm_model_t *m, const sm_nstate_t *s, float *slack)
 {
     *slack = 0.0f;
@@ -655,6 +663,25 @@ uint32_t sm_model_next_spike_slack(const sm_model_t *m, const sm_nstate_t *s, fl
     sm_linform_t spare;
     s_lin_t L;
     s_lin_of(m, &spare, &L);
+    return s_next_spike(m, L, s, slack);
+}
+
+uint32_t sm_kern_next_spike_slack(const sm_kern_t *k, const sm_nstate_t *s, float *slack)
+{
+    const sm_model_t *m = k->m;
+    if (!k->lin || m->bias != k->bias)
+        return sm_model_next_spike_slack(m, s, slack);
+    *slack = 0.0f;
+    const s_lin_t L = {.f = &m->closed.lin, .T = &m->closed, .nc = (int)k->nc, .K = k->K,
+                       .R = k->row};
+    return s_next_spike(m, L, s, slack);
+}
+
+/* sm_model_next_spike_slack of a style with the closed forms, the form of
+ * this call in L. */
+static uint32_t s_next_spike(const sm_model_t *m, const s_lin_t L, const sm_nstate_t *s,
+                             float *slack)
+{
     if (L.f->silent)
         return SM_NEVER;
     /* The closed form is exact; the dense float steps are not. The margin
@@ -702,4 +729,57 @@ uint32_t sm_model_next_spike_slack(const sm_model_t *m, const sm_nstate_t *s, fl
     if (safe > S_CAP)
         safe = S_CAP;
     return safe <= 1 ? 1 : (uint32_t)safe;
+}
+
+/* ---- kernels (model_kern.h) ------------------------------------------------ */
+
+void sm_kern_init(sm_kern_t *k, const sm_model_t *m)
+{
+    memset(k, 0, sizeof *k);
+    k->m = m;
+    k->bias = m->bias;
+    k->monotone = sm_model_monotone(m);
+    k->rise_known = m->closed.rise_known;
+    memcpy(k->rise, m->closed.rise, sizeof k->rise);
+    const sm_closed_t *T = &m->closed;
+    const sm_style_ops_t *st = sm_style_of(m);
+    if (m->style == SM_STYLE_EXACT) {
+        k->exact = 1;
+        k->p22 = m->p22;
+        k->p21e = m->p21e;
+        k->p21i = m->p21i;
+        k->p11e = m->p11e;
+        k->p11i = m->p11i;
+        k->cb = m->p20 * m->bias;
+        k->cl = (1.0 - m->p22) * m->v_leak;
+        k->threshold = m->threshold;
+        k->v_reset = m->v_reset;
+        k->refractory_ticks = m->refractory_ticks;
+        k->ge = m->threshold_ge;
+    }
+    /* The rows stand for s_lin_eval_tab without the bias drive of the
+     * currents (e_j = 0, which the general code then skips). */
+    if (T->ready != SM_CLOSED_READY || st->advance || st->next_spike || T->lin.clip || T->nc > 2 ||
+        T->lin.eb[0] != 0.0 || T->lin.eb[1] != 0.0)
+        return;
+    sm_linform_t spare;
+    s_lin_t L;
+    s_lin_of(m, &spare, &L);
+    if (L.e[0] != 0.0 || L.e[1] != 0.0)
+        return;
+    k->lin = 1;
+    k->hold = T->lin.hold;
+    k->nc = T->nc;
+    k->K = L.K;
+    for (uint32_t j = 0; j < k->nc; j++)
+        k->g[j] = T->lin.g[j];
+    for (uint32_t n = 0; n < SM_MODEL_HORIZON; n++) {
+        sm_kern_row_t *r = &k->row[n];
+        r->pb = s_tpw(&T->tb, n);
+        r->sb1 = T->b_one ? (double)n : -s_tem(&T->tb, n) * T->inv_1mb;
+        for (uint32_t j = 0; j < k->nc; j++) {
+            r->pa[j] = s_tpw(&T->ta[j], n);
+            r->sab[j] = s_sab_tab(T, (int)j, n, r->pb, r->pa[j]);
+        }
+    }
 }

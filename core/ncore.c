@@ -19,14 +19,17 @@ int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x,
                        SM_MAX_CORE_NEURONS);
     size_t m = n ? n : 1;
     c->words = (n + 63) / 64;
+    /* Structured projections add into the input planes row by row. */
+    c->inl = cx->ring <= 2 && !(cx->tab && cx->tab->n_st);
     c->gid = malloc(m * sizeof *c->gid);
-    c->cell = calloc(m, sizeof *c->cell);
+    c->cell = aligned_alloc(64, m * sizeof *c->cell);
     c->wheel = malloc(cx->cal * sizeof *c->wheel);
-    c->acc = calloc(m * 2 * cx->ring, sizeof *c->acc);
+    c->acc = c->inl ? NULL : calloc(m * 2 * cx->ring, sizeof *c->acc);
     c->bits = calloc((size_t)(c->words ? c->words : 1) * cx->ring, sizeof *c->bits);
     c->touched = calloc(cx->ring, sizeof *c->touched);
-    if (!c->gid || !c->cell || !c->wheel || !c->acc || !c->bits || !c->touched)
+    if (!c->gid || !c->cell || !c->wheel || (!c->inl && !c->acc) || !c->bits || !c->touched)
         return sm_fail(err, SM_ENOMEM, "out of memory for core (%u, %u)", x, y);
+    memset(c->cell, 0, m * sizeof *c->cell);
     for (uint32_t b = 0; b < cx->cal; b++)
         c->wheel[b] = SM_NONE;
     return 0;
@@ -88,7 +91,12 @@ void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx)
     for (uint32_t b = 0; b < cx->cal; b++)
         c->wheel[b] = SM_NONE;
     c->n_sched = 0;
-    memset(c->acc, 0, (size_t)(c->n ? c->n : 1) * 2 * cx->ring * sizeof *c->acc);
+    if (c->acc)
+        memset(c->acc, 0, (size_t)(c->n ? c->n : 1) * 2 * cx->ring * sizeof *c->acc);
+    for (uint32_t l = 0; l < c->n; l++) {
+        memset(c->cell[l].in, 0, sizeof c->cell[l].in);
+        c->cell[l].mark = 0;
+    }
     memset(c->bits, 0, (size_t)(c->words ? c->words : 1) * cx->ring * sizeof *c->bits);
     for (uint32_t r = 0; r < cx->ring; r++)
         c->touched[r].n = 0;
@@ -235,40 +243,72 @@ static uint32_t s_source_fire(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l,
     return count;
 }
 
+/* in[0] != 0.0f || in[1] != 0.0f, on the bits: a zero of either sign is
+ * the only float whose bits other than the sign are all 0 (a NaN is not). */
+static inline uint32_t s_nonzero2(const float in[2])
+{
+    uint32_t a, b;
+    memcpy(&a, &in[0], sizeof a);
+    memcpy(&b, &in[1], sizeof b);
+    return ((a | b) & 0x7fffffffu) != 0;
+}
+
+/* The kernel of neuron x's model, if its population has one. */
+static inline const sm_kern_t *s_kern(const sm_core_ctx_t *cx, const sm_cell_t *x)
+{
+    const sm_kern_t *k = cx->kern ? cx->kern[x->pop] : NULL;
+    return k && k->m == x->model ? k : NULL;
+}
+
 uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
                         int predict)
 {
     sm_cell_t *x = &c->cell[l];
     if (!x->model)
         return s_source_fire(cx, c, l, tick);
-    s_catch_up(x->model, &x->st, tick - x->last);
+    const sm_kern_t *kn = s_kern(cx, x);
     const uint32_t slot = tick & cx->ring_mask;
-    const float in[2] = {sm_core_in(c, slot, 0)[l], sm_core_in(c, slot, 1)[l]};
-    uint32_t n = sm_model_step(x->model, &x->st, in[0], in[1]);
+    const float in[2] = {*sm_core_acc(c, slot, 0, l), *sm_core_acc(c, slot, 1, l)};
+    uint32_t n;
+    if (kn) {
+        uint32_t k = tick - x->last;
+        if (k > 2) {
+            if (!sm_kern_advance(kn, &x->st, k))
+                sm_model_advance(x->model, &x->st, k);
+        } else {
+            for (; k; k--)
+                sm_kern_step(kn, &x->st, 0.0f, 0.0f);
+        }
+        n = sm_kern_step(kn, &x->st, in[0], in[1]);
+    } else {
+        s_catch_up(x->model, &x->st, tick - x->last);
+        n = sm_model_step(x->model, &x->st, in[0], in[1]);
+    }
     x->last = tick + 1;
     c->cnt.neuron_updates++;
     /* The chip's rule, not the engine's: a tick is active when input arrived
      * or the neuron fired. A silent tick the event engine skips or catches up
      * is neither, so both engines count the same. */
-    c->cnt.active_updates += (in[0] != 0.0f) | (in[1] != 0.0f) | (n != 0);
+    c->cnt.active_updates += s_nonzero2(in) | (n != 0);
     /* Most models' response to input is monotone: input that is nowhere
      * positive can only delay the next spike, so a wake-up still ahead stays
      * a valid (early) one, and so does none. Only a neuron due now must ask.
      * (A loihi_lif current wraps: it always asks.) */
     if (predict && in[0] <= 0.0f && in[1] <= 0.0f && (in[0] < 0.0f || in[1] < 0.0f) &&
-        x->wake != tick && sm_model_monotone(x->model))
+        x->wake != tick && (kn ? kn->monotone : sm_model_monotone(x->model)))
         predict = 0;
     /* An input that raises the membrane by less than the margin of the
      * wake-up leaves that wake-up safe: no need to ask again. */
     if (predict && n == 0 && x->slack > 0.0f && x->wake != tick) {
-        float r = sm_model_rise(x->model, in[0], in[1]);
+        float r = kn ? sm_kern_rise(kn, in[0], in[1]) : sm_model_rise(x->model, in[0], in[1]);
         if (r < x->slack) {
             x->slack -= r;
             predict = 0;
         }
     }
     if (predict) {
-        uint32_t d = sm_model_next_spike_slack(x->model, &x->st, &x->slack);
+        uint32_t d = kn ? sm_kern_next_spike_slack(kn, &x->st, &x->slack)
+                        : sm_model_next_spike_slack(x->model, &x->st, &x->slack);
         if (d == SM_NEVER)
             s_unschedule(cx, c, l);
         else
@@ -281,7 +321,8 @@ int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
                          uint32_t tick, sm_u64vec_t *fired)
 {
     const uint32_t slot = tick & cx->ring_mask;
-    const float *exc = sm_core_in(c, slot, 0), *inh = sm_core_in(c, slot, 1);
+    const float *exc = c->inl ? NULL : sm_core_in(c, slot, 0);
+    const float *inh = c->inl ? NULL : sm_core_in(c, slot, 1);
     const sm_model_t *last = NULL;
     sm_step_fn step = NULL;
     uint64_t updates = 0, active = 0;
@@ -293,10 +334,11 @@ int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
             last = x->model;
             step = sm_model_step_fn(last);
         }
-        uint32_t n = step(x->model, &x->st, exc[l], inh[l]);
+        const float xe = exc ? exc[l] : x->in[slot][0], xi = inh ? inh[l] : x->in[slot][1];
+        uint32_t n = step(x->model, &x->st, xe, xi);
         x->last = tick + 1;
         updates++;
-        active += (exc[l] != 0.0f) | (inh[l] != 0.0f) | (n != 0);
+        active += (xe != 0.0f) | (xi != 0.0f) | (n != 0);
         if (n)
             SM_VEC_PUSH(*fired, (uint64_t)l << 32 | n, return -1);
     }

@@ -22,6 +22,7 @@
 
 #include "counters.h"
 #include "model.h"
+#include "model_kern.h"
 #include "net.h"
 #include "sm_error.h"
 #include "syntab.h"
@@ -41,9 +42,12 @@ typedef struct {
     uint32_t src, fan, count;
 } sm_d0ev_t;
 
-/* One neuron's hot state, in one place so that an update costs one or two
- * cache lines: 48 bytes. For a spike source (model NULL), `last` holds the
- * next spike tick and st.refrac counts the spikes so far. */
+/* One neuron's hot state, in one place so that an update costs one cache
+ * line: 64 bytes, aligned. For a spike source (model NULL), `last` holds the
+ * next spike tick and st.refrac counts the spikes so far. When the core keeps
+ * its input in the cells (sm_core_t.inl: at most two ring slots, no
+ * structured projection) `in` holds it, so that a delivery's write brings in
+ * the very line its update reads. */
 typedef struct {
     sm_nstate_t st;             /* 16: the model's state                          */
     const sm_model_t *model;    /* parameters, shared by the population            */
@@ -53,10 +57,11 @@ typedef struct {
     float slack;                /* margin of the wake-up (sm_model_next_spike_slack) */
     uint16_t pop;
     uint8_t stage;
-    uint8_t pad;
+    uint8_t mark;               /* bit per ring slot: has input there (inl)       */
+    float in[2][2];             /* [slot][port]: input, when the core has inl      */
 } sm_cell_t;
 
-_Static_assert(sizeof(sm_cell_t) == 48, "a cell is 48 bytes: four in three cache lines");
+_Static_assert(sizeof(sm_cell_t) == 64, "a cell is 64 bytes: one cache line");
 
 /* Whether a neuron with a model was updated at tick already (a neuron woken
  * and given input in the same tick is updated once). A source is woken once
@@ -74,10 +79,11 @@ typedef struct {
     uint32_t n;
     uint32_t n_model;           /* neurons with a model (not sources)             */
     uint32_t *gid;              /* local -> gid                                  */
-    sm_cell_t *cell;
+    sm_cell_t *cell;            /* 64-byte aligned                               */
     uint32_t *wheel;            /* calendar buckets: head local index or SM_NONE  */
     float *acc;                 /* [ring][port][n]: input per arrival tick and
-                                   port (sm_core_in)                             */
+                                   port (sm_core_in); NULL when inl              */
+    uint8_t inl;                /* input in the cells (sm_cell_t.in)             */
     uint64_t *bits;             /* [ring][words]: touched flags                   */
     uint32_t words;
     sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
@@ -86,10 +92,17 @@ typedef struct {
 } sm_core_t;
 
 /* The input of c's neurons on `port` at ring slot `slot`, by local: each
- * port a plane of its own, so that a port's inputs are contiguous. */
+ * port a plane of its own, so that a port's inputs are contiguous. Only for a
+ * core without inl (structured projections need the planes). */
 static inline float *sm_core_in(const sm_core_t *c, uint32_t slot, uint32_t port)
 {
     return c->acc + ((size_t)slot * 2 + port) * c->n;
+}
+
+/* The input of neuron l on `port` at ring slot `slot`, wherever c keeps it. */
+static inline float *sm_core_acc(const sm_core_t *c, uint32_t slot, uint32_t port, uint32_t l)
+{
+    return c->inl ? &c->cell[l].in[slot][port] : &sm_core_in(c, slot, port)[l];
 }
 
 /* What all cores of a run share; read-only while it runs. */
@@ -103,6 +116,8 @@ typedef struct {
     int dense;                  /* every neuron every tick: no wake-ups asked    */
     const uint8_t *neg;         /* per gid: 1 for a source whose counts are
                                    signed payloads (sm_pop_signed); NULL: none  */
+    sm_kern_t *const *kern;     /* per population: its one model resolved
+                                   (model_kern.h), or NULL; NULL: none at all  */
 } sm_core_ctx_t;
 
 /* Sets up core `id` at (x, y) for n neurons, sized by cx; its neurons are

@@ -35,8 +35,9 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
             uint32_t tg = sm_fan_syn(t, nx->src, nx->fan)->tgt;
             uint32_t nslot = (nx->te + sm_syn_delay(tg)) & cx->ring_mask;
             if (sm_syn_local(tg) < nc->n) {
-                __builtin_prefetch(&sm_core_in(nc, nslot, sm_syn_port(tg))[sm_syn_local(tg)], 1);
-                __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
+                __builtin_prefetch(sm_core_acc(nc, nslot, sm_syn_port(tg), sm_syn_local(tg)), 1);
+                if (!nc->inl)
+                    __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
             }
         }
         for (; j < len; j++) {
@@ -50,7 +51,7 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
                 c->cnt.synaptic_events += (uint64_t)k - 1;
                 continue;
             }
-            sm_core_in(c, slot, sm_syn_port(tg))[l] +=
+            *sm_core_acc(c, slot, sm_syn_port(tg), l) +=
                 s[j].w * (clamp ? sm_syn_count(t, &s[j], cnt) : cnt);
             if (mark && sm_core_touch(c, slot, l, active))
                 return -1;
@@ -103,7 +104,7 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
                 extra += (uint64_t)k - 1;
                 continue;
             }
-            sm_core_in(c, slot, sm_syn_port(s[j].tgt))[l] +=
+            *sm_core_acc(c, slot, sm_syn_port(s[j].tgt), l) +=
                 s[j].w * (clamp ? sm_syn_count(t, &s[j], cnt) : cnt);
             if (mark && sm_core_touch(c, slot, l, active))
                 return -1;
@@ -115,16 +116,32 @@ int sm_core_deliver_delay0(const sm_core_ctx_t *cx, const sm_d0ev_t *evs, uint32
 
 void sm_core_clear_all(sm_core_t *c, uint32_t slot)
 {
-    memset(sm_core_in(c, slot, 0), 0, (size_t)c->n * 2 * sizeof *c->acc);
+    if (!c->inl) {
+        memset(sm_core_in(c, slot, 0), 0, (size_t)c->n * 2 * sizeof *c->acc);
+        return;
+    }
+    for (uint32_t l = 0; l < c->n; l++)
+        c->cell[l].in[slot][0] = c->cell[l].in[slot][1] = 0.0f;
 }
 
 void sm_core_clear_slot(sm_core_t *c, uint32_t slot)
 {
     sm_u32vec_t *tv = &c->touched[slot];
-    float *exc = sm_core_in(c, slot, 0), *inh = sm_core_in(c, slot, 1);
-    for (uint32_t i = 0; i < tv->n; i++) {
-        exc[tv->a[i]] = 0.0f;
-        inh[tv->a[i]] = 0.0f;
+    if (c->inl) {
+        const uint8_t keep = (uint8_t)~(1u << slot);
+        for (uint32_t i = 0; i < tv->n; i++) {
+            sm_cell_t *x = &c->cell[tv->a[i]];
+            x->in[slot][0] = x->in[slot][1] = 0.0f;
+            x->mark &= keep;
+        }
+        tv->n = 0;
+        return;
+    } else {
+        float *exc = sm_core_in(c, slot, 0), *inh = sm_core_in(c, slot, 1);
+        for (uint32_t i = 0; i < tv->n; i++) {
+            exc[tv->a[i]] = 0.0f;
+            inh[tv->a[i]] = 0.0f;
+        }
     }
     tv->n = 0;
     memset(&c->bits[(size_t)slot * c->words], 0, c->words * sizeof *c->bits);

@@ -8,6 +8,18 @@
 /* Marks local l of c as having input at `slot`, once per slot. */
 static inline int sm_core_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_u32vec_t *active)
 {
+    if (c->inl) {
+        /* The mark lives in the cell the input was just added to. */
+        sm_cell_t *x = &c->cell[l];
+        const uint8_t bit = (uint8_t)(1u << slot);
+        if (!(x->mark & bit)) {
+            x->mark |= bit;
+            if (!c->touched[slot].n)
+                SM_VEC_PUSH(active[slot], c->id, return -1);
+            SM_VEC_PUSH(c->touched[slot], l, return -1);
+        }
+        return 0;
+    }
     uint64_t *w = &c->bits[(size_t)slot * c->words + (l >> 6)];
     uint64_t bit = 1ULL << (l & 63);
     if (!(*w & bit)) {

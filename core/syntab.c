@@ -85,6 +85,82 @@ static int s_struct_fill(s_build_t *b, const sm_synstruct_t *st, uint32_t index,
     return 0;
 }
 
+/* A projection's synapses as pass 1 generated them, so that pass 2 replays
+ * them instead of generating them again (a fixed_probability projection
+ * draws a logarithm per synapse): sources in generation order, the targets
+ * as runs, and the one weight and delay they all share. A projection whose
+ * weights or delays vary is not kept (pass 2 generates it again): its
+ * values would cost more memory than the table. */
+typedef struct {
+    s_build_t *b;
+    int ok;               /* every synapse so far had weight w and delay d */
+    float w;
+    uint32_t d;
+    uint32_t *src;        /* per synapse                                  */
+    uint64_t n, cap;
+    uint32_t *run_dst;    /* per run of one target: the target ...        */
+    uint64_t *run_end;    /* ... and the end of its sources in src        */
+    uint64_t n_run, cap_run;
+} s_rec_t;
+
+static void s_rec_free(s_rec_t *r)
+{
+    free(r->src);
+    free(r->run_dst);
+    free(r->run_end);
+    r->src = r->run_dst = NULL;
+    r->run_end = NULL;
+    r->n = r->cap = r->n_run = r->cap_run = 0;
+    r->ok = 0;
+}
+
+static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay);
+
+static int s_count_rec(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
+{
+    s_rec_t *r = ctx;
+    if (s_count(r->b, src, dst, w, delay))
+        return 1;
+    if (!r->ok)
+        return 0;
+    if (r->n == 0) {
+        r->w = w;
+        r->d = delay;
+    } else if (memcmp(&w, &r->w, sizeof w) || delay != r->d) {
+        s_rec_free(r);
+        return 0;
+    }
+    if (r->n == r->cap) {
+        uint64_t nc = r->cap ? r->cap * 2 : 1024;
+        uint32_t *a = realloc(r->src, nc * sizeof *a);
+        if (!a) {
+            s_rec_free(r); /* not kept: pass 2 generates it again */
+            return 0;
+        }
+        r->src = a;
+        r->cap = nc;
+    }
+    if (!r->n_run || r->run_dst[r->n_run - 1] != dst) {
+        if (r->n_run == r->cap_run) {
+            uint64_t nc = r->cap_run ? r->cap_run * 2 : 256;
+            uint32_t *a = realloc(r->run_dst, nc * sizeof *a);
+            if (a)
+                r->run_dst = a;
+            uint64_t *e = a ? realloc(r->run_end, nc * sizeof *e) : NULL;
+            if (!e) {
+                s_rec_free(r);
+                return 0;
+            }
+            r->run_end = e;
+            r->cap_run = nc;
+        }
+        r->run_dst[r->n_run++] = dst;
+    }
+    r->src[r->n++] = src;
+    r->run_end[r->n_run - 1] = r->n;
+    return 0;
+}
+
 static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
 {
     s_build_t *b = ctx;
@@ -133,6 +209,15 @@ static int s_fill(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay
                              (b->pr->port == SM_PORT_INH ? 1u : 0u));
     b->any_clamp |= b->pr->clamp;
     return 0;
+}
+
+/* Pass 2 of a projection pass 1 kept, in the order it was generated. */
+static void s_replay(s_build_t *b, const s_rec_t *r)
+{
+    uint64_t i = 0;
+    for (uint64_t k = 0; k < r->n_run; k++)
+        for (; i < r->run_end[k]; i++)
+            s_fill(b, r->src[i], r->run_dst[k], r->w, r->d);
 }
 
 typedef struct {
@@ -194,6 +279,7 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     s_key_t *keys = NULL;
     sm_syn_t *tmp = NULL;
     uint16_t *tmpm = NULL;
+    s_rec_t *rec = NULL;
 
     b.count = calloc((size_t)n + 1, sizeof *b.count);
     if (local && !(b.rcount = calloc((size_t)n + 1, sizeof *b.rcount)))
@@ -208,7 +294,8 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     /* Which projections stay structured, indexed by projection. */
     st_of = malloc(((size_t)net->n_projs + 1) * sizeof *st_of);
     t->st = calloc((size_t)net->n_projs + 1, sizeof *t->st);
-    if (!st_of || !t->st)
+    rec = calloc((size_t)net->n_projs + 1, sizeof *rec);
+    if (!st_of || !t->st || !rec)
         goto nomem;
     for (uint32_t i = 0; i < net->n_projs; i++) {
         st_of[i] = UINT32_MAX;
@@ -236,7 +323,8 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         b.src_first = net->pops[pr->src_pop].first;
         b.dst_first = net->pops[pr->dst_pop].first;
         /* -1 without b.failed: the generator's own scratch did not fit. */
-        if (sm_proj_generate(net, pr, s_count, &b) < 0 && !b.failed)
+        rec[i] = (s_rec_t){.b = &b, .ok = 1};
+        if (sm_proj_generate(net, pr, s_count_rec, &rec[i]) < 0 && !b.failed)
             goto nomem;
         if (b.failed)
             goto fail;
@@ -279,8 +367,12 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         b.proj_index = i;
         b.src_first = net->pops[pr->src_pop].first;
         b.dst_first = net->pops[pr->dst_pop].first;
-        if (sm_proj_generate(net, pr, s_fill, &b) < 0)
+        if (rec[i].ok) {
+            s_replay(&b, &rec[i]);
+            s_rec_free(&rec[i]);
+        } else if (sm_proj_generate(net, pr, s_fill, &b) < 0) {
             goto nomem;
+        }
     }
     free(b.cursor);
     b.cursor = NULL;
@@ -292,7 +384,10 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
 
     /* Pass 3: order each row by (core, delayed) keeping generation order, pack
      * targets, and cut the fan-out entries. */
-    uint64_t fan_cap = 1024;
+    /* A row has at most one fan-out entry per synapse: reserve that many at
+     * once (pages never written cost nothing, and the array is shrunk
+     * below) rather than grow by copies, whose freed blocks the heap keeps. */
+    uint64_t fan_cap = t->n_syn + 1;
     t->fan = malloc(fan_cap * sizeof *t->fan);
     if (!t->fan)
         goto nomem;
@@ -363,12 +458,13 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
                                        (sm_seg_has_delayed(seg, len) ? SM_FAN_DL : 0u));
         }
     free(st_of);
+    free(rec);
     sm_stcores_fini(&b.sc);
     free(meta);
     free(keys);
     free(tmp);
     free(tmpm);
-    if (t->n_fan < fan_cap / 2 && t->n_fan) {
+    if (t->n_fan < fan_cap && t->n_fan) {
         sm_fan_t *f = realloc(t->fan, t->n_fan * sizeof *f);
         if (f)
             t->fan = f;
@@ -387,6 +483,9 @@ nomem:
     sm_fail(err, SM_ENOMEM, "out of memory building the synapse table (%llu synapses)",
             (unsigned long long)t->n_syn);
 fail:
+    for (uint32_t i = 0; rec && i < net->n_projs; i++)
+        s_rec_free(&rec[i]);
+    free(rec);
     free(st_of);
     sm_stcores_fini(&b.sc);
     free(b.count);

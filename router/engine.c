@@ -28,6 +28,10 @@ static void s_engine_fini(sm_engine_t *e)
         for (uint32_t i = 0; i < e->n_cores; i++)
             sm_core_fini(&e->cores[i], &e->cx);
     free(e->cores);
+    if (e->kern)
+        for (uint32_t p = 0; p < e->net->n_pops; p++)
+            free(e->kern[p]);
+    free(e->kern);
     if (e->pop_models)
         for (uint32_t p = 0; p < e->net->n_pops; p++)
             free(e->pop_models[p]);
@@ -69,7 +73,17 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
             if (net->currents[k].pop == p)
                 for (uint32_t i = 0; i < pop->n_models; i++)
                     e->pop_models[p][i].bias += (float)net->currents[k].amplitude;
+        /* One model for the whole population: resolved once for the
+         * updates (the event engine's; the dense one steps through it too). */
+        if (pop->n_models == 1) {
+            if (!e->kern && !(e->kern = calloc(net->n_pops, sizeof *e->kern)))
+                return sm_fail(err, SM_ENOMEM, "out of memory for models");
+            if (!(e->kern[p] = malloc(sizeof *e->kern[p])))
+                return sm_fail(err, SM_ENOMEM, "out of memory for models");
+            sm_kern_init(e->kern[p], &e->pop_models[p][0]);
+        }
     }
+    e->cx.kern = e->kern;
     for (uint32_t g = 0; g < net->n_neurons; g++)
         e->cores[e->core_of[g]].n++;
     for (uint32_t c = 0; c < e->n_cores; c++)

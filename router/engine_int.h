@@ -97,6 +97,7 @@ struct sm_engine {
     uint64_t *tick_busy;        /* [tick]: bits of the busiest core's ns, or NULL */
     uint8_t *neg;               /* per gid: signed payloads (cx.neg), or NULL          */
     sm_model_t **pop_models;    /* per population, with constant currents added  */
+    sm_kern_t **kern;           /* per population with one model: resolved (or NULL) */
     uint32_t *probe_gid;
     uint8_t *d0_link, *dl_link; /* [from][to] shard traffic kinds                 */
     const sm_link_ops_t *link;  /* one kind for all the links of a run           */

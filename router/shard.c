@@ -546,7 +546,7 @@ int sm_shard_run(sm_shard_t *sh)
                     if (i + 8 < tv->n) {
                         uint32_t ahead = tv->a[i + 8];
                         __builtin_prefetch(&c->cell[ahead], 1);
-                        __builtin_prefetch(&sm_core_in(c, slot, 0)[ahead], 0);
+                        __builtin_prefetch(sm_core_acc(c, slot, 0, ahead), 0);
                     }
                     uint32_t l = tv->a[i];
                     const sm_cell_t *x = &c->cell[l];

@@ -1012,12 +1012,14 @@ int sm_bench_run(const sm_bench_opts_t *o)
              * (router/engine.c, core/syntab.c, router/engine_int.h): per
              * synapse 8 B; per fan-out entry 8 B; per gid 16 B of row and
              * fan-out offsets, 8 B of mapping (core and local index), 4 B of
-             * emission count, a 48 B cell (state, model pointer, last and
-             * wake ticks, calendar links), 4 B of gid, and the input rings:
-             * 8 B per ring slot plus a touched bit and a touched-list entry
-             * (<= 4 B) per slot. */
+             * emission count, a 64 B cell (state, model pointer, last and
+             * wake ticks, calendar links, the input of up to two ring
+             * slots), 4 B of gid, and per ring slot a touched bit and a
+             * touched-list entry (<= 4 B); a ring of more slots is kept
+             * beside the cells, 8 B per slot. */
             double syn_b = 8.0 * (double)out.n_syn + 8.0 * (double)out.n_fan;
-            double per_gid = 16 + 8 + 4 + 48 + 4 + out.ring * (8.0 + 4.0 + 1.0 / 8.0);
+            double per_gid = 16 + 8 + 4 + 64 + 4 + out.ring * (4.0 + 1.0 / 8.0) +
+                             (out.ring > 2 ? 8.0 * out.ring : 0.0);
             double gid_b = per_gid * out.n_neurons;
             double est = syn_b + gid_b;
             double bps_est = syn_b / (double)out.n_syn;
