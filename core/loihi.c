@@ -8,6 +8,11 @@
 #include "loihi.h"
 
 #include <math.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define S_DECAY_UNITY 4096
 #define S_ACT_SHIFT 64 /* 2^6: input and threshold are MSB-aligned by 6 bits */
@@ -207,6 +212,159 @@ uint32_t sm_loihi_advance(const sm_loihi_lif_t *p, sm_loihi_state_t *s, uint32_t
     s->u = u;
     s->v = v;
     return spikes;
+}
+
+/* ---- many neurons at once ------------------------------------------------ */
+
+/* A lane of sm_loihi_advance_many takes a neuron whose input-free run is the
+ * plain pair of decays: no bias, u and v of one sign (or zero), u in range, v
+ * at or below theta, which is below saturation. Then truncation toward zero
+ * is a shift of the magnitudes, which keep their sign. The magnitude of v is
+ * at most |v| + |u| Ku / (4096 - Ku) for ever (the loose bound of s_vsup);
+ * the lane needs that below 2^31 (its words are 32-bit values with exact
+ * 64-bit products), and for a negative v at or below theta, so that it can
+ * neither clip nor pass the threshold the lanes watch for. A positive v
+ * that passes theta would fire: that lane is redone by sm_loihi_advance, as
+ * is a run long enough to reach (0, 0), which sm_loihi_advance jumps. */
+static int s_lane_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint32_t k)
+{
+    if (p->bias != 0 || p->theta >= SM_LOIHI_V_MAX || s->v > p->theta ||
+        s->u <= -SM_LOIHI_U_MAX || s->u > SM_LOIHI_U_MAX || (s->u < 0 && s->v > 0) ||
+        (s->u > 0 && s->v < 0))
+        return 0;
+    const int neg = s->u < 0 || s->v < 0;
+    const uint64_t au = s->u < 0 ? -(int64_t)s->u : s->u, av = s->v < 0 ? -(int64_t)s->v : s->v;
+    const uint64_t top = av + au * (uint64_t)p->ku / (uint64_t)(S_DECAY_UNITY - p->ku);
+    if (top >= ((uint64_t)1 << 31) || (neg && top > (uint64_t)p->theta))
+        return 0;
+    return !s_zero_at(p, s->u, s->v, k);
+}
+
+/* Independent chains, stepped side by side: one neuron's step is a serial
+ * multiply-shift-add (about 5 cycles) that leaves the multiplier idle most of
+ * the time; eight neurons at once keep it busy. Each lane is a 64-bit word
+ * holding a magnitude below 2^31, so that SSE2's 32 x 32 -> 64-bit multiply
+ * steps two lanes at once; a lane also records whether v passed theta. */
+#define S_LANES 8
+/* Runs this short are not worth a lane. */
+#define S_LANE_MIN 8u
+
+typedef struct {
+    uint64_t mu[S_LANES], mv[S_LANES], over[S_LANES];
+} s_lanes_t;
+
+#if defined(__SSE2__)
+#define S_STEP2(u, v, o)                                                                           \
+    do {                                                                                           \
+        u = _mm_srli_epi64(_mm_mul_epu32(u, ku), 12);                                              \
+        v = _mm_add_epi64(_mm_srli_epi64(_mm_mul_epu32(v, kv), 12), u);                           \
+        o = _mm_or_si128(o, _mm_cmpgt_epi32(v, th));                                               \
+    } while (0)
+
+static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run)
+{
+    _Static_assert(S_LANES == 8, "four SSE2 words of two lanes");
+    const __m128i ku = _mm_set1_epi64x(p->ku), kv = _mm_set1_epi64x(p->kv);
+    const __m128i th = _mm_set1_epi64x(p->theta);
+    __m128i u0 = _mm_loadu_si128((const __m128i *)&L->mu[0]);
+    __m128i u1 = _mm_loadu_si128((const __m128i *)&L->mu[2]);
+    __m128i u2 = _mm_loadu_si128((const __m128i *)&L->mu[4]);
+    __m128i u3 = _mm_loadu_si128((const __m128i *)&L->mu[6]);
+    __m128i v0 = _mm_loadu_si128((const __m128i *)&L->mv[0]);
+    __m128i v1 = _mm_loadu_si128((const __m128i *)&L->mv[2]);
+    __m128i v2 = _mm_loadu_si128((const __m128i *)&L->mv[4]);
+    __m128i v3 = _mm_loadu_si128((const __m128i *)&L->mv[6]);
+    __m128i o0 = _mm_loadu_si128((const __m128i *)&L->over[0]);
+    __m128i o1 = _mm_loadu_si128((const __m128i *)&L->over[2]);
+    __m128i o2 = _mm_loadu_si128((const __m128i *)&L->over[4]);
+    __m128i o3 = _mm_loadu_si128((const __m128i *)&L->over[6]);
+    for (uint32_t t = 0; t < run; t++) {
+        S_STEP2(u0, v0, o0);
+        S_STEP2(u1, v1, o1);
+        S_STEP2(u2, v2, o2);
+        S_STEP2(u3, v3, o3);
+    }
+    _mm_storeu_si128((__m128i *)&L->mu[0], u0);
+    _mm_storeu_si128((__m128i *)&L->mu[2], u1);
+    _mm_storeu_si128((__m128i *)&L->mu[4], u2);
+    _mm_storeu_si128((__m128i *)&L->mu[6], u3);
+    _mm_storeu_si128((__m128i *)&L->mv[0], v0);
+    _mm_storeu_si128((__m128i *)&L->mv[2], v1);
+    _mm_storeu_si128((__m128i *)&L->mv[4], v2);
+    _mm_storeu_si128((__m128i *)&L->mv[6], v3);
+    _mm_storeu_si128((__m128i *)&L->over[0], o0);
+    _mm_storeu_si128((__m128i *)&L->over[2], o1);
+    _mm_storeu_si128((__m128i *)&L->over[4], o2);
+    _mm_storeu_si128((__m128i *)&L->over[6], o3);
+}
+#else
+static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run)
+{
+    const uint64_t ku = (uint64_t)p->ku, kv = (uint64_t)p->kv, th = (uint64_t)p->theta;
+    for (uint32_t t = 0; t < run; t++)
+        for (int j = 0; j < S_LANES; j++) {
+            L->mu[j] = (L->mu[j] * ku) >> 12;
+            L->mv[j] = ((L->mv[j] * kv) >> 12) + L->mu[j];
+            L->over[j] |= L->mv[j] > th;
+        }
+}
+#endif
+
+void sm_loihi_advance_many(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
+                           uint32_t n)
+{
+    s_lanes_t L;
+    uint32_t left[S_LANES], who[S_LANES];
+    /* An idle lane: (0, 0) stays (0, 0). */
+    memset(&L, 0, sizeof L);
+    uint32_t nl = 0, next = 0;
+    for (;;) {
+        while (nl < S_LANES && next < n) {
+            const uint32_t i = next++;
+            if (k[i] < S_LANE_MIN || !s_lane_ok(p, &s[i], k[i])) {
+                (void)sm_loihi_advance(p, &s[i], k[i]);
+                continue;
+            }
+            const int neg = s[i].u < 0 || s[i].v < 0;
+            L.mu[nl] = (uint64_t)(neg ? -(int64_t)s[i].u : s[i].u);
+            L.mv[nl] = (uint64_t)(neg ? -(int64_t)s[i].v : s[i].v);
+            L.over[nl] = 0;
+            left[nl] = k[i];
+            who[nl] = i;
+            nl++;
+        }
+        if (!nl)
+            return;
+        uint32_t run = left[0];
+        for (uint32_t j = 1; j < nl; j++)
+            if (left[j] < run)
+                run = left[j];
+        s_lanes_run(&L, p, run);
+        /* Lanes that are done (or settled at (0, 0), or went past theta,
+         * which the exact path then redoes) hand their slot to the last. */
+        for (uint32_t j = 0; j < nl;) {
+            left[j] -= run;
+            if (!L.over[j] && left[j] > 0 && (L.mu[j] | L.mv[j]) != 0) {
+                j++;
+                continue;
+            }
+            sm_loihi_state_t *q = &s[who[j]];
+            if (L.over[j]) {
+                (void)sm_loihi_advance(p, q, k[who[j]]);
+            } else {
+                const int neg = q->u < 0 || q->v < 0;
+                q->u = neg ? -(int32_t)L.mu[j] : (int32_t)L.mu[j];
+                q->v = neg ? -(int32_t)L.mv[j] : (int32_t)L.mv[j];
+            }
+            nl--;
+            L.mu[j] = L.mu[nl];
+            L.mv[j] = L.mv[nl];
+            L.over[j] = L.over[nl];
+            left[j] = left[nl];
+            who[j] = who[nl];
+            L.mu[nl] = L.mv[nl] = L.over[nl] = 0;
+        }
+    }
 }
 
 /* A bound on v for all input-free steps to come, from the current state.
