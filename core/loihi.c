@@ -438,10 +438,37 @@ static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, int bound
     return s_vsup(p, s, th) <= th;
 }
 
+/* Steps of next_spike's fast path before the general search takes over. */
+#define S_FAST_STEPS 16u
+
 uint32_t sm_loihi_next_spike(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
 {
     sm_loihi_state_t t = *s;
-    for (uint32_t d = 1; d < SM_LOIHI_HORIZON; d++) {
+    uint32_t d = 1;
+    /* The common case after excitatory input: no bias, u > 0, 0 <= v <= theta
+     * below saturation. Truncation is then a shift and nothing clips before
+     * v passes theta. If v cannot pass theta even with the loose bound of
+     * s_vsup (its integer part: v takes integer values), never; else step
+     * until the spike, or until u has died (v then only decays: never), or
+     * S_FAST_STEPS steps, after which the general search goes on. */
+    if (p->bias == 0 && p->theta < SM_LOIHI_V_MAX && t.u > 0 && t.u <= SM_LOIHI_U_MAX &&
+        t.v >= 0 && t.v <= p->theta) {
+        const uint64_t ku = (uint64_t)p->ku, kv = (uint64_t)p->kv, th = (uint64_t)p->theta;
+        uint64_t u = (uint64_t)t.u, v = (uint64_t)t.v;
+        if (v + u * ku / (S_DECAY_UNITY - ku) <= th)
+            return SM_LOIHI_NEVER;
+        for (; d < S_FAST_STEPS; d++) {
+            u = (u * ku) >> 12;
+            v = ((v * kv) >> 12) + u;
+            if (v > th)
+                return d;
+            if (u == 0)
+                return SM_LOIHI_NEVER;
+        }
+        t.u = (int32_t)u;
+        t.v = (int32_t)v;
+    }
+    for (; d < SM_LOIHI_HORIZON; d++) {
         /* The bound costs a few logarithms: at the start, then now and then
          * as the state decays. */
         if (s_quiet(p, &t, d == 1 || (d & 15) == 0))

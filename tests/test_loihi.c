@@ -657,6 +657,38 @@ Test(loihi, next_spike_never_late_and_exact, .timeout = 120)
               "exact %d never %d horizon %d far %d", exact, never, horizon, far);
 }
 
+/* The fast path of next_spike (no bias, u > 0, 0 <= v <= theta): its answer
+ * against plain steps, spike or none up to the horizon. */
+Test(loihi, next_spike_fast_path_exact)
+{
+    sm_rng_t r = sm_rng_stream(10, 8, 0);
+    int spikes = 0, quiet = 0;
+    for (int trial = 0; trial < 20000; trial++) {
+        sm_loihi_lif_t p;
+        s_rand_lif(&r, &p);
+        p.bias = 0;
+        if (p.theta >= SM_LOIHI_V_MAX)
+            continue;
+        sm_loihi_state_t s0 = {s_pick(&r, 1, sm_rng_below(&r, 2) ? 30000 : SM_LOIHI_U_MAX),
+                               s_pick(&r, 0, p.theta)}, t = s0;
+        const uint32_t d = sm_loihi_next_spike(&p, &s0);
+        uint32_t first = 0;
+        for (uint32_t n = 1; n < SM_LOIHI_HORIZON && !first; n++)
+            if (sm_loihi_step(&p, &t, 0))
+                first = n;
+        if (d < SM_LOIHI_HORIZON) {
+            cr_assert_eq(first, d, "trial %d: ku %d kv %d th %d from (%d, %d): predicted %u, "
+                         "first spike at %u", trial, p.ku, p.kv, p.theta, s0.u, s0.v, d, first);
+            spikes++;
+        } else {
+            cr_assert_eq(first, 0, "trial %d: ku %d kv %d th %d from (%d, %d): answer %u, spike "
+                         "at %u", trial, p.ku, p.kv, p.theta, s0.u, s0.v, d, first);
+            quiet++;
+        }
+    }
+    cr_assert(spikes > 1000 && quiet > 1000, "spikes %d, none %d", spikes, quiet);
+}
+
 /* ---- single steps at the edges of section 3.1 ---- */
 
 Test(loihi, step_details)
