@@ -320,6 +320,36 @@ Test(loihi_engine, exactness_bound)
               "%s", err.msg);
 }
 
+/* The bound without the synapses (one synapse per source of a
+ * fixed_probability Dense: 255 x 70000 > 2^24) is only a shortcut: the
+ * synapses drawn (about 70 per target) decide, and pass; all of them
+ * (all_to_all) are refused. */
+Test(loihi_engine, exactness_bound_from_the_synapses)
+{
+    static char text[1024];
+    const char *conn[2] = {"{\"kind\": \"fixed_probability\", \"p\": 0.001}",
+                           "{\"kind\": \"all_to_all\"}"};
+    for (int c = 0; c < 2; c++) {
+        snprintf(text, sizeof text,
+                 "{\"simulation\": {\"ticks\": 5}, \"populations\": ["
+                 "{\"name\": \"in\", \"size\": 70000, \"source\": {\"kind\": \"poisson\", "
+                 "\"rate_hz\": 1}},"
+                 "{\"name\": \"L\", \"size\": 3, \"model\": \"loihi_lif\"}], \"projections\": "
+                 "[{\"source\": \"in\", \"target\": \"L\", \"connectivity\": %s, "
+                 "\"weight\": 255}]}",
+                 conn[c]);
+        sm_error_t err;
+        sm_net_t *net = t_net_json_try(text, "wide.json", ".", &err);
+        if (c == 0) {
+            cr_assert_not_null(net, "%s", err.msg);
+            sm_net_destroy(&net);
+        } else {
+            cr_assert_null(net);
+            cr_assert(strstr(err.msg, "2^24"), "%s", err.msg);
+        }
+    }
+}
+
 /* A silent neuron settles and costs nothing: after its input stops, the
  * event engine does not update it again. */
 Test(loihi_engine, silent_neurons_cost_nothing)
