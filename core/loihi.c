@@ -13,6 +13,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #define S_DECAY_UNITY 4096
 #define S_ACT_SHIFT 64 /* 2^6: input and threshold are MSB-aligned by 6 bits */
@@ -234,18 +237,21 @@ static int s_lane_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint32_
         return 0;
     const int neg = s->u < 0 || s->v < 0;
     const uint64_t au = s->u < 0 ? -(int64_t)s->u : s->u, av = s->v < 0 ? -(int64_t)s->v : s->v;
-    const uint64_t top = av + au * (uint64_t)p->ku / (uint64_t)(S_DECAY_UNITY - p->ku);
-    if (top >= ((uint64_t)1 << 31) || (neg && top > (uint64_t)p->theta))
+    /* The bound times 4096 - Ku, to compare without a division. */
+    const uint64_t D = (uint64_t)(S_DECAY_UNITY - p->ku), top = av * D + au * (uint64_t)p->ku;
+    if (top >= (((uint64_t)1 << 31) * D) || (neg && top > (uint64_t)p->theta * D))
         return 0;
     return !s_zero_at(p, s->u, s->v, k);
 }
 
 /* Independent chains, stepped side by side: one neuron's step is a serial
  * multiply-shift-add (about 5 cycles) that leaves the multiplier idle most of
- * the time; eight neurons at once keep it busy. Each lane is a 64-bit word
- * holding a magnitude below 2^31, so that SSE2's 32 x 32 -> 64-bit multiply
- * steps two lanes at once; a lane also records whether v passed theta. */
-#define S_LANES 8
+ * the time; eight or sixteen neurons at once keep it busy. Each lane is a
+ * 64-bit word holding a magnitude below 2^31, so that the 32 x 32 -> 64-bit
+ * vector multiply (SSE2: two lanes; AVX2, where the processor has it: four)
+ * steps several lanes at once; a lane also records whether v passed theta.
+ * An idle lane holds (0, 0), which stays (0, 0). */
+#define S_LANES 16
 /* Runs this short are not worth a lane. */
 #define S_LANE_MIN 8u
 
@@ -260,49 +266,86 @@ typedef struct {
         v = _mm_add_epi64(_mm_srli_epi64(_mm_mul_epu32(v, kv), 12), u);                           \
         o = _mm_or_si128(o, _mm_cmpgt_epi32(v, th));                                               \
     } while (0)
+#define S_LD(a, i) _mm_loadu_si128((const __m128i *)&(a)[i])
+#define S_ST(a, i, x) _mm_storeu_si128((__m128i *)&(a)[i], x)
 
-static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run)
+/* Lanes j0 .. j0 + 7. */
+static void s_lanes_run8(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, int j0)
 {
-    _Static_assert(S_LANES == 8, "four SSE2 words of two lanes");
     const __m128i ku = _mm_set1_epi64x(p->ku), kv = _mm_set1_epi64x(p->kv);
     const __m128i th = _mm_set1_epi64x(p->theta);
-    __m128i u0 = _mm_loadu_si128((const __m128i *)&L->mu[0]);
-    __m128i u1 = _mm_loadu_si128((const __m128i *)&L->mu[2]);
-    __m128i u2 = _mm_loadu_si128((const __m128i *)&L->mu[4]);
-    __m128i u3 = _mm_loadu_si128((const __m128i *)&L->mu[6]);
-    __m128i v0 = _mm_loadu_si128((const __m128i *)&L->mv[0]);
-    __m128i v1 = _mm_loadu_si128((const __m128i *)&L->mv[2]);
-    __m128i v2 = _mm_loadu_si128((const __m128i *)&L->mv[4]);
-    __m128i v3 = _mm_loadu_si128((const __m128i *)&L->mv[6]);
-    __m128i o0 = _mm_loadu_si128((const __m128i *)&L->over[0]);
-    __m128i o1 = _mm_loadu_si128((const __m128i *)&L->over[2]);
-    __m128i o2 = _mm_loadu_si128((const __m128i *)&L->over[4]);
-    __m128i o3 = _mm_loadu_si128((const __m128i *)&L->over[6]);
+    __m128i u0 = S_LD(L->mu, j0), u1 = S_LD(L->mu, j0 + 2), u2 = S_LD(L->mu, j0 + 4),
+            u3 = S_LD(L->mu, j0 + 6);
+    __m128i v0 = S_LD(L->mv, j0), v1 = S_LD(L->mv, j0 + 2), v2 = S_LD(L->mv, j0 + 4),
+            v3 = S_LD(L->mv, j0 + 6);
+    __m128i o0 = S_LD(L->over, j0), o1 = S_LD(L->over, j0 + 2), o2 = S_LD(L->over, j0 + 4),
+            o3 = S_LD(L->over, j0 + 6);
     for (uint32_t t = 0; t < run; t++) {
         S_STEP2(u0, v0, o0);
         S_STEP2(u1, v1, o1);
         S_STEP2(u2, v2, o2);
         S_STEP2(u3, v3, o3);
     }
-    _mm_storeu_si128((__m128i *)&L->mu[0], u0);
-    _mm_storeu_si128((__m128i *)&L->mu[2], u1);
-    _mm_storeu_si128((__m128i *)&L->mu[4], u2);
-    _mm_storeu_si128((__m128i *)&L->mu[6], u3);
-    _mm_storeu_si128((__m128i *)&L->mv[0], v0);
-    _mm_storeu_si128((__m128i *)&L->mv[2], v1);
-    _mm_storeu_si128((__m128i *)&L->mv[4], v2);
-    _mm_storeu_si128((__m128i *)&L->mv[6], v3);
-    _mm_storeu_si128((__m128i *)&L->over[0], o0);
-    _mm_storeu_si128((__m128i *)&L->over[2], o1);
-    _mm_storeu_si128((__m128i *)&L->over[4], o2);
-    _mm_storeu_si128((__m128i *)&L->over[6], o3);
+    S_ST(L->mu, j0, u0), S_ST(L->mu, j0 + 2, u1), S_ST(L->mu, j0 + 4, u2), S_ST(L->mu, j0 + 6, u3);
+    S_ST(L->mv, j0, v0), S_ST(L->mv, j0 + 2, v1), S_ST(L->mv, j0 + 4, v2), S_ST(L->mv, j0 + 6, v3);
+    S_ST(L->over, j0, o0), S_ST(L->over, j0 + 2, o1), S_ST(L->over, j0 + 4, o2),
+        S_ST(L->over, j0 + 6, o3);
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define S_AVX2 1
+#define S_STEP4(u, v, o)                                                                           \
+    do {                                                                                           \
+        u = _mm256_srli_epi64(_mm256_mul_epu32(u, ku), 12);                                        \
+        v = _mm256_add_epi64(_mm256_srli_epi64(_mm256_mul_epu32(v, kv), 12), u);                  \
+        o = _mm256_or_si256(o, _mm256_cmpgt_epi32(v, th));                                         \
+    } while (0)
+#define S_LD4(a, i) _mm256_loadu_si256((const __m256i *)&(a)[i])
+#define S_ST4(a, i, x) _mm256_storeu_si256((__m256i *)&(a)[i], x)
+
+/* All sixteen lanes, four to a word. */
+__attribute__((target("avx2"))) static void s_lanes_run16(s_lanes_t *L, const sm_loihi_lif_t *p,
+                                                          uint32_t run)
+{
+    const __m256i ku = _mm256_set1_epi64x(p->ku), kv = _mm256_set1_epi64x(p->kv);
+    const __m256i th = _mm256_set1_epi64x(p->theta);
+    __m256i u0 = S_LD4(L->mu, 0), u1 = S_LD4(L->mu, 4), u2 = S_LD4(L->mu, 8),
+            u3 = S_LD4(L->mu, 12);
+    __m256i v0 = S_LD4(L->mv, 0), v1 = S_LD4(L->mv, 4), v2 = S_LD4(L->mv, 8),
+            v3 = S_LD4(L->mv, 12);
+    __m256i o0 = S_LD4(L->over, 0), o1 = S_LD4(L->over, 4), o2 = S_LD4(L->over, 8),
+            o3 = S_LD4(L->over, 12);
+    for (uint32_t t = 0; t < run; t++) {
+        S_STEP4(u0, v0, o0);
+        S_STEP4(u1, v1, o1);
+        S_STEP4(u2, v2, o2);
+        S_STEP4(u3, v3, o3);
+    }
+    S_ST4(L->mu, 0, u0), S_ST4(L->mu, 4, u1), S_ST4(L->mu, 8, u2), S_ST4(L->mu, 12, u3);
+    S_ST4(L->mv, 0, v0), S_ST4(L->mv, 4, v1), S_ST4(L->mv, 8, v2), S_ST4(L->mv, 12, v3);
+    S_ST4(L->over, 0, o0), S_ST4(L->over, 4, o1), S_ST4(L->over, 8, o2), S_ST4(L->over, 12, o3);
+}
+#endif
+
+/* The first nl lanes (the others idle), run steps. */
+static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, uint32_t nl)
+{
+#if S_AVX2
+    if (nl > 8 && __builtin_cpu_supports("avx2")) {
+        s_lanes_run16(L, p, run);
+        return;
+    }
+#endif
+    s_lanes_run8(L, p, run, 0);
+    if (nl > 8)
+        s_lanes_run8(L, p, run, 8);
 }
 #else
-static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run)
+static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, uint32_t nl)
 {
     const uint64_t ku = (uint64_t)p->ku, kv = (uint64_t)p->kv, th = (uint64_t)p->theta;
     for (uint32_t t = 0; t < run; t++)
-        for (int j = 0; j < S_LANES; j++) {
+        for (uint32_t j = 0; j < nl; j++) {
             L->mu[j] = (L->mu[j] * ku) >> 12;
             L->mv[j] = ((L->mv[j] * kv) >> 12) + L->mu[j];
             L->over[j] |= L->mv[j] > th;
@@ -310,21 +353,40 @@ static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run)
 }
 #endif
 
-void sm_loihi_advance_many(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
-                           uint32_t n)
+/* Neurons sorted at a time: their lanes then run about as long as one
+ * another, and a run (as long as the shortest lane's) is seldom cut short. */
+#define S_CHUNK 64u
+
+static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
+                            uint32_t n)
 {
+    /* The neurons for the lanes, roughly by their number of steps (a
+     * counting sort on k / 16, up to 256 steps). */
+    uint32_t ord[S_CHUNK], cnt[17] = {0}, m = 0;
+    uint8_t key[S_CHUNK];
+    for (uint32_t i = 0; i < n; i++) {
+        if (k[i] < S_LANE_MIN || !s_lane_ok(p, &s[i], k[i])) {
+            (void)sm_loihi_advance(p, &s[i], k[i]);
+            key[i] = 16;
+            continue;
+        }
+        key[i] = (uint8_t)(k[i] < 256 ? k[i] >> 4 : 15);
+        cnt[key[i] + 1]++;
+        m++;
+    }
+    for (int b = 1; b < 17; b++)
+        cnt[b] += cnt[b - 1];
+    for (uint32_t i = 0; i < n; i++)
+        if (key[i] < 16)
+            ord[cnt[key[i]]++] = i;
     s_lanes_t L;
     uint32_t left[S_LANES], who[S_LANES];
     /* An idle lane: (0, 0) stays (0, 0). */
     memset(&L, 0, sizeof L);
     uint32_t nl = 0, next = 0;
     for (;;) {
-        while (nl < S_LANES && next < n) {
-            const uint32_t i = next++;
-            if (k[i] < S_LANE_MIN || !s_lane_ok(p, &s[i], k[i])) {
-                (void)sm_loihi_advance(p, &s[i], k[i]);
-                continue;
-            }
+        while (nl < S_LANES && next < m) {
+            const uint32_t i = ord[next++];
             const int neg = s[i].u < 0 || s[i].v < 0;
             L.mu[nl] = (uint64_t)(neg ? -(int64_t)s[i].u : s[i].u);
             L.mv[nl] = (uint64_t)(neg ? -(int64_t)s[i].v : s[i].v);
@@ -339,7 +401,7 @@ void sm_loihi_advance_many(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const u
         for (uint32_t j = 1; j < nl; j++)
             if (left[j] < run)
                 run = left[j];
-        s_lanes_run(&L, p, run);
+        s_lanes_run(&L, p, run, nl);
         /* Lanes that are done (or settled at (0, 0), or went past theta,
          * which the exact path then redoes) hand their slot to the last. */
         for (uint32_t j = 0; j < nl;) {
@@ -365,6 +427,13 @@ void sm_loihi_advance_many(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const u
             L.mu[nl] = L.mv[nl] = L.over[nl] = 0;
         }
     }
+}
+
+void sm_loihi_advance_many(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
+                           uint32_t n)
+{
+    for (uint32_t a = 0; a < n; a += S_CHUNK)
+        s_advance_chunk(p, s + a, k + a, n - a < S_CHUNK ? n - a : S_CHUNK);
 }
 
 /* A bound on v for all input-free steps to come, from the current state.
@@ -455,7 +524,7 @@ uint32_t sm_loihi_next_spike(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
         t.v >= 0 && t.v <= p->theta) {
         const uint64_t ku = (uint64_t)p->ku, kv = (uint64_t)p->kv, th = (uint64_t)p->theta;
         uint64_t u = (uint64_t)t.u, v = (uint64_t)t.v;
-        if (v + u * ku / (S_DECAY_UNITY - ku) <= th)
+        if (v * (S_DECAY_UNITY - ku) + u * ku <= th * (S_DECAY_UNITY - ku))
             return SM_LOIHI_NEVER;
         for (; d < S_FAST_STEPS; d++) {
             u = (u * ku) >> 12;
