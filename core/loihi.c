@@ -8,6 +8,14 @@
 #include "loihi.h"
 
 #include <math.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #define S_DECAY_UNITY 4096
 #define S_ACT_SHIFT 64 /* 2^6: input and threshold are MSB-aligned by 6 bits */
@@ -209,6 +217,225 @@ uint32_t sm_loihi_advance(const sm_loihi_lif_t *p, sm_loihi_state_t *s, uint32_t
     return spikes;
 }
 
+/* ---- many neurons at once ------------------------------------------------ */
+
+/* A lane of sm_loihi_advance_many takes a neuron whose input-free run is the
+ * plain pair of decays: no bias, u and v of one sign (or zero), u in range, v
+ * at or below theta, which is below saturation. Then truncation toward zero
+ * is a shift of the magnitudes, which keep their sign. The magnitude of v is
+ * at most |v| + |u| Ku / (4096 - Ku) for ever (the loose bound of s_vsup);
+ * the lane needs that below 2^31 (its words are 32-bit values with exact
+ * 64-bit products), and for a negative v at or below theta, so that it can
+ * neither clip nor pass the threshold the lanes watch for. A positive v
+ * that passes theta would fire: that lane is redone by sm_loihi_advance, as
+ * is a run long enough to reach (0, 0), which sm_loihi_advance jumps. */
+static int s_lane_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint32_t k)
+{
+    if (p->bias != 0 || p->theta >= SM_LOIHI_V_MAX || s->v > p->theta ||
+        s->u <= -SM_LOIHI_U_MAX || s->u > SM_LOIHI_U_MAX || (s->u < 0 && s->v > 0) ||
+        (s->u > 0 && s->v < 0))
+        return 0;
+    const int neg = s->u < 0 || s->v < 0;
+    const uint64_t au = s->u < 0 ? -(int64_t)s->u : s->u, av = s->v < 0 ? -(int64_t)s->v : s->v;
+    /* The bound times 4096 - Ku, to compare without a division. */
+    const uint64_t D = (uint64_t)(S_DECAY_UNITY - p->ku), top = av * D + au * (uint64_t)p->ku;
+    if (top >= (((uint64_t)1 << 31) * D) || (neg && top > (uint64_t)p->theta * D))
+        return 0;
+    return !s_zero_at(p, s->u, s->v, k);
+}
+
+/* Independent chains, stepped side by side: one neuron's step is a serial
+ * multiply-shift-add (about 5 cycles) that leaves the multiplier idle most of
+ * the time; eight or sixteen neurons at once keep it busy. Each lane is a
+ * 64-bit word holding a magnitude below 2^31, so that the 32 x 32 -> 64-bit
+ * vector multiply (SSE2: two lanes; AVX2, where the processor has it: four)
+ * steps several lanes at once; a lane also records whether v passed theta.
+ * An idle lane holds (0, 0), which stays (0, 0). */
+#define S_LANES 16
+/* Runs this short are not worth a lane. */
+#define S_LANE_MIN 8u
+
+typedef struct {
+    uint64_t mu[S_LANES], mv[S_LANES], over[S_LANES];
+} s_lanes_t;
+
+#if defined(__SSE2__)
+#define S_STEP2(u, v, o)                                                                           \
+    do {                                                                                           \
+        u = _mm_srli_epi64(_mm_mul_epu32(u, ku), 12);                                              \
+        v = _mm_add_epi64(_mm_srli_epi64(_mm_mul_epu32(v, kv), 12), u);                           \
+        o = _mm_or_si128(o, _mm_cmpgt_epi32(v, th));                                               \
+    } while (0)
+#define S_LD(a, i) _mm_loadu_si128((const __m128i *)&(a)[i])
+#define S_ST(a, i, x) _mm_storeu_si128((__m128i *)&(a)[i], x)
+
+/* Lanes j0 .. j0 + 7. */
+static void s_lanes_run8(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, int j0)
+{
+    const __m128i ku = _mm_set1_epi64x(p->ku), kv = _mm_set1_epi64x(p->kv);
+    const __m128i th = _mm_set1_epi64x(p->theta);
+    __m128i u0 = S_LD(L->mu, j0), u1 = S_LD(L->mu, j0 + 2), u2 = S_LD(L->mu, j0 + 4),
+            u3 = S_LD(L->mu, j0 + 6);
+    __m128i v0 = S_LD(L->mv, j0), v1 = S_LD(L->mv, j0 + 2), v2 = S_LD(L->mv, j0 + 4),
+            v3 = S_LD(L->mv, j0 + 6);
+    __m128i o0 = S_LD(L->over, j0), o1 = S_LD(L->over, j0 + 2), o2 = S_LD(L->over, j0 + 4),
+            o3 = S_LD(L->over, j0 + 6);
+    for (uint32_t t = 0; t < run; t++) {
+        S_STEP2(u0, v0, o0);
+        S_STEP2(u1, v1, o1);
+        S_STEP2(u2, v2, o2);
+        S_STEP2(u3, v3, o3);
+    }
+    S_ST(L->mu, j0, u0), S_ST(L->mu, j0 + 2, u1), S_ST(L->mu, j0 + 4, u2), S_ST(L->mu, j0 + 6, u3);
+    S_ST(L->mv, j0, v0), S_ST(L->mv, j0 + 2, v1), S_ST(L->mv, j0 + 4, v2), S_ST(L->mv, j0 + 6, v3);
+    S_ST(L->over, j0, o0), S_ST(L->over, j0 + 2, o1), S_ST(L->over, j0 + 4, o2),
+        S_ST(L->over, j0 + 6, o3);
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define S_AVX2 1
+#define S_STEP4(u, v, o)                                                                           \
+    do {                                                                                           \
+        u = _mm256_srli_epi64(_mm256_mul_epu32(u, ku), 12);                                        \
+        v = _mm256_add_epi64(_mm256_srli_epi64(_mm256_mul_epu32(v, kv), 12), u);                  \
+        o = _mm256_or_si256(o, _mm256_cmpgt_epi32(v, th));                                         \
+    } while (0)
+#define S_LD4(a, i) _mm256_loadu_si256((const __m256i *)&(a)[i])
+#define S_ST4(a, i, x) _mm256_storeu_si256((__m256i *)&(a)[i], x)
+
+/* All sixteen lanes, four to a word. */
+__attribute__((target("avx2"))) static void s_lanes_run16(s_lanes_t *L, const sm_loihi_lif_t *p,
+                                                          uint32_t run)
+{
+    const __m256i ku = _mm256_set1_epi64x(p->ku), kv = _mm256_set1_epi64x(p->kv);
+    const __m256i th = _mm256_set1_epi64x(p->theta);
+    __m256i u0 = S_LD4(L->mu, 0), u1 = S_LD4(L->mu, 4), u2 = S_LD4(L->mu, 8),
+            u3 = S_LD4(L->mu, 12);
+    __m256i v0 = S_LD4(L->mv, 0), v1 = S_LD4(L->mv, 4), v2 = S_LD4(L->mv, 8),
+            v3 = S_LD4(L->mv, 12);
+    __m256i o0 = S_LD4(L->over, 0), o1 = S_LD4(L->over, 4), o2 = S_LD4(L->over, 8),
+            o3 = S_LD4(L->over, 12);
+    for (uint32_t t = 0; t < run; t++) {
+        S_STEP4(u0, v0, o0);
+        S_STEP4(u1, v1, o1);
+        S_STEP4(u2, v2, o2);
+        S_STEP4(u3, v3, o3);
+    }
+    S_ST4(L->mu, 0, u0), S_ST4(L->mu, 4, u1), S_ST4(L->mu, 8, u2), S_ST4(L->mu, 12, u3);
+    S_ST4(L->mv, 0, v0), S_ST4(L->mv, 4, v1), S_ST4(L->mv, 8, v2), S_ST4(L->mv, 12, v3);
+    S_ST4(L->over, 0, o0), S_ST4(L->over, 4, o1), S_ST4(L->over, 8, o2), S_ST4(L->over, 12, o3);
+}
+#endif
+
+/* The first nl lanes (the others idle), run steps. */
+static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, uint32_t nl)
+{
+#if S_AVX2
+    if (nl > 8 && __builtin_cpu_supports("avx2")) {
+        s_lanes_run16(L, p, run);
+        return;
+    }
+#endif
+    s_lanes_run8(L, p, run, 0);
+    if (nl > 8)
+        s_lanes_run8(L, p, run, 8);
+}
+#else
+static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, uint32_t nl)
+{
+    const uint64_t ku = (uint64_t)p->ku, kv = (uint64_t)p->kv, th = (uint64_t)p->theta;
+    for (uint32_t t = 0; t < run; t++)
+        for (uint32_t j = 0; j < nl; j++) {
+            L->mu[j] = (L->mu[j] * ku) >> 12;
+            L->mv[j] = ((L->mv[j] * kv) >> 12) + L->mu[j];
+            L->over[j] |= L->mv[j] > th;
+        }
+}
+#endif
+
+/* Neurons sorted at a time: their lanes then run about as long as one
+ * another, and a run (as long as the shortest lane's) is seldom cut short. */
+#define S_CHUNK 64u
+
+static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
+                            uint32_t n)
+{
+    /* The neurons for the lanes, roughly by their number of steps (a
+     * counting sort on k / 16, up to 256 steps). */
+    uint32_t ord[S_CHUNK], cnt[17] = {0}, m = 0;
+    uint8_t key[S_CHUNK];
+    for (uint32_t i = 0; i < n; i++) {
+        if (k[i] < S_LANE_MIN || !s_lane_ok(p, &s[i], k[i])) {
+            (void)sm_loihi_advance(p, &s[i], k[i]);
+            key[i] = 16;
+            continue;
+        }
+        key[i] = (uint8_t)(k[i] < 256 ? k[i] >> 4 : 15);
+        cnt[key[i] + 1]++;
+        m++;
+    }
+    for (int b = 1; b < 17; b++)
+        cnt[b] += cnt[b - 1];
+    for (uint32_t i = 0; i < n; i++)
+        if (key[i] < 16)
+            ord[cnt[key[i]]++] = i;
+    s_lanes_t L;
+    uint32_t left[S_LANES], who[S_LANES];
+    /* An idle lane: (0, 0) stays (0, 0). */
+    memset(&L, 0, sizeof L);
+    uint32_t nl = 0, next = 0;
+    for (;;) {
+        while (nl < S_LANES && next < m) {
+            const uint32_t i = ord[next++];
+            const int neg = s[i].u < 0 || s[i].v < 0;
+            L.mu[nl] = (uint64_t)(neg ? -(int64_t)s[i].u : s[i].u);
+            L.mv[nl] = (uint64_t)(neg ? -(int64_t)s[i].v : s[i].v);
+            L.over[nl] = 0;
+            left[nl] = k[i];
+            who[nl] = i;
+            nl++;
+        }
+        if (!nl)
+            return;
+        uint32_t run = left[0];
+        for (uint32_t j = 1; j < nl; j++)
+            if (left[j] < run)
+                run = left[j];
+        s_lanes_run(&L, p, run, nl);
+        /* Lanes that are done (or settled at (0, 0), or went past theta,
+         * which the exact path then redoes) hand their slot to the last. */
+        for (uint32_t j = 0; j < nl;) {
+            left[j] -= run;
+            if (!L.over[j] && left[j] > 0 && (L.mu[j] | L.mv[j]) != 0) {
+                j++;
+                continue;
+            }
+            sm_loihi_state_t *q = &s[who[j]];
+            if (L.over[j]) {
+                (void)sm_loihi_advance(p, q, k[who[j]]);
+            } else {
+                const int neg = q->u < 0 || q->v < 0;
+                q->u = neg ? -(int32_t)L.mu[j] : (int32_t)L.mu[j];
+                q->v = neg ? -(int32_t)L.mv[j] : (int32_t)L.mv[j];
+            }
+            nl--;
+            L.mu[j] = L.mu[nl];
+            L.mv[j] = L.mv[nl];
+            L.over[j] = L.over[nl];
+            left[j] = left[nl];
+            who[j] = who[nl];
+            L.mu[nl] = L.mv[nl] = L.over[nl] = 0;
+        }
+    }
+}
+
+void sm_loihi_advance_many(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
+                           uint32_t n)
+{
+    for (uint32_t a = 0; a < n; a += S_CHUNK)
+        s_advance_chunk(p, s + a, k + a, n - a < S_CHUNK ? n - a : S_CHUNK);
+}
+
 /* A bound on v for all input-free steps to come, from the current state.
  * With alpha = Kv/4096 in (0, 1] and beta = Ku/4096 in [0, 1), u keeps its
  * sign and shrinks, max(u_m, 0) <= beta^m U with U = max(u, 0) (truncation
@@ -280,10 +507,37 @@ static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, int bound
     return s_vsup(p, s, th) <= th;
 }
 
+/* Steps of next_spike's fast path before the general search takes over. */
+#define S_FAST_STEPS 16u
+
 uint32_t sm_loihi_next_spike(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
 {
     sm_loihi_state_t t = *s;
-    for (uint32_t d = 1; d < SM_LOIHI_HORIZON; d++) {
+    uint32_t d = 1;
+    /* The common case after excitatory input: no bias, u > 0, 0 <= v <= theta
+     * below saturation. Truncation is then a shift and nothing clips before
+     * v passes theta. If v cannot pass theta even with the loose bound of
+     * s_vsup (its integer part: v takes integer values), never; else step
+     * until the spike, or until u has died (v then only decays: never), or
+     * S_FAST_STEPS steps, after which the general search goes on. */
+    if (p->bias == 0 && p->theta < SM_LOIHI_V_MAX && t.u > 0 && t.u <= SM_LOIHI_U_MAX &&
+        t.v >= 0 && t.v <= p->theta) {
+        const uint64_t ku = (uint64_t)p->ku, kv = (uint64_t)p->kv, th = (uint64_t)p->theta;
+        uint64_t u = (uint64_t)t.u, v = (uint64_t)t.v;
+        if (v * (S_DECAY_UNITY - ku) + u * ku <= th * (S_DECAY_UNITY - ku))
+            return SM_LOIHI_NEVER;
+        for (; d < S_FAST_STEPS; d++) {
+            u = (u * ku) >> 12;
+            v = ((v * kv) >> 12) + u;
+            if (v > th)
+                return d;
+            if (u == 0)
+                return SM_LOIHI_NEVER;
+        }
+        t.u = (int32_t)u;
+        t.v = (int32_t)v;
+    }
+    for (; d < SM_LOIHI_HORIZON; d++) {
         /* The bound costs a few logarithms: at the start, then now and then
          * as the state decays. */
         if (s_quiet(p, &t, d == 1 || (d & 15) == 0))

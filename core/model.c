@@ -55,6 +55,22 @@ bool sm_model_monotone(const sm_model_t *m)
     return !sm_style_of(m)->not_monotone;
 }
 
+bool sm_model_batches(const sm_model_t *m)
+{
+    return sm_style_of(m)->advance_many != NULL;
+}
+
+void sm_model_advance_many(const sm_model_t *m, sm_nstate_t *const *s, const uint32_t *k,
+                           uint32_t n)
+{
+    if (sm_style_of(m)->advance_many) {
+        sm_style_of(m)->advance_many(m, s, k, n);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        sm_model_advance(m, s[i], k[i]);
+}
+
 uint32_t sm_model_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
 {
     return sm_style_of(m)->step(m, s, x_exc, x_inh);

@@ -222,6 +222,15 @@ sm_step_fn sm_model_step_fn(const sm_model_t *m);
  * costs O(min(k, ticks until the state settles)) (sm_loihi_advance). */
 void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
 
+/* sm_model_advance of *s[i] by k[i] ticks for i < n, with the same results.
+ * Worth calling only where sm_model_batches(m): the loihi style, whose
+ * advance steps, interleaves the neurons so that their serial chains overlap
+ * (SM_MODEL_BATCH at a time); any other style advances them one by one. */
+#define SM_MODEL_BATCH 64u
+void sm_model_advance_many(const sm_model_t *m, sm_nstate_t *const *s, const uint32_t *k,
+                           uint32_t n);
+bool sm_model_batches(const sm_model_t *m);
+
 /* With no further input, the number of ticks d >= 1 such that the neuron
  * cannot spike in steps 1..d-1 from now; step d is the earliest at which it
  * could. It may err early (the engine then steps and asks again), never late.

@@ -48,6 +48,9 @@ typedef struct {
      * sm_model_set_initial and sm_model_trace. */
     void (*advance)(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
     uint32_t (*next_spike)(const sm_model_t *m, const sm_nstate_t *s);
+    /* Optional: sm_model_advance_many, for a style whose advance is not O(1). */
+    void (*advance_many)(const sm_model_t *m, sm_nstate_t *const *s, const uint32_t *k,
+                         uint32_t n);
     void (*set_initial)(const sm_model_t *m, sm_nstate_t *s, const float *v, const float *u);
     void (*trace)(const sm_model_t *m, const sm_nstate_t *s, float out[3]);
 

@@ -63,6 +63,20 @@ static void s_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k)
     s_put(s, &q);
 }
 
+static void s_advance_many(const sm_model_t *m, sm_nstate_t *const *s, const uint32_t *k,
+                           uint32_t n)
+{
+    sm_loihi_state_t q[SM_MODEL_BATCH];
+    for (uint32_t a = 0; a < n; a += SM_MODEL_BATCH) {
+        const uint32_t b = n - a < SM_MODEL_BATCH ? n - a : SM_MODEL_BATCH;
+        for (uint32_t i = 0; i < b; i++)
+            s_get(s[a + i], &q[i]);
+        sm_loihi_advance_many(&m->lif, q, k + a, b);
+        for (uint32_t i = 0; i < b; i++)
+            s_put(s[a + i], &q[i]);
+    }
+}
+
 static uint32_t s_next_spike(const sm_model_t *m, const sm_nstate_t *s)
 {
     sm_loihi_state_t q;
@@ -111,6 +125,7 @@ const sm_style_ops_t sm_style_loihi = {
     .lin_form = s_lin_form,
     .init_state = s_init,
     .advance = s_advance,
+    .advance_many = s_advance_many,
     .next_spike = s_next_spike,
     .set_initial = s_set_initial,
     .trace = s_trace,

@@ -32,6 +32,7 @@ int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x,
     memset(c->cell, 0, m * sizeof *c->cell);
     for (uint32_t b = 0; b < cx->cal; b++)
         c->wheel[b] = SM_NONE;
+    c->batched = SM_NONE;
     return 0;
 }
 
@@ -91,6 +92,7 @@ void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx)
     for (uint32_t b = 0; b < cx->cal; b++)
         c->wheel[b] = SM_NONE;
     c->n_sched = 0;
+    c->batched = SM_NONE;
     if (c->acc)
         memset(c->acc, 0, (size_t)(c->n ? c->n : 1) * 2 * cx->ring * sizeof *c->acc);
     for (uint32_t l = 0; l < c->n; l++) {
@@ -214,6 +216,74 @@ static inline void s_catch_up(const sm_model_t *m, sm_nstate_t *st, uint32_t k)
             sm_model_step(m, st, 0.0f, 0.0f);
 }
 
+/* Neurons gathered to be caught up together: one model's, up to
+ * SM_MODEL_BATCH at a time. */
+typedef struct {
+    const sm_model_t *m, *no; /* the batch's model; the last one that does not batch */
+    uint32_t n;
+    sm_nstate_t *st[SM_MODEL_BATCH];
+    uint32_t k[SM_MODEL_BATCH];
+} s_batch_t;
+
+static void s_batch_flush(s_batch_t *b)
+{
+    if (b->n)
+        sm_model_advance_many(b->m, b->st, b->k, b->n);
+    b->n = 0;
+}
+
+/* The neurons of c with input at tick whose model steps its silent ticks
+ * (sm_model_batches: loihi_lif) join the batch; runs of one or two ticks are
+ * left to their update, which steps them anyway. */
+static void s_batch_core(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t tick, s_batch_t *b)
+{
+    c->batched = tick;
+    const sm_u32vec_t *tv = &c->touched[tick & cx->ring_mask];
+    for (uint32_t i = 0; i < tv->n; i++) {
+        sm_cell_t *x = &c->cell[tv->a[i]];
+        if (!x->model || x->model == b->no || x->last >= tick || tick - x->last <= 2)
+            continue;
+        if (x->model != b->m || b->n == SM_MODEL_BATCH) {
+            s_batch_flush(b);
+            if (x->model != b->m && !sm_model_batches(x->model)) {
+                b->no = x->model;
+                continue;
+            }
+            b->m = x->model;
+        }
+        b->st[b->n] = &x->st;
+        b->k[b->n++] = tick - x->last;
+        x->last = tick;
+    }
+}
+
+/* The first update of a tick on a core that sm_core_catch_up_inputs did not
+ * see catches up its inputs itself. */
+static void s_catch_up_core(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t tick)
+{
+    s_batch_t b;
+    b.m = b.no = NULL;
+    b.n = 0;
+    s_batch_core(cx, c, tick, &b);
+    s_batch_flush(&b);
+}
+
+void sm_core_catch_up_inputs(const sm_core_ctx_t *cx, const uint32_t *cores, uint32_t n,
+                             uint32_t tick)
+{
+    if (cx->dense)
+        return;
+    s_batch_t b;
+    b.m = b.no = NULL;
+    b.n = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        sm_core_t *c = &cx->cores[cores[i]];
+        if (c->batched != tick)
+            s_batch_core(cx, c, tick, &b);
+    }
+    s_batch_flush(&b);
+}
+
 /* A source's spikes due at tick, and its next wake-up. */
 static uint32_t s_source_fire(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick)
 {
@@ -266,6 +336,8 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
     sm_cell_t *x = &c->cell[l];
     if (!x->model)
         return s_source_fire(cx, c, l, tick);
+    if (c->batched != tick && !cx->dense)
+        s_catch_up_core(cx, c, tick);
     const sm_kern_t *kn = s_kern(cx, x);
     const uint32_t slot = tick & cx->ring_mask;
     const float in[2] = {*sm_core_acc(c, slot, 0, l), *sm_core_acc(c, slot, 1, l)};

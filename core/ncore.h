@@ -88,6 +88,7 @@ typedef struct {
     uint32_t words;
     sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
     uint32_t n_sched;           /* neurons in the calendar                        */
+    uint32_t batched;           /* tick whose inputs were caught up together      */
     sm_counters_t cnt;
 } sm_core_t;
 
@@ -143,6 +144,14 @@ void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx);
 /* Appends (core id << 32 | local) of each of c's neurons due at tick to due.
  * Returns -1 if it cannot grow. */
 int sm_core_due(const sm_core_ctx_t *cx, const sm_core_t *c, uint32_t tick, sm_u64vec_t *due);
+
+/* Before the updates of tick (event engine): catches up together the
+ * neurons of cores[0..n) (ids) with input at tick whose model steps its
+ * silent ticks (loihi_lif, sm_model_batches), so that their serial chains
+ * overlap; their updates then have nothing left to catch up. A core not
+ * passed here does the same for itself at its first update of the tick. */
+void sm_core_catch_up_inputs(const sm_core_ctx_t *cx, const uint32_t *cores, uint32_t n,
+                             uint32_t tick);
 
 /* Updates neuron l at tick: catches it up over its silent ticks, steps it with
  * the tick's input and, if `predict`, asks when it could next fire. A source

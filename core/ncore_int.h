@@ -27,8 +27,12 @@ static inline int sm_core_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_u32v
         if (!c->touched[slot].n)
             SM_VEC_PUSH(active[slot], c->id, return -1);
         SM_VEC_PUSH(c->touched[slot], l, return -1);
-        /* Its update comes later this tick or soon after: start the fetch. */
+        /* Its update comes later this tick or soon after: start the fetch
+         * of its cell (which may straddle two lines) and of its input on the
+         * other port, which the update reads too. */
         __builtin_prefetch(&c->cell[l], 1);
+        __builtin_prefetch((const char *)&c->cell[l] + sizeof c->cell[l] - 1, 1);
+        __builtin_prefetch(&sm_core_in(c, slot, 1)[l], 0);
     }
     return 0;
 }

@@ -224,9 +224,54 @@ static int s_bound(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t dela
     return 0;
 }
 
+/* The same bound without generating the synapses, where every Dense into t
+ * has one constant weight and a connectivity that bounds a target's inputs
+ * (fixed_fan_in: k; all_to_all and fixed_probability: one synapse per source;
+ * one_to_one: one): the largest |effective weight| x count x inputs, summed
+ * over the Dense. At or below 2^24 on both accumulators and after the
+ * exponents, no target can exceed it and the synapses need not be generated
+ * (a network of a million neurons would be generated once more only for
+ * this); otherwise the exact check below decides. */
+static bool s_bounds_quick(const sm_net_t *net, uint32_t t, uint32_t **cmax)
+{
+    double acc[2] = {0.0, 0.0};
+    for (uint32_t j = 0; j < net->n_projs; j++) {
+        const sm_proj_t *pr = &net->projs[j];
+        if (pr->dst_pop != t)
+            continue;
+        const sm_pop_t *sp = &net->pops[pr->src_pop];
+        double deg;
+        switch (pr->conn) {
+        case SM_CONN_FIXED_FAN_IN: deg = pr->k; break;
+        case SM_CONN_ALL_TO_ALL:
+        case SM_CONN_FIXED_PROB: deg = sp->size; break;
+        case SM_CONN_ONE_TO_ONE: deg = 1.0; break;
+        default: return false;
+        }
+        if (pr->weight.kind != SM_DIST_CONST)
+            return false;
+        double c = 1.0;
+        for (uint32_t i = 0; pr->num_message_bits && i < sp->size; i++)
+            if (cmax[pr->src_pop][i] > c)
+                c = cmax[pr->src_pop][i];
+        acc[pr->port == SM_PORT_INH] +=
+            fabs((double)sm_proj_fixed_weight(pr, (float)pr->weight.a)) * c * deg;
+    }
+    const sm_model_t *m = &net->pops[t].models[0];
+    double a = 0.0;
+    for (int k = 0; k < 2; k++) {
+        if (!(acc[k] <= S_EXACT))
+            return false;
+        a += m->in_exp[k] >= 0 ? ldexp(acc[k], m->in_exp[k]) : ldexp(acc[k], m->in_exp[k]) + 1.0;
+    }
+    return a <= S_EXACT;
+}
+
 static int s_bounds(const sm_net_t *net, uint32_t t, uint32_t **cmax, sm_error_t *err)
 {
     const sm_pop_t *p = &net->pops[t];
+    if (s_bounds_quick(net, t, cmax))
+        return 0;
     double *acc = calloc(2 * (size_t)p->size, sizeof *acc);
     if (!acc)
         return s_fail(net, err, SM_ENOMEM, "populations[%u]: out of memory", t);

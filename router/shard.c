@@ -488,6 +488,7 @@ int sm_shard_run(sm_shard_t *sh)
         /* The neurons due now, from each core's calendar. */
         sh->woken.n = 0;
         uint32_t slot = tick & e->cx.ring_mask;
+        sm_core_catch_up_inputs(&e->cx, sh->active[slot].a, sh->active[slot].n, tick);
         for (uint32_t k = 0; k < sh->n_cores; k++)
             if (sm_core_due(&e->cx, &e->cores[sh->cores[k]], tick, &sh->woken))
                 S_OOM(sh);

@@ -462,6 +462,55 @@ Test(loihi, advance_equals_steps)
     }
 }
 
+/* Batches of neurons advanced together equal each advanced alone: states
+ * drawn to take the lanes (no bias, u and v of one sign, v at or below
+ * theta, excitatory or inhibitory), or not, with runs from 0 to 700 steps,
+ * across spikes too (sm_loihi_advance_many does not count them). */
+Test(loihi, advance_many_equals_steps)
+{
+    sm_rng_t r = sm_rng_stream(10, 7, 0);
+    uint64_t laned = 0;
+    for (int trial = 0; trial < 3000; trial++) {
+        sm_loihi_lif_t p;
+        s_rand_lif(&r, &p);
+        if (sm_rng_below(&r, 4))
+            p.bias = 0;
+        enum { N = 37 };
+        sm_loihi_state_t s0[N], a[N], b[N];
+        uint32_t k[N];
+        for (int i = 0; i < N; i++) {
+            s_rand_state(&r, &p, &s0[i]);
+            if (sm_rng_below(&r, 4)) {
+                /* A state of the lanes: one sign, v at or below theta. */
+                int32_t u = s_pick(&r, 0, sm_rng_below(&r, 2) ? 20000 : SM_LOIHI_U_MAX);
+                int32_t v = s_pick(&r, 0, p.theta < 60000 ? p.theta : 60000);
+                const int neg = sm_rng_below(&r, 3) == 0;
+                s0[i].u = neg ? -u : u;
+                s0[i].v = neg ? -v : v;
+            }
+            k[i] = sm_rng_below(&r, 5) == 0 ? sm_rng_below(&r, 8) : sm_rng_below(&r, 700);
+            /* Half the time as the engine calls it: no spike on the way. */
+            if (sm_rng_below(&r, 2)) {
+                uint32_t d = sm_loihi_next_spike(&p, &s0[i]);
+                if (d - 1 < k[i])
+                    k[i] = d - 1;
+            }
+            a[i] = b[i] = s0[i];
+            (void)s_ref(&p, &b[i], k[i]);
+            laned += p.bias == 0 && p.theta < SM_LOIHI_V_MAX && s0[i].v <= p.theta &&
+                     (int64_t)s0[i].u * s0[i].v >= 0 && k[i] >= 8;
+        }
+        sm_loihi_advance_many(&p, a, k, N);
+        for (int i = 0; i < N; i++)
+            cr_assert(a[i].u == b[i].u && a[i].v == b[i].v,
+                      "trial %d neuron %d: ku %d kv %d th %d B %d from (%d, %d), k %u: "
+                      "together (%d, %d), alone (%d, %d)",
+                      trial, i, p.ku, p.kv, p.theta, p.bias, s0[i].u, s0[i].v, k[i], a[i].u,
+                      a[i].v, b[i].u, b[i].v);
+    }
+    cr_assert_gt(laned, 10000, "only %llu states of the lanes", (unsigned long long)laned);
+}
+
 Test(loihi, advance_edges)
 {
     sm_loihi_lif_params_t lp = {.du = 0, .dv = 0, .vth = 131071};
@@ -606,6 +655,38 @@ Test(loihi, next_spike_never_late_and_exact, .timeout = 120)
                 never, horizon, far);
     cr_assert(exact > 1000 && never > 1000 && horizon > 100 && far > 10,
               "exact %d never %d horizon %d far %d", exact, never, horizon, far);
+}
+
+/* The fast path of next_spike (no bias, u > 0, 0 <= v <= theta): its answer
+ * against plain steps, spike or none up to the horizon. */
+Test(loihi, next_spike_fast_path_exact)
+{
+    sm_rng_t r = sm_rng_stream(10, 8, 0);
+    int spikes = 0, quiet = 0;
+    for (int trial = 0; trial < 20000; trial++) {
+        sm_loihi_lif_t p;
+        s_rand_lif(&r, &p);
+        p.bias = 0;
+        if (p.theta >= SM_LOIHI_V_MAX)
+            continue;
+        sm_loihi_state_t s0 = {s_pick(&r, 1, sm_rng_below(&r, 2) ? 30000 : SM_LOIHI_U_MAX),
+                               s_pick(&r, 0, p.theta)}, t = s0;
+        const uint32_t d = sm_loihi_next_spike(&p, &s0);
+        uint32_t first = 0;
+        for (uint32_t n = 1; n < SM_LOIHI_HORIZON && !first; n++)
+            if (sm_loihi_step(&p, &t, 0))
+                first = n;
+        if (d < SM_LOIHI_HORIZON) {
+            cr_assert_eq(first, d, "trial %d: ku %d kv %d th %d from (%d, %d): predicted %u, "
+                         "first spike at %u", trial, p.ku, p.kv, p.theta, s0.u, s0.v, d, first);
+            spikes++;
+        } else {
+            cr_assert_eq(first, 0, "trial %d: ku %d kv %d th %d from (%d, %d): answer %u, spike "
+                         "at %u", trial, p.ku, p.kv, p.theta, s0.u, s0.v, d, first);
+            quiet++;
+        }
+    }
+    cr_assert(spikes > 1000 && quiet > 1000, "spikes %d, none %d", spikes, quiet);
 }
 
 /* ---- single steps at the edges of section 3.1 ---- */

@@ -166,6 +166,53 @@ Test(loihi_engine, random_networks_event_equals_dense, .timeout = 300)
     cr_assert(spikes > 100, "the random networks hardly spike (%llu)", (unsigned long long)spikes);
 }
 
+/* Sparse input into bias-free populations, as the benchmark's: the event
+ * engine catches the neurons with input at a tick up together
+ * (sm_core_catch_up_inputs, lanes of sm_loihi_advance_many), excitatory and
+ * inhibitory, and the result is the dense engine's, u and v of every neuron
+ * at every tick. */
+Test(loihi_engine, sparse_batches_event_equals_dense, .timeout = 120)
+{
+    static char text[4096];
+    static const int du[] = {1024, 0, 4000}, dv[] = {123, 1, 300};
+    for (int c = 0; c < 3; c++) {
+        snprintf(text, sizeof text,
+                 "{\"simulation\": {\"ticks\": 1500, \"seed\": %d}, \"populations\": ["
+                 "{\"name\": \"in\", \"size\": 200, \"source\": {\"kind\": \"poisson\", "
+                 "\"rate_hz\": 2}},"
+                 "{\"name\": \"inh\", \"size\": 100, \"source\": {\"kind\": \"poisson\", "
+                 "\"rate_hz\": 3}},"
+                 "{\"name\": \"E\", \"size\": 300, \"model\": \"loihi_lif\", \"params\": "
+                 "{\"du\": %d, \"dv\": %d, \"vth\": 400}},"
+                 "{\"name\": \"I\", \"size\": 300, \"model\": \"loihi_lif\", \"params\": "
+                 "{\"du\": %d, \"dv\": %d, \"vth\": 300}}], \"projections\": ["
+                 "{\"source\": \"in\", \"target\": \"E\", \"connectivity\": {\"kind\": "
+                 "\"fixed_fan_in\", \"k\": 20}, \"weight\": 60},"
+                 "{\"source\": \"in\", \"target\": \"I\", \"connectivity\": {\"kind\": "
+                 "\"fixed_fan_in\", \"k\": 20}, \"weight\": 40},"
+                 "{\"source\": \"inh\", \"target\": \"I\", \"connectivity\": {\"kind\": "
+                 "\"fixed_fan_in\", \"k\": 10}, \"weight\": -90},"
+                 "{\"source\": \"E\", \"target\": \"I\", \"connectivity\": {\"kind\": "
+                 "\"fixed_fan_in\", \"k\": 5}, \"weight\": 50, \"delay\": 2}],"
+                 "\"record\": {\"traces\": [{\"population\": \"E\"}, {\"population\": \"I\"}]}}",
+                 c + 1, du[c], dv[c], du[c], dv[c]);
+        sm_net_t *net = t_net_json(text, "sparse.json", ".");
+        sm_result_t *ev = s_run(net, 0, 1, 0), *de = s_run(net, 1, 1, 0);
+        char what[64];
+        snprintf(what, sizeof what, "du %d dv %d event vs dense", du[c], dv[c]);
+        s_same(ev, de, what);
+        cr_assert_gt(ev->n_spikes, 0, "%s: no spikes (%llu counted)", what, (unsigned long long)ev->totals.spikes);
+        cr_assert_leq(ev->totals.neuron_updates, de->totals.neuron_updates, "%s", what);
+        sm_result_t *t2 = s_run(net, 0, 2, 64);
+        snprintf(what, sizeof what, "du %d dv %d 2 threads", du[c], dv[c]);
+        s_same(ev, t2, what);
+        sm_result_destroy(&t2);
+        sm_result_destroy(&ev);
+        sm_result_destroy(&de);
+        sm_net_destroy(&net);
+    }
+}
+
 /* ---- accumulators, payloads ------------------------------------------------ */
 
 #define S_HEAD                                                                                    \
@@ -271,6 +318,36 @@ Test(loihi_engine, exactness_bound)
     cr_assert_null(t_net_json_try(text, "big.json", ".", &err));
     cr_assert(strstr(err.msg, "big.json") && strstr(err.msg, "2^24") && strstr(err.msg, "\"L\""),
               "%s", err.msg);
+}
+
+/* The bound without the synapses (one synapse per source of a
+ * fixed_probability Dense: 255 x 70000 > 2^24) is only a shortcut: the
+ * synapses drawn (about 70 per target) decide, and pass; all of them
+ * (all_to_all) are refused. */
+Test(loihi_engine, exactness_bound_from_the_synapses)
+{
+    static char text[1024];
+    const char *conn[2] = {"{\"kind\": \"fixed_probability\", \"p\": 0.001}",
+                           "{\"kind\": \"all_to_all\"}"};
+    for (int c = 0; c < 2; c++) {
+        snprintf(text, sizeof text,
+                 "{\"simulation\": {\"ticks\": 5}, \"populations\": ["
+                 "{\"name\": \"in\", \"size\": 70000, \"source\": {\"kind\": \"poisson\", "
+                 "\"rate_hz\": 1}},"
+                 "{\"name\": \"L\", \"size\": 3, \"model\": \"loihi_lif\"}], \"projections\": "
+                 "[{\"source\": \"in\", \"target\": \"L\", \"connectivity\": %s, "
+                 "\"weight\": 255}]}",
+                 conn[c]);
+        sm_error_t err;
+        sm_net_t *net = t_net_json_try(text, "wide.json", ".", &err);
+        if (c == 0) {
+            cr_assert_not_null(net, "%s", err.msg);
+            sm_net_destroy(&net);
+        } else {
+            cr_assert_null(net);
+            cr_assert(strstr(err.msg, "2^24"), "%s", err.msg);
+        }
+    }
 }
 
 /* A silent neuron settles and costs nothing: after its input stops, the

@@ -8,8 +8,9 @@
  *   activity  a feed-forward 100k x 100 network driven at 0.1% .. 50% activity,
  *             event engine against dense engine;
  *   loihi     the activity network with loihi_lif neurons and fixed-point
- *             Dense synapses (Loihi's integers) at 1% activity, event engine
- *             against dense engine;
+ *             Dense synapses (Loihi's integers) at 0.1% / 1% / 10% activity,
+ *             event engine against dense engine in CPU time: the run loop in
+ *             process, and at 1% whole `spikemesh run` processes too;
  *   build     constructing and mapping 1M neurons / 100M synapses;
  *   nir       a batch of 100 samples of the NIR paper's N-MNIST CNN (Sinabs),
  *             60 ticks each, on one thread: samples per second in process and
@@ -80,6 +81,18 @@ sm_net_t *sm_bench_activity_net(uint32_t n, uint32_t n_src, uint32_t k, double r
  * spike). */
 sm_net_t *sm_bench_loihi_net(uint32_t n, uint32_t n_src, uint32_t k, double rate_hz,
                              uint32_t ticks, uint64_t seed, sm_error_t *err);
+/* Its network file, as text into text[cap]; -1 if it does not fit. */
+int sm_bench_loihi_text(char *text, size_t cap, uint32_t n, uint32_t n_src, uint32_t k,
+                        double rate_hz, uint32_t ticks, uint64_t seed);
+
+/* The loihi network as a user runs it: its file through `exe run FILE
+ * --threads 1 --engine event|dense --quiet` in a temporary folder. Fills
+ * *whole_cpu (user + system CPU of the whole process, from wait4: parsing,
+ * building, the run, the outputs, exit) and *loop_cpu (the run loop alone:
+ * run_cpu_seconds of its stats.json). */
+int sm_bench_loihi_process(const char *exe, uint32_t n, uint32_t n_src, uint32_t k,
+                           double rate_hz, uint32_t ticks, uint64_t seed, int dense,
+                           double *whole_cpu, double *loop_cpu, sm_error_t *err);
 
 /* The source rate at which a neuron with k Poisson inputs receives at least
  * one spike in a tick of dt_ms with probability frac. */

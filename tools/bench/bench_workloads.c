@@ -195,12 +195,11 @@ sm_net_t *sm_bench_activity_net(uint32_t n, uint32_t n_src, uint32_t k, double r
     return s_from_text(text, "bench:activity", err);
 }
 
-sm_net_t *sm_bench_loihi_net(uint32_t n, uint32_t n_src, uint32_t k, double rate_hz,
-                             uint32_t ticks, uint64_t seed, sm_error_t *err)
+int sm_bench_loihi_text(char *text, size_t cap, uint32_t n, uint32_t n_src, uint32_t k,
+                        double rate_hz, uint32_t ticks, uint64_t seed)
 {
-    char text[4096];
     int len = snprintf(
-        text, sizeof text,
+        text, cap,
         "{\"simulation\": {\"dt\": 1.0, \"ticks\": %u, \"seed\": %llu},"
         " \"populations\": ["
         "  {\"name\": \"out\", \"size\": %u, \"model\": \"loihi_lif\","
@@ -209,9 +208,16 @@ sm_net_t *sm_bench_loihi_net(uint32_t n, uint32_t n_src, uint32_t k, double rate
         "   \"record\": {\"spikes\": false}}],"
         " \"projections\": ["
         "  {\"source\": \"in\", \"target\": \"out\", \"connectivity\": {\"kind\": \"fixed_fan_in\","
-        "   \"k\": %u}, \"weight\": 60, \"weight_exp\": 0, \"num_weight_bits\": 8, \"delay\": 1}]}",
+        "   \"k\": %u}, \"weight\": 60, \"weight_exp\": 0, \"num_weight_bits\": 8, \"delay\": 1}]}\n",
         ticks, (unsigned long long)seed, n, n_src, rate_hz, k);
-    if (len < 0 || (size_t)len >= sizeof text) {
+    return len < 0 || (size_t)len >= cap ? -1 : 0;
+}
+
+sm_net_t *sm_bench_loihi_net(uint32_t n, uint32_t n_src, uint32_t k, double rate_hz,
+                             uint32_t ticks, uint64_t seed, sm_error_t *err)
+{
+    char text[4096];
+    if (sm_bench_loihi_text(text, sizeof text, n, n_src, k, rate_hz, ticks, seed)) {
         sm_fail(err, SM_EINVAL, "loihi network: description too long");
         return NULL;
     }
