@@ -29,6 +29,8 @@ typedef struct {
     uint32_t *cores;            /* core ids hosted                                */
     uint32_t n_cores;
     SM_VEC(sm_wev_t) win;
+    sm_u32vec_t win_runs;       /* where each received batch's events start in win */
+    SM_VEC(sm_wev_t) merged;    /* win's runs merged into canonical order          */
     SM_VEC(sm_d0ev_t) pend0;
     sm_u64vec_t woken;          /* core << 32 | local, due this tick              */
     sm_u32vec_t *active;        /* [ring]: cores with input at that tick: a quiet
