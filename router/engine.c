@@ -104,10 +104,11 @@ static uint32_t s_lines(const sm_engine_t *e, const uint32_t *count, uint64_t *p
 }
 
 /* Cuts the mesh into N shards, each a rectangle of whole lines, as a chip of
- * a board would be, balancing neurons. Every shard gets at least one line
- * with neurons (N <= busy lines); empty lines go with their neighbours. */
-static void s_cut(sm_engine_t *e, const uint64_t *per_line, uint32_t lines, uint32_t busy,
-                  uint32_t N)
+ * a board would be, balancing neurons: a worker's shard. Every shard gets at
+ * least one line with neurons (N <= busy lines); empty lines go with their
+ * neighbours. */
+static void s_cut_lines(sm_engine_t *e, const uint64_t *per_line, uint32_t lines, uint32_t busy,
+                        uint32_t N)
 {
     int by_col = e->width >= e->height;
     uint32_t other = by_col ? e->height : e->width;
@@ -131,6 +132,41 @@ static void s_cut(sm_engine_t *e, const uint64_t *per_line, uint32_t lines, uint
             e->shard_of_core[by_col ? b * e->width + a : a * e->width + b] = s;
         acc += per_line[a];
     }
+}
+
+/* The same walk core by core, line after line, for threads: they share one
+ * process and one table, so a shard may end inside a line. Lines' neurons
+ * rarely split evenly (CUBA 64k on 16 x 16 cores of 250: whole columns give
+ * 32,768 and 31,232 neurons), and the larger shard sets the pace of all of
+ * them, every window. A shard ends before the core that would take it
+ * further past its share than it stops short of it; every shard gets at
+ * least one core with neurons (N <= busy lines <= busy cores). */
+static void s_cut_cores(sm_engine_t *e, const uint32_t *count, uint32_t lines, uint32_t N)
+{
+    int by_col = e->width >= e->height;
+    uint32_t other = by_col ? e->height : e->width;
+    uint64_t total = 0, acc = 0;
+    uint32_t busy_left = 0;
+    for (uint32_t c = 0; c < e->n_cores; c++) {
+        total += count[c];
+        busy_left += count[c] > 0;
+    }
+    uint32_t s = 0, busy_in_s = 0;
+    for (uint32_t a = 0; a < lines; a++)
+        for (uint32_t b = 0; b < other; b++) {
+            uint32_t c = by_col ? b * e->width + a : a * e->width + b;
+            if (count[c]) {
+                if (s + 1 < N && busy_in_s > 0 &&
+                    (2 * acc + count[c] > 2 * (total * (s + 1) / N) || busy_left <= N - 1 - s)) {
+                    s++;
+                    busy_in_s = 0;
+                }
+                busy_in_s++;
+                busy_left--;
+            }
+            e->shard_of_core[c] = s;
+            acc += count[c];
+        }
 }
 
 /* The default thread count: shards exchange their spikes once per window
@@ -178,7 +214,10 @@ static int s_plan_shards(sm_engine_t *e, const uint32_t *count, uint32_t forced,
     if (cap > SM_MAX_SHARDS)
         cap = SM_MAX_SHARDS;
     e->n_shards = forced ? forced : (threads < cap ? threads : cap);
-    s_cut(e, per_line, lines, busy, e->n_shards);
+    if (forced)
+        s_cut_lines(e, per_line, lines, busy, e->n_shards);
+    else
+        s_cut_cores(e, count, lines, e->n_shards);
     free(per_line);
     return 0;
 }
