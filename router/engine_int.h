@@ -67,6 +67,9 @@ typedef struct {
     uint32_t n_tick_cores;
     uint64_t *tick_seen;        /* per core of tick_cores: spikes, synaptic events,
                                    active updates at the end of the previous tick */
+    uint64_t *links;            /* [core][direction]: its sources' packets, once
+                                   its run is done (routed), for the gather      */
+    int routed;
     uint8_t *one_event;         /* per gid: every fan-out entry is one sentinel of
                                    the same projection delivered whole here, so
                                    one delay-0 event carries the whole spike     */

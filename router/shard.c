@@ -698,6 +698,7 @@ void sm_shard_fini(sm_shard_t *sh)
     free(sh->st_whole);
     free(sh->st_last);
     free(sh->one_event);
+    free(sh->links);
     free(sh->tick_cnt);
     free(sh->tick_busy);
     free(sh->tick_seen);
@@ -773,6 +774,7 @@ void sm_shard_reset(sm_shard_t *sh)
         f->head = 0;
     }
     sh->failed = 0;
+    sh->routed = 0;
     sh->wait_seconds = 0.0;
     sm_error_clear(&sh->err);
 }
