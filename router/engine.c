@@ -120,10 +120,11 @@ static uint32_t s_lines(const sm_engine_t *e, const uint32_t *count, uint64_t *p
 }
 
 /* Cuts the mesh into N shards, each a rectangle of whole lines, as a chip of
- * a board would be, balancing neurons. Every shard gets at least one line
- * with neurons (N <= busy lines); empty lines go with their neighbours. */
-static void s_cut(sm_engine_t *e, const uint64_t *per_line, uint32_t lines, uint32_t busy,
-                  uint32_t N)
+ * a board would be, balancing neurons: a worker's shard. Every shard gets at
+ * least one line with neurons (N <= busy lines); empty lines go with their
+ * neighbours. */
+static void s_cut_lines(sm_engine_t *e, const uint64_t *per_line, uint32_t lines, uint32_t busy,
+                        uint32_t N)
 {
     int by_col = e->width >= e->height;
     uint32_t other = by_col ? e->height : e->width;
@@ -147,6 +148,41 @@ static void s_cut(sm_engine_t *e, const uint64_t *per_line, uint32_t lines, uint
             e->shard_of_core[by_col ? b * e->width + a : a * e->width + b] = s;
         acc += per_line[a];
     }
+}
+
+/* The same walk core by core, line after line, for threads: they share one
+ * process and one table, so a shard may end inside a line. Lines' neurons
+ * rarely split evenly (CUBA 64k on 16 x 16 cores of 250: whole columns give
+ * 32,768 and 31,232 neurons), and the larger shard sets the pace of all of
+ * them, every window. A shard ends before the core that would take it
+ * further past its share than it stops short of it; every shard gets at
+ * least one core with neurons (N <= busy lines <= busy cores). */
+static void s_cut_cores(sm_engine_t *e, const uint32_t *count, uint32_t lines, uint32_t N)
+{
+    int by_col = e->width >= e->height;
+    uint32_t other = by_col ? e->height : e->width;
+    uint64_t total = 0, acc = 0;
+    uint32_t busy_left = 0;
+    for (uint32_t c = 0; c < e->n_cores; c++) {
+        total += count[c];
+        busy_left += count[c] > 0;
+    }
+    uint32_t s = 0, busy_in_s = 0;
+    for (uint32_t a = 0; a < lines; a++)
+        for (uint32_t b = 0; b < other; b++) {
+            uint32_t c = by_col ? b * e->width + a : a * e->width + b;
+            if (count[c]) {
+                if (s + 1 < N && busy_in_s > 0 &&
+                    (2 * acc + count[c] > 2 * (total * (s + 1) / N) || busy_left <= N - 1 - s)) {
+                    s++;
+                    busy_in_s = 0;
+                }
+                busy_in_s++;
+                busy_left--;
+            }
+            e->shard_of_core[c] = s;
+            acc += count[c];
+        }
 }
 
 /* The default thread count: shards exchange their spikes once per window
@@ -194,7 +230,10 @@ static int s_plan_shards(sm_engine_t *e, const uint32_t *count, uint32_t forced,
     if (cap > SM_MAX_SHARDS)
         cap = SM_MAX_SHARDS;
     e->n_shards = forced ? forced : (threads < cap ? threads : cap);
-    s_cut(e, per_line, lines, busy, e->n_shards);
+    if (forced)
+        s_cut_lines(e, per_line, lines, busy, e->n_shards);
+    else
+        s_cut_cores(e, count, lines, e->n_shards);
     free(per_line);
     return 0;
 }
@@ -340,6 +379,53 @@ static int s_dial(sm_shard_t *sh)
     return 0;
 }
 
+/* Expands core c's emission counts along their routes: its packets and hops,
+ * and each link's packets into mesh. */
+static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh)
+{
+    sm_counters_t *cnt = &c->cnt;
+    for (uint32_t l = 0; l < c->n; l++) {
+        uint32_t g = c->gid[l];
+        uint64_t pk = e->emits[g];
+        if (!pk)
+            continue;
+        /* Each emission sent one packet to every target core. */
+        for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
+            cnt->packets_out += pk;
+            cnt->hops += pk * sm_mesh_route(mesh, c->id, e->tab.fan[f].core, pk, NULL);
+        }
+        if (e->tab.route_off)
+            for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
+                cnt->packets_out += pk;
+                cnt->hops +=
+                    pk * sm_mesh_route(mesh, c->id, SM_ROUTE_CORE(e->tab.route[r]), pk, NULL);
+            }
+    }
+}
+
+/* Threads of one run expand their own cores' routes once their run is done,
+ * each into links of its own (added up by the gather: integers, so in any
+ * order), rather than one thread all of them after the others (CUBA 64k:
+ * 2.6% of one thread's instructions). Not for a mesh so large that a copy of
+ * its links per shard would cost much memory: the gather does those. */
+#define SM_ROUTE_PAR_CORES 65536u
+
+static int s_route_shard(sm_shard_t *sh)
+{
+    sm_engine_t *e = sh->e;
+    if (e->local_n < 2 || e->n_cores > SM_ROUTE_PAR_CORES)
+        return 0;
+    size_t n_links = (size_t)e->n_cores * SM_DIRS;
+    if (!sh->links && !(sh->links = malloc(n_links * sizeof *sh->links)))
+        return 0;
+    memset(sh->links, 0, n_links * sizeof *sh->links);
+    sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = sh->links};
+    for (uint32_t k = 0; k < sh->n_cores; k++)
+        s_route_core(e, &e->cores[sh->cores[k]], &mesh);
+    sh->routed = 1;
+    return 0;
+}
+
 static void *s_thread(void *arg)
 {
     sm_shard_t *sh = arg;
@@ -355,7 +441,7 @@ static void *s_thread(void *arg)
     if (e->ctl_start && ok)
         ok = e->ctl_start(e->ctl, sh) == 0;
     if (ok)
-        ok = sm_shard_prepare(sh) == 0 && sm_shard_run(sh) == 0;
+        ok = sm_shard_prepare(sh) == 0 && sm_shard_run(sh) == 0 && s_route_shard(sh) == 0;
     if (!ok) {
         sh->failed = 1;
         atomic_store(&e->abort, 1);
@@ -455,25 +541,17 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
                        &e->res->trace[((size_t)t * r->n_probes + p) * 3], 3 * sizeof(float));
         }
     }
-    sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = r->link_dense};
-    for (uint32_t g = 0; g < e->net->n_neurons; g++) {
-        uint32_t src = e->core_of[g];
-        uint32_t sh = e->shard_of_core[src];
-        uint64_t pk = e->emits[g];
-        if (!pk || sh < e->local_first || sh >= e->local_first + e->local_n)
+    const size_t n_links = (size_t)e->n_cores * SM_DIRS;
+    for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++) {
+        const sm_shard_t *sh = &e->shards[i];
+        if (sh->routed) {
+            for (size_t k = 0; k < n_links; k++)
+                r->link_dense[k] += sh->links[k];
             continue;
-        /* Each emission sent one packet to every target core. */
-        sm_counters_t *cnt = &e->cores[src].cnt;
-        for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
-            cnt->packets_out += pk;
-            cnt->hops += pk * sm_mesh_route(&mesh, src, e->tab.fan[f].core, pk, NULL);
         }
-        if (e->tab.route_off)
-            for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
-                cnt->packets_out += pk;
-                cnt->hops +=
-                    pk * sm_mesh_route(&mesh, src, SM_ROUTE_CORE(e->tab.route[r]), pk, NULL);
-            }
+        sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = r->link_dense};
+        for (uint32_t k = 0; k < sh->n_cores; k++)
+            s_route_core(e, &e->cores[sh->cores[k]], &mesh);
     }
     for (uint32_t c = 0; c < e->n_cores; c++) {
         sm_core_t *co = &e->cores[c];

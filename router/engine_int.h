@@ -29,6 +29,8 @@ typedef struct {
     uint32_t *cores;            /* core ids hosted                                */
     uint32_t n_cores;
     SM_VEC(sm_wev_t) win;
+    sm_u32vec_t win_runs;       /* where each received batch's events start in win */
+    SM_VEC(sm_wev_t) merged;    /* win's runs merged into canonical order          */
     SM_VEC(sm_d0ev_t) pend0;
     sm_u64vec_t woken;          /* core << 32 | local, due this tick              */
     sm_u32vec_t *active;        /* [ring]: cores with input at that tick: a quiet
@@ -65,6 +67,9 @@ typedef struct {
     uint64_t *tick_seen;        /* per core of tick_cores: spikes, synaptic events,
                                    updates, active updates at the end of the
                                    previous tick (S_SEEN of them)                 */
+    uint64_t *links;            /* [core][direction]: its sources' packets, once
+                                   its run is done (routed), for the gather      */
+    int routed;
     uint8_t *one_event;         /* per gid: every fan-out entry is one sentinel of
                                    the same projection delivered whole here, so
                                    one delay-0 event carries the whole spike     */

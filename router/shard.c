@@ -142,13 +142,71 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
     return 0;
 }
 
+static inline uint64_t s_wkey(const sm_wev_t *v)
+{
+    return (uint64_t)v->te << 32 | v->src;
+}
+
+/* The window's events in canonical order, (tick, source) and stable, when
+ * they are runs each already in that order: this shard's own (it updates
+ * by gid), then each received batch (its sender's, in the same order). A
+ * source fires on one shard only, so runs never share a key, and merging
+ * them gives what the stable sort of the whole gives, in one pass instead of
+ * radix passes over events that were nearly sorted. NULL if a run is out of
+ * order (or the merge space cannot grow): the caller sorts instead. */
+static const sm_wev_t *s_merge_runs(sm_shard_t *sh)
+{
+    const uint32_t n = sh->win.n, k = sh->win_runs.n;
+    const sm_wev_t *a = sh->win.a;
+    if (sh->merged.cap < n) {
+        sm_wev_t *m = realloc(sh->merged.a, (size_t)n * sizeof *m);
+        if (!m)
+            return NULL;
+        sh->merged.a = m;
+        sh->merged.cap = n;
+    }
+    /* at[r], end[r]: what is left of run r (run 0 starts at 0). */
+    uint32_t at[SM_MAX_SHARDS + 1], end[SM_MAX_SHARDS + 1];
+    for (uint32_t r = 0; r <= k; r++) {
+        at[r] = r ? sh->win_runs.a[r - 1] : 0;
+        end[r] = r < k ? sh->win_runs.a[r] : n;
+    }
+    sm_wev_t *out = sh->merged.a;
+    uint32_t o = 0;
+    while (o < n) {
+        /* The run with the smallest head, the first one on a tie. */
+        uint32_t best = UINT32_MAX;
+        uint64_t bk = UINT64_MAX;
+        for (uint32_t r = 0; r <= k; r++)
+            if (at[r] < end[r] && (best == UINT32_MAX || s_wkey(&a[at[r]]) < bk)) {
+                best = r;
+                bk = s_wkey(&a[at[r]]);
+            }
+        /* Its whole group of that key (a spike's entries), then check that
+         * the run goes on in order. */
+        uint32_t i = at[best];
+        do
+            out[o++] = a[i++];
+        while (i < end[best] && s_wkey(&a[i]) == bk);
+        if (i < end[best] && s_wkey(&a[i]) < bk)
+            return NULL;
+        at[best] = i;
+    }
+    return out;
+}
+
 /* Applies the delayed synapses of every spike of the window just done. */
 static void s_apply_window(sm_shard_t *sh)
 {
-    const sm_wev_t *evs = sm_evsort_window(&sh->sort, sh->win.a, sh->win.n);
+    const sm_wev_t *evs = NULL;
+    if (sh->win_runs.n && sh->win.n > 1)
+        evs = s_merge_runs(sh);
+    if (!evs)
+        evs = sm_evsort_window(&sh->sort, sh->win.a, sh->win.n);
     if ((sh->win.n && !evs) || sm_core_deliver_window(&sh->e->cx, evs, sh->win.n, sh->active))
         s_oom(sh);
     sh->win.n = 0;
+    sh->win_runs.n = 0;
 }
 
 /* Applies the delay-0 synapses of the spikes of the stage just done. */
@@ -334,13 +392,42 @@ static sm_batch_t *s_expect(sm_shard_t *sh, uint32_t from, uint32_t kind, uint32
     return b;
 }
 
-/* Queues the entries of a received batch for delivery. */
+/* The fan-out entry of (gid, core) in [lo, hi) of gid's entries, which are
+ * in core order: a few steps forward (the next entry of a batch is usually
+ * close), then halving. UINT64_MAX if there is none. */
+static uint64_t s_find_from(const sm_syntab_t *t, uint64_t lo, uint64_t hi, uint32_t core)
+{
+    const uint64_t end = hi;
+    for (uint32_t k = 0; k < 8 && lo < hi; k++, lo++)
+        if (t->fan[lo].core >= core)
+            return t->fan[lo].core == core ? lo : UINT64_MAX;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (t->fan[mid].core < core)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < end && t->fan[lo].core == core ? lo : UINT64_MAX;
+}
+
+/* Queues the entries of a received batch for delivery. A sender posts a
+ * spike's entries in its fan-out order, so the search for an entry of the
+ * same source starts after the previous one's: about one step per entry
+ * instead of a search over the source's whole fan-out. */
 static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_tick)
 {
     sm_engine_t *e = sh->e;
+    const sm_syntab_t *t = &e->tab;
+    uint32_t prev_gid = UINT32_MAX, prev_core = 0;
+    uint64_t prev_f = 0;
     for (uint32_t i = 0; i < b->n; i++) {
         uint32_t gid = b->src_gid[i], core = b->dst_core[i];
-        uint64_t f = sm_syntab_find(&e->tab, gid, core);
+        uint64_t f = UINT64_MAX;
+        if (gid < t->n_gids) {
+            uint64_t lo = gid == prev_gid && core > prev_core ? prev_f + 1 : t->fan_off[gid];
+            f = s_find_from(t, lo, t->fan_off[gid + 1], core);
+        }
         if (f == UINT64_MAX || e->shard_of_core[core] != sh->id) {
             sm_fail(&sh->err, SM_EPROTO,
                     "shard %u: AER entry for neuron %u and core %u matches no synapses here", sh->id,
@@ -348,11 +435,13 @@ static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_t
             sh->failed = 1;
             return -1;
         }
-        uint32_t len = sm_fan_len(&e->tab, gid, f);
-        const sm_syn_t *seg = sm_fan_syn(&e->tab, gid, f);
+        prev_gid = gid;
+        prev_core = core;
+        prev_f = f;
         /* A same-tick entry must be for this tick and carry delay-0 synapses;
          * a window entry must not: anything else would land in a wrong slot. */
-        int d0 = sm_seg_has_delay0(seg, len);
+        uint32_t kind = t->fan_kind[f];
+        int d0 = (kind & SM_FAN_D0) != 0;
         if (same_tick ? (b->dtick[i] != 0 || !d0) : d0) {
             sm_fail(&sh->err, SM_EPROTO,
                     "shard %u: AER entry (neuron %u, core %u, dtick %u) in a %s batch does not match its synapses",
@@ -360,7 +449,7 @@ static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_t
             sh->failed = 1;
             return -1;
         }
-        if (s_enqueue(sh, core, gid, f, same_tick, sm_seg_has_delayed(seg, len),
+        if (s_enqueue(sh, core, gid, f, same_tick, (kind & SM_FAN_DL) != 0,
                       te_base + b->dtick[i], b->count[i]))
             return -1;
     }
@@ -478,6 +567,7 @@ int sm_shard_run(sm_shard_t *sh)
                 sm_batch_t *b = s_expect(sh, a, SM_BATCH_WINDOW, w0 - W, 0);
                 if (!b)
                     return -1;
+                SM_VEC_PUSH(sh->win_runs, sh->win.n, S_OOM(sh));
                 int rc = s_receive(sh, b, w0 - W, 0);
                 s_batch_put(sh, b);
                 if (rc)
@@ -606,6 +696,7 @@ int sm_shard_run(sm_shard_t *sh)
                 return -1;
         }
         sh->win.n = 0;
+        sh->win_runs.n = 0;
     }
     if (show && sm_now() - e->t_start >= 1.0)
         fprintf(stderr, "\r%60s\r", "");
@@ -624,10 +715,13 @@ void sm_shard_fini(sm_shard_t *sh)
     free(sh->st_whole);
     free(sh->st_last);
     free(sh->one_event);
+    free(sh->links);
     free(sh->tick_seen);
     free(sh->tick_cores);
     free(sh->cores);
     free(sh->win.a);
+    free(sh->win_runs.a);
+    free(sh->merged.a);
     free(sh->pend0.a);
     free(sh->woken.a);
     free(sh->spikes.a);
@@ -679,6 +773,7 @@ void sm_shard_reset(sm_shard_t *sh)
     sm_engine_t *e = sh->e;
     uint32_t N = e->n_shards;
     sh->win.n = 0;
+    sh->win_runs.n = 0;
     sh->pend0.n = 0;
     sh->woken.n = 0;
     sh->spikes.n = 0;
@@ -694,6 +789,7 @@ void sm_shard_reset(sm_shard_t *sh)
         f->head = 0;
     }
     sh->failed = 0;
+    sh->routed = 0;
     sh->wait_seconds = 0.0;
     sm_error_clear(&sh->err);
 }
