@@ -521,15 +521,5 @@ uint64_t sm_syntab_find(const sm_syntab_t *t, uint32_t gid, uint32_t core)
 {
     if (gid >= t->n_gids)
         return UINT64_MAX;
-    uint64_t lo = t->fan_off[gid], hi = t->fan_off[gid + 1];
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (t->fan[mid].core < core)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < t->fan_off[gid + 1] && t->fan[lo].core == core)
-        return lo;
-    return UINT64_MAX;
+    return sm_syntab_search(t, t->fan_off[gid], t->fan_off[gid + 1], core);
 }

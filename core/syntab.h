@@ -156,6 +156,23 @@ static inline uint32_t sm_syn_struct_index(const sm_syn_t *s)
     return x.u;
 }
 
+/* The fan-out entry for core among entries [lo, hi) of one source (in core
+ * order), by halving; UINT64_MAX if none. Inline: the shard's receive path
+ * calls it per entry. */
+static inline uint64_t sm_syntab_search(const sm_syntab_t *t, uint64_t lo, uint64_t hi,
+                                        uint32_t core)
+{
+    const uint64_t end = hi;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (t->fan[mid].core < core)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < end && t->fan[lo].core == core ? lo : UINT64_MAX;
+}
+
 /* The fan-out entry of source gid for core, or UINT64_MAX if none. */
 uint64_t sm_syntab_find(const sm_syntab_t *t, uint32_t gid, uint32_t core);
 

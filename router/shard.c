@@ -397,18 +397,10 @@ static sm_batch_t *s_expect(sm_shard_t *sh, uint32_t from, uint32_t kind, uint32
  * close), then halving. UINT64_MAX if there is none. */
 static uint64_t s_find_from(const sm_syntab_t *t, uint64_t lo, uint64_t hi, uint32_t core)
 {
-    const uint64_t end = hi;
     for (uint32_t k = 0; k < 8 && lo < hi; k++, lo++)
         if (t->fan[lo].core >= core)
             return t->fan[lo].core == core ? lo : UINT64_MAX;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (t->fan[mid].core < core)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < end && t->fan[lo].core == core ? lo : UINT64_MAX;
+    return sm_syntab_search(t, lo, hi, core);
 }
 
 /* Queues the entries of a received batch for delivery. A sender posts a

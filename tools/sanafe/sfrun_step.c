@@ -36,6 +36,15 @@ static void s_dl_advance(sfr_dline_t *d, int64_t t)
     }
 }
 
+/* Charge w due k steps after step t, added to the line once it has moved
+ * on to t. */
+static void s_dl_add(sfr_dline_t *d, int64_t t, unsigned k, double w)
+{
+    s_dl_advance(d, t);
+    d->nxt[k] = ((d->has >> k) & 1u ? d->nxt[k] : 0.0) + w;
+    d->has = (uint8_t)(d->has | 1u << k);
+}
+
 /* The dendrite in the neuron pipeline, with the buffer before it or inside
  * it (mapped.cpp:168-188, chip.cpp:710-736): what the soma gets (*cur, and
  * whether it is set). The accumulator restarts from 0 at each step's first
@@ -273,11 +282,7 @@ static void s_delayed(sm_sfrun_t *r, const sfr_axon_t *x)
             uint32_t j = r->dl_of ? r->dl_of[post[s]] : UINT32_MAX;
             if (j == UINT32_MAX)
                 continue;
-            sfr_dline_t *d = &r->dl[j];
-            s_dl_advance(d, r->step);
-            unsigned k = r->syn_dly[s];
-            d->nxt[k] = ((d->has >> k) & 1u ? d->nxt[k] : 0.0) + w[s];
-            d->has = (uint8_t)(d->has | 1u << k);
+            s_dl_add(&r->dl[j], r->step, r->syn_dly[s], w[s]);
         }
         return;
     }
@@ -290,10 +295,7 @@ static void s_delayed(sm_sfrun_t *r, const sfr_axon_t *x)
             continue;
         }
         sfr_dline_t *d = &r->dl[j];
-        s_dl_advance(d, r->step);
-        unsigned k = r->syn_dly[s];
-        d->nxt[k] = ((d->has >> k) & 1u ? d->nxt[k] : 0.0) + w[s];
-        d->has = (uint8_t)(d->has | 1u << k);
+        s_dl_add(d, r->step, r->syn_dly[s], w[s]);
         q->has_in = (d->has & SFR_DL_ACC) != 0;
         q->acc = q->has_in ? d->acc : 0.0;
     }
