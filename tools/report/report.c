@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decimal.h"
 #include "output.h"
 #include "ticks.h"
 
@@ -101,29 +102,19 @@ cJSON *sm_report_stats(const sm_net_t *net, const sm_result_t *r, int dense)
     return doc;
 }
 
-/* x in decimal at the end of buf (which ends at end); returns the start. */
-static char *s_u32_dec(char *end, uint32_t x)
-{
-    do {
-        *--end = (char)('0' + x % 10);
-        x /= 10;
-    } while (x);
-    return end;
-}
-
 /* A row "tick,population,index\n" without printf: a run's spikes are most of
  * what it writes. */
 static void s_spike_row(FILE *f, uint32_t tick, const char *name, size_t name_len, uint32_t index)
 {
     char buf[SM_NAME_MAX + 32], num[12];
-    char *t = s_u32_dec(num + sizeof num, tick);
+    char *t = sm_dec_u64(num + sizeof num, tick);
     size_t n = (size_t)(num + sizeof num - t);
     memcpy(buf, t, n);
     buf[n++] = ',';
     memcpy(buf + n, name, name_len);
     n += name_len;
     buf[n++] = ',';
-    t = s_u32_dec(num + sizeof num, index);
+    t = sm_dec_u64(num + sizeof num, index);
     memcpy(buf + n, t, (size_t)(num + sizeof num - t));
     n += (size_t)(num + sizeof num - t);
     buf[n++] = '\n';
@@ -143,17 +134,6 @@ void sm_report_spikes(FILE *f, const sm_net_t *net, const sm_result_t *r)
     }
 }
 
-/* Decimal digits of x. */
-static double s_digits(uint32_t x)
-{
-    double n = 1;
-    while (x >= 10) {
-        x /= 10;
-        n++;
-    }
-    return n;
-}
-
 double sm_report_spikes_bytes(const sm_net_t *net, const sm_result_t *r)
 {
     double bytes = strlen("tick,population,index\n");
@@ -161,7 +141,7 @@ double sm_report_spikes_bytes(const sm_net_t *net, const sm_result_t *r)
         const sm_spike_t *s = &r->spikes[i];
         const sm_pop_t *p = &net->pops[sm_net_pop_of(net, s->gid)];
         bytes += (double)s->count *
-                 (s_digits(s->tick) + 1 + (double)strlen(p->name) + 1 + s_digits(s->gid - p->first) + 1);
+                 (sm_dec_digits(s->tick) + 1 + (double)strlen(p->name) + 1 + sm_dec_digits(s->gid - p->first) + 1);
     }
     return bytes;
 }

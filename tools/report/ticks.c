@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "output.h"
 
 static const char *const s_cols[SM_TICKS_COUNTS + SM_TICKS_CHIP] = {
@@ -70,16 +71,6 @@ void sm_ticks_row(const sm_chip_t *chip, const sm_energy_t *e, const sm_result_t
         s_chip(chip, e, res, t, v + SM_TICKS_COUNTS);
 }
 
-static double s_digits(uint64_t v)
-{
-    double n = 1;
-    while (v >= 10) {
-        v /= 10;
-        n++;
-    }
-    return n;
-}
-
 double sm_ticks_csv_bytes(const sm_result_t *res, int chip)
 {
     double bytes = 5; /* "tick" and the newline of the header */
@@ -91,9 +82,9 @@ double sm_ticks_csv_bytes(const sm_result_t *res, int chip)
     for (uint32_t t = 0; t < res->ticks; t++) {
         uint64_t c[SM_TICKS_COUNTS];
         s_counts(res, t, c);
-        bytes += per_row + s_digits(t);
+        bytes += per_row + sm_dec_digits(t);
         for (uint32_t k = 0; k < SM_TICKS_COUNTS; k++)
-            bytes += s_digits(c[k]);
+            bytes += sm_dec_digits(c[k]);
     }
     return bytes;
 }
@@ -104,16 +95,12 @@ double sm_ticks_csv_bytes(const sm_result_t *res, int chip)
 static char *s_put(char *p, uint64_t v, int first)
 {
     char d[20];
-    int n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    const char *s = sm_dec_u64(d + sizeof d, v);
     if (!first)
         *p++ = ',';
-    while (n)
-        *p++ = d[--n];
-    return p;
+    const size_t n = (size_t)(d + sizeof d - s);
+    memcpy(p, s, n);
+    return p + n;
 }
 
 int sm_ticks_csv(FILE *f, const sm_chip_t *chip, const sm_energy_t *e, const sm_result_t *res)
