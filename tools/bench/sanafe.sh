@@ -33,19 +33,25 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
 
-echo "== reference runs of $set_dir/cases"
-n=0
-for exp in "$set_dir"/cases/*/expected.json; do
-  [ -f "$exp" ] || continue
-  n=$((n + 1))
-  name=$(basename "$(dirname "$exp")")
-  if "$B" sanafe check "$exp" --set "$set_dir" --sanafe "$up" --latency-exact --quiet > "$T/$name.txt" 2>&1; then
+# check_case EXPECTED SET: one reference run, every field compared exactly.
+check_case() {
+  local name
+  name=$(basename "$(dirname "$1")")
+  if "$B" sanafe check "$1" --set "$2" --sanafe "$up" --latency-exact --quiet > "$T/$name.txt" 2>&1; then
     printf "ok   %-28s counts, digest, energy and latency identical\n" "$name"
   else
     printf "FAIL %-28s\n" "$name"
     sed 's/^/    /' "$T/$name.txt"
     fail=1
   fi
+}
+
+echo "== reference runs of $set_dir/cases"
+n=0
+for exp in "$set_dir"/cases/*/expected.json; do
+  [ -f "$exp" ] || continue
+  n=$((n + 1))
+  check_case "$exp" "$set_dir"
 done
 [ $n -gt 0 ] || { echo "FAIL no cases under $set_dir/cases"; fail=1; }
 
@@ -53,14 +59,7 @@ done
 # build (tests/data/sanafe/README.md): they need SANA-FE's file, so only here
 echo "== our nets on SANA-FE's loihi.yaml: tests/data/sanafe/cases_sanafe"
 for exp in tests/data/sanafe/cases_sanafe/*/expected.json; do
-  name=$(basename "$(dirname "$exp")")
-  if "$B" sanafe check "$exp" --set tests/data/sanafe --sanafe "$up" --latency-exact --quiet > "$T/$name.txt" 2>&1; then
-    printf "ok   %-28s counts, digest, energy and latency identical\n" "$name"
-  else
-    printf "FAIL %-28s\n" "$name"
-    sed 's/^/    /' "$T/$name.txt"
-    fail=1
-  fi
+  check_case "$exp" tests/data/sanafe
 done
 
 echo "== DVS gesture, 1000 steps, loihi.yaml (SANA-FE: 19.6 s, 4.5 GiB)"
