@@ -733,6 +733,24 @@ static uint32_t s_next_spike(const sm_model_t *m, const s_lin_t L, const sm_nsta
 
 /* ---- kernels (model_kern.h) ------------------------------------------------ */
 
+/* Whether the form with no input fires by itself, from any state: the
+ * currents (no bias drive: e_j = 0) decay to 0 and v tends to
+ * K / (1 - beta) at or above the threshold, or grows without end (beta = 1,
+ * K > 0). Such a neuron is never silent for long, so both engines step it
+ * every tick (ncore.h), and the event engine computes what the dense one
+ * does, bit for bit, instead of jumping its silent ticks in closed form. */
+static uint8_t s_self_driven(const sm_model_t *m, const sm_closed_t *T, double K)
+{
+    if (T->lin.silent || !isfinite(m->threshold))
+        return 0;
+    if (T->b_one)
+        return K > 0.0;
+    if (!(T->lin.beta >= 0.0 && T->lin.beta < 1.0))
+        return 0;
+    const double vinf = K * T->inv_1mb;
+    return m->threshold_ge ? vinf >= m->threshold : vinf > m->threshold;
+}
+
 void sm_kern_init(sm_kern_t *k, const sm_model_t *m)
 {
     memset(k, 0, sizeof *k);
@@ -773,6 +791,7 @@ void sm_kern_init(sm_kern_t *k, const sm_model_t *m)
     k->K = L.K;
     for (uint32_t j = 0; j < k->nc; j++)
         k->g[j] = T->lin.g[j];
+    k->self_driven = s_self_driven(m, T, k->K);
     for (uint32_t n = 0; n < SM_MODEL_HORIZON; n++) {
         sm_kern_row_t *r = &k->row[n];
         r->pb = s_tpw(&T->tb, n);

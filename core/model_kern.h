@@ -37,6 +37,7 @@ typedef struct {
     uint8_t ge;          /* threshold_ge                                    */
     uint8_t monotone;    /* sm_model_monotone                               */
     uint8_t rise_known;  /* closed.rise_known                               */
+    uint8_t self_driven; /* fires with no input at all: stepped every tick  */
     double rise[2][2];   /* closed.rise                                     */
     uint32_t nc;         /* currents of the form                            */
     double K, g[2];

@@ -194,7 +194,7 @@ void sm_core_prepare(const sm_core_ctx_t *cx, sm_core_t *c)
             x->last = s_source_next(cx, &cx->net->pops[x->pop], c, l, 0);
             if (x->last != SM_NONE)
                 s_schedule(cx, c, l, 0, x->last);
-        } else if (!cx->dense) {
+        } else if (!cx->dense && !sm_core_stepped(cx, x)) {
             uint32_t d = sm_model_next_spike_slack(x->model, &x->st, &x->slack);
             if (d != SM_NEVER)
                 s_schedule(cx, c, l, 0, (uint64_t)d - 1);
@@ -323,13 +323,6 @@ static inline uint32_t s_nonzero2(const float in[2])
     return ((a | b) & 0x7fffffffu) != 0;
 }
 
-/* The kernel of neuron x's model, if its population has one. */
-static inline const sm_kern_t *s_kern(const sm_core_ctx_t *cx, const sm_cell_t *x)
-{
-    const sm_kern_t *k = cx->kern ? cx->kern[x->pop] : NULL;
-    return k && k->m == x->model ? k : NULL;
-}
-
 uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
                         int predict)
 {
@@ -338,7 +331,7 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
         return s_source_fire(cx, c, l, tick);
     if (c->batched != tick && !cx->dense)
         s_catch_up_core(cx, c, tick);
-    const sm_kern_t *kn = s_kern(cx, x);
+    const sm_kern_t *kn = sm_core_kern(cx, x);
     const uint32_t slot = tick & cx->ring_mask;
     const float in[2] = {*sm_core_acc(c, slot, 0, l), *sm_core_acc(c, slot, 1, l)};
     uint32_t n;
@@ -387,36 +380,6 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
             s_schedule(cx, c, l, tick, (uint64_t)tick + d);
     }
     return n;
-}
-
-int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
-                         uint32_t tick, sm_u64vec_t *fired)
-{
-    const uint32_t slot = tick & cx->ring_mask;
-    const float *exc = c->inl ? NULL : sm_core_in(c, slot, 0);
-    const float *inh = c->inl ? NULL : sm_core_in(c, slot, 1);
-    const sm_model_t *last = NULL;
-    sm_step_fn step = NULL;
-    uint64_t updates = 0, active = 0;
-    for (uint32_t l = l0; l < l1; l++) {
-        sm_cell_t *x = &c->cell[l];
-        if (x->last == tick + 1)
-            continue;
-        if (x->model != last) {
-            last = x->model;
-            step = sm_model_step_fn(last);
-        }
-        const float xe = exc ? exc[l] : x->in[slot][0], xi = inh ? inh[l] : x->in[slot][1];
-        uint32_t n = step(x->model, &x->st, xe, xi);
-        x->last = tick + 1;
-        updates++;
-        active += (xe != 0.0f) | (xi != 0.0f) | (n != 0);
-        if (n)
-            SM_VEC_PUSH(*fired, (uint64_t)l << 32 | n, return -1);
-    }
-    c->cnt.neuron_updates += updates;
-    c->cnt.active_updates += active;
-    return 0;
 }
 
 void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3])

@@ -121,6 +121,25 @@ typedef struct {
                                    (model_kern.h), or NULL; NULL: none at all  */
 } sm_core_ctx_t;
 
+/* Whether neuron x is stepped every tick by the event engine too: its
+ * population's one model fires with no input (sm_kern_t.self_driven), so
+ * it is never silent for long and a jump over its silent ticks in closed
+ * form would only differ from the dense engine's steps in the last bits.
+ * Such neurons are never in the calendar; the shard sweeps them each tick
+ * with sm_core_update_dense, as the dense engine sweeps every neuron. */
+static inline int sm_core_stepped(const sm_core_ctx_t *cx, const sm_cell_t *x)
+{
+    const sm_kern_t *k = cx->kern ? cx->kern[x->pop] : NULL;
+    return k && k->self_driven && k->m == x->model;
+}
+
+/* The kernel of neuron x's model, if its population has one. */
+static inline const sm_kern_t *sm_core_kern(const sm_core_ctx_t *cx, const sm_cell_t *x)
+{
+    const sm_kern_t *k = cx->kern ? cx->kern[x->pop] : NULL;
+    return k && k->m == x->model ? k : NULL;
+}
+
 /* Sets up core `id` at (x, y) for n neurons, sized by cx; its neurons are
  * then placed with sm_core_place. On failure the core is left for
  * sm_core_fini. */
@@ -160,11 +179,11 @@ void sm_core_catch_up_inputs(const sm_core_ctx_t *cx, const uint32_t *cores, uin
 uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
                         int predict);
 
-/* The dense engine's update of the model neurons [l0, l1) of c at tick
- * (none a source, none caught up: the dense engine steps every tick), each
- * stepped with the tick's input as sm_core_update does; the neurons that
- * fired are appended to fired as local << 32 | spike count. Returns -1 if
- * fired cannot grow. */
+/* The tick's sweep (ncore_sweep.c): the model neurons [l0, l1) of c at
+ * tick, all of one population (none a source, none caught up: the dense engine steps every tick,
+ * the event engine its self-driven neurons), each stepped with the tick's
+ * input as sm_core_update does; the neurons that fired are appended to
+ * fired as local << 32 | spike count. Returns -1 if fired cannot grow. */
 int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
                          uint32_t tick, sm_u64vec_t *fired);
 

@@ -602,9 +602,10 @@ int sm_shard_run(sm_shard_t *sh)
                     s_update(sh, c, l, tick, w0, !e->opts.dense))
                     return -1;
             }
-            if (e->opts.dense) {
-                /* Runs of a core's neurons: stepped in a row, then their
-                 * spikes routed in local order. */
+            if (sh->staged) {
+                /* Runs of a core's neurons (all of them in the dense engine,
+                 * the self-driven ones in the event engine): stepped in a
+                 * row, then their spikes routed in local order. */
                 const sm_u64vec_t *st = &sh->staged[s];
                 for (uint32_t i = 0; i + 1 < st->n; i += 2) {
                     sm_core_t *c = &e->cores[st->a[i] >> 32];
@@ -786,8 +787,10 @@ void sm_shard_reset(sm_shard_t *sh)
     sm_error_clear(&sh->err);
 }
 
-/* Schedules every neuron's first wake-up, before the first tick; for the
- * dense engine, lists each stage's neurons once. */
+static int s_stage_runs(sm_shard_t *sh);
+
+/* Schedules every neuron's first wake-up, before the first tick, and lists
+ * once the neurons each tick's sweep steps. */
 int sm_shard_prepare(sm_shard_t *sh)
 {
     sm_engine_t *e = sh->e;
@@ -841,19 +844,43 @@ int sm_shard_prepare(sm_shard_t *sh)
             sh->one_event[g] = (uint8_t)ok;
         }
     }
-    if (!e->opts.dense || sh->staged)
+    return sh->staged ? 0 : s_stage_runs(sh);
+}
+
+/* Whether the tick's sweep steps cell x: every neuron in the dense engine,
+ * the self-driven ones (sm_core_stepped) in the event engine. */
+static int s_swept(const sm_engine_t *e, const sm_cell_t *x)
+{
+    return x->model && x->stage < e->n_stages && (e->opts.dense || sm_core_stepped(&e->cx, x));
+}
+
+/* Lists, per stage, the runs of each core's neurons that the tick's sweep
+ * steps; none in an event run without self-driven neurons (sh->staged
+ * stays NULL). */
+static int s_stage_runs(sm_shard_t *sh)
+{
+    sm_engine_t *e = sh->e;
+    int any = e->opts.dense;
+    for (uint32_t k = 0; k < sh->n_cores && !any; k++) {
+        const sm_core_t *c = &e->cores[sh->cores[k]];
+        for (uint32_t l = 0; l < c->n && !any; l++)
+            any = s_swept(e, &c->cell[l]);
+    }
+    if (!any)
         return 0;
     if (!(sh->staged = calloc(e->n_stages, sizeof *sh->staged)))
         S_OOM(sh);
     for (uint32_t k = 0; k < sh->n_cores; k++) {
         const sm_core_t *c = &e->cores[sh->cores[k]];
         for (uint32_t l = 0; l < c->n;) {
-            if (!c->cell[l].model || c->cell[l].stage >= e->n_stages) {
+            if (!s_swept(e, &c->cell[l])) {
                 l++;
                 continue;
             }
             uint32_t s = c->cell[l].stage, end = l + 1;
-            while (end < c->n && c->cell[end].model && c->cell[end].stage == s)
+            /* One population a run: its cells share a kernel. */
+            while (end < c->n && s_swept(e, &c->cell[end]) && c->cell[end].stage == s &&
+                   c->cell[end].pop == c->cell[l].pop)
                 end++;
             SM_VEC_PUSH(sh->staged[s], (uint64_t)c->id << 32 | l, S_OOM(sh));
             SM_VEC_PUSH(sh->staged[s], (uint64_t)end, S_OOM(sh));
