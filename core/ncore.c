@@ -36,8 +36,28 @@ int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x,
     return 0;
 }
 
+int sm_core_seal(sm_core_t *c, const sm_core_ctx_t *cx, sm_error_t *err)
+{
+    if (!c->n_model)
+        return 0;
+    for (uint32_t l = 0; l < c->n; l++)
+        if (c->cell[l].model && !sm_core_stepped(cx, &c->cell[l]))
+            return 0;
+    c->sst = aligned_alloc(64, ((size_t)c->n * sizeof *c->sst + 63) / 64 * 64);
+    if (c->inl && !(c->acc = calloc((size_t)c->n * 2 * cx->ring, sizeof *c->acc)))
+        free(c->sst), c->sst = NULL;
+    if (!c->sst)
+        return sm_fail(err, SM_ENOMEM, "out of memory for core (%u, %u)", c->x, c->y);
+    c->inl = 0;
+    c->swept = 1;
+    for (uint32_t l = 0; l < c->n; l++)
+        c->sst[l] = c->cell[l].st;
+    return 0;
+}
+
 void sm_core_fini(sm_core_t *c, const sm_core_ctx_t *cx)
 {
+    free(c->sst);
     free(c->gid);
     free(c->cell);
     free(c->wheel);
@@ -98,6 +118,8 @@ void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx)
     for (uint32_t l = 0; l < c->n; l++) {
         memset(c->cell[l].in, 0, sizeof c->cell[l].in);
         c->cell[l].mark = 0;
+        if (c->sst)
+            c->sst[l] = c->cell[l].st;
     }
     memset(c->bits, 0, (size_t)(c->words ? c->words : 1) * cx->ring * sizeof *c->bits);
     for (uint32_t r = 0; r < cx->ring; r++)
@@ -389,7 +411,8 @@ void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3])
         out[0] = out[1] = out[2] = 0.0f;
         return;
     }
-    sm_nstate_t s = x->st;
-    s_catch_up(x->model, &s, tick + 1 - x->last);
+    sm_nstate_t s = *sm_core_state(c, l);
+    if (!c->swept)
+        s_catch_up(x->model, &s, tick + 1 - x->last);
     sm_model_trace(x->model, &s, out);
 }

@@ -88,6 +88,9 @@ typedef struct {
     uint32_t words;
     sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
     uint32_t n_sched;           /* neurons in the calendar                        */
+    uint8_t swept;              /* every model neuron stepped each tick (sm_core_seal) */
+    sm_nstate_t *sst;           /* swept: the model neurons' state, by local (the
+                                   cells' st is unused); else NULL              */
     uint32_t batched;           /* tick whose inputs were caught up together      */
     sm_counters_t cnt;
 } sm_core_t;
@@ -152,6 +155,21 @@ void sm_core_fini(sm_core_t *c, const sm_core_ctx_t *cx);
  * or NULL for a spike source. */
 void sm_core_place(sm_core_t *c, uint32_t l, uint32_t gid, uint32_t pop, const sm_pop_t *p,
                    uint32_t i, const sm_model_t *m);
+
+/* After the last sm_core_place: a core whose every model neuron is
+ * stepped each tick (sm_core_stepped) is swept: its neurons' state moves
+ * to sst, 16 bytes apart, and its input to planes, so that the tick's sweep
+ * reads and writes 24 bytes a neuron instead of a 64-byte cell; delivery
+ * then marks nothing on it, and the sweep clears each input it reads (its
+ * neurons get no more input for that tick: delay 0 runs downstream, to
+ * later stages). Returns -1 if out of memory. */
+int sm_core_seal(sm_core_t *c, const sm_core_ctx_t *cx, sm_error_t *err);
+
+/* The state of neuron l, wherever c keeps it. */
+static inline sm_nstate_t *sm_core_state(const sm_core_t *c, uint32_t l)
+{
+    return c->sst && c->cell[l].model ? &c->sst[l] : &c->cell[l].st;
+}
 
 /* Schedules every neuron's first wake-up, before the first tick. */
 void sm_core_prepare(const sm_core_ctx_t *cx, sm_core_t *c);

@@ -8,6 +8,10 @@
 /* Marks local l of c as having input at `slot`, once per slot. */
 static inline int sm_core_touch(sm_core_t *c, uint32_t slot, uint32_t l, sm_u32vec_t *active)
 {
+    /* A swept core's neurons are all stepped every tick: nothing to list,
+     * and its input planes are cleared whole (sm_core_clear_all). */
+    if (c->swept)
+        return 0;
     if (c->inl) {
         /* The mark lives in the cell the input was just added to. */
         sm_cell_t *x = &c->cell[l];

@@ -21,12 +21,16 @@ typedef struct {
     uint64_t updates, active;
 } s_sums_t;
 
-/* One neuron, as sm_core_update steps it with the tick's input. */
-static inline uint32_t s_one(const sm_kern_t *kn, sm_step_fn step, sm_cell_t *x, float xe,
-                             float xi, uint32_t tick, s_sums_t *sum)
+/* One neuron, as sm_core_update steps it with the tick's input; a swept
+ * core's state is in sst, and it keeps no update tick. */
+static inline uint32_t s_one(const sm_kern_t *kn, sm_step_fn step, sm_core_t *c, uint32_t l,
+                             float xe, float xi, uint32_t tick, s_sums_t *sum)
 {
-    uint32_t n = kn ? sm_kern_step_exact(kn, &x->st, xe, xi) : step(x->model, &x->st, xe, xi);
-    x->last = tick + 1;
+    sm_cell_t *x = &c->cell[l];
+    sm_nstate_t *st = c->sst ? &c->sst[l] : &x->st;
+    uint32_t n = kn ? sm_kern_step_exact(kn, st, xe, xi) : step(x->model, st, xe, xi);
+    if (!c->sst)
+        x->last = tick + 1;
     sum->updates++;
     sum->active += (xe != 0.0f) | (xi != 0.0f) | (n != 0);
     return n;
@@ -45,14 +49,14 @@ typedef struct {
     int ge;
 } s_consts_t;
 
-/* Four cells x[0..3] of the kernel's model, none updated yet at tick,
- * stepped side by side; xe and xi their inputs. Returns the mask of those
- * that fired (each fires once: the EXACT style emits one spike). */
+/* Four states s[0..3] of the kernel's model stepped side by side; xe and
+ * xi their inputs. Returns the mask of those that fired (each fires once:
+ * the EXACT style emits one spike). */
 __attribute__((target("avx2"), always_inline)) static inline unsigned
-s_four(const s_consts_t *K, sm_cell_t *x, __m128 xe, __m128 xi, uint32_t tick, s_sums_t *sum)
+s_four(const s_consts_t *K, sm_nstate_t *const s[4], __m128 xe, __m128 xi, s_sums_t *sum)
 {
-    __m128 v = _mm_load_ps((const float *)&x[0].st), ie = _mm_load_ps((const float *)&x[1].st),
-           ii = _mm_load_ps((const float *)&x[2].st), rf = _mm_load_ps((const float *)&x[3].st);
+    __m128 v = _mm_load_ps((const float *)s[0]), ie = _mm_load_ps((const float *)s[1]),
+           ii = _mm_load_ps((const float *)s[2]), rf = _mm_load_ps((const float *)s[3]);
     _MM_TRANSPOSE4_PS(v, ie, ii, rf);
     const __m256d vd = _mm256_cvtps_pd(v), ied = _mm256_cvtps_pd(ie), iid = _mm256_cvtps_pd(ii);
     /* v' = p22 v + p21e ie + p21i ii + cb + cl, in that order. */
@@ -77,30 +81,29 @@ s_four(const s_consts_t *K, sm_cell_t *x, __m128 xe, __m128 xi, uint32_t tick, s
                                            _mm_cmp_ps(xi, zero, _CMP_NEQ_UQ)), fire);
     __m128 o0 = nv, o1 = nie, o2 = nii, o3 = _mm_castsi128_ps(nr);
     _MM_TRANSPOSE4_PS(o0, o1, o2, o3);
-    _mm_store_ps((float *)&x[0].st, o0);
-    _mm_store_ps((float *)&x[1].st, o1);
-    _mm_store_ps((float *)&x[2].st, o2);
-    _mm_store_ps((float *)&x[3].st, o3);
-    for (int j = 0; j < 4; j++)
-        x[j].last = tick + 1;
+    _mm_store_ps((float *)s[0], o0);
+    _mm_store_ps((float *)s[1], o1);
+    _mm_store_ps((float *)s[2], o2);
+    _mm_store_ps((float *)s[3], o3);
     sum->updates += 4;
     sum->active += (uint64_t)__builtin_popcount((unsigned)_mm_movemask_ps(act));
     return (unsigned)_mm_movemask_ps(fire);
 }
 
-/* The cells [l, l + 4) can go through s_four: none updated yet at tick
- * (a run is one population's: they share the kernel's model). */
-static inline int s_four_ok(const sm_cell_t *x, uint32_t tick)
+/* The cells [l, l + 4) of c can go through s_four: none updated yet at
+ * tick (a run is one population's: they share the kernel's model). A swept
+ * core's neurons are updated by the sweep only. */
+static inline int s_four_ok(const sm_core_t *c, const sm_cell_t *x, uint32_t tick)
 {
-    return (x[0].last != tick + 1) & (x[1].last != tick + 1) & (x[2].last != tick + 1) &
-           (x[3].last != tick + 1);
+    return c->swept || ((x[0].last != tick + 1) & (x[1].last != tick + 1) &
+                        (x[2].last != tick + 1) & (x[3].last != tick + 1));
 }
 
 /* The lanes' run: as many blocks of four from l as fit before l1 and pass
  * s_four_ok; returns where it stopped. */
 __attribute__((target("avx2"))) static int s_lanes(const sm_kern_t *kn, sm_core_t *c, uint32_t *lp,
                                                    uint32_t l1, uint32_t slot, uint32_t tick,
-                                                   const float *exc, const float *inh,
+                                                   float *exc, float *inh,
                                                    sm_u64vec_t *fired, s_sums_t *sum)
 {
     uint32_t l = *lp;
@@ -115,12 +118,16 @@ __attribute__((target("avx2"))) static int s_lanes(const sm_kern_t *kn, sm_core_
                           .v_reset = _mm_set1_ps(kn->v_reset),
                           .refractory = _mm_set1_epi32((int)kn->refractory_ticks),
                           .ge = kn->ge};
-    for (; l + 4 <= l1 && s_four_ok(&c->cell[l], tick); l += 4) {
+    for (; l + 4 <= l1 && s_four_ok(c, &c->cell[l], tick); l += 4) {
         sm_cell_t *x = &c->cell[l];
         __m128 xe, xi;
         if (exc) {
             xe = _mm_loadu_ps(&exc[l]);
             xi = _mm_loadu_ps(&inh[l]);
+            if (c->swept) {
+                _mm_storeu_ps(&exc[l], _mm_setzero_ps());
+                _mm_storeu_ps(&inh[l], _mm_setzero_ps());
+            }
         } else {
             const __m128 z = _mm_setzero_ps();
             const __m128 a = _mm_loadh_pi(_mm_loadl_pi(z, (const __m64 *)x[0].in[slot]),
@@ -130,7 +137,23 @@ __attribute__((target("avx2"))) static int s_lanes(const sm_kern_t *kn, sm_core_
             xe = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
             xi = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
         }
-        unsigned f = s_four(&K, x, xe, xi, tick, sum);
+        unsigned f;
+        /* A core's states and planes are short streams (CUBA 64k: 250
+         * neurons a core), too short for the hardware to find. */
+        if (c->sst) {
+            __builtin_prefetch(&c->sst[l + 16], 1);
+            __builtin_prefetch(&exc[l + 32], 0);
+            __builtin_prefetch(&inh[l + 32], 0);
+        }
+        if (c->sst) {
+            sm_nstate_t *const st[4] = {&c->sst[l], &c->sst[l + 1], &c->sst[l + 2], &c->sst[l + 3]};
+            f = s_four(&K, st, xe, xi, sum);
+        } else {
+            sm_nstate_t *const st[4] = {&x[0].st, &x[1].st, &x[2].st, &x[3].st};
+            f = s_four(&K, st, xe, xi, sum);
+            for (int j = 0; j < 4; j++)
+                x[j].last = tick + 1;
+        }
         for (uint32_t j = 0; f; j++, f >>= 1)
             if (f & 1u)
                 SM_VEC_PUSH(*fired, (uint64_t)(l + j) << 32 | 1u, *lp = l; return -1);
@@ -144,8 +167,8 @@ int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
                          uint32_t tick, sm_u64vec_t *fired)
 {
     const uint32_t slot = tick & cx->ring_mask;
-    const float *exc = c->inl ? NULL : sm_core_in(c, slot, 0);
-    const float *inh = c->inl ? NULL : sm_core_in(c, slot, 1);
+    float *exc = c->inl ? NULL : sm_core_in(c, slot, 0);
+    float *inh = c->inl ? NULL : sm_core_in(c, slot, 1);
     const sm_model_t *last = NULL;
     const sm_kern_t *kn = NULL;
     sm_step_fn step = NULL;
@@ -155,7 +178,7 @@ int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
 #endif
     for (uint32_t l = l0; l < l1;) {
         sm_cell_t *x = &c->cell[l];
-        if (x->last == tick + 1) {
+        if (!c->swept && x->last == tick + 1) {
             l++;
             continue;
         }
@@ -176,7 +199,9 @@ int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
         }
 #endif
         const float xe = exc ? exc[l] : x->in[slot][0], xi = inh ? inh[l] : x->in[slot][1];
-        uint32_t n = s_one(kn, step, x, xe, xi, tick, &sum);
+        if (c->swept)
+            exc[l] = inh[l] = 0.0f;
+        uint32_t n = s_one(kn, step, c, l, xe, xi, tick, &sum);
         if (n)
             SM_VEC_PUSH(*fired, (uint64_t)l << 32 | n, return -1);
         l++;

@@ -99,6 +99,9 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
             sm_core_place(&e->cores[e->core_of[g]], e->local_of[g], g, p, pop, i, m);
         }
     }
+    for (uint32_t c = 0; c < e->n_cores; c++)
+        if (sm_core_seal(&e->cores[c], &e->cx, err))
+            return -1;
     return 0;
 }
 

@@ -654,7 +654,8 @@ int sm_shard_run(sm_shard_t *sh)
             sm_core_clear_slot(&e->cores[sh->active[slot].a[k]], slot);
         sh->active[slot].n = 0;
         for (uint32_t k = 0; e->opts.dense && k < sh->n_cores; k++)
-            sm_core_clear_all(&e->cores[sh->cores[k]], slot);
+            if (!e->cores[sh->cores[k]].swept)
+                sm_core_clear_all(&e->cores[sh->cores[k]], slot);
         /* The last window is sent too: its spikes arrive after the end, but
          * receivers count them, so counters do not depend on the mapping. */
         if (tick + 1 == w0 + W || tick + 1 == e->ticks) {
