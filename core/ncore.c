@@ -43,21 +43,26 @@ int sm_core_seal(sm_core_t *c, const sm_core_ctx_t *cx, sm_error_t *err)
     for (uint32_t l = 0; l < c->n; l++)
         if (c->cell[l].model && !sm_core_stepped(cx, &c->cell[l]))
             return 0;
-    c->sst = aligned_alloc(64, ((size_t)c->n * sizeof *c->sst + 63) / 64 * 64);
-    if (c->inl && !(c->acc = calloc((size_t)c->n * 2 * cx->ring, sizeof *c->acc)))
-        free(c->sst), c->sst = NULL;
-    if (!c->sst)
+    /* Each array a whole number of cache lines. */
+    const size_t np = ((size_t)c->n + 15) / 16 * 16;
+    float *block = aligned_alloc(64, 4 * np * sizeof *block);
+    if (block && c->inl && !(c->acc = calloc((size_t)c->n * 2 * cx->ring, sizeof *c->acc)))
+        free(block), block = NULL;
+    if (!block)
         return sm_fail(err, SM_ENOMEM, "out of memory for core (%u, %u)", c->x, c->y);
+    memset(block, 0, 4 * np * sizeof *block);
+    c->ss = (sm_soa_t){block, block + np, block + 2 * np, (uint32_t *)(void *)(block + 3 * np)};
     c->inl = 0;
     c->swept = 1;
     for (uint32_t l = 0; l < c->n; l++)
-        c->sst[l] = c->cell[l].st;
+        if (c->cell[l].model)
+            sm_core_set_state(c, l, &c->cell[l].st);
     return 0;
 }
 
 void sm_core_fini(sm_core_t *c, const sm_core_ctx_t *cx)
 {
-    free(c->sst);
+    free(c->ss.v);
     free(c->gid);
     free(c->cell);
     free(c->wheel);
@@ -118,8 +123,8 @@ void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx)
     for (uint32_t l = 0; l < c->n; l++) {
         memset(c->cell[l].in, 0, sizeof c->cell[l].in);
         c->cell[l].mark = 0;
-        if (c->sst)
-            c->sst[l] = c->cell[l].st;
+        if (c->swept && c->cell[l].model)
+            sm_core_set_state(c, l, &c->cell[l].st);
     }
     memset(c->bits, 0, (size_t)(c->words ? c->words : 1) * cx->ring * sizeof *c->bits);
     for (uint32_t r = 0; r < cx->ring; r++)
@@ -411,7 +416,7 @@ void sm_core_probe(const sm_core_t *c, uint32_t l, uint32_t tick, float out[3])
         out[0] = out[1] = out[2] = 0.0f;
         return;
     }
-    sm_nstate_t s = *sm_core_state(c, l);
+    sm_nstate_t s = sm_core_state(c, l);
     if (!c->swept)
         s_catch_up(x->model, &s, tick + 1 - x->last);
     sm_model_trace(x->model, &s, out);

@@ -71,6 +71,14 @@ static inline int sm_cell_done(const sm_cell_t *x, uint32_t tick)
     return x->model && x->last == tick + 1;
 }
 
+/* A swept core's neuron states, one array per field (sm_nstate_t's), so
+ * that the sweep loads eight neurons' membranes with one instruction. One
+ * allocation, at v. */
+typedef struct {
+    float *v, *ie, *ii;
+    uint32_t *refrac;
+} sm_soa_t;
+
 /* A neuron core: a slice of neurons, their state, their input rings and the
  * calendar of their wake-ups. The synapses are in the run's sm_syntab_t,
  * segmented per core. */
@@ -89,8 +97,8 @@ typedef struct {
     sm_u32vec_t *touched;       /* [ring]: locals with input at that tick         */
     uint32_t n_sched;           /* neurons in the calendar                        */
     uint8_t swept;              /* every model neuron stepped each tick (sm_core_seal) */
-    sm_nstate_t *sst;           /* swept: the model neurons' state, by local (the
-                                   cells' st is unused); else NULL              */
+    sm_soa_t ss;                /* swept: the model neurons' state, by local (the
+                                   cells' st is unused); else all NULL          */
     uint32_t batched;           /* tick whose inputs were caught up together      */
     sm_counters_t cnt;
 } sm_core_t;
@@ -158,17 +166,28 @@ void sm_core_place(sm_core_t *c, uint32_t l, uint32_t gid, uint32_t pop, const s
 
 /* After the last sm_core_place: a core whose every model neuron is
  * stepped each tick (sm_core_stepped) is swept: its neurons' state moves
- * to sst, 16 bytes apart, and its input to planes, so that the tick's sweep
- * reads and writes 24 bytes a neuron instead of a 64-byte cell; delivery
+ * to ss, one array per field, and its input to planes, so that the tick's
+ * sweep reads and writes 24 bytes a neuron instead of a 64-byte cell; delivery
  * then marks nothing on it, and the sweep clears each input it reads (its
  * neurons get no more input for that tick: delay 0 runs downstream, to
  * later stages). Returns -1 if out of memory. */
 int sm_core_seal(sm_core_t *c, const sm_core_ctx_t *cx, sm_error_t *err);
 
-/* The state of neuron l, wherever c keeps it. */
-static inline sm_nstate_t *sm_core_state(const sm_core_t *c, uint32_t l)
+/* The state of model neuron l, wherever c keeps it. */
+static inline sm_nstate_t sm_core_state(const sm_core_t *c, uint32_t l)
 {
-    return c->sst && c->cell[l].model ? &c->sst[l] : &c->cell[l].st;
+    if (!c->swept)
+        return c->cell[l].st;
+    return (sm_nstate_t){c->ss.v[l], c->ss.ie[l], c->ss.ii[l], c->ss.refrac[l]};
+}
+
+/* Sets the state of model neuron l of a swept core. */
+static inline void sm_core_set_state(sm_core_t *c, uint32_t l, const sm_nstate_t *s)
+{
+    c->ss.v[l] = s->v;
+    c->ss.ie[l] = s->ie;
+    c->ss.ii[l] = s->ii;
+    c->ss.refrac[l] = s->refrac;
 }
 
 /* Schedules every neuron's first wake-up, before the first tick. */

@@ -1,12 +1,14 @@
 /* ncore_sweep: the tick's sweep over runs of neurons stepped every tick.
  *
  * The dense engine steps every neuron this way, the event engine its
- * self-driven ones (sm_core_stepped). A run of the EXACT style's neurons
- * (CUBA's) is stepped four cells at a time in vector lanes where the
- * processor has AVX2: each lane does the very double operations of
- * sm_kern_step_exact in the same order, and each conversion to float rounds
- * as the scalar one does, so the lanes change no bit of any result, only
- * the time the sweep takes (-ffp-contract=off: no fused multiply-add). */
+ * self-driven ones (sm_core_stepped). On a swept core (sm_core_seal) the
+ * states are one array per field and the inputs planes, so a run of the
+ * EXACT style's neurons (CUBA's) is stepped eight at a time in AVX-512
+ * lanes, or four in AVX2 ones, where the processor has them. Each lane does
+ * the very double operations of sm_kern_step_exact in the same order, and
+ * each conversion to float rounds as the scalar one does, so the lanes
+ * change no bit of any result, only the time the sweep takes
+ * (-ffp-contract=off: no fused multiply-add). */
 #include <string.h>
 
 #include "ncore.h"
@@ -21,147 +23,153 @@ typedef struct {
     uint64_t updates, active;
 } s_sums_t;
 
-/* One neuron, as sm_core_update steps it with the tick's input; a swept
- * core's state is in sst, and it keeps no update tick. */
-static inline uint32_t s_one(const sm_kern_t *kn, sm_step_fn step, sm_core_t *c, uint32_t l,
-                             float xe, float xi, uint32_t tick, s_sums_t *sum)
+/* Appends the neurons l + j whose bit j is set in mask to fired. */
+static inline int s_fired(sm_u64vec_t *fired, uint32_t l, unsigned mask)
 {
-    sm_cell_t *x = &c->cell[l];
-    sm_nstate_t *st = c->sst ? &c->sst[l] : &x->st;
-    uint32_t n = kn ? sm_kern_step_exact(kn, st, xe, xi) : step(x->model, st, xe, xi);
-    if (!c->sst)
-        x->last = tick + 1;
-    sum->updates++;
-    sum->active += (xe != 0.0f) | (xi != 0.0f) | (n != 0);
-    return n;
+    for (uint32_t j = 0; mask; j++, mask >>= 1)
+        if (mask & 1u)
+            SM_VEC_PUSH(*fired, (uint64_t)(l + j) << 32 | 1u, return -1);
+    return 0;
 }
 
 #if S_LANES
-_Static_assert(offsetof(sm_cell_t, st) == 0 && sizeof(sm_nstate_t) == 16,
-               "the lanes load a state as four 32-bit words");
-
-/* A kernel's constants in registers, loaded once per run of cells (the
- * cells' stores could alias the kernel, so the compiler would reload them). */
-typedef struct {
-    __m256d p22, p21e, p21i, cb, cl, p11e, p11i;
-    __m128 th, v_reset;
-    __m128i refractory;
-    int ge;
-} s_consts_t;
-
-/* Four states s[0..3] of the kernel's model stepped side by side; xe and
- * xi their inputs. Returns the mask of those that fired (each fires once:
- * the EXACT style emits one spike). */
-__attribute__((target("avx2"), always_inline)) static inline unsigned
-s_four(const s_consts_t *K, sm_nstate_t *const s[4], __m128 xe, __m128 xi, s_sums_t *sum)
+/* Eight neurons at l of swept core c, of kernel k, stepped side by side
+ * with their inputs exc[l..], inh[l..], which are cleared. Returns the mask
+ * of those that fired (the EXACT style emits one spike a step). */
+__attribute__((target("avx512f,avx512vl"))) static unsigned
+s_eight(const sm_kern_t *k, const sm_soa_t *ss, uint32_t l, float *exc, float *inh, s_sums_t *sum)
 {
-    __m128 v = _mm_load_ps((const float *)s[0]), ie = _mm_load_ps((const float *)s[1]),
-           ii = _mm_load_ps((const float *)s[2]), rf = _mm_load_ps((const float *)s[3]);
-    _MM_TRANSPOSE4_PS(v, ie, ii, rf);
-    const __m256d vd = _mm256_cvtps_pd(v), ied = _mm256_cvtps_pd(ie), iid = _mm256_cvtps_pd(ii);
+    const __m256 v = _mm256_loadu_ps(&ss->v[l]), ie = _mm256_loadu_ps(&ss->ie[l]),
+                 ii = _mm256_loadu_ps(&ss->ii[l]);
+    const __m256 xe = _mm256_loadu_ps(&exc[l]), xi = _mm256_loadu_ps(&inh[l]);
+    const __m256i r = _mm256_loadu_si256((const __m256i *)(const void *)&ss->refrac[l]);
+    _mm256_storeu_ps(&exc[l], _mm256_setzero_ps());
+    _mm256_storeu_ps(&inh[l], _mm256_setzero_ps());
+    const __m512d vd = _mm512_cvtps_pd(v), ied = _mm512_cvtps_pd(ie), iid = _mm512_cvtps_pd(ii);
     /* v' = p22 v + p21e ie + p21i ii + cb + cl, in that order. */
-    __m256d a = _mm256_mul_pd(K->p22, vd);
-    a = _mm256_add_pd(a, _mm256_mul_pd(K->p21e, ied));
-    a = _mm256_add_pd(a, _mm256_mul_pd(K->p21i, iid));
-    a = _mm256_add_pd(a, K->cb);
-    a = _mm256_add_pd(a, K->cl);
-    const __m128i r = _mm_castps_si128(rf);
+    __m512d a = _mm512_mul_pd(_mm512_set1_pd(k->p22), vd);
+    a = _mm512_add_pd(a, _mm512_mul_pd(_mm512_set1_pd(k->p21e), ied));
+    a = _mm512_add_pd(a, _mm512_mul_pd(_mm512_set1_pd(k->p21i), iid));
+    a = _mm512_add_pd(a, _mm512_set1_pd(k->cb));
+    a = _mm512_add_pd(a, _mm512_set1_pd(k->cl));
+    const __mmask8 held = _mm256_test_epi32_mask(r, r);
+    __m256 nv = _mm256_mask_blend_ps(held, _mm512_cvtpd_ps(a), v);
+    __m256i nr = _mm256_mask_sub_epi32(r, held, r, _mm256_set1_epi32(1));
+    const __m256 nie = _mm512_cvtpd_ps(
+        _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(k->p11e), ied), _mm512_cvtps_pd(xe)));
+    const __m256 nii = _mm512_cvtpd_ps(
+        _mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(k->p11i), iid), _mm512_cvtps_pd(xi)));
+    const __m256 th = _mm256_set1_ps(k->threshold);
+    const __mmask8 fire =
+        k->ge ? _mm256_cmp_ps_mask(nv, th, _CMP_GE_OQ) : _mm256_cmp_ps_mask(nv, th, _CMP_GT_OQ);
+    nv = _mm256_mask_blend_ps(fire, nv, _mm256_set1_ps(k->v_reset));
+    nr = _mm256_mask_blend_epi32(fire, nr, _mm256_set1_epi32((int)k->refractory_ticks));
+    const __m256 z = _mm256_setzero_ps();
+    const unsigned act = (unsigned)(_mm256_cmp_ps_mask(xe, z, _CMP_NEQ_UQ) |
+                                    _mm256_cmp_ps_mask(xi, z, _CMP_NEQ_UQ) | fire);
+    _mm256_storeu_ps(&ss->v[l], nv);
+    _mm256_storeu_ps(&ss->ie[l], nie);
+    _mm256_storeu_ps(&ss->ii[l], nii);
+    _mm256_storeu_si256((__m256i *)(void *)&ss->refrac[l], nr);
+    sum->updates += 8;
+    sum->active += (uint64_t)__builtin_popcount(act);
+    return fire;
+}
+
+/* The same, four neurons, AVX2. */
+__attribute__((target("avx2"))) static unsigned
+s_four(const sm_kern_t *k, const sm_soa_t *ss, uint32_t l, float *exc, float *inh, s_sums_t *sum)
+{
+    const __m128 v = _mm_loadu_ps(&ss->v[l]), ie = _mm_loadu_ps(&ss->ie[l]),
+                 ii = _mm_loadu_ps(&ss->ii[l]);
+    const __m128 xe = _mm_loadu_ps(&exc[l]), xi = _mm_loadu_ps(&inh[l]);
+    const __m128i r = _mm_loadu_si128((const __m128i *)(const void *)&ss->refrac[l]);
+    _mm_storeu_ps(&exc[l], _mm_setzero_ps());
+    _mm_storeu_ps(&inh[l], _mm_setzero_ps());
+    const __m256d vd = _mm256_cvtps_pd(v), ied = _mm256_cvtps_pd(ie), iid = _mm256_cvtps_pd(ii);
+    __m256d a = _mm256_mul_pd(_mm256_set1_pd(k->p22), vd);
+    a = _mm256_add_pd(a, _mm256_mul_pd(_mm256_set1_pd(k->p21e), ied));
+    a = _mm256_add_pd(a, _mm256_mul_pd(_mm256_set1_pd(k->p21i), iid));
+    a = _mm256_add_pd(a, _mm256_set1_pd(k->cb));
+    a = _mm256_add_pd(a, _mm256_set1_pd(k->cl));
     const __m128i held = _mm_xor_si128(_mm_cmpeq_epi32(r, _mm_setzero_si128()), _mm_set1_epi32(-1));
     __m128 nv = _mm_blendv_ps(_mm256_cvtpd_ps(a), v, _mm_castsi128_ps(held));
     __m128i nr = _mm_add_epi32(r, held); /* refrac - 1 where held */
-    const __m128 nie =
-        _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(K->p11e, ied), _mm256_cvtps_pd(xe)));
-    const __m128 nii =
-        _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(K->p11i, iid), _mm256_cvtps_pd(xi)));
-    const __m128 fire = K->ge ? _mm_cmp_ps(nv, K->th, _CMP_GE_OQ) : _mm_cmp_ps(nv, K->th, _CMP_GT_OQ);
-    nv = _mm_blendv_ps(nv, K->v_reset, fire);
-    nr = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(nr), _mm_castsi128_ps(K->refractory), fire));
-    const __m128 zero = _mm_setzero_ps();
-    const __m128 act = _mm_or_ps(_mm_or_ps(_mm_cmp_ps(xe, zero, _CMP_NEQ_UQ),
-                                           _mm_cmp_ps(xi, zero, _CMP_NEQ_UQ)), fire);
-    __m128 o0 = nv, o1 = nie, o2 = nii, o3 = _mm_castsi128_ps(nr);
-    _MM_TRANSPOSE4_PS(o0, o1, o2, o3);
-    _mm_store_ps((float *)s[0], o0);
-    _mm_store_ps((float *)s[1], o1);
-    _mm_store_ps((float *)s[2], o2);
-    _mm_store_ps((float *)s[3], o3);
+    const __m128 nie = _mm256_cvtpd_ps(
+        _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(k->p11e), ied), _mm256_cvtps_pd(xe)));
+    const __m128 nii = _mm256_cvtpd_ps(
+        _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(k->p11i), iid), _mm256_cvtps_pd(xi)));
+    const __m128 th = _mm_set1_ps(k->threshold);
+    const __m128 fire = k->ge ? _mm_cmp_ps(nv, th, _CMP_GE_OQ) : _mm_cmp_ps(nv, th, _CMP_GT_OQ);
+    nv = _mm_blendv_ps(nv, _mm_set1_ps(k->v_reset), fire);
+    nr = _mm_castps_si128(_mm_blendv_ps(
+        _mm_castsi128_ps(nr), _mm_castsi128_ps(_mm_set1_epi32((int)k->refractory_ticks)), fire));
+    const __m128 z = _mm_setzero_ps();
+    const __m128 act =
+        _mm_or_ps(_mm_or_ps(_mm_cmp_ps(xe, z, _CMP_NEQ_UQ), _mm_cmp_ps(xi, z, _CMP_NEQ_UQ)), fire);
+    _mm_storeu_ps(&ss->v[l], nv);
+    _mm_storeu_ps(&ss->ie[l], nie);
+    _mm_storeu_ps(&ss->ii[l], nii);
+    _mm_storeu_si128((__m128i *)(void *)&ss->refrac[l], nr);
     sum->updates += 4;
     sum->active += (uint64_t)__builtin_popcount((unsigned)_mm_movemask_ps(act));
     return (unsigned)_mm_movemask_ps(fire);
 }
+#endif
 
-/* The cells [l, l + 4) of c can go through s_four: none updated yet at
- * tick (a run is one population's: they share the kernel's model). A swept
- * core's neurons are updated by the sweep only. */
-static inline int s_four_ok(const sm_core_t *c, const sm_cell_t *x, uint32_t tick)
+/* The lanes the processor has: 8, 4, or 1 (none). */
+static uint32_t s_lane_width(void)
 {
-    return c->swept || ((x[0].last != tick + 1) & (x[1].last != tick + 1) &
-                        (x[2].last != tick + 1) & (x[3].last != tick + 1));
+#if S_LANES
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+        return 8;
+    if (__builtin_cpu_supports("avx2"))
+        return 4;
+#endif
+    return 1;
 }
 
-/* The lanes' run: as many blocks of four from l as fit before l1 and pass
- * s_four_ok; returns where it stopped. */
-__attribute__((target("avx2"))) static int s_lanes(const sm_kern_t *kn, sm_core_t *c, uint32_t *lp,
-                                                   uint32_t l1, uint32_t slot, uint32_t tick,
-                                                   float *exc, float *inh,
-                                                   sm_u64vec_t *fired, s_sums_t *sum)
+/* The run [l0, l1) of swept core c: through the lanes where its population
+ * has an inlined EXACT kernel, else (and for the tail) one by one. */
+static int s_sweep_swept(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
+                         float *exc, float *inh, sm_u64vec_t *fired, s_sums_t *sum)
 {
-    uint32_t l = *lp;
-    const s_consts_t K = {.p22 = _mm256_set1_pd(kn->p22),
-                          .p21e = _mm256_set1_pd(kn->p21e),
-                          .p21i = _mm256_set1_pd(kn->p21i),
-                          .cb = _mm256_set1_pd(kn->cb),
-                          .cl = _mm256_set1_pd(kn->cl),
-                          .p11e = _mm256_set1_pd(kn->p11e),
-                          .p11i = _mm256_set1_pd(kn->p11i),
-                          .th = _mm_set1_ps(kn->threshold),
-                          .v_reset = _mm_set1_ps(kn->v_reset),
-                          .refractory = _mm_set1_epi32((int)kn->refractory_ticks),
-                          .ge = kn->ge};
-    for (; l + 4 <= l1 && s_four_ok(c, &c->cell[l], tick); l += 4) {
-        sm_cell_t *x = &c->cell[l];
-        __m128 xe, xi;
-        if (exc) {
-            xe = _mm_loadu_ps(&exc[l]);
-            xi = _mm_loadu_ps(&inh[l]);
-            if (c->swept) {
-                _mm_storeu_ps(&exc[l], _mm_setzero_ps());
-                _mm_storeu_ps(&inh[l], _mm_setzero_ps());
-            }
-        } else {
-            const __m128 z = _mm_setzero_ps();
-            const __m128 a = _mm_loadh_pi(_mm_loadl_pi(z, (const __m64 *)x[0].in[slot]),
-                                          (const __m64 *)x[1].in[slot]);
-            const __m128 b = _mm_loadh_pi(_mm_loadl_pi(z, (const __m64 *)x[2].in[slot]),
-                                          (const __m64 *)x[3].in[slot]);
-            xe = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-            xi = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
-        }
-        unsigned f;
-        /* A core's states and planes are short streams (CUBA 64k: 250
-         * neurons a core), too short for the hardware to find. */
-        if (c->sst) {
-            __builtin_prefetch(&c->sst[l + 16], 1);
-            __builtin_prefetch(&exc[l + 32], 0);
-            __builtin_prefetch(&inh[l + 32], 0);
-        }
-        if (c->sst) {
-            sm_nstate_t *const st[4] = {&c->sst[l], &c->sst[l + 1], &c->sst[l + 2], &c->sst[l + 3]};
-            f = s_four(&K, st, xe, xi, sum);
-        } else {
-            sm_nstate_t *const st[4] = {&x[0].st, &x[1].st, &x[2].st, &x[3].st};
-            f = s_four(&K, st, xe, xi, sum);
-            for (int j = 0; j < 4; j++)
-                x[j].last = tick + 1;
-        }
-        for (uint32_t j = 0; f; j++, f >>= 1)
-            if (f & 1u)
-                SM_VEC_PUSH(*fired, (uint64_t)(l + j) << 32 | 1u, *lp = l; return -1);
+    const sm_cell_t *x0 = &c->cell[l0];
+    const sm_kern_t *k = sm_core_kern(cx, x0);
+    if (k && !(k->exact && x0->model->bias == k->bias))
+        k = NULL;
+    uint32_t l = l0;
+#if S_LANES
+    const uint32_t w = k ? s_lane_width() : 1;
+    /* A core's arrays are short streams (CUBA 64k: 250 neurons a core),
+     * too short for the hardware to find: fetch a few lines ahead. */
+    for (; w == 8 && l + 8 <= l1; l += 8) {
+        __builtin_prefetch(&c->ss.v[l + 32], 1);
+        __builtin_prefetch(&c->ss.ie[l + 32], 1);
+        __builtin_prefetch(&c->ss.ii[l + 32], 1);
+        __builtin_prefetch(&exc[l + 32], 1);
+        __builtin_prefetch(&inh[l + 32], 1);
+        if (s_fired(fired, l, s_eight(k, &c->ss, l, exc, inh, sum)))
+            return -1;
     }
-    *lp = l;
+    for (; w >= 4 && l + 4 <= l1; l += 4)
+        if (s_fired(fired, l, s_four(k, &c->ss, l, exc, inh, sum)))
+            return -1;
+#endif
+    const sm_step_fn step = sm_model_step_fn(x0->model);
+    for (; l < l1; l++) {
+        const float xe = exc[l], xi = inh[l];
+        exc[l] = inh[l] = 0.0f;
+        sm_nstate_t s = sm_core_state(c, l);
+        uint32_t n = k ? sm_kern_step_exact(k, &s, xe, xi) : step(c->cell[l].model, &s, xe, xi);
+        sm_core_set_state(c, l, &s);
+        sum->updates++;
+        sum->active += (xe != 0.0f) | (xi != 0.0f) | (n != 0);
+        if (n)
+            SM_VEC_PUSH(*fired, (uint64_t)l << 32 | n, return -1);
+    }
     return 0;
 }
-#endif
 
 int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
                          uint32_t tick, sm_u64vec_t *fired)
@@ -169,42 +177,34 @@ int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
     const uint32_t slot = tick & cx->ring_mask;
     float *exc = c->inl ? NULL : sm_core_in(c, slot, 0);
     float *inh = c->inl ? NULL : sm_core_in(c, slot, 1);
-    const sm_model_t *last = NULL;
-    const sm_kern_t *kn = NULL;
-    sm_step_fn step = NULL;
     s_sums_t sum = {0, 0};
-#if S_LANES
-    const int lanes = __builtin_cpu_supports("avx2");
-#endif
-    for (uint32_t l = l0; l < l1;) {
-        sm_cell_t *x = &c->cell[l];
-        if (!c->swept && x->last == tick + 1) {
-            l++;
-            continue;
-        }
-        if (x->model != last) {
-            last = x->model;
-            step = sm_model_step_fn(last);
-            kn = sm_core_kern(cx, x);
-            if (kn && !(kn->exact && last->bias == kn->bias))
-                kn = NULL;
-        }
-#if S_LANES
-        if (kn && lanes && l + 4 <= l1) {
-            uint32_t from = l;
-            if (s_lanes(kn, c, &l, l1, slot, tick, exc, inh, fired, &sum))
-                return -1;
-            if (l != from)
+    if (c->swept) {
+        if (s_sweep_swept(cx, c, l0, l1, exc, inh, fired, &sum))
+            return -1;
+    } else {
+        const sm_model_t *last = NULL;
+        const sm_kern_t *kn = NULL;
+        sm_step_fn step = NULL;
+        for (uint32_t l = l0; l < l1; l++) {
+            sm_cell_t *x = &c->cell[l];
+            if (x->last == tick + 1)
                 continue;
+            if (x->model != last) {
+                last = x->model;
+                step = sm_model_step_fn(last);
+                kn = sm_core_kern(cx, x);
+                if (kn && !(kn->exact && last->bias == kn->bias))
+                    kn = NULL;
+            }
+            const float xe = exc ? exc[l] : x->in[slot][0], xi = inh ? inh[l] : x->in[slot][1];
+            uint32_t n =
+                kn ? sm_kern_step_exact(kn, &x->st, xe, xi) : step(x->model, &x->st, xe, xi);
+            x->last = tick + 1;
+            sum.updates++;
+            sum.active += (xe != 0.0f) | (xi != 0.0f) | (n != 0);
+            if (n)
+                SM_VEC_PUSH(*fired, (uint64_t)l << 32 | n, return -1);
         }
-#endif
-        const float xe = exc ? exc[l] : x->in[slot][0], xi = inh ? inh[l] : x->in[slot][1];
-        if (c->swept)
-            exc[l] = inh[l] = 0.0f;
-        uint32_t n = s_one(kn, step, c, l, xe, xi, tick, &sum);
-        if (n)
-            SM_VEC_PUSH(*fired, (uint64_t)l << 32 | n, return -1);
-        l++;
     }
     c->cnt.neuron_updates += sum.updates;
     c->cnt.active_updates += sum.active;
