@@ -130,6 +130,7 @@ typedef struct {
                                    signed payloads (sm_pop_signed); NULL: none  */
     sm_kern_t *const *kern;     /* per population: its one model resolved
                                    (model_kern.h), or NULL; NULL: none at all  */
+    uint32_t lanes;             /* the sweep's vector width (sm_core_lane_width) */
 } sm_core_ctx_t;
 
 /* Whether neuron x is stepped every tick by the event engine too: its
@@ -215,6 +216,11 @@ void sm_core_catch_up_inputs(const sm_core_ctx_t *cx, const uint32_t *cores, uin
  * the caller routes. */
 uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
                         int predict);
+
+/* The widest vector the sweep may use here: 8 (AVX-512), 4 (AVX2) or 1,
+ * at most SPIKEMESH_LANES if that is set (to compare the paths; results
+ * are the same on every width). */
+uint32_t sm_core_lane_width(void);
 
 /* The tick's sweep (ncore_sweep.c): the model neurons [l0, l1) of c at
  * tick, all of one population (none a source, none caught up: the dense engine steps every tick,

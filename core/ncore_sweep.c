@@ -9,6 +9,7 @@
  * each conversion to float rounds as the scalar one does, so the lanes
  * change no bit of any result, only the time the sweep takes
  * (-ffp-contract=off: no fused multiply-add). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ncore.h"
@@ -117,16 +118,21 @@ s_four(const sm_kern_t *k, const sm_soa_t *ss, uint32_t l, float *exc, float *in
 }
 #endif
 
-/* The lanes the processor has: 8, 4, or 1 (none). */
-static uint32_t s_lane_width(void)
+uint32_t sm_core_lane_width(void)
 {
+    uint32_t w = 1;
 #if S_LANES
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
-        return 8;
-    if (__builtin_cpu_supports("avx2"))
-        return 4;
+        w = 8;
+    else if (__builtin_cpu_supports("avx2"))
+        w = 4;
 #endif
-    return 1;
+    const char *cap = getenv("SPIKEMESH_LANES");
+    if (cap && *cap) {
+        long c = strtol(cap, NULL, 10);
+        w = c >= 8 ? w : c >= 4 ? (w < 4 ? w : 4) : 1;
+    }
+    return w;
 }
 
 /* The run [l0, l1) of swept core c: through the lanes where its population
@@ -140,7 +146,7 @@ static int s_sweep_swept(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
         k = NULL;
     uint32_t l = l0;
 #if S_LANES
-    const uint32_t w = k ? s_lane_width() : 1;
+    const uint32_t w = k ? cx->lanes : 1;
     /* A core's arrays are short streams (CUBA 64k: 250 neurons a core),
      * too short for the hardware to find: fetch a few lines ahead. */
     for (; w == 8 && l + 8 <= l1; l += 8) {

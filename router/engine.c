@@ -699,7 +699,8 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
     while (ring <= e->tab.max_delay)
         ring *= 2;
     e->cx = (sm_core_ctx_t){.net = net, .tab = &e->tab, .ticks = e->ticks, .ring = ring,
-                            .ring_mask = ring - 1, .cal = 256, .dense = e->opts.dense};
+                            .ring_mask = ring - 1, .cal = 256, .dense = e->opts.dense,
+                            .lanes = sm_core_lane_width()};
     /* Sources with negative payloads: their events' counts are signed. */
     for (uint32_t p = 0; p < net->n_pops; p++) {
         const sm_pop_t *pp = &net->pops[p];

@@ -169,7 +169,9 @@ Test(engine, cuba_event_equals_dense, .timeout = 600)
 /* The sweep's vector lanes (ncore_sweep.c) against the scalar step: a
  * population with one model per neuron has no kernel, so its neurons go
  * through sm_model_step one by one; the same parameters as one model go
- * four to a vector. Spikes and traces must not differ in any bit. */
+ * eight or four to a vector (AVX-512, AVX2: SPIKEMESH_LANES caps the
+ * width), or through the kernel's scalar step (width 1). Spikes and traces
+ * must not differ in any bit. */
 Test(engine, cuba_sweep_lanes_equal_scalar_steps, .timeout = 600)
 {
     sm_net_t *net = s_load("cuba.json");
@@ -180,6 +182,15 @@ Test(engine, cuba_sweep_lanes_equal_scalar_steps, .timeout = 600)
     for (uint32_t i = 0; i < 64; i++)
         net->probes[i] = (sm_probe_t){.pop = i % 2, .index = (37 * i) % net->pops[i % 2].size};
     sm_result_t *lanes = s_run(net, 1, 1, 0, NULL);
+    const size_t tr = (size_t)lanes->ticks * lanes->n_probes * 3 * sizeof(float);
+    for (const char *w = "4"; w; w = *w == '4' ? "1" : NULL) {
+        setenv("SPIKEMESH_LANES", w, 1);
+        sm_result_t *narrow = s_run(net, 0, 1, 0, NULL);
+        unsetenv("SPIKEMESH_LANES");
+        s_same_spikes(lanes, narrow, w);
+        cr_assert_eq(memcmp(lanes->trace, narrow->trace, tr), 0, "width %s: traces differ", w);
+        sm_result_destroy(&narrow);
+    }
     for (uint32_t p = 0; p < net->n_pops; p++) {
         sm_pop_t *pop = &net->pops[p];
         cr_assert_eq(pop->n_models, 1);
@@ -194,8 +205,7 @@ Test(engine, cuba_sweep_lanes_equal_scalar_steps, .timeout = 600)
     sm_result_t *scalar = s_run(net, 1, 1, 0, NULL);
     cr_assert_gt(lanes->n_spikes, 1000);
     s_same_spikes(lanes, scalar, "lanes vs scalar");
-    cr_assert_eq(memcmp(lanes->trace, scalar->trace,
-                        (size_t)lanes->ticks * lanes->n_probes * 3 * sizeof(float)), 0);
+    cr_assert_eq(memcmp(lanes->trace, scalar->trace, tr), 0);
     sm_result_destroy(&lanes);
     sm_result_destroy(&scalar);
     sm_net_destroy(&net);
