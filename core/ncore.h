@@ -223,12 +223,12 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
 uint32_t sm_core_lane_width(void);
 
 /* The tick's sweep (ncore_sweep.c): the model neurons [l0, l1) of c at
- * tick, all of one population (none a source, none caught up: the dense engine steps every tick,
+ * tick, all of population pop (none a source, none caught up: the dense engine steps every tick,
  * the event engine its self-driven neurons), each stepped with the tick's
  * input as sm_core_update does; the neurons that fired are appended to
  * fired as local << 32 | spike count. Returns -1 if fired cannot grow. */
-int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
-                         uint32_t tick, sm_u64vec_t *fired);
+int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t pop, uint32_t l0,
+                         uint32_t l1, uint32_t tick, sm_u64vec_t *fired);
 
 /* The state of neuron l at the end of tick as a probe records it (v, ie, ii,
  * or what sm_model_trace says): a neuron not updated since is caught up on a

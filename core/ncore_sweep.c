@@ -137,12 +137,13 @@ uint32_t sm_core_lane_width(void)
 
 /* The run [l0, l1) of swept core c: through the lanes where its population
  * has an inlined EXACT kernel, else (and for the tail) one by one. */
-static int s_sweep_swept(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
-                         float *exc, float *inh, sm_u64vec_t *fired, s_sums_t *sum)
+static int s_sweep_swept(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t pop, uint32_t l0,
+                         uint32_t l1, float *exc, float *inh, sm_u64vec_t *fired, s_sums_t *sum)
 {
-    const sm_cell_t *x0 = &c->cell[l0];
-    const sm_kern_t *k = sm_core_kern(cx, x0);
-    if (k && !(k->exact && x0->model->bias == k->bias))
+    /* The population's kernel, without a look at its cells (cold: the
+     * sweep does not touch them). */
+    const sm_kern_t *k = cx->kern ? cx->kern[pop] : NULL;
+    if (k && !(k->exact && k->m->bias == k->bias))
         k = NULL;
     uint32_t l = l0;
 #if S_LANES
@@ -162,7 +163,7 @@ static int s_sweep_swept(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
         if (s_fired(fired, l, s_four(k, &c->ss, l, exc, inh, sum)))
             return -1;
 #endif
-    const sm_step_fn step = sm_model_step_fn(x0->model);
+    const sm_step_fn step = l < l1 ? sm_model_step_fn(c->cell[l].model) : NULL;
     for (; l < l1; l++) {
         const float xe = exc[l], xi = inh[l];
         exc[l] = inh[l] = 0.0f;
@@ -177,15 +178,15 @@ static int s_sweep_swept(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uin
     return 0;
 }
 
-int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l0, uint32_t l1,
-                         uint32_t tick, sm_u64vec_t *fired)
+int sm_core_update_dense(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t pop, uint32_t l0,
+                         uint32_t l1, uint32_t tick, sm_u64vec_t *fired)
 {
     const uint32_t slot = tick & cx->ring_mask;
     float *exc = c->inl ? NULL : sm_core_in(c, slot, 0);
     float *inh = c->inl ? NULL : sm_core_in(c, slot, 1);
     s_sums_t sum = {0, 0};
     if (c->swept) {
-        if (s_sweep_swept(cx, c, l0, l1, exc, inh, fired, &sum))
+        if (s_sweep_swept(cx, c, pop, l0, l1, exc, inh, fired, &sum))
             return -1;
     } else {
         const sm_model_t *last = NULL;

@@ -53,9 +53,12 @@ typedef struct {
     double progress_last;       /* when it last published progress_events         */
     _Atomic uint64_t progress_events; /* its synaptic events then, for the bar     */
     sm_evsort_t sort;           /* puts events in canonical order                */
-    sm_u64vec_t *staged;        /* dense engine: per stage, runs of its model
-                                   neurons as (core << 32 | first local, end)
-                                   pairs, in core and local order                */
+    sm_u64vec_t *staged;        /* per stage, the runs the tick's sweep steps
+                                   (every model neuron in the dense engine, the
+                                   self-driven ones in the event engine), one
+                                   population each, as (core << 32 | first
+                                   local, pop << 32 | end) pairs, in core and
+                                   local order; NULL: no sweep               */
     sm_u64vec_t fired;          /* dense engine: local << 32 | count, a run's     */
     uint8_t *st_whole;          /* per structured projection: all its target
                                    cores are here (sm_stwhole_t)                  */

@@ -610,8 +610,9 @@ int sm_shard_run(sm_shard_t *sh)
                 for (uint32_t i = 0; i + 1 < st->n; i += 2) {
                     sm_core_t *c = &e->cores[st->a[i] >> 32];
                     sh->fired.n = 0;
-                    if (sm_core_update_dense(&e->cx, c, (uint32_t)st->a[i], (uint32_t)st->a[i + 1],
-                                             tick, &sh->fired))
+                    if (sm_core_update_dense(&e->cx, c, (uint32_t)(st->a[i + 1] >> 32),
+                                             (uint32_t)st->a[i], (uint32_t)st->a[i + 1], tick,
+                                             &sh->fired))
                         S_OOM(sh);
                     for (uint32_t f = 0; f < sh->fired.n; f++)
                         if (s_emit(sh, c, (uint32_t)(sh->fired.a[f] >> 32), tick, w0,
@@ -884,7 +885,7 @@ static int s_stage_runs(sm_shard_t *sh)
                    c->cell[end].pop == c->cell[l].pop)
                 end++;
             SM_VEC_PUSH(sh->staged[s], (uint64_t)c->id << 32 | l, S_OOM(sh));
-            SM_VEC_PUSH(sh->staged[s], (uint64_t)end, S_OOM(sh));
+            SM_VEC_PUSH(sh->staged[s], (uint64_t)c->cell[l].pop << 32 | end, S_OOM(sh));
             l = end;
         }
     }
