@@ -32,10 +32,14 @@
 #define SM_NONE UINT32_MAX
 
 /* A spike waiting for its delayed synapses: emitted at te by src, for the
- * core of fan-out entry `fan`. */
+ * core of fan-out entry `fan`, or for every core of its row (SM_WEV_ROW:
+ * a source whose synapses all lie on its own shard, delayed, none
+ * structured: one event instead of one per target core). */
 typedef struct {
     uint32_t te, src, fan, count;
 } sm_wev_t;
+
+#define SM_WEV_ROW UINT32_MAX
 
 /* A spike whose delay-0 synapses are applied before the next stage. */
 typedef struct {

@@ -5,6 +5,58 @@
 
 #include "ncore_int.h"
 
+/* Prefetches the inputs of (up to 8) targets of segment f of src, for a
+ * delivery at te: a segment holds a few scattered targets, each a miss. */
+static inline void s_prefetch_seg(const sm_core_ctx_t *cx, uint32_t src, uint64_t f, uint32_t te)
+{
+    const sm_syntab_t *t = cx->tab;
+    const sm_core_t *nc = &cx->cores[t->fan[f].core];
+    const sm_syn_t *ns = sm_fan_syn(t, src, f);
+    uint32_t nlen = sm_fan_len(t, src, f);
+    if (nlen > 8)
+        nlen = 8;
+    for (uint32_t q = 0; q < nlen; q++) {
+        uint32_t tg = ns[q].tgt;
+        uint32_t nslot = (te + sm_syn_delay(tg)) & cx->ring_mask;
+        if (sm_syn_local(tg) < nc->n) {
+            __builtin_prefetch(sm_core_acc(nc, nslot, sm_syn_port(tg), sm_syn_local(tg)), 1);
+            if (!nc->inl && !nc->swept)
+                __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
+        }
+    }
+}
+
+/* A row event (SM_WEV_ROW): every segment of the source's row in order,
+ * which is the order of the fan-out entries one event each would have been
+ * delivered in, so every sum is the same. No delay-0 synapse, no
+ * structured one (sm_shard_prepare checks). */
+static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_t *active)
+{
+    const sm_syntab_t *t = cx->tab;
+    const int mark = !cx->dense;
+    const float cnt = cx->neg && cx->neg[ev->src] ? (float)(int32_t)ev->count : (float)ev->count;
+    const int clamp = t->binary && ev->count > 1;
+    const uint64_t f0 = t->fan_off[ev->src], f1 = t->fan_off[ev->src + 1];
+    for (uint64_t f = f0; f < f1; f++) {
+        if (f + 2 < f1)
+            s_prefetch_seg(cx, ev->src, f + 2, ev->te);
+        sm_core_t *c = &cx->cores[t->fan[f].core];
+        const uint32_t len = sm_fan_len(t, ev->src, f);
+        const sm_syn_t *s = sm_fan_syn(t, ev->src, f);
+        c->cnt.synaptic_events += len;
+        for (uint32_t j = 0; j < len; j++) {
+            uint32_t tg = s[j].tgt;
+            uint32_t slot = (ev->te + sm_syn_delay(tg)) & cx->ring_mask;
+            uint32_t l = sm_syn_local(tg);
+            *sm_core_acc(c, slot, sm_syn_port(tg), l) +=
+                s[j].w * (clamp ? sm_syn_count(t, &s[j], cnt) : cnt);
+            if (mark && sm_core_touch(c, slot, l, active))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_t n,
                            sm_u32vec_t *active)
 {
@@ -12,6 +64,11 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
     const int mark = !cx->dense;
     for (uint32_t i = 0; i < n; i++) {
         const sm_wev_t *ev = &evs[i];
+        if (ev->fan == SM_WEV_ROW) {
+            if (s_deliver_row(cx, ev, active))
+                return -1;
+            continue;
+        }
         const sm_fan_t *fa = &t->fan[ev->fan];
         sm_core_t *c = &cx->cores[fa->core];
         uint32_t len = sm_fan_len(t, ev->src, ev->fan);
@@ -24,31 +81,12 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
          * first target's input and cell of the event 4 ahead (its segment was
          * fetched 4 events ago). Segments are short when connectivity is
          * scattered, so the look-ahead has to cross events. */
-        if (i + 8 < n) {
+        if (i + 8 < n && evs[i + 8].fan != SM_WEV_ROW) {
             const sm_wev_t *nx = &evs[i + 8];
             __builtin_prefetch(sm_fan_syn(t, nx->src, nx->fan), 0);
         }
-        if (i + 4 < n) {
-            const sm_wev_t *nx = &evs[i + 4];
-            const sm_fan_t *nf = &t->fan[nx->fan];
-            const sm_core_t *nc = &cx->cores[nf->core];
-            const sm_syn_t *ns = sm_fan_syn(t, nx->src, nx->fan);
-            /* Every target of that event, not only its first: a segment
-             * holds a few scattered targets, each a miss of its own. */
-            uint32_t nlen = sm_fan_len(t, nx->src, nx->fan);
-            if (nlen > 8)
-                nlen = 8;
-            for (uint32_t q = 0; q < nlen; q++) {
-                uint32_t tg = ns[q].tgt;
-                uint32_t nslot = (nx->te + sm_syn_delay(tg)) & cx->ring_mask;
-                if (sm_syn_local(tg) < nc->n) {
-                    __builtin_prefetch(sm_core_acc(nc, nslot, sm_syn_port(tg), sm_syn_local(tg)),
-                                       1);
-                    if (!nc->inl)
-                        __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
-                }
-            }
-        }
+        if (i + 4 < n && evs[i + 4].fan != SM_WEV_ROW)
+            s_prefetch_seg(cx, evs[i + 4].src, evs[i + 4].fan, evs[i + 4].te);
         for (; j < len; j++) {
             uint32_t tg = s[j].tgt;
             uint32_t slot = (ev->te + sm_syn_delay(tg)) & cx->ring_mask;

@@ -39,6 +39,7 @@ static void s_engine_fini(sm_engine_t *e)
     free(e->shard_of_core);
     free(e->local_of);
     free(e->emits);
+    free(e->row_src);
     free(e->emit_packets);
     free(e->emit_hops);
     free(e->tick_cnt);
@@ -392,10 +393,13 @@ static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh)
         uint64_t pk = e->emits[g];
         if (!pk)
             continue;
-        /* Each emission sent one packet to every target core. */
+        /* Each emission sent one packet to every target core (which a row
+         * source's targets, on this shard, count here rather than live). */
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
             cnt->packets_out += pk;
             cnt->hops += pk * sm_mesh_route(mesh, c->id, e->tab.fan[f].core, pk, NULL);
+            if (e->row_src[g])
+                e->cores[e->tab.fan[f].core].cnt.events_received += pk;
         }
         if (e->tab.route_off)
             for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
@@ -455,6 +459,31 @@ static void *s_thread(void *arg)
         e->link->close(&sh->out[b]);
     e->link->close(&sh->in);
     return NULL;
+}
+
+/* Which sources send one window event for their whole row instead of one
+ * per target core: all their synapses delayed, none structured, every
+ * target core on their own shard (so its thread delivers the row in the
+ * canonical order on its own; nothing goes to another shard or process).
+ * Their row is walked at delivery in fan-out order, the order the events
+ * one per core would have had, so every sum is the same. */
+static int s_row_sources(sm_engine_t *e, sm_error_t *err)
+{
+    const sm_syntab_t *t = &e->tab;
+    const uint32_t n = e->net->n_neurons;
+    if (!(e->row_src = calloc((size_t)n + 1, 1)))
+        return sm_fail(err, SM_ENOMEM, "out of memory");
+    if (t->n_st)
+        return 0;
+    for (uint32_t g = 0; g < n; g++) {
+        const uint32_t own = e->shard_of_core[e->core_of[g]];
+        int ok = t->fan_off[g + 1] > t->fan_off[g] &&
+                 !(t->route_off && t->route_off[g + 1] > t->route_off[g]);
+        for (uint64_t f = t->fan_off[g]; f < t->fan_off[g + 1] && ok; f++)
+            ok = t->fan_kind[f] == SM_FAN_DL && e->shard_of_core[t->fan[f].core] == own;
+        e->row_src[g] = (uint8_t)ok;
+    }
+    return 0;
 }
 
 /* The packets and hops of one emission of each neuron, as the gather
@@ -728,7 +757,7 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
     }
     if (s_emit_costs(e, err))
         goto fail;
-    if (s_build_shards(e, err))
+    if (s_build_shards(e, err) || s_row_sources(e, err))
         goto fail;
     static atomic_uint s_runs;
     snprintf(e->run_id, sizeof e->run_id, "%ld-%u", (long)getpid(), atomic_fetch_add(&s_runs, 1));

@@ -94,6 +94,9 @@ struct sm_engine {
     sm_shard_t *shards;
     sm_syntab_t tab;
     uint32_t *emits;            /* per gid: emissions (one packet per fan-out entry each) */
+    uint8_t *row_src;           /* per gid: its spikes travel as one row event
+                                   (SM_WEV_ROW; s_row_sources), so its targets'
+                                   events_received come from emits at the end */
     uint32_t *emit_packets;     /* per gid: packets and hops of one emission,     */
     uint32_t *emit_hops;        /* for the per-tick series                        */
     /* The per-tick series of the run under way, one for all local shards:

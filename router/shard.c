@@ -113,6 +113,11 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint3
     /* One packet per fan-out entry and emission: counting emissions per
      * neuron is enough to recover every link's load at the end. */
     e->emits[gid]++;
+    if (e->row_src[gid]) {
+        sm_wev_t ev = {tick, gid, SM_WEV_ROW, count};
+        SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
+        return 0;
+    }
     if (sh->one_event && sh->one_event[gid]) {
         /* Each core still receives its packet; the first event delivers
          * the whole projection. */
