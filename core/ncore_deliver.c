@@ -65,6 +65,19 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
     for (uint32_t i = 0; i < n; i++) {
         const sm_wev_t *ev = &evs[i];
         if (ev->fan == SM_WEV_ROW) {
+            /* The row two events ahead: its fan-out entries and synapses,
+             * a few hundred bytes each, somewhere in the table. */
+            if (i + 2 < n && evs[i + 2].fan == SM_WEV_ROW) {
+                const uint32_t g = evs[i + 2].src;
+                const char *fp = (const char *)&t->fan[t->fan_off[g]];
+                const char *sp = (const char *)(t->syn + t->row[g]);
+                const size_t fb = (size_t)(t->fan_off[g + 1] - t->fan_off[g]) * sizeof *t->fan;
+                const size_t sb = (size_t)(t->row[g + 1] - t->row[g]) * sizeof *t->syn;
+                for (size_t o = 0; o < fb && o < 1024; o += 64)
+                    __builtin_prefetch(fp + o, 0);
+                for (size_t o = 0; o < sb && o < 1024; o += 64)
+                    __builtin_prefetch(sp + o, 0);
+            }
             if (s_deliver_row(cx, ev, active))
                 return -1;
             continue;

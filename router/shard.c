@@ -93,12 +93,14 @@ static int s_post(sm_shard_t *sh, uint32_t dst, uint32_t gid, uint32_t core, int
     return 0;
 }
 
-static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uint32_t w0,
-                  uint32_t count)
+/* Routes the count spikes neuron l of c (of population pop) emitted at
+ * tick. */
+static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t pop, uint32_t tick,
+                  uint32_t w0, uint32_t count)
 {
     sm_engine_t *e = sh->e;
     uint32_t gid = c->gid[l];
-    const sm_pop_t *p = &e->net->pops[c->cell[l].pop];
+    const sm_pop_t *p = &e->net->pops[pop];
     /* A negative payload travels in two's complement; it counts as its
      * magnitude of spikes, as a positive one does. */
     const uint32_t spikes = e->neg && e->neg[gid] && (int32_t)count < 0 ? 0u - count : count;
@@ -231,7 +233,7 @@ static int s_update(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t tick, uin
                     int predict)
 {
     uint32_t n = sm_core_update(&sh->e->cx, c, l, tick, predict);
-    return n ? s_emit(sh, c, l, tick, w0, n) : 0;
+    return n ? s_emit(sh, c, l, c->cell[l].pop, tick, w0, n) : 0;
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -614,13 +616,13 @@ int sm_shard_run(sm_shard_t *sh)
                 const sm_u64vec_t *st = &sh->staged[s];
                 for (uint32_t i = 0; i + 1 < st->n; i += 2) {
                     sm_core_t *c = &e->cores[st->a[i] >> 32];
+                    const uint32_t pop = (uint32_t)(st->a[i + 1] >> 32);
                     sh->fired.n = 0;
-                    if (sm_core_update_dense(&e->cx, c, (uint32_t)(st->a[i + 1] >> 32),
-                                             (uint32_t)st->a[i], (uint32_t)st->a[i + 1], tick,
-                                             &sh->fired))
+                    if (sm_core_update_dense(&e->cx, c, pop, (uint32_t)st->a[i],
+                                             (uint32_t)st->a[i + 1], tick, &sh->fired))
                         S_OOM(sh);
                     for (uint32_t f = 0; f < sh->fired.n; f++)
-                        if (s_emit(sh, c, (uint32_t)(sh->fired.a[f] >> 32), tick, w0,
+                        if (s_emit(sh, c, (uint32_t)(sh->fired.a[f] >> 32), pop, tick, w0,
                                    (uint32_t)sh->fired.a[f]))
                             return -1;
                 }
