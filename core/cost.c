@@ -13,8 +13,10 @@
 /* Bytes per neuron of the engine, besides its input rings: the cell, its
  * gid, local index, core (the default mapping's), emission count, the
  * synapse table's row and fan-out offsets, and the build's count and
- * cursor. */
-#define S_NEURON_FIXED (sizeof(sm_cell_t) + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8)
+ * cursor; on a swept core its state arrays too (sm_core_seal: counted for
+ * every neuron, an upper bound), and its row-event flag. */
+#define S_NEURON_FIXED \
+    (sizeof(sm_cell_t) + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + sizeof(sm_nstate_t) + 1)
 /* Per core: the calendar (256 buckets) and the core itself. */
 #define S_CORE_FIXED (256 * 4 + sizeof(sm_core_t))
 /* Per synapse while the table is built: the synapse and its delay/port. */
