@@ -454,31 +454,49 @@ static void *s_thread(void *arg)
     return NULL;
 }
 
+static inline uint32_t s_hops(const uint32_t *cx, const uint32_t *cy, uint32_t a, uint32_t b)
+{
+    return (cx[a] > cx[b] ? cx[a] - cx[b] : cx[b] - cx[a]) +
+           (cy[a] > cy[b] ? cy[a] - cy[b] : cy[b] - cy[a]);
+}
+
 /* The packets and hops of one emission of each neuron, as the gather
- * counts them, so that the per-tick series adds them as the spikes go. */
+ * counts them, so that the per-tick series adds them as the spikes go. A
+ * route's hops are the Manhattan distance sm_mesh_route returns; the cores'
+ * coordinates are taken once here instead of divided out per fan-out entry
+ * (CUBA 64k: 4.4 M entries, 200 M instructions that way). */
 static int s_emit_costs(sm_engine_t *e, sm_error_t *err)
 {
     uint32_t n = e->net->n_neurons;
     e->emit_packets = calloc((size_t)n + 1, sizeof *e->emit_packets);
     e->emit_hops = calloc((size_t)n + 1, sizeof *e->emit_hops);
-    if (!e->emit_packets || !e->emit_hops)
+    uint32_t *cx = malloc(((size_t)e->n_cores + 1) * 2 * sizeof *cx);
+    if (!e->emit_packets || !e->emit_hops || !cx) {
+        free(cx);
         return sm_fail(err, SM_ENOMEM, "out of memory");
-    sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = NULL};
-    for (uint32_t g = 0; g < n; g++) {
+    }
+    uint32_t *cy = cx + e->n_cores + 1;
+    for (uint32_t c = 0; c < e->n_cores; c++) {
+        cx[c] = c % e->width;
+        cy[c] = c / e->width;
+    }
+    int rc = 0;
+    for (uint32_t g = 0; g < n && !rc; g++) {
         uint32_t src = e->core_of[g];
         uint64_t pk = 0, hops = 0;
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++, pk++)
-            hops += sm_mesh_route(&mesh, src, e->tab.fan[f].core, 0, NULL);
+            hops += s_hops(cx, cy, src, e->tab.fan[f].core);
         if (e->tab.route_off)
             for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++, pk++)
-                hops += sm_mesh_route(&mesh, src, SM_ROUTE_CORE(e->tab.route[r]), 0, NULL);
+                hops += s_hops(cx, cy, src, SM_ROUTE_CORE(e->tab.route[r]));
         if (pk > UINT32_MAX || hops > UINT32_MAX)
-            return sm_fail(err, SM_ETOOBIG, "neuron %u: %llu packets per spike", g,
-                           (unsigned long long)pk);
+            rc = sm_fail(err, SM_ETOOBIG, "neuron %u: %llu packets per spike", g,
+                         (unsigned long long)pk);
         e->emit_packets[g] = (uint32_t)pk;
         e->emit_hops[g] = (uint32_t)hops;
     }
-    return 0;
+    free(cx);
+    return rc;
 }
 
 /* The per-tick series into r: the engine's arrays handed over (the next run
