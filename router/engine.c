@@ -549,8 +549,18 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
         return -1;
     for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++) {
         sm_shard_t *sh = &e->shards[i];
-        if (sh->spikes.n && sm_result_add_spikes(r, sh->spikes.a, sh->spikes.n))
+        if (sh->spikes.n && !r->n_spikes) {
+            /* The first shard's array is handed over, not copied: at CUBA 64k
+             * a second copy of 0.37 M spikes was 4.4 MB of the peak. */
+            free(r->spikes);
+            r->spikes = sh->spikes.a;
+            r->n_spikes = sh->spikes.n;
+            r->spikes_cap = sh->spikes.cap;
+            sh->spikes.a = NULL;
+            sh->spikes.n = sh->spikes.cap = 0;
+        } else if (sh->spikes.n && sm_result_add_spikes(r, sh->spikes.a, sh->spikes.n)) {
             return sm_fail(err, SM_ENOMEM, "out of memory for spikes");
+        }
         r->wait_seconds += sh->wait_seconds;
         for (uint32_t k = 0; k < sh->n_probes; k++) {
             uint32_t p = sh->probes[k];
