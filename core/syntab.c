@@ -444,7 +444,8 @@ typedef struct {
     sm_fan_t *fan;
     uint8_t *kind;
     uint64_t n_fan;
-    uint32_t cur_core;
+    uint32_t cur_core;      /* of the entry being cut, UINT32_MAX before the first */
+    uint32_t cur_kind;      /* what that entry's segment holds so far */
 } s_row_t;
 
 static inline void s_place(s_row_t *w, uint64_t j, uint32_t gid, uint32_t m, float wt)
@@ -456,13 +457,23 @@ static inline void s_place(s_row_t *w, uint64_t j, uint32_t gid, uint32_t m, flo
     if (m & S_M_CLAMP)
         w->binary[(w->r0 + j) >> 6] |= 1ULL << ((w->r0 + j) & 63);
     if (core != w->cur_core) {
-        w->fan[w->n_fan] = (sm_fan_t){.core = core, .off = (uint32_t)j};
-        w->kind[w->n_fan++] = 0;
+        if (w->cur_core != UINT32_MAX)
+            w->kind[w->n_fan - 1] = (uint8_t)w->cur_kind;
+        w->fan[w->n_fan++] = (sm_fan_t){.core = core, .off = (uint32_t)j};
         w->cur_core = core;
+        w->cur_kind = 0;
     }
     /* In core order with the delay-0 synapses first, a segment's first and
      * last synapses say what it holds; this marks it as it goes. */
-    w->kind[w->n_fan - 1] |= S_M_DELAY(m) ? SM_FAN_DL : SM_FAN_D0;
+    w->cur_kind |= S_M_DELAY(m) ? SM_FAN_DL : SM_FAN_D0;
+}
+
+/* The kind of the row's last entry. */
+static inline void s_row_end(sm_syntab_t *t, const s_row_t *w)
+{
+    if (w->cur_core != UINT32_MAX)
+        w->kind[w->n_fan - 1] = (uint8_t)w->cur_kind;
+    t->n_fan = w->n_fan;
 }
 
 /* Pass 3 of row g: ordered by (core, delayed) keeping generation order,
@@ -500,7 +511,7 @@ static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t
         else
             for (uint64_t j = 0; j < len; j++)
                 s_place(&w, j, syn[j].tgt >> S_M_BITS, syn[j].tgt & S_M_MASK, syn[j].w);
-        t->n_fan = w.n_fan;
+        s_row_end(t, &w);
         return 0;
     }
     if (len > s->cap) {
@@ -528,7 +539,7 @@ static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t
         uint32_t m = meta ? s->tmpm[from] : tgt & S_M_MASK;
         s_place(&w, j, s_staged_gid(b, tgt), m, s->tmp[from].w);
     }
-    t->n_fan = w.n_fan;
+    s_row_end(t, &w);
     return 0;
 }
 

@@ -278,16 +278,15 @@ static int s_build_shards(sm_engine_t *e, sm_error_t *err)
     /* Which shards feed which, and how: this fixes the messages each tick.
      * A neuron emits at most once a tick, one entry per fan-out entry, so a
      * window's batch holds at most `window` entries per fan-out entry from
-     * the sending shard onto the receiving one. */
-    for (uint32_t g = 0; g < e->net->n_neurons; g++) {
+     * the sending shard onto the receiving one. One shard feeds none. */
+    for (uint32_t g = 0; N > 1 && g < e->net->n_neurons; g++) {
         uint32_t a = e->shard_of_core[e->core_of[g]];
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
             uint32_t b = e->shard_of_core[e->tab.fan[f].core];
             if (a == b)
                 continue;
             e->shards[b].in_max += e->window;
-            int d0 = sm_seg_has_delay0(sm_fan_syn(&e->tab, g, f), sm_fan_len(&e->tab, g, f));
-            (d0 ? e->d0_link : e->dl_link)[a * N + b] = 1;
+            (e->tab.fan_kind[f] & SM_FAN_D0 ? e->d0_link : e->dl_link)[a * N + b] = 1;
         }
         if (e->tab.route_off)
             for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
