@@ -301,6 +301,69 @@ static int s_rec_add(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t de
     return s_rec_slow(r, src, dst, w, delay);
 }
 
+/* Room in r for one more run of n sources; -1 if it cannot grow. */
+static int s_rec_reserve(s_rec_t *r, uint32_t n)
+{
+    if (r->n + n > r->cap) {
+        uint64_t nc = r->cap ? r->cap : 1024;
+        while (nc < r->n + n)
+            nc *= 2;
+        uint32_t *a = realloc(r->src, nc * sizeof *a);
+        if (!a)
+            return -1;
+        r->src = a;
+        r->cap = nc;
+    }
+    if (r->n_run == r->cap_run) {
+        uint64_t nc = r->cap_run ? r->cap_run * 2 : 256;
+        uint32_t *a = realloc(r->run_dst, nc * sizeof *a);
+        if (!a)
+            return -1;
+        r->run_dst = a;
+        uint64_t *e = realloc(r->run_end, nc * sizeof *e);
+        if (!e)
+            return -1;
+        r->run_end = e;
+        r->cap_run = nc;
+    }
+    return 0;
+}
+
+/* Pass 1's callback for the synapses of one target (sm_proj_generate_runs):
+ * one run appended to the record, or, once the projection is not recorded,
+ * each synapse counted. */
+static int s_rec_run(void *ctx, uint32_t dst, const uint32_t *src, uint32_t n, float w,
+                     uint32_t delay)
+{
+    s_rec_t *r = ctx;
+    s_build_t *b = r->b;
+    if (r->ok && r->n && (memcmp(&w, &r->w, sizeof w) || delay != r->d) && s_rec_drop(r))
+        return 1;
+    if (r->ok && r->n == 0) {
+        if (s_delay_seen(b, delay))
+            return 1;
+        r->w = w;
+        r->d = delay;
+    }
+    /* Not kept if it cannot grow: pass 2 generates it again. */
+    if (r->ok && s_rec_reserve(r, n) && s_rec_drop(r))
+        return 1;
+    if (!r->ok) {
+        if (s_delay_seen(b, delay))
+            return 1;
+        for (uint32_t i = 0; i < n; i++)
+            if (s_count_one(b, src[i], dst))
+                return 1;
+        return 0;
+    }
+    if (r->n_run)
+        r->run_end[r->n_run - 1] = r->n;
+    r->run_dst[r->n_run++] = dst;
+    memcpy(r->src + r->n, src, (size_t)n * sizeof *src);
+    r->n += n;
+    return 0;
+}
+
 /* The weight a synapse stores: a fixed-point projection's effective
  * integer, converted once per run of equal weights. */
 static inline float s_weight_of(s_build_t *b, float w)
@@ -598,7 +661,7 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         b.dst_first = net->pops[pr->dst_pop].first;
         /* -1 without b.failed: the generator's own scratch did not fit. */
         rec[i] = (s_rec_t){.b = &b, .ok = 1};
-        if (sm_proj_generate(net, pr, s_rec_add, &rec[i]) < 0 && !b.failed)
+        if (sm_proj_generate_runs(net, pr, s_rec_add, s_rec_run, &rec[i]) < 0 && !b.failed)
             goto nomem;
         if (b.failed || (rec[i].ok && s_rec_count(&b, &rec[i])))
             goto fail;
