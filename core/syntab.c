@@ -17,6 +17,7 @@
 #define S_M_MASK ((1u << S_M_BITS) - 1u)
 #define S_M_DELAY(m) (((m) >> 1) & SM_SYN_DELAY_MASK)
 #define S_PACKED_GIDS (1u << (32 - S_M_BITS))
+#define S_UNSORTED (1u << 31)
 
 typedef struct {
     sm_syntab_t *t;
@@ -31,6 +32,9 @@ typedef struct {
     uint32_t *rtmp;       /* pass 2: core | flag per remote synapse */
     const uint32_t *core_of;
     const uint8_t *local;
+    uint32_t *order;      /* pass 2, per source: the (core, delayed) key of its row's
+                           * last synapse so far, S_UNSORTED once one came before
+                           * the one ahead of it */
     uint16_t *meta;       /* pass 2, only for gids of S_PACKED_GIDS and above: the 12
                            * bits above, per synapse */
     float fw_in, fw_out;  /* the last fixed-point weight converted, and what it gave */
@@ -40,6 +44,14 @@ typedef struct {
     sm_error_t *err;
     int failed;
 } s_build_t;
+
+/* Notes the (core, delayed) key of a synapse appended to source sg's row:
+ * pass 3 then knows which rows are in order without reading them. */
+static inline void s_order(uint32_t *order, uint32_t sg, uint32_t core, uint32_t delayed)
+{
+    const uint32_t key = core << 1 | delayed, o = order[sg];
+    order[sg] = key | (o & S_UNSORTED) | (key < (o & ~S_UNSORTED) ? S_UNSORTED : 0u);
+}
 
 /* Stages synapse `at` for pass 3. */
 static inline void s_put(s_build_t *b, uint64_t at, uint32_t gid, uint32_t m, float w)
@@ -154,6 +166,7 @@ static int s_struct_fill(s_build_t *b, const sm_synstruct_t *st, uint32_t index,
             }
             /* A target on that core, for pass 3. */
             s_put(b, b->cursor[g]++, tg, m, w.f);
+            s_order(b->order, g, core, st->delay != 0);
         }
     }
     return 0;
@@ -394,6 +407,7 @@ static int s_fill(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay
         return 0;
     }
     s_put(b, b->cursor[sg]++, dg, s_meta_of(b->pr, delay), s_weight_of(b, w));
+    s_order(b->order, sg, dcore, delay != 0);
     b->any_clamp |= b->pr->clamp;
     return 0;
 }
@@ -420,16 +434,22 @@ static void s_replay(s_build_t *b, const s_rec_t *r)
             continue;
         }
         b->any_clamp |= b->pr->clamp && i < end;
+        uint32_t *order = b->order + b->src_first;
+        const uint32_t key = dcore << 1 | (r->d != 0);
         if (b->meta) {
             for (; i < end; i++) {
                 uint64_t at = cur[r->src[i]]++;
                 syn[at] = (sm_syn_t){.tgt = dg, .w = w};
                 b->meta[at] = (uint16_t)m;
+                s_order(order, r->src[i], dcore, r->d != 0);
             }
         } else {
             const uint32_t tgt = dg << S_M_BITS | m;
-            for (; i < end; i++)
-                syn[cur[r->src[i]]++] = (sm_syn_t){.tgt = tgt, .w = w};
+            for (; i < end; i++) {
+                const uint32_t s = r->src[i], o = order[s];
+                syn[cur[s]++] = (sm_syn_t){.tgt = tgt, .w = w};
+                order[s] = key | (o & S_UNSORTED) | (key < (o & ~S_UNSORTED) ? S_UNSORTED : 0u);
+            }
         }
     }
 }
@@ -540,9 +560,9 @@ static inline void s_row_end(sm_syntab_t *t, const s_row_t *w)
 }
 
 /* Pass 3 of row g: ordered by (core, delayed) keeping generation order,
- * targets packed, fan-out entries cut. A row already in that order (every
- * row of a projection generated target by target onto cores that follow
- * the gids) is done in place. */
+ * targets packed, fan-out entries cut. A row already in that order, as
+ * pass 2 noted (every row of a projection generated target by target onto
+ * cores that follow the gids), is done in place. */
 static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t *s)
 {
     const uint64_t r0 = t->row[g], len = t->row[g + 1] - r0;
@@ -551,23 +571,7 @@ static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t
                  .n_fan = t->n_fan, .cur_core = UINT32_MAX};
     const uint16_t *meta = b->meta ? b->meta + r0 : NULL;
     sm_syn_t *syn = w.syn;
-    uint64_t prev = 0;
-    int sorted = 1;
-    if (meta) {
-        for (uint64_t j = 0; j < len && sorted; j++) {
-            uint64_t key = (uint64_t)w.core_of[syn[j].tgt] << 1 | (S_M_DELAY(meta[j]) != 0);
-            sorted = key >= prev;
-            prev = key;
-        }
-    } else {
-        for (uint64_t j = 0; j < len && sorted; j++) {
-            uint32_t tgt = syn[j].tgt;
-            uint64_t key = (uint64_t)w.core_of[tgt >> S_M_BITS] << 1 | (S_M_DELAY(tgt) != 0);
-            sorted = key >= prev;
-            prev = key;
-        }
-    }
-    if (sorted) {
+    if (!(b->order[g] & S_UNSORTED)) {
         if (meta)
             for (uint64_t j = 0; j < len; j++)
                 s_place(&w, j, syn[j].tgt, meta[j], syn[j].w);
@@ -690,7 +694,8 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     if (n >= S_PACKED_GIDS)
         b.meta = malloc((t->n_syn ? t->n_syn : 1) * sizeof *b.meta);
     b.cursor = malloc(((size_t)n + 1) * sizeof *b.cursor);
-    if (!t->syn || (n >= S_PACKED_GIDS && !b.meta) || !b.cursor)
+    b.order = calloc((size_t)n + 1, sizeof *b.order);
+    if (!t->syn || (n >= S_PACKED_GIDS && !b.meta) || !b.cursor || !b.order)
         goto nomem;
     memcpy(b.cursor, t->row, ((size_t)n + 1) * sizeof *b.cursor);
     for (uint32_t i = 0; i < net->n_projs; i++) {
@@ -738,6 +743,7 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     free(rec);
     sm_stcores_fini(&b.sc);
     free(b.meta);
+    free(b.order);
     s_sort_fini(&sort);
     if (t->n_fan) {
         sm_fan_t *f = realloc(t->fan, t->n_fan * sizeof *f);
@@ -772,6 +778,7 @@ fail:
     free(b.rtmp);
     free(b.cursor);
     free(b.meta);
+    free(b.order);
     s_sort_fini(&sort);
     sm_syntab_fini(t);
     return -1;
