@@ -199,6 +199,19 @@ typedef int (*sm_syn_fn)(void *ctx, uint32_t src, uint32_t dst, float weight,
 int sm_proj_generate(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn,
                      void *ctx);
 
+/* The synapses of one target, in generation order: sources src[0..n), all
+ * with weight `weight` and delay `delay`. Return non-zero to stop. */
+typedef int (*sm_syn_run_fn)(void *ctx, uint32_t dst, const uint32_t *src, uint32_t n,
+                             float weight, uint32_t delay);
+
+/* sm_proj_generate, the same synapses in the same order, but a projection
+ * whose weight and delay are constants and whose connectivity is
+ * all_to_all, fixed_probability or fixed_fan_in goes to `run` a target at a
+ * time (no call per synapse; targets without synapses are skipped); any
+ * other goes to fn. */
+int sm_proj_generate_runs(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn,
+                          sm_syn_run_fn run, void *ctx);
+
 /* Bounds of the structured connectors' parameters: strides, dilations,
  * paddings and kernel sizes (far past any input of SM_MAX_NEURONS, and
  * keeping dilation * (kernel - 1) inside 64 bits); grid positions, spacings

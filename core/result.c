@@ -12,6 +12,28 @@ static int s_cmp_spike(const void *a, const void *b)
     return (x->gid > y->gid) - (x->gid < y->gid);
 }
 
+/* Spikes in tick order already (one shard's, as it emitted them) are
+ * sorted tick by tick: the same order, without the copy of the whole array
+ * that the C library's sort allocates (4.4 MB at CUBA 64k, on the peak). */
+static void s_sort_spikes(sm_spike_t *s, size_t n)
+{
+    size_t i = 1;
+    while (i < n && s[i].tick >= s[i - 1].tick)
+        i++;
+    if (i < n) {
+        qsort(s, n, sizeof *s, s_cmp_spike);
+        return;
+    }
+    for (size_t a = 0; a < n;) {
+        size_t b = a + 1;
+        while (b < n && s[b].tick == s[a].tick)
+            b++;
+        if (b - a > 1)
+            qsort(s + a, b - a, sizeof *s, s_cmp_spike);
+        a = b;
+    }
+}
+
 int sm_result_sample(sm_result_t *r, uint32_t every)
 {
     if (every <= 1)
@@ -76,7 +98,7 @@ int sm_result_add_spikes(sm_result_t *r, const sm_spike_t *s, size_t n)
 int sm_result_finish(sm_result_t *r, sm_error_t *err)
 {
     if (r->n_spikes > 1) /* qsort of a NULL array is undefined, even when empty */
-        qsort(r->spikes, r->n_spikes, sizeof *r->spikes, s_cmp_spike);
+        s_sort_spikes(r->spikes, r->n_spikes);
     memset(&r->totals, 0, sizeof r->totals);
     size_t nc = (size_t)r->width * r->height;
     uint32_t nl = 0;

@@ -6,8 +6,18 @@
 
 #include "syntab_int.h"
 
-#define S_META_CLAMP (1u << 10)
-#define S_META_DELAY(m) (((m) >> 1) & SM_SYN_DELAY_MASK)
+/* What pass 3 needs of a synapse besides its target gid and weight: port
+ * (bit 0), delay (bits 1-9), clamp, and whether it is a structured sentinel.
+ * While the table is built, a target gid below 2^20 carries these 12 bits in
+ * the low bits of its target word (no array beside the synapses: 2 bytes per
+ * synapse off the peak); larger networks keep them in an array. */
+#define S_M_CLAMP (1u << 10)
+#define S_M_STRUCT (1u << 11)
+#define S_M_BITS 12
+#define S_M_MASK ((1u << S_M_BITS) - 1u)
+#define S_M_DELAY(m) (((m) >> 1) & SM_SYN_DELAY_MASK)
+#define S_PACKED_GIDS (1u << (32 - S_M_BITS))
+#define S_UNSORTED (1u << 31)
 
 typedef struct {
     sm_syntab_t *t;
@@ -22,13 +32,90 @@ typedef struct {
     uint32_t *rtmp;       /* pass 2: core | flag per remote synapse */
     const uint32_t *core_of;
     const uint8_t *local;
-    uint16_t *meta;       /* pass 2: clamp << 10 | delay << 1 | port, per synapse (a structured
-                           * sentinel: SM_SYN_STRUCT_META | delay << 1 | port) */
+    uint32_t *order;      /* pass 2, per source: the (core, delayed) key of its row's
+                           * last synapse so far, S_UNSORTED once one came before
+                           * the one ahead of it */
+    uint16_t *meta;       /* pass 2, only for gids of S_PACKED_GIDS and above: the 12
+                           * bits above, per synapse */
+    float fw_in, fw_out;  /* the last fixed-point weight converted, and what it gave */
+    int fw_valid;
     sm_stcores_t sc;      /* structured: the cores of one source      */
     int any_clamp;
     sm_error_t *err;
     int failed;
 } s_build_t;
+
+/* Notes the (core, delayed) key of a synapse appended to source sg's row:
+ * pass 3 then knows which rows are in order without reading them. */
+static inline void s_order(uint32_t *order, uint32_t sg, uint32_t core, uint32_t delayed)
+{
+    const uint32_t key = core << 1 | delayed, o = order[sg];
+    order[sg] = key | (o & S_UNSORTED) | (key < (o & ~S_UNSORTED) ? S_UNSORTED : 0u);
+}
+
+/* Stages synapse `at` for pass 3. */
+static inline void s_put(s_build_t *b, uint64_t at, uint32_t gid, uint32_t m, float w)
+{
+    if (b->meta) {
+        b->t->syn[at].tgt = gid;
+        b->meta[at] = (uint16_t)m;
+    } else {
+        b->t->syn[at].tgt = gid << S_M_BITS | m;
+    }
+    b->t->syn[at].w = w;
+}
+
+static inline uint32_t s_staged_gid(const s_build_t *b, uint32_t tgt)
+{
+    return b->meta ? tgt : tgt >> S_M_BITS;
+}
+
+static inline uint32_t s_staged_meta(const s_build_t *b, uint64_t at, uint32_t tgt)
+{
+    return b->meta ? b->meta[at] : tgt & S_M_MASK;
+}
+
+/* A delay seen in pass 1: refused beyond what a synapse holds, else noted
+ * for the table's delay range. */
+static int s_delay_seen(s_build_t *b, uint32_t delay)
+{
+    if (delay > SM_MAX_DELAY) {
+        sm_fail(b->err, SM_ERANGE, "projections[%u]: delay %u ticks exceeds the maximum of %u",
+                b->proj_index, delay, SM_MAX_DELAY);
+        b->failed = 1;
+        return 1;
+    }
+    if (delay == 0)
+        b->t->has_delay0 = 1;
+    else if (delay < b->t->min_delay)
+        b->t->min_delay = delay;
+    if (delay > b->t->max_delay)
+        b->t->max_delay = delay;
+    return 0;
+}
+
+/* One more synapse in a row (or route) counter; refused before a row's
+ * 32-bit index wraps. */
+static inline int s_bump(s_build_t *b, uint32_t *n, uint32_t src)
+{
+    if (++*n > UINT32_MAX / 2) {
+        sm_fail(b->err, SM_ETOOBIG, "projections[%u]: neuron %u of '%s' has more than %u synapses",
+                b->proj_index, src, b->net->pops[b->pr->src_pop].name, UINT32_MAX / 2);
+        b->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Counts synapse src -> dst in its row, or in its source's routes when the
+ * target is not ours and the source is. */
+static inline int s_count_one(s_build_t *b, uint32_t src, uint32_t dst)
+{
+    uint32_t sg = b->src_first + src;
+    if (b->local && !b->local[b->core_of[b->dst_first + dst]])
+        return b->local[b->core_of[sg]] ? s_bump(b, &b->rcount[sg], src) : 0;
+    return s_bump(b, &b->count[sg], src);
+}
 
 /* Pass 1 of a structured projection: one entry per (source, local core),
  * a route per (local source, remote core). */
@@ -64,6 +151,7 @@ static int s_struct_count(s_build_t *b, const sm_synstruct_t *st, uint32_t n_src
 static int s_struct_fill(s_build_t *b, const sm_synstruct_t *st, uint32_t index, uint32_t n_src)
 {
     union { float f; uint32_t u; } w = {.u = index};
+    const uint32_t m = S_M_STRUCT | (st->delay << 1) | st->port;
     for (uint32_t s = 0; s < n_src; s++) {
         uint32_t g = st->src_first + s;
         int64_t n = sm_synstruct_cores(st, s, &b->sc);
@@ -76,21 +164,21 @@ static int s_struct_fill(s_build_t *b, const sm_synstruct_t *st, uint32_t index,
                     b->rtmp[b->rcursor[g]++] = core | (st->delay ? SM_ROUTE_DL : SM_ROUTE_D0);
                 continue;
             }
-            uint64_t at = b->cursor[g]++;
-            b->t->syn[at].tgt = tg; /* a target on that core, for pass 3 */
-            b->t->syn[at].w = w.f;
-            b->meta[at] = (uint16_t)(SM_SYN_STRUCT_META | (st->delay << 1) | st->port);
+            /* A target on that core, for pass 3. */
+            s_put(b, b->cursor[g]++, tg, m, w.f);
+            s_order(b->order, g, core, st->delay != 0);
         }
     }
     return 0;
 }
 
-/* A projection's synapses as pass 1 generated them, so that pass 2 replays
- * them instead of generating them again (a fixed_probability projection
- * draws a logarithm per synapse): sources in generation order, the targets
- * as runs, and the one weight and delay they all share. A projection whose
- * weights or delays vary is not kept (pass 2 generates it again): its
- * values would cost more memory than the table. */
+/* A projection's synapses as pass 1 generated them, so that the counts come
+ * from a tight loop over them and pass 2 replays them instead of generating
+ * them again (a fixed_probability projection draws a logarithm per
+ * synapse): sources in generation order, the targets as runs, and the one
+ * weight and delay they all share. A projection whose weights or delays
+ * vary is not kept (counted as it is generated, generated again in pass 2):
+ * its values would cost more memory than the table. */
 typedef struct {
     s_build_t *b;
     int ok;               /* every synapse so far had weight w and delay d */
@@ -99,7 +187,8 @@ typedef struct {
     uint32_t *src;        /* per synapse                                  */
     uint64_t n, cap;
     uint32_t *run_dst;    /* per run of one target: the target ...        */
-    uint64_t *run_end;    /* ... and the end of its sources in src        */
+    uint64_t *run_end;    /* ... and the end of its sources in src (the
+                           * last run's set by s_rec_count)               */
     uint64_t n_run, cap_run;
 } s_rec_t;
 
@@ -114,29 +203,47 @@ static void s_rec_free(s_rec_t *r)
     r->ok = 0;
 }
 
-static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay);
-
-static int s_count_rec(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
+/* Counts what r holds, in its rows and routes. */
+static int s_rec_count(s_build_t *b, s_rec_t *r)
 {
-    s_rec_t *r = ctx;
-    if (s_count(r->b, src, dst, w, delay))
-        return 1;
-    if (!r->ok)
-        return 0;
-    if (r->n == 0) {
-        r->w = w;
-        r->d = delay;
-    } else if (memcmp(&w, &r->w, sizeof w) || delay != r->d) {
-        s_rec_free(r);
-        return 0;
+    /* The last run's end; the others' were set as the next began. */
+    if (r->n_run)
+        r->run_end[r->n_run - 1] = r->n;
+    uint64_t i = 0;
+    for (uint64_t k = 0; k < r->n_run; k++) {
+        uint32_t dg = b->dst_first + r->run_dst[k];
+        uint64_t end = r->run_end[k];
+        if (b->local && !b->local[b->core_of[dg]]) {
+            for (; i < end; i++) {
+                uint32_t sg = b->src_first + r->src[i];
+                if (b->local[b->core_of[sg]] && s_bump(b, &b->rcount[sg], r->src[i]))
+                    return -1;
+            }
+            continue;
+        }
+        for (; i < end; i++)
+            if (s_bump(b, &b->count[b->src_first + r->src[i]], r->src[i]))
+                return -1;
     }
+    return 0;
+}
+
+/* The record is given up: what it holds is counted, and the rest of the
+ * projection is counted as it is generated. */
+static int s_rec_drop(s_rec_t *r)
+{
+    int rc = s_rec_count(r->b, r);
+    s_rec_free(r);
+    return rc;
+}
+
+static int s_rec_grow(s_rec_t *r, uint32_t dst)
+{
     if (r->n == r->cap) {
         uint64_t nc = r->cap ? r->cap * 2 : 1024;
         uint32_t *a = realloc(r->src, nc * sizeof *a);
-        if (!a) {
-            s_rec_free(r); /* not kept: pass 2 generates it again */
-            return 0;
-        }
+        if (!a)
+            return -1;
         r->src = a;
         r->cap = nc;
     }
@@ -144,80 +251,207 @@ static int s_count_rec(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t 
         if (r->n_run == r->cap_run) {
             uint64_t nc = r->cap_run ? r->cap_run * 2 : 256;
             uint32_t *a = realloc(r->run_dst, nc * sizeof *a);
-            if (a)
-                r->run_dst = a;
-            uint64_t *e = a ? realloc(r->run_end, nc * sizeof *e) : NULL;
-            if (!e) {
-                s_rec_free(r);
-                return 0;
-            }
+            if (!a)
+                return -1;
+            r->run_dst = a;
+            uint64_t *e = realloc(r->run_end, nc * sizeof *e);
+            if (!e)
+                return -1;
             r->run_end = e;
             r->cap_run = nc;
         }
+        if (r->n_run)
+            r->run_end[r->n_run - 1] = r->n;
         r->run_dst[r->n_run++] = dst;
     }
-    r->src[r->n++] = src;
-    r->run_end[r->n_run - 1] = r->n;
     return 0;
 }
 
-static int s_count(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
+/* Pass 1's callback when the fast path below cannot take the synapse:
+ * the first one, a new target, a full array, another weight or delay, or a
+ * projection no longer recorded. */
+static __attribute__((noinline)) int s_rec_slow(s_rec_t *r, uint32_t src, uint32_t dst, float w,
+                                                uint32_t delay)
 {
-    s_build_t *b = ctx;
-    (void)w;
-    if (delay > SM_MAX_DELAY) {
-        sm_fail(b->err, SM_ERANGE, "projections[%u]: delay %u ticks exceeds the maximum of %u",
-                b->proj_index, delay, SM_MAX_DELAY);
-        b->failed = 1;
-        return 1;
+    s_build_t *b = r->b;
+    if (r->ok) {
+        if (r->n == 0) {
+            if (s_delay_seen(b, delay))
+                return 1;
+            r->w = w;
+            r->d = delay;
+        } else if (memcmp(&w, &r->w, sizeof w) || delay != r->d) {
+            if (s_rec_drop(r))
+                return 1;
+            goto count;
+        }
+        if (s_rec_grow(r, dst)) {
+            /* Not kept: pass 2 generates it again. */
+            if (s_rec_drop(r) || s_count_one(b, src, dst))
+                return 1;
+            return 0;
+        }
+        r->src[r->n++] = src;
+        return 0;
     }
-    uint32_t *n;
-    if (b->local && !b->local[b->core_of[b->dst_first + dst]])
-        /* Not ours: a route if the source is. */
-        n = b->local[b->core_of[b->src_first + src]] ? &b->rcount[b->src_first + src] : NULL;
-    else
-        n = &b->count[b->src_first + src];
-    /* A row is indexed by 32 bits: refuse before the count wraps. */
-    if (n && ++*n > UINT32_MAX / 2) {
-        sm_fail(b->err, SM_ETOOBIG, "projections[%u]: neuron %u of '%s' has more than %u synapses",
-                b->proj_index, src, b->net->pops[b->pr->src_pop].name, UINT32_MAX / 2);
-        b->failed = 1;
+count:
+    if (s_delay_seen(b, delay))
         return 1;
+    return s_count_one(b, src, dst);
+}
+
+/* Pass 1's callback: records while the weights and delays stay one value,
+ * counts directly once they do not. */
+static int s_rec_add(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
+{
+    s_rec_t *r = ctx;
+    /* ok implies n_run once n > 0; n < cap keeps room for one more. */
+    if (r->ok && r->n && r->n < r->cap && r->run_dst[r->n_run - 1] == dst && delay == r->d &&
+        !memcmp(&w, &r->w, sizeof w)) {
+        r->src[r->n++] = src;
+        return 0;
     }
-    if (delay == 0)
-        b->t->has_delay0 = 1;
-    else if (delay < b->t->min_delay)
-        b->t->min_delay = delay;
-    if (delay > b->t->max_delay)
-        b->t->max_delay = delay;
+    return s_rec_slow(r, src, dst, w, delay);
+}
+
+/* Room in r for one more run of n sources; -1 if it cannot grow. */
+static int s_rec_reserve(s_rec_t *r, uint32_t n)
+{
+    if (r->n + n > r->cap) {
+        uint64_t nc = r->cap ? r->cap : 1024;
+        while (nc < r->n + n)
+            nc *= 2;
+        uint32_t *a = realloc(r->src, nc * sizeof *a);
+        if (!a)
+            return -1;
+        r->src = a;
+        r->cap = nc;
+    }
+    if (r->n_run == r->cap_run) {
+        uint64_t nc = r->cap_run ? r->cap_run * 2 : 256;
+        uint32_t *a = realloc(r->run_dst, nc * sizeof *a);
+        if (!a)
+            return -1;
+        r->run_dst = a;
+        uint64_t *e = realloc(r->run_end, nc * sizeof *e);
+        if (!e)
+            return -1;
+        r->run_end = e;
+        r->cap_run = nc;
+    }
     return 0;
+}
+
+/* Pass 1's callback for the synapses of one target (sm_proj_generate_runs):
+ * one run appended to the record, or, once the projection is not recorded,
+ * each synapse counted. */
+static int s_rec_run(void *ctx, uint32_t dst, const uint32_t *src, uint32_t n, float w,
+                     uint32_t delay)
+{
+    s_rec_t *r = ctx;
+    s_build_t *b = r->b;
+    if (r->ok && r->n && (memcmp(&w, &r->w, sizeof w) || delay != r->d) && s_rec_drop(r))
+        return 1;
+    if (r->ok && r->n == 0) {
+        if (s_delay_seen(b, delay))
+            return 1;
+        r->w = w;
+        r->d = delay;
+    }
+    /* Not kept if it cannot grow: pass 2 generates it again. */
+    if (r->ok && s_rec_reserve(r, n) && s_rec_drop(r))
+        return 1;
+    if (!r->ok) {
+        if (s_delay_seen(b, delay))
+            return 1;
+        for (uint32_t i = 0; i < n; i++)
+            if (s_count_one(b, src[i], dst))
+                return 1;
+        return 0;
+    }
+    if (r->n_run)
+        r->run_end[r->n_run - 1] = r->n;
+    r->run_dst[r->n_run++] = dst;
+    memcpy(r->src + r->n, src, (size_t)n * sizeof *src);
+    r->n += n;
+    return 0;
+}
+
+/* The weight a synapse stores: a fixed-point projection's effective
+ * integer, converted once per run of equal weights. */
+static inline float s_weight_of(s_build_t *b, float w)
+{
+    if (!b->pr->fixed)
+        return w;
+    if (!b->fw_valid || memcmp(&w, &b->fw_in, sizeof w)) {
+        b->fw_in = w;
+        b->fw_out = sm_proj_fixed_weight(b->pr, w);
+        b->fw_valid = 1;
+    }
+    return b->fw_out;
+}
+
+static inline uint32_t s_meta_of(const sm_proj_t *pr, uint32_t delay)
+{
+    return (pr->clamp ? S_M_CLAMP : 0u) | (delay << 1) | (pr->port == SM_PORT_INH ? 1u : 0u);
 }
 
 static int s_fill(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
 {
     s_build_t *b = ctx;
-    uint32_t dcore = b->core_of[b->dst_first + dst];
+    uint32_t dg = b->dst_first + dst, sg = b->src_first + src;
+    uint32_t dcore = b->core_of[dg];
     if (b->local && !b->local[dcore]) {
-        if (b->local[b->core_of[b->src_first + src]])
-            b->rtmp[b->rcursor[b->src_first + src]++] = dcore | (delay ? SM_ROUTE_DL : SM_ROUTE_D0);
+        if (b->local[b->core_of[sg]])
+            b->rtmp[b->rcursor[sg]++] = dcore | (delay ? SM_ROUTE_DL : SM_ROUTE_D0);
         return 0;
     }
-    uint64_t at = b->cursor[b->src_first + src]++;
-    b->t->syn[at].tgt = b->dst_first + dst; /* gid for now, packed in pass 3 */
-    b->t->syn[at].w = b->pr->fixed ? sm_proj_fixed_weight(b->pr, w) : w;
-    b->meta[at] = (uint16_t)((b->pr->clamp ? S_META_CLAMP : 0u) | (delay << 1) |
-                             (b->pr->port == SM_PORT_INH ? 1u : 0u));
+    s_put(b, b->cursor[sg]++, dg, s_meta_of(b->pr, delay), s_weight_of(b, w));
+    s_order(b->order, sg, dcore, delay != 0);
     b->any_clamp |= b->pr->clamp;
     return 0;
 }
 
-/* Pass 2 of a projection pass 1 kept, in the order it was generated. */
+/* Pass 2 of a projection pass 1 kept, in the order it was generated: one
+ * weight, one staged target per run. */
 static void s_replay(s_build_t *b, const s_rec_t *r)
 {
+    const float w = s_weight_of(b, r->w);
+    const uint32_t m = s_meta_of(b->pr, r->d);
+    const uint32_t rflag = r->d ? SM_ROUTE_DL : SM_ROUTE_D0;
+    sm_syn_t *syn = b->t->syn;
+    uint64_t *cur = b->cursor + b->src_first;
     uint64_t i = 0;
-    for (uint64_t k = 0; k < r->n_run; k++)
-        for (; i < r->run_end[k]; i++)
-            s_fill(b, r->src[i], r->run_dst[k], r->w, r->d);
+    for (uint64_t k = 0; k < r->n_run; k++) {
+        const uint32_t dg = b->dst_first + r->run_dst[k], dcore = b->core_of[dg];
+        const uint64_t end = r->run_end[k];
+        if (b->local && !b->local[dcore]) {
+            for (; i < end; i++) {
+                uint32_t sg = b->src_first + r->src[i];
+                if (b->local[b->core_of[sg]])
+                    b->rtmp[b->rcursor[sg]++] = dcore | rflag;
+            }
+            continue;
+        }
+        b->any_clamp |= b->pr->clamp && i < end;
+        uint32_t *order = b->order + b->src_first;
+        const uint32_t key = dcore << 1 | (r->d != 0);
+        if (b->meta) {
+            for (; i < end; i++) {
+                uint64_t at = cur[r->src[i]]++;
+                syn[at] = (sm_syn_t){.tgt = dg, .w = w};
+                b->meta[at] = (uint16_t)m;
+                s_order(order, r->src[i], dcore, r->d != 0);
+            }
+        } else {
+            const uint32_t tgt = dg << S_M_BITS | m;
+            for (; i < end; i++) {
+                const uint32_t s = r->src[i], o = order[s];
+                syn[cur[s]++] = (sm_syn_t){.tgt = tgt, .w = w};
+                order[s] = key | (o & S_UNSORTED) | (key < (o & ~S_UNSORTED) ? S_UNSORTED : 0u);
+            }
+        }
+    }
 }
 
 typedef struct {
@@ -266,6 +500,116 @@ static int s_compact_routes(sm_syntab_t *t, s_build_t *b, uint32_t n)
     return 0;
 }
 
+/* Pass 3's scratch for a row that is not in (core, delayed) order already. */
+typedef struct {
+    s_key_t *keys;
+    sm_syn_t *tmp;
+    uint16_t *tmpm;
+    uint64_t cap;
+} s_sort_t;
+
+static void s_sort_fini(s_sort_t *s)
+{
+    free(s->keys);
+    free(s->tmp);
+    free(s->tmpm);
+    memset(s, 0, sizeof *s);
+}
+
+/* Pass 3's writer of one row: its synapses in their final form, and its
+ * fan-out entries, cut where the core changes. Copies of the table's
+ * pointers, so that its stores do not make the compiler read them again. */
+typedef struct {
+    sm_syn_t *syn;          /* the row */
+    uint64_t r0;            /* its first synapse's index */
+    uint64_t *binary;
+    const uint32_t *core_of, *local_of;
+    sm_fan_t *fan;
+    uint8_t *kind;
+    uint64_t n_fan;
+    uint32_t cur_core;      /* of the entry being cut, UINT32_MAX before the first */
+    uint32_t cur_kind;      /* what that entry's segment holds so far */
+} s_row_t;
+
+static inline void s_place(s_row_t *w, uint64_t j, uint32_t gid, uint32_t m, float wt)
+{
+    const uint32_t core = w->core_of[gid];
+    const uint32_t l = m & S_M_STRUCT ? SM_SYN_STRUCT : w->local_of[gid];
+    w->syn[j] = (sm_syn_t){.tgt = (l << SM_SYN_LOCAL_SHIFT) | (m & (SM_SYN_DELAY_MASK << 1 | 1u)),
+                           .w = wt};
+    if (m & S_M_CLAMP)
+        w->binary[(w->r0 + j) >> 6] |= 1ULL << ((w->r0 + j) & 63);
+    if (core != w->cur_core) {
+        if (w->cur_core != UINT32_MAX)
+            w->kind[w->n_fan - 1] = (uint8_t)w->cur_kind;
+        w->fan[w->n_fan++] = (sm_fan_t){.core = core, .off = (uint32_t)j};
+        w->cur_core = core;
+        w->cur_kind = 0;
+    }
+    /* In core order with the delay-0 synapses first, a segment's first and
+     * last synapses say what it holds; this marks it as it goes. */
+    w->cur_kind |= S_M_DELAY(m) ? SM_FAN_DL : SM_FAN_D0;
+}
+
+/* The kind of the row's last entry. */
+static inline void s_row_end(sm_syntab_t *t, const s_row_t *w)
+{
+    if (w->cur_core != UINT32_MAX)
+        w->kind[w->n_fan - 1] = (uint8_t)w->cur_kind;
+    t->n_fan = w->n_fan;
+}
+
+/* Pass 3 of row g: ordered by (core, delayed) keeping generation order,
+ * targets packed, fan-out entries cut. A row already in that order, as
+ * pass 2 noted (every row of a projection generated target by target onto
+ * cores that follow the gids), is done in place. */
+static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t *s)
+{
+    const uint64_t r0 = t->row[g], len = t->row[g + 1] - r0;
+    s_row_t w = {.syn = t->syn + r0, .r0 = r0, .binary = t->binary, .core_of = b->core_of,
+                 .local_of = t->local_of, .fan = t->fan, .kind = t->fan_kind,
+                 .n_fan = t->n_fan, .cur_core = UINT32_MAX};
+    const uint16_t *meta = b->meta ? b->meta + r0 : NULL;
+    sm_syn_t *syn = w.syn;
+    if (!(b->order[g] & S_UNSORTED)) {
+        if (meta)
+            for (uint64_t j = 0; j < len; j++)
+                s_place(&w, j, syn[j].tgt, meta[j], syn[j].w);
+        else
+            for (uint64_t j = 0; j < len; j++)
+                s_place(&w, j, syn[j].tgt >> S_M_BITS, syn[j].tgt & S_M_MASK, syn[j].w);
+        s_row_end(t, &w);
+        return 0;
+    }
+    if (len > s->cap) {
+        s_sort_fini(s);
+        s->cap = len;
+        s->keys = malloc(len * sizeof *s->keys);
+        s->tmp = malloc(len * sizeof *s->tmp);
+        s->tmpm = meta ? malloc(len * sizeof *s->tmpm) : NULL;
+        if (!s->keys || !s->tmp || (meta && !s->tmpm))
+            return -1;
+    }
+    for (uint64_t j = 0; j < len; j++) {
+        uint32_t tgt = syn[j].tgt;
+        uint64_t core = w.core_of[s_staged_gid(b, tgt)];
+        uint64_t delayed = S_M_DELAY(s_staged_meta(b, r0 + j, tgt)) != 0;
+        s->keys[j].key = (core << 33) | (delayed << 32) | j;
+    }
+    qsort(s->keys, len, sizeof *s->keys, s_key_cmp);
+    memcpy(s->tmp, syn, len * sizeof *s->tmp);
+    if (meta)
+        memcpy(s->tmpm, meta, len * sizeof *s->tmpm);
+    for (uint64_t j = 0; j < len; j++) {
+        uint64_t from = s->keys[j].key & 0xFFFFFFFFu;
+        uint32_t tgt = s->tmp[from].tgt;
+        uint32_t m = meta ? s->tmpm[from] : tgt & S_M_MASK;
+        s_place(&w, j, s_staged_gid(b, tgt), m, s->tmp[from].w);
+    }
+    s_row_end(t, &w);
+    return 0;
+}
+
 int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of,
                     const uint32_t *local_of, const uint8_t *local, sm_error_t *err)
 {
@@ -274,11 +618,8 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     t->min_delay = UINT32_MAX;
     uint32_t n = net->n_neurons;
     s_build_t b = {.t = t, .net = net, .err = err, .core_of = core_of, .local = local};
-    uint16_t *meta = NULL;
     uint32_t *st_of = NULL;
-    s_key_t *keys = NULL;
-    sm_syn_t *tmp = NULL;
-    uint16_t *tmpm = NULL;
+    s_sort_t sort = {0};
     s_rec_t *rec = NULL;
 
     b.count = calloc((size_t)n + 1, sizeof *b.count);
@@ -324,9 +665,9 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         b.dst_first = net->pops[pr->dst_pop].first;
         /* -1 without b.failed: the generator's own scratch did not fit. */
         rec[i] = (s_rec_t){.b = &b, .ok = 1};
-        if (sm_proj_generate(net, pr, s_count_rec, &rec[i]) < 0 && !b.failed)
+        if (sm_proj_generate_runs(net, pr, s_rec_add, s_rec_run, &rec[i]) < 0 && !b.failed)
             goto nomem;
-        if (b.failed)
+        if (b.failed || (rec[i].ok && s_rec_count(&b, &rec[i])))
             goto fail;
     }
     for (uint32_t g = 0; g < n; g++)
@@ -350,12 +691,13 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     }
 
     t->syn = malloc((t->n_syn ? t->n_syn : 1) * sizeof *t->syn);
-    meta = malloc((t->n_syn ? t->n_syn : 1) * sizeof *meta);
+    if (n >= S_PACKED_GIDS)
+        b.meta = malloc((t->n_syn ? t->n_syn : 1) * sizeof *b.meta);
     b.cursor = malloc(((size_t)n + 1) * sizeof *b.cursor);
-    if (!t->syn || !meta || !b.cursor)
+    b.order = calloc((size_t)n + 1, sizeof *b.order);
+    if (!t->syn || (n >= S_PACKED_GIDS && !b.meta) || !b.cursor || !b.order)
         goto nomem;
     memcpy(b.cursor, t->row, ((size_t)n + 1) * sizeof *b.cursor);
-    b.meta = meta;
     for (uint32_t i = 0; i < net->n_projs; i++) {
         const sm_proj_t *pr = &net->projs[i];
         if (st_of[i] != UINT32_MAX) {
@@ -367,6 +709,7 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         b.proj_index = i;
         b.src_first = net->pops[pr->src_pop].first;
         b.dst_first = net->pops[pr->dst_pop].first;
+        b.fw_valid = 0;
         if (rec[i].ok) {
             s_replay(&b, &rec[i]);
             s_rec_free(&rec[i]);
@@ -382,92 +725,33 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     if (b.any_clamp && !(t->binary = calloc((t->n_syn + 63) / 64 + 1, sizeof *t->binary)))
         goto nomem;
 
-    /* Pass 3: order each row by (core, delayed) keeping generation order, pack
-     * targets, and cut the fan-out entries. */
-    /* A row has at most one fan-out entry per synapse: reserve that many at
-     * once (pages never written cost nothing, and the array is shrunk
-     * below) rather than grow by copies, whose freed blocks the heap keeps. */
-    uint64_t fan_cap = t->n_syn + 1;
-    t->fan = malloc(fan_cap * sizeof *t->fan);
-    if (!t->fan)
+    /* Pass 3. A row has at most one fan-out entry per synapse: reserve that
+     * many at once (pages never written cost nothing, and the arrays are
+     * shrunk below) rather than grow by copies, whose freed blocks the heap
+     * keeps. */
+    t->fan = malloc((t->n_syn + 1) * sizeof *t->fan);
+    t->fan_kind = malloc(t->n_syn + 1);
+    if (!t->fan || !t->fan_kind)
         goto nomem;
-    uint64_t scratch = 0;
     for (uint32_t g = 0; g < n; g++) {
-        uint64_t r0 = t->row[g], len = t->row[g + 1] - r0;
         t->fan_off[g] = t->n_fan;
-        if (!len)
-            continue;
-        if (len > scratch) {
-            free(keys);
-            free(tmp);
-            free(tmpm);
-            scratch = len;
-            keys = malloc(scratch * sizeof *keys);
-            tmp = malloc(scratch * sizeof *tmp);
-            tmpm = malloc(scratch * sizeof *tmpm);
-            if (!keys || !tmp || !tmpm)
-                goto nomem;
-        }
-        int sorted = 1;
-        for (uint64_t j = 0; j < len; j++) {
-            uint32_t core = core_of[t->syn[r0 + j].tgt];
-            uint64_t delayed = S_META_DELAY(meta[r0 + j]) != 0;
-            keys[j].key = ((uint64_t)core << 33) | (delayed << 32) | j;
-            if (j && keys[j].key < keys[j - 1].key)
-                sorted = 0;
-        }
-        if (!sorted)
-            qsort(keys, len, sizeof *keys, s_key_cmp);
-        memcpy(tmp, t->syn + r0, len * sizeof *tmp);
-        memcpy(tmpm, meta + r0, len * sizeof *tmpm);
-        uint32_t cur_core = UINT32_MAX;
-        for (uint64_t j = 0; j < len; j++) {
-            uint64_t from = keys[j].key & 0xFFFFFFFFu;
-            uint32_t tgt_gid = tmp[from].tgt;
-            uint32_t core = core_of[tgt_gid];
-            uint32_t m = tmpm[from];
-            uint32_t l = m & SM_SYN_STRUCT_META ? SM_SYN_STRUCT : local_of[tgt_gid];
-            t->syn[r0 + j].tgt = (l << SM_SYN_LOCAL_SHIFT) | (S_META_DELAY(m) << SM_SYN_DELAY_SHIFT) | (m & 1u);
-            t->syn[r0 + j].w = tmp[from].w;
-            if (m & S_META_CLAMP)
-                t->binary[(r0 + j) >> 6] |= 1ULL << ((r0 + j) & 63);
-            if (core != cur_core) {
-                if (t->n_fan == fan_cap) {
-                    fan_cap *= 2;
-                    sm_fan_t *f = realloc(t->fan, fan_cap * sizeof *f);
-                    if (!f)
-                        goto nomem;
-                    t->fan = f;
-                }
-                sm_fan_t *f = &t->fan[t->n_fan++];
-                f->core = core;
-                f->off = (uint32_t)j;
-                cur_core = core;
-            }
-        }
+        if (s_finish_row(t, &b, g, &sort))
+            goto nomem;
     }
     t->fan_off[n] = t->n_fan;
-    t->fan_kind = malloc(t->n_fan ? t->n_fan : 1);
-    if (!t->fan_kind)
-        goto nomem;
-    for (uint32_t g = 0; g < n; g++)
-        for (uint64_t f = t->fan_off[g]; f < t->fan_off[g + 1]; f++) {
-            const sm_syn_t *seg = sm_fan_syn(t, g, f);
-            uint32_t len = sm_fan_len(t, g, f);
-            t->fan_kind[f] = (uint8_t)((sm_seg_has_delay0(seg, len) ? SM_FAN_D0 : 0u) |
-                                       (sm_seg_has_delayed(seg, len) ? SM_FAN_DL : 0u));
-        }
     free(st_of);
     free(rec);
     sm_stcores_fini(&b.sc);
-    free(meta);
-    free(keys);
-    free(tmp);
-    free(tmpm);
-    if (t->n_fan < fan_cap && t->n_fan) {
+    free(b.meta);
+    free(b.order);
+    s_sort_fini(&sort);
+    if (t->n_fan) {
         sm_fan_t *f = realloc(t->fan, t->n_fan * sizeof *f);
         if (f)
             t->fan = f;
+        uint8_t *k = realloc(t->fan_kind, t->n_fan);
+        if (k)
+            t->fan_kind = k;
     }
     if (t->max_delay == 0 && t->min_delay == UINT32_MAX)
         t->max_delay = 0;
@@ -493,10 +777,9 @@ fail:
     free(b.rcursor);
     free(b.rtmp);
     free(b.cursor);
-    free(meta);
-    free(keys);
-    free(tmp);
-    free(tmpm);
+    free(b.meta);
+    free(b.order);
+    s_sort_fini(&sort);
     sm_syntab_fini(t);
     return -1;
 }

@@ -166,5 +166,18 @@ echo "3" > "$T/badlab.txt"
 refused "labels of another batch" "1 labels for 3 samples" "$BIN" run "$D/$S.nir" --nir-flavor sinabs \
   --input "$T/$S.b3.npy" --labels "$T/badlab.txt" --out "$T/x"
 
+# libhdf5 is loaded when a NIR file is first read (tools/io/h5_load.c): a
+# library of its soname that holds none of its functions is refused by name,
+# and a JSON network runs without it.
+SONAME=$(grep -ao 'libhdf5[A-Za-z0-9_]*\.so[.0-9]*' "$BIN" | head -1)
+check "the program names the libhdf5 it loads" "[ -n '$SONAME' ]"
+mkdir -p "$T/fakeh5"
+echo 'int sm_not_hdf5;' > "$T/fakeh5/f.c"
+check "a stand-in library builds" "${CC:-cc} -shared -fPIC -o '$T/fakeh5/$SONAME' '$T/fakeh5/f.c'"
+refused "a libhdf5 without its functions" "cannot load libhdf5 ($SONAME), which reading NIR files needs: it has no H5" \
+  env LD_LIBRARY_PATH="$T/fakeh5" "$BIN" nir info "$D/$S.nir"
+check "a JSON network runs without libhdf5" \
+  "LD_LIBRARY_PATH='$T/fakeh5' '$BIN' run '$SRC/tools/examples/feedforward.json' --ticks 5 --quiet --out '$T/noh5'"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

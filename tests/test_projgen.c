@@ -902,3 +902,85 @@ Test(projgen, distance_probability_is_seeded)
     free(c.s);
     free(g.s);
 }
+
+/* sm_proj_generate_runs: a target at a time for constant all_to_all,
+ * fixed_probability and fixed_fan_in projections, synapse by synapse for
+ * the rest; either way the synapses of sm_proj_generate, in its order. */
+typedef struct {
+    coll_t c;
+    uint32_t runs, last_dst;
+} runs_t;
+
+static int collect_run(void *ctx, uint32_t dst, const uint32_t *src, uint32_t n, float w,
+                       uint32_t delay)
+{
+    runs_t *r = ctx;
+    cr_assert_gt(n, 0, "an empty run");
+    cr_assert(r->runs == 0 || dst > r->last_dst, "run for target %u after %u", dst, r->last_dst);
+    r->runs++;
+    r->last_dst = dst;
+    for (uint32_t i = 0; i < n; i++)
+        collect(&r->c, src[i], dst, w, delay);
+    return 0;
+}
+
+static int collect_one(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay)
+{
+    return collect(&((runs_t *)ctx)->c, src, dst, w, delay);
+}
+
+Test(projgen, runs_give_the_same_synapses)
+{
+    sm_net_t *net = sm_net_new();
+    add_pop(net, "a", 300);
+    add_pop(net, "b", 200);
+    /* conn, same population, p or k, a uniform weight, and whether runs are expected */
+    const struct {
+        sm_conn_kind_t conn;
+        int self_pop;
+        double p;
+        uint32_t k;
+        int uniform_w;
+        int runs;
+    } cases[] = {
+        {SM_CONN_ALL_TO_ALL, 0, 0, 0, 0, 1},     {SM_CONN_ALL_TO_ALL, 1, 0, 0, 0, 1},
+        {SM_CONN_FIXED_PROB, 0, 0.05, 0, 0, 1},  {SM_CONN_FIXED_PROB, 1, 0.05, 0, 0, 1},
+        {SM_CONN_FIXED_PROB, 1, 1.0, 0, 0, 1},   {SM_CONN_FIXED_FAN_IN, 0, 0, 7, 0, 1},
+        {SM_CONN_FIXED_FAN_IN, 1, 0, 150, 0, 1}, {SM_CONN_FIXED_FAN_IN, 1, 0, 3, 0, 1},
+        {SM_CONN_FIXED_FAN_IN, 1, 0, 1, 0, 1}, /* a set and a sort, not the bitmap */
+        {SM_CONN_FIXED_PROB, 0, 0.05, 0, 1, 0},  {SM_CONN_ONE_TO_ONE, 0, 0, 0, 0, 0},
+    };
+    const uint32_t n_cases = sizeof cases / sizeof cases[0];
+    for (uint32_t i = 0; i < n_cases; i++) {
+        sm_proj_t pr = proj(cases[i].self_pop ? 0 : 1, 0, cases[i].conn);
+        pr.p = cases[i].p;
+        pr.k = cases[i].k;
+        pr.seed = 77 + i;
+        pr.delay.a = 3;
+        pr.weight.a = 0.25;
+        if (cases[i].uniform_w) {
+            pr.weight.kind = SM_DIST_UNIFORM;
+            pr.weight.b = 0.5;
+        }
+        sm_net_add_proj(net, &pr);
+    }
+    for (uint32_t i = 0; i < n_cases; i++) {
+        coll_t want = gen(net, i);
+        runs_t got = {0};
+        cr_assert_eq(sm_proj_generate_runs(net, &net->projs[i], collect_one, collect_run, &got), 0);
+        cr_expect_eq(got.runs > 0, cases[i].runs != 0, "case %u: %u runs", i, got.runs);
+        cr_assert_eq(got.c.n, want.n, "case %u: %zu synapses, want %zu", i, got.c.n, want.n);
+        cr_assert_gt(want.n, 0, "case %u", i);
+        for (size_t j = 0; j < want.n; j++) {
+            const syn_t *a = &got.c.s[j], *b = &want.s[j];
+            cr_assert(a->src == b->src && a->dst == b->dst && a->delay == b->delay &&
+                          !memcmp(&a->w, &b->w, sizeof a->w),
+                      "case %u synapse %zu: %u->%u d %u w %.9g, want %u->%u d %u w %.9g", i, j,
+                      a->src, a->dst, a->delay, (double)a->w, b->src, b->dst, b->delay,
+                      (double)b->w);
+        }
+        free(want.s);
+        free(got.c.s);
+    }
+    sm_net_destroy(&net);
+}

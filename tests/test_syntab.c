@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -370,4 +371,66 @@ Test(syntab, replayed_and_regenerated_projections_agree)
         }
     sm_syntab_fini(&t);
     sm_net_destroy(&net);
+}
+
+/* While the table is built, a target gid below 2^20 carries its delay,
+ * port and kind in its own word; a larger network keeps them in an array
+ * beside the synapses. Both give the same table: the small network again,
+ * behind a population that pushes every gid past 2^20. */
+Test(syntab, large_network_builds_the_same_table)
+{
+    const uint32_t pad = (1u << 20) - 2;
+    char text[sizeof s_net_json + 256];
+    const char *pops = strstr(s_net_json, "\"populations\": [");
+    cr_assert_not_null(pops);
+    size_t head = (size_t)(pops - s_net_json) + strlen("\"populations\": [");
+    snprintf(text, sizeof text,
+             "%.*s {\"name\": \"pad\", \"size\": %u, \"source\": {\"kind\": \"poisson\", "
+             "\"rate_hz\": 0}},%s",
+             (int)head, s_net_json, pad, s_net_json + head);
+    sm_net_t *big = t_net_json(text, "syntab_big.json", ".");
+    sm_net_t *net = s_net();
+    cr_assert_eq(big->n_neurons, pad + 8);
+    uint32_t *core_of = malloc((pad + 8) * sizeof *core_of);
+    uint32_t *local_of = malloc((pad + 8) * sizeof *local_of);
+    cr_assert(core_of && local_of);
+    for (uint32_t g = 0; g < pad; g++) {
+        core_of[g] = 4;
+        local_of[g] = g;
+    }
+    memcpy(core_of + pad, s_core_of, sizeof s_core_of);
+    memcpy(local_of + pad, s_local_of, sizeof s_local_of);
+    sm_syntab_t t, tb;
+    sm_error_t err;
+    cr_assert_eq(sm_syntab_build(&t, net, s_core_of, s_local_of, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(sm_syntab_build(&tb, big, core_of, local_of, NULL, &err), 0, "%s", err.msg);
+    cr_expect_eq(tb.n_syn, t.n_syn);
+    cr_expect_eq(tb.n_fan, t.n_fan);
+    cr_expect_eq(tb.max_delay, t.max_delay);
+    cr_expect_eq(tb.min_delay, t.min_delay);
+    cr_expect_eq(tb.has_delay0, t.has_delay0);
+    for (uint32_t g = 0; g < 8; g++) {
+        cr_expect_eq(tb.row[pad + g + 1] - tb.row[pad + g], t.row[g + 1] - t.row[g], "gid %u", g);
+        cr_assert_eq(tb.fan_off[pad + g + 1] - tb.fan_off[pad + g], t.fan_off[g + 1] - t.fan_off[g],
+                     "gid %u", g);
+        for (uint64_t f = 0; f < t.fan_off[g + 1] - t.fan_off[g]; f++) {
+            uint64_t fb = tb.fan_off[pad + g] + f, fs = t.fan_off[g] + f;
+            cr_expect_eq(tb.fan[fb].core, t.fan[fs].core, "gid %u entry %llu", g,
+                         (unsigned long long)f);
+            cr_expect_eq(tb.fan_kind[fb], t.fan_kind[fs], "gid %u entry %llu", g,
+                         (unsigned long long)f);
+        }
+        for (uint64_t j = 0; j < t.row[g + 1] - t.row[g]; j++) {
+            const sm_syn_t *a = &tb.syn[tb.row[pad + g] + j], *b = &t.syn[t.row[g] + j];
+            cr_expect_eq(a->tgt, b->tgt, "gid %u synapse %llu", g, (unsigned long long)j);
+            cr_expect(!memcmp(&a->w, &b->w, sizeof a->w), "gid %u synapse %llu", g,
+                      (unsigned long long)j);
+        }
+    }
+    sm_syntab_fini(&t);
+    sm_syntab_fini(&tb);
+    free(core_of);
+    free(local_of);
+    sm_net_destroy(&net);
+    sm_net_destroy(&big);
 }

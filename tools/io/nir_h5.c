@@ -63,6 +63,10 @@ hid_t sm_nir_h5_open(const char *path, sm_error_t *err)
         sm_fail(err, SM_EIO, "%s: not a regular file", path);
         return H5I_INVALID_HID;
     }
+    if (sm_h5_load(err)) {
+        sm_error_prefix(err, "%s: ", path);
+        return H5I_INVALID_HID;
+    }
     htri_t is = H5Fis_hdf5(path);
     if (is <= 0) {
         char why[240];

@@ -6,7 +6,7 @@
 #ifndef SM_NIR_H5_H
 #define SM_NIR_H5_H
 
-#include <hdf5.h>
+#include "h5_load.h"
 
 #include "nir.h"
 
