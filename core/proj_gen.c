@@ -387,6 +387,20 @@ static bool s_constant(const s_draws_t *dr, float *w, uint32_t *d)
     return true;
 }
 
+/* Moves candidate *c (of m) on to the next source a fixed_probability
+ * projection draws, by a geometric gap (every candidate when `every`): a
+ * cost per synapse, not per candidate pair. False when none is left. */
+static inline bool s_next_source(sm_rng_t *r, bool every, double inv_lq, uint64_t m, uint64_t *c)
+{
+    if (!every) {
+        double g = floor(log1p(-sm_rng_uniform(r)) * inv_lq);
+        if (g >= (double)(m - *c))
+            return false;
+        *c += (uint64_t)g;
+    }
+    return *c < m;
+}
+
 /* The runs of a constant all_to_all or fixed_probability projection: the
  * same sources, from the same draws, as the loops below. */
 static int s_gen_runs(const sm_proj_t *pr, uint32_t pj, uint32_t n_src, uint32_t n_dst,
@@ -399,15 +413,7 @@ static int s_gen_runs(const sm_proj_t *pr, uint32_t pj, uint32_t n_src, uint32_t
         sm_rng_t r = sm_rng_stream(pr->seed, pj, t);
         const uint64_t m = no_self && t < n_src ? n_src - 1u : n_src;
         uint32_t n = 0;
-        for (uint64_t c = 0;; c++) {
-            if (!every) {
-                double g = floor(log1p(-sm_rng_uniform(&r)) * inv_lq);
-                if (g >= (double)(m - c))
-                    break;
-                c += (uint64_t)g;
-            }
-            if (c >= m)
-                break;
+        for (uint64_t c = 0; s_next_source(&r, every, inv_lq, m, &c); c++) {
             uint32_t s = (uint32_t)c;
             if (no_self && t < n_src && s >= t)
                 s++;
@@ -476,17 +482,7 @@ static int s_generate(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn, sm
         for (uint32_t t = 0; t < n_dst; t++) {
             sm_rng_t r = sm_rng_stream(pr->seed, pj, t);
             const uint64_t m = no_self && t < n_src ? n_src - 1u : n_src;
-            /* Geometric gaps between successes: cost per synapse, not per
-             * candidate pair. */
-            for (uint64_t c = 0;; c++) {
-                if (!every) {
-                    double g = floor(log1p(-sm_rng_uniform(&r)) * inv_lq);
-                    if (g >= (double)(m - c))
-                        break;
-                    c += (uint64_t)g;
-                }
-                if (c >= m)
-                    break;
+            for (uint64_t c = 0; s_next_source(&r, every, inv_lq, m, &c); c++) {
                 uint32_t s = (uint32_t)c;
                 if (no_self && t < n_src && s >= t)
                     s++;

@@ -237,6 +237,22 @@ static int s_rec_drop(s_rec_t *r)
     return rc;
 }
 
+/* Twice the room for runs (targets) in r; -1 if it cannot grow. */
+static int s_rec_more_runs(s_rec_t *r)
+{
+    uint64_t nc = r->cap_run ? r->cap_run * 2 : 256;
+    uint32_t *a = realloc(r->run_dst, nc * sizeof *a);
+    if (!a)
+        return -1;
+    r->run_dst = a;
+    uint64_t *e = realloc(r->run_end, nc * sizeof *e);
+    if (!e)
+        return -1;
+    r->run_end = e;
+    r->cap_run = nc;
+    return 0;
+}
+
 static int s_rec_grow(s_rec_t *r, uint32_t dst)
 {
     if (r->n == r->cap) {
@@ -248,18 +264,8 @@ static int s_rec_grow(s_rec_t *r, uint32_t dst)
         r->cap = nc;
     }
     if (!r->n_run || r->run_dst[r->n_run - 1] != dst) {
-        if (r->n_run == r->cap_run) {
-            uint64_t nc = r->cap_run ? r->cap_run * 2 : 256;
-            uint32_t *a = realloc(r->run_dst, nc * sizeof *a);
-            if (!a)
-                return -1;
-            r->run_dst = a;
-            uint64_t *e = realloc(r->run_end, nc * sizeof *e);
-            if (!e)
-                return -1;
-            r->run_end = e;
-            r->cap_run = nc;
-        }
+        if (r->n_run == r->cap_run && s_rec_more_runs(r))
+            return -1;
         if (r->n_run)
             r->run_end[r->n_run - 1] = r->n;
         r->run_dst[r->n_run++] = dst;
@@ -327,19 +333,7 @@ static int s_rec_reserve(s_rec_t *r, uint32_t n)
         r->src = a;
         r->cap = nc;
     }
-    if (r->n_run == r->cap_run) {
-        uint64_t nc = r->cap_run ? r->cap_run * 2 : 256;
-        uint32_t *a = realloc(r->run_dst, nc * sizeof *a);
-        if (!a)
-            return -1;
-        r->run_dst = a;
-        uint64_t *e = realloc(r->run_end, nc * sizeof *e);
-        if (!e)
-            return -1;
-        r->run_end = e;
-        r->cap_run = nc;
-    }
-    return 0;
+    return r->n_run == r->cap_run ? s_rec_more_runs(r) : 0;
 }
 
 /* Pass 1's callback for the synapses of one target (sm_proj_generate_runs):
