@@ -32,12 +32,21 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
             const sm_wev_t *nx = &evs[i + 4];
             const sm_fan_t *nf = &t->fan[nx->fan];
             const sm_core_t *nc = &cx->cores[nf->core];
-            uint32_t tg = sm_fan_syn(t, nx->src, nx->fan)->tgt;
-            uint32_t nslot = (nx->te + sm_syn_delay(tg)) & cx->ring_mask;
-            if (sm_syn_local(tg) < nc->n) {
-                __builtin_prefetch(sm_core_acc(nc, nslot, sm_syn_port(tg), sm_syn_local(tg)), 1);
-                if (!nc->inl)
-                    __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
+            const sm_syn_t *ns = sm_fan_syn(t, nx->src, nx->fan);
+            /* Every target of that event, not only its first: a segment
+             * holds a few scattered targets, each a miss of its own. */
+            uint32_t nlen = sm_fan_len(t, nx->src, nx->fan);
+            if (nlen > 8)
+                nlen = 8;
+            for (uint32_t q = 0; q < nlen; q++) {
+                uint32_t tg = ns[q].tgt;
+                uint32_t nslot = (nx->te + sm_syn_delay(tg)) & cx->ring_mask;
+                if (sm_syn_local(tg) < nc->n) {
+                    __builtin_prefetch(sm_core_acc(nc, nslot, sm_syn_port(tg), sm_syn_local(tg)),
+                                       1);
+                    if (!nc->inl)
+                        __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
+                }
             }
         }
         for (; j < len; j++) {
