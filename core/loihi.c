@@ -353,24 +353,36 @@ static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, uin
 }
 #endif
 
-/* Neurons sorted at a time: their lanes then run about as long as one
- * another, and a run (as long as the shortest lane's) is seldom cut short. */
+/* Neurons scheduled at a time. */
 #define S_CHUNK 64u
+/* Runs longer than this go through sm_loihi_advance, so that a lane's end
+ * (the steps since the chunk began) stays well inside 32 bits. */
+#define S_LANE_MAX (1u << 24)
+
+/* State q into lane j, as magnitudes. */
+static inline void s_lane_fill(s_lanes_t *L, uint32_t j, const sm_loihi_state_t *q)
+{
+    const int neg = q->u < 0 || q->v < 0;
+    L->mu[j] = (uint64_t)(neg ? -(int64_t)q->u : q->u);
+    L->mv[j] = (uint64_t)(neg ? -(int64_t)q->v : q->v);
+    L->over[j] = 0;
+}
 
 static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
                             uint32_t n)
 {
-    /* The neurons for the lanes, roughly by their number of steps (a
-     * counting sort on k / 16, up to 256 steps). */
+    /* The neurons for the lanes, longest runs first (a counting sort on
+     * k / 16, up to 256 steps): a lane that frees up takes the next one,
+     * and the short runs left for the end keep the lanes full until then. */
     uint32_t ord[S_CHUNK], cnt[17] = {0}, m = 0;
     uint8_t key[S_CHUNK];
     for (uint32_t i = 0; i < n; i++) {
-        if (k[i] < S_LANE_MIN || !s_lane_ok(p, &s[i], k[i])) {
+        if (k[i] < S_LANE_MIN || k[i] > S_LANE_MAX || !s_lane_ok(p, &s[i], k[i])) {
             (void)sm_loihi_advance(p, &s[i], k[i]);
             key[i] = 16;
             continue;
         }
-        key[i] = (uint8_t)(k[i] < 256 ? k[i] >> 4 : 15);
+        key[i] = (uint8_t)(15 - (k[i] < 256 ? k[i] >> 4 : 15));
         cnt[key[i] + 1]++;
         m++;
     }
@@ -380,33 +392,29 @@ static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const 
         if (key[i] < 16)
             ord[cnt[key[i]]++] = i;
     s_lanes_t L;
-    uint32_t left[S_LANES], who[S_LANES];
+    /* end[j]: the step of the chunk at which lane j's neuron is done. */
+    uint32_t end[S_LANES], who[S_LANES];
     /* An idle lane: (0, 0) stays (0, 0). */
     memset(&L, 0, sizeof L);
-    uint32_t nl = 0, next = 0;
-    for (;;) {
-        while (nl < S_LANES && next < m) {
-            const uint32_t i = ord[next++];
-            const int neg = s[i].u < 0 || s[i].v < 0;
-            L.mu[nl] = (uint64_t)(neg ? -(int64_t)s[i].u : s[i].u);
-            L.mv[nl] = (uint64_t)(neg ? -(int64_t)s[i].v : s[i].v);
-            L.over[nl] = 0;
-            left[nl] = k[i];
-            who[nl] = i;
-            nl++;
-        }
-        if (!nl)
-            return;
-        uint32_t run = left[0];
+    uint32_t nl = 0, next = 0, now = 0;
+    for (; nl < S_LANES && next < m; nl++) {
+        const uint32_t i = ord[next++];
+        s_lane_fill(&L, nl, &s[i]);
+        end[nl] = k[i];
+        who[nl] = i;
+    }
+    while (nl) {
+        uint32_t t = end[0];
         for (uint32_t j = 1; j < nl; j++)
-            if (left[j] < run)
-                run = left[j];
-        s_lanes_run(&L, p, run, nl);
-        /* Lanes that are done (or settled at (0, 0), or went past theta,
-         * which the exact path then redoes) hand their slot to the last. */
+            t = end[j] < t ? end[j] : t;
+        s_lanes_run(&L, p, t - now, nl);
+        now = t;
+        /* The lanes done hand their slot to the next neuron, or, when none
+         * is left, to the last lane. A lane that went past theta (the
+         * bound of s_lane_ok keeps its words in range all the same) is
+         * redone by the exact path. */
         for (uint32_t j = 0; j < nl;) {
-            left[j] -= run;
-            if (!L.over[j] && left[j] > 0 && (L.mu[j] | L.mv[j]) != 0) {
+            if (end[j] != now) {
                 j++;
                 continue;
             }
@@ -418,11 +426,19 @@ static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const 
                 q->u = neg ? -(int32_t)L.mu[j] : (int32_t)L.mu[j];
                 q->v = neg ? -(int32_t)L.mv[j] : (int32_t)L.mv[j];
             }
+            if (next < m) {
+                const uint32_t i = ord[next++];
+                s_lane_fill(&L, j, &s[i]);
+                end[j] = now + k[i];
+                who[j] = i;
+                j++;
+                continue;
+            }
             nl--;
             L.mu[j] = L.mu[nl];
             L.mv[j] = L.mv[nl];
             L.over[j] = L.over[nl];
-            left[j] = left[nl];
+            end[j] = end[nl];
             who[j] = who[nl];
             L.mu[nl] = L.mv[nl] = L.over[nl] = 0;
         }
