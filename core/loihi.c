@@ -359,38 +359,34 @@ static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, uin
  * (the steps since the chunk began) stays well inside 32 bits. */
 #define S_LANE_MAX (1u << 24)
 
-/* State q into lane j, as magnitudes. */
-static inline void s_lane_fill(s_lanes_t *L, uint32_t j, const sm_loihi_state_t *q)
+/* State q as the magnitudes a lane holds. */
+static inline void s_mag(const sm_loihi_state_t *q, uint64_t *mu, uint64_t *mv)
 {
     const int neg = q->u < 0 || q->v < 0;
-    L->mu[j] = (uint64_t)(neg ? -(int64_t)q->u : q->u);
-    L->mv[j] = (uint64_t)(neg ? -(int64_t)q->v : q->v);
-    L->over[j] = 0;
+    *mu = (uint64_t)(neg ? -(int64_t)q->u : q->u);
+    *mv = (uint64_t)(neg ? -(int64_t)q->v : q->v);
 }
 
-static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
-                            uint32_t n)
+/* Lane magnitudes back into q, which still holds the state they came from
+ * (and so the sign); or, if v went past theta on the way, q is redone by
+ * the exact path. */
+static inline void s_lane_back(const sm_loihi_lif_t *p, sm_loihi_state_t *q, uint32_t k,
+                               uint64_t mu, uint64_t mv, uint64_t over)
 {
-    /* The neurons for the lanes, longest runs first (a counting sort on
-     * k / 16, up to 256 steps): a lane that frees up takes the next one,
-     * and the short runs left for the end keep the lanes full until then. */
-    uint32_t ord[S_CHUNK], cnt[17] = {0}, m = 0;
-    uint8_t key[S_CHUNK];
-    for (uint32_t i = 0; i < n; i++) {
-        if (k[i] < S_LANE_MIN || k[i] > S_LANE_MAX || !s_lane_ok(p, &s[i], k[i])) {
-            (void)sm_loihi_advance(p, &s[i], k[i]);
-            key[i] = 16;
-            continue;
-        }
-        key[i] = (uint8_t)(15 - (k[i] < 256 ? k[i] >> 4 : 15));
-        cnt[key[i] + 1]++;
-        m++;
+    if (over) {
+        (void)sm_loihi_advance(p, q, k);
+        return;
     }
-    for (int b = 1; b < 17; b++)
-        cnt[b] += cnt[b - 1];
-    for (uint32_t i = 0; i < n; i++)
-        if (key[i] < 16)
-            ord[cnt[key[i]]++] = i;
+    const int neg = q->u < 0 || q->v < 0;
+    q->u = neg ? -(int32_t)mu : (int32_t)mu;
+    q->v = neg ? -(int32_t)mv : (int32_t)mv;
+}
+
+/* The m neurons ord[0..m) of s through the 64-bit lanes, in that order: a
+ * lane that frees up takes the next one. */
+static void s_wide_run(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
+                       const uint32_t *ord, uint32_t m)
+{
     s_lanes_t L;
     /* end[j]: the step of the chunk at which lane j's neuron is done. */
     uint32_t end[S_LANES], who[S_LANES];
@@ -399,7 +395,7 @@ static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const 
     uint32_t nl = 0, next = 0, now = 0;
     for (; nl < S_LANES && next < m; nl++) {
         const uint32_t i = ord[next++];
-        s_lane_fill(&L, nl, &s[i]);
+        s_mag(&s[i], &L.mu[nl], &L.mv[nl]);
         end[nl] = k[i];
         who[nl] = i;
     }
@@ -410,25 +406,17 @@ static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const 
         s_lanes_run(&L, p, t - now, nl);
         now = t;
         /* The lanes done hand their slot to the next neuron, or, when none
-         * is left, to the last lane. A lane that went past theta (the
-         * bound of s_lane_ok keeps its words in range all the same) is
-         * redone by the exact path. */
+         * is left, to the last lane. */
         for (uint32_t j = 0; j < nl;) {
             if (end[j] != now) {
                 j++;
                 continue;
             }
-            sm_loihi_state_t *q = &s[who[j]];
-            if (L.over[j]) {
-                (void)sm_loihi_advance(p, q, k[who[j]]);
-            } else {
-                const int neg = q->u < 0 || q->v < 0;
-                q->u = neg ? -(int32_t)L.mu[j] : (int32_t)L.mu[j];
-                q->v = neg ? -(int32_t)L.mv[j] : (int32_t)L.mv[j];
-            }
+            s_lane_back(p, &s[who[j]], k[who[j]], L.mu[j], L.mv[j], L.over[j]);
             if (next < m) {
                 const uint32_t i = ord[next++];
-                s_lane_fill(&L, j, &s[i]);
+                s_mag(&s[i], &L.mu[j], &L.mv[j]);
+                L.over[j] = 0;
                 end[j] = now + k[i];
                 who[j] = i;
                 j++;
@@ -445,11 +433,168 @@ static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const 
     }
 }
 
+#if S_AVX2
+/* Narrow lanes: with theta below 2^20, a positive lane with u below 2^20
+ * has products below 2^32 for as long as v stays at or below theta (and u
+ * only shrinks); past theta its words may wrap, but it is redone anyway. A
+ * negative lane whose bound (s_lane_ok) is at most theta stays there. So
+ * 32-bit words do, eight to an AVX2 register: twice the lanes per
+ * instruction of the 64-bit ones. */
+#define S_NARROW ((int32_t)1 << 20)
+
+static int s_narrow_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint32_t k)
+{
+    if (p->bias != 0 || p->theta >= S_NARROW || k < S_LANE_MIN || k > S_LANE_MAX)
+        return 0;
+    if (s->u >= 0 && s->v >= 0) {
+        if (s->v > p->theta || s->u >= S_NARROW)
+            return 0;
+    } else if (s->u <= 0 && s->v <= 0) {
+        const uint64_t au = (uint64_t)-(int64_t)s->u, av = (uint64_t)-(int64_t)s->v;
+        const uint64_t D = (uint64_t)(S_DECAY_UNITY - p->ku);
+        if (av * D + au * (uint64_t)p->ku > (uint64_t)p->theta * D)
+            return 0;
+    } else {
+        return 0;
+    }
+    return !s_zero_at(p, s->u, s->v, k);
+}
+
+/* Steps between the lanes' checks for a neuron done. */
+#define S_BLOCK 8
+
+/* One step of the lanes with steps left (c > 0), which count one down; the
+ * others keep their words. */
+#define S_STEP8(u, v, o, c)                                                                        \
+    do {                                                                                           \
+        const __m256i a_ = _mm256_cmpgt_epi32(c, zero);                                            \
+        c = _mm256_add_epi32(c, a_);                                                               \
+        const __m256i u_ = _mm256_srli_epi32(_mm256_mullo_epi32(u, ku), 12);                       \
+        const __m256i v_ =                                                                         \
+            _mm256_add_epi32(_mm256_srli_epi32(_mm256_mullo_epi32(v, kv), 12), u_);                \
+        u = _mm256_blendv_epi8(u, u_, a_);                                                         \
+        v = _mm256_blendv_epi8(v, v_, a_);                                                         \
+        o = _mm256_or_si256(o, _mm256_cmpgt_epi32(v, th));                                         \
+    } while (0)
+
+/* The m neurons ord[0..m) of s through sixteen narrow lanes, in that order.
+ * Each lane counts its steps down and stops at 0, so that all lanes run a
+ * fixed block of steps between checks: no run ends early for the sake of
+ * one lane, and a lane done waits less than a block for the next neuron,
+ * which is blended in without going through memory. */
+__attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p,
+                                                         sm_loihi_state_t *s, const uint32_t *k,
+                                                         const uint32_t *ord, uint32_t m)
+{
+    /* -1 at 16: loads at 16 - j and 24 - j mask lane j in the low and high
+     * word of eight lanes. */
+    static const int32_t one_lane[32] = {[16] = -1};
+    const __m256i ku = _mm256_set1_epi32(p->ku), kv = _mm256_set1_epi32(p->kv);
+    const __m256i th = _mm256_set1_epi32(p->theta), zero = _mm256_setzero_si256();
+    __m256i u0 = zero, u1 = zero, v0 = zero, v1 = zero, o0 = zero, o1 = zero, c0 = zero,
+            c1 = zero;
+    _Alignas(32) uint32_t U[S_LANES], V[S_LANES], O[S_LANES];
+    uint32_t who[S_LANES], next = 0, busy = 0, fill = (1u << S_LANES) - 1;
+    for (;;) {
+        /* The lanes in fill take the next neurons. */
+        for (; fill && next < m; fill &= fill - 1) {
+            const uint32_t j = (uint32_t)__builtin_ctz(fill), i = ord[next++];
+            uint64_t mu, mv;
+            s_mag(&s[i], &mu, &mv);
+            const __m256i lo = _mm256_loadu_si256((const __m256i *)&one_lane[16 - j]);
+            const __m256i hi = _mm256_loadu_si256((const __m256i *)&one_lane[24 - j]);
+            const __m256i bu = _mm256_set1_epi32((int32_t)mu), bv = _mm256_set1_epi32((int32_t)mv);
+            const __m256i bc = _mm256_set1_epi32((int32_t)k[i]);
+            u0 = _mm256_blendv_epi8(u0, bu, lo);
+            u1 = _mm256_blendv_epi8(u1, bu, hi);
+            v0 = _mm256_blendv_epi8(v0, bv, lo);
+            v1 = _mm256_blendv_epi8(v1, bv, hi);
+            o0 = _mm256_andnot_si256(lo, o0);
+            o1 = _mm256_andnot_si256(hi, o1);
+            c0 = _mm256_blendv_epi8(c0, bc, lo);
+            c1 = _mm256_blendv_epi8(c1, bc, hi);
+            who[j] = i;
+            busy |= 1u << j;
+        }
+        if (!busy)
+            return;
+        uint32_t done;
+        do {
+            for (int r = 0; r < S_BLOCK; r++) {
+                S_STEP8(u0, v0, o0, c0);
+                S_STEP8(u1, v1, o1, c1);
+            }
+            done = ((uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c0, zero))) |
+                    (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c1, zero)))
+                        << 8) &
+                   busy;
+        } while (!done);
+        _mm256_store_si256((__m256i *)&U[0], u0);
+        _mm256_store_si256((__m256i *)&U[8], u1);
+        _mm256_store_si256((__m256i *)&V[0], v0);
+        _mm256_store_si256((__m256i *)&V[8], v1);
+        _mm256_store_si256((__m256i *)&O[0], o0);
+        _mm256_store_si256((__m256i *)&O[8], o1);
+        for (uint32_t d = done; d; d &= d - 1) {
+            const uint32_t j = (uint32_t)__builtin_ctz(d);
+            s_lane_back(p, &s[who[j]], k[who[j]], U[j], V[j], O[j]);
+        }
+        busy &= ~done;
+        fill = done;
+    }
+}
+#endif
+
+static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
+                            uint32_t n, int narrow)
+{
+    /* The neurons for the narrow lanes, then those for the wide ones, each
+     * longest runs first (a counting sort on k / 16, up to 256 steps): a
+     * lane that frees up takes the next one, and the short runs left for
+     * the end keep the lanes full until then. */
+    uint32_t ord[S_CHUNK], cnt[33] = {0};
+    uint8_t key[S_CHUNK];
+    (void)narrow;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = 0;
+#if S_AVX2
+        if (!narrow || !s_narrow_ok(p, &s[i], k[i]))
+#endif
+        {
+            if (k[i] < S_LANE_MIN || k[i] > S_LANE_MAX || !s_lane_ok(p, &s[i], k[i])) {
+                (void)sm_loihi_advance(p, &s[i], k[i]);
+                key[i] = 32;
+                continue;
+            }
+            c = 16;
+        }
+        key[i] = (uint8_t)(c + 15 - (k[i] < 256 ? k[i] >> 4 : 15));
+        cnt[key[i] + 1]++;
+    }
+    for (int b = 1; b < 33; b++)
+        cnt[b] += cnt[b - 1];
+    const uint32_t m_narrow = cnt[16], m = cnt[32];
+    for (uint32_t i = 0; i < n; i++)
+        if (key[i] < 32)
+            ord[cnt[key[i]]++] = i;
+#if S_AVX2
+    if (m_narrow)
+        s_narrow_run(p, s, k, ord, m_narrow);
+#endif
+    if (m > m_narrow)
+        s_wide_run(p, s, k, ord + m_narrow, m - m_narrow);
+}
+
 void sm_loihi_advance_many(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
                            uint32_t n)
 {
+#if S_AVX2
+    const int narrow = __builtin_cpu_supports("avx2");
+#else
+    const int narrow = 0;
+#endif
     for (uint32_t a = 0; a < n; a += S_CHUNK)
-        s_advance_chunk(p, s + a, k + a, n - a < S_CHUNK ? n - a : S_CHUNK);
+        s_advance_chunk(p, s + a, k + a, n - a < S_CHUNK ? n - a : S_CHUNK, narrow);
 }
 
 /* A bound on v for all input-free steps to come, from the current state.
