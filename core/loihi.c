@@ -685,14 +685,20 @@ uint32_t sm_loihi_next_spike(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
         t.v >= 0 && t.v <= p->theta) {
         const uint64_t ku = (uint64_t)p->ku, kv = (uint64_t)p->kv, th = (uint64_t)p->theta;
         uint64_t u = (uint64_t)t.u, v = (uint64_t)t.v;
-        if (v * (S_DECAY_UNITY - ku) + u * ku <= th * (S_DECAY_UNITY - ku))
+        const uint64_t D = S_DECAY_UNITY - ku;
+        if (v * D + u * ku <= th * D)
             return SM_LOIHI_NEVER;
+        /* The loose bound never grows along the way (v' <= v + u' and
+         * u' <= u Ku / 4096), so once it is 2 below theta the search below
+         * would find s_quiet true at its first step, in doubles, margin and
+         * all: never, without the steps and the logarithms. */
+        const uint64_t th2 = th >= 2 ? (th - 2) * D : 0;
         for (; d < S_FAST_STEPS; d++) {
             u = (u * ku) >> 12;
             v = ((v * kv) >> 12) + u;
             if (v > th)
                 return d;
-            if (u == 0)
+            if (u == 0 || v * D + u * ku <= th2)
                 return SM_LOIHI_NEVER;
         }
         t.u = (int32_t)u;
