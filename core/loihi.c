@@ -463,22 +463,24 @@ static int s_narrow_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint3
 /* Steps between the lanes' checks for a neuron done. */
 #define S_BLOCK 8
 
-/* One step of the lanes with steps left (c > 0), which count one down; the
- * others keep their words. */
-#define S_STEP8(u, v, o, c)                                                                        \
+/* One step of the lanes with steps left, whose count c runs from -k up to
+ * 0 (its sign bit, which the blends read, says whether the lane steps);
+ * the others keep their words. A lane whose v passes theta stops there,
+ * with that v to tell. */
+#define S_STEP8(u, v, c)                                                                           \
     do {                                                                                           \
-        const __m256i a_ = _mm256_cmpgt_epi32(c, zero);                                            \
-        c = _mm256_add_epi32(c, a_);                                                               \
         const __m256i u_ = _mm256_srli_epi32(_mm256_mullo_epi32(u, ku), 12);                       \
         const __m256i v_ =                                                                         \
             _mm256_add_epi32(_mm256_srli_epi32(_mm256_mullo_epi32(v, kv), 12), u_);                \
-        u = _mm256_blendv_epi8(u, u_, a_);                                                         \
-        v = _mm256_blendv_epi8(v, v_, a_);                                                         \
-        o = _mm256_or_si256(o, _mm256_cmpgt_epi32(v, th));                                         \
+        const __m256 s_ = _mm256_castsi256_ps(c);                                                  \
+        u = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(u), _mm256_castsi256_ps(u_), s_)); \
+        v = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(v), _mm256_castsi256_ps(v_), s_)); \
+        c = _mm256_andnot_si256(_mm256_cmpgt_epi32(v, th),                                         \
+                                _mm256_sub_epi32(c, _mm256_srai_epi32(c, 31)));                    \
     } while (0)
 
 /* The m neurons ord[0..m) of s through sixteen narrow lanes, in that order.
- * Each lane counts its steps down and stops at 0, so that all lanes run a
+ * Each lane counts its steps and stops at the last, so that all lanes run a
  * fixed block of steps between checks: no run ends early for the sake of
  * one lane, and a lane done waits less than a block for the next neuron,
  * which is blended in without going through memory. */
@@ -490,10 +492,9 @@ __attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p
      * word of eight lanes. */
     static const int32_t one_lane[32] = {[16] = -1};
     const __m256i ku = _mm256_set1_epi32(p->ku), kv = _mm256_set1_epi32(p->kv);
-    const __m256i th = _mm256_set1_epi32(p->theta), zero = _mm256_setzero_si256();
-    __m256i u0 = zero, u1 = zero, v0 = zero, v1 = zero, o0 = zero, o1 = zero, c0 = zero,
-            c1 = zero;
-    _Alignas(32) uint32_t U[S_LANES], V[S_LANES], O[S_LANES];
+    const __m256i th = _mm256_set1_epi32(p->theta);
+    __m256i u0 = _mm256_setzero_si256(), u1 = u0, v0 = u0, v1 = u0, c0 = u0, c1 = u0;
+    _Alignas(32) int32_t U[S_LANES], V[S_LANES];
     uint32_t who[S_LANES], next = 0, busy = 0, fill = (1u << S_LANES) - 1;
     for (;;) {
         /* The lanes in fill take the next neurons. */
@@ -504,13 +505,11 @@ __attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p
             const __m256i lo = _mm256_loadu_si256((const __m256i *)&one_lane[16 - j]);
             const __m256i hi = _mm256_loadu_si256((const __m256i *)&one_lane[24 - j]);
             const __m256i bu = _mm256_set1_epi32((int32_t)mu), bv = _mm256_set1_epi32((int32_t)mv);
-            const __m256i bc = _mm256_set1_epi32((int32_t)k[i]);
+            const __m256i bc = _mm256_set1_epi32(-(int32_t)k[i]);
             u0 = _mm256_blendv_epi8(u0, bu, lo);
             u1 = _mm256_blendv_epi8(u1, bu, hi);
             v0 = _mm256_blendv_epi8(v0, bv, lo);
             v1 = _mm256_blendv_epi8(v1, bv, hi);
-            o0 = _mm256_andnot_si256(lo, o0);
-            o1 = _mm256_andnot_si256(hi, o1);
             c0 = _mm256_blendv_epi8(c0, bc, lo);
             c1 = _mm256_blendv_epi8(c1, bc, hi);
             who[j] = i;
@@ -521,11 +520,12 @@ __attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p
         uint32_t done;
         do {
             for (int r = 0; r < S_BLOCK; r++) {
-                S_STEP8(u0, v0, o0, c0);
-                S_STEP8(u1, v1, o1, c1);
+                S_STEP8(u0, v0, c0);
+                S_STEP8(u1, v1, c1);
             }
-            done = ((uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c0, zero))) |
-                    (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c1, zero)))
+            const __m256i z = _mm256_setzero_si256();
+            done = ((uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c0, z))) |
+                    (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c1, z)))
                         << 8) &
                    busy;
         } while (!done);
@@ -533,11 +533,9 @@ __attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p
         _mm256_store_si256((__m256i *)&U[8], u1);
         _mm256_store_si256((__m256i *)&V[0], v0);
         _mm256_store_si256((__m256i *)&V[8], v1);
-        _mm256_store_si256((__m256i *)&O[0], o0);
-        _mm256_store_si256((__m256i *)&O[8], o1);
         for (uint32_t d = done; d; d &= d - 1) {
             const uint32_t j = (uint32_t)__builtin_ctz(d);
-            s_lane_back(p, &s[who[j]], k[who[j]], U[j], V[j], O[j]);
+            s_lane_back(p, &s[who[j]], k[who[j]], (uint32_t)U[j], (uint32_t)V[j], V[j] > p->theta);
         }
         busy &= ~done;
         fill = done;
