@@ -72,35 +72,6 @@ int sm_loihi_state_check(const sm_loihi_state_t *s, sm_error_t *err)
     return 0;
 }
 
-/* Section 3.1, steps 3-4: the new v before the threshold, from the new u. */
-static int32_t s_volt(const sm_loihi_lif_t *p, int32_t v, int32_t u)
-{
-    int64_t y = (int64_t)v * p->kv / S_DECAY_UNITY + u + p->bias;
-    if (y > SM_LOIHI_V_MAX)
-        y = SM_LOIHI_V_MAX;
-    else if (y < -SM_LOIHI_V_MAX)
-        y = -SM_LOIHI_V_MAX;
-    return (int32_t)y;
-}
-
-int sm_loihi_step(const sm_loihi_lif_t *p, sm_loihi_state_t *s, int32_t a)
-{
-    int64_t x = (int64_t)s->u * p->ku / S_DECAY_UNITY + (int64_t)a * S_ACT_SHIFT;
-    /* One conditional wrap, as Lava does it: +2^23 stays, -2^23 becomes
-     * +2^23, hence the 25 bits. */
-    if (x > SM_LOIHI_U_MAX)
-        x -= 2 * (int64_t)SM_LOIHI_U_MAX;
-    else if (x <= -SM_LOIHI_U_MAX)
-        x += 2 * (int64_t)SM_LOIHI_U_MAX;
-    s->u = (int32_t)x;
-    s->v = s_volt(p, s->v, s->u);
-    if (s->v > p->theta) {
-        s->v = 0;
-        return 1;
-    }
-    return 0;
-}
-
 /* With u = 0 and dv = 0 (Kv = 4096) the decay of v is exact and u stays 0,
  * so v moves linearly, v' = clip(v + B), and with B > 0 and a threshold below
  * saturation it fires periodically. This is the one input-free phase that
@@ -139,7 +110,7 @@ static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, int bound
 static inline int s_step0(const sm_loihi_lif_t *p, int32_t *u, int32_t *v)
 {
     *u = (int32_t)((int64_t)*u * p->ku / S_DECAY_UNITY);
-    *v = s_volt(p, *v, *u);
+    *v = sm_loihi_volt(p, *v, *u);
     if (*v > p->theta) {
         *v = 0;
         return 1;
@@ -658,7 +629,7 @@ static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, int bound
         return 0;
     if (s->u <= 0 && p->bias <= 0)
         return 1;
-    if (s->u == 0 && s_volt(p, s->v, 0) <= s->v)
+    if (s->u == 0 && sm_loihi_volt(p, s->v, 0) <= s->v)
         return 1;
     if (!bound)
         return 0;
