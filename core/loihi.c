@@ -466,28 +466,31 @@ __attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p
     const __m256i th = _mm256_set1_epi32(p->theta);
     __m256i u0 = _mm256_setzero_si256(), u1 = u0, v0 = u0, v1 = u0, c0 = u0, c1 = u0;
     _Alignas(32) int32_t U[S_LANES], V[S_LANES];
-    uint32_t who[S_LANES], next = 0, busy = 0, fill = (1u << S_LANES) - 1;
-    for (;;) {
-        /* The lanes in fill take the next neurons. */
-        for (; fill && next < m; fill &= fill - 1) {
-            const uint32_t j = (uint32_t)__builtin_ctz(fill), i = ord[next++];
-            uint64_t mu, mv;
-            s_mag(&s[i], &mu, &mv);
-            const __m256i lo = _mm256_loadu_si256((const __m256i *)&one_lane[16 - j]);
-            const __m256i hi = _mm256_loadu_si256((const __m256i *)&one_lane[24 - j]);
-            const __m256i bu = _mm256_set1_epi32((int32_t)mu), bv = _mm256_set1_epi32((int32_t)mv);
-            const __m256i bc = _mm256_set1_epi32(-(int32_t)k[i]);
-            u0 = _mm256_blendv_epi8(u0, bu, lo);
-            u1 = _mm256_blendv_epi8(u1, bu, hi);
-            v0 = _mm256_blendv_epi8(v0, bv, lo);
-            v1 = _mm256_blendv_epi8(v1, bv, hi);
-            c0 = _mm256_blendv_epi8(c0, bc, lo);
-            c1 = _mm256_blendv_epi8(c1, bc, hi);
-            who[j] = i;
-            busy |= 1u << j;
-        }
-        if (!busy)
-            return;
+    uint32_t who[S_LANES], next = 0, busy = 0;
+    /* Lane j takes the next neuron. */
+#define S_PUT(j)                                                                                   \
+    do {                                                                                           \
+        const uint32_t i_ = ord[next++];                                                           \
+        uint64_t mu_, mv_;                                                                         \
+        s_mag(&s[i_], &mu_, &mv_);                                                                 \
+        const __m256i lo_ = _mm256_loadu_si256((const __m256i *)&one_lane[16 - (j)]);             \
+        const __m256i hi_ = _mm256_loadu_si256((const __m256i *)&one_lane[24 - (j)]);             \
+        const __m256i bu_ = _mm256_set1_epi32((int32_t)mu_);                                       \
+        const __m256i bv_ = _mm256_set1_epi32((int32_t)mv_);                                       \
+        const __m256i bc_ = _mm256_set1_epi32(-(int32_t)k[i_]);                                    \
+        u0 = _mm256_blendv_epi8(u0, bu_, lo_);                                                     \
+        u1 = _mm256_blendv_epi8(u1, bu_, hi_);                                                     \
+        v0 = _mm256_blendv_epi8(v0, bv_, lo_);                                                     \
+        v1 = _mm256_blendv_epi8(v1, bv_, hi_);                                                     \
+        c0 = _mm256_blendv_epi8(c0, bc_, lo_);                                                     \
+        c1 = _mm256_blendv_epi8(c1, bc_, hi_);                                                     \
+        who[j] = i_;                                                                               \
+    } while (0)
+    for (uint32_t j = 0; j < S_LANES && next < m; j++) {
+        S_PUT(j);
+        busy |= 1u << j;
+    }
+    while (busy) {
         uint32_t done;
         do {
             for (int r = 0; r < S_BLOCK; r++) {
@@ -504,13 +507,18 @@ __attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p
         _mm256_store_si256((__m256i *)&U[8], u1);
         _mm256_store_si256((__m256i *)&V[0], v0);
         _mm256_store_si256((__m256i *)&V[8], v1);
+        /* The lanes done give back their neuron and take the next one, or
+         * fall idle at (0, 0) and a count of 0, which stays so. */
         for (uint32_t d = done; d; d &= d - 1) {
             const uint32_t j = (uint32_t)__builtin_ctz(d);
             s_lane_back(p, &s[who[j]], k[who[j]], (uint32_t)U[j], (uint32_t)V[j], V[j] > p->theta);
+            if (next < m)
+                S_PUT(j);
+            else
+                busy &= ~(1u << j);
         }
-        busy &= ~done;
-        fill = done;
     }
+#undef S_PUT
 }
 #endif
 
