@@ -223,7 +223,8 @@ static int s_lane_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint32_
  * steps several lanes at once; a lane also records whether v passed theta.
  * An idle lane holds (0, 0), which stays (0, 0). */
 #define S_LANES 16
-/* Runs this short are not worth a lane. */
+/* Runs this short are not worth a lane (and the narrow lanes need one
+ * whole block, S_BLOCK, at least). */
 #define S_LANE_MIN 8u
 
 typedef struct {
@@ -433,6 +434,7 @@ static int s_narrow_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint3
 
 /* Steps between the lanes' checks for a neuron done. */
 #define S_BLOCK 8
+_Static_assert(S_LANE_MIN >= S_BLOCK, "a narrow lane runs one block at least");
 
 /* One step of the lanes with steps left, whose count c runs from -k up to
  * 0 (its sign bit, which the blends read, says whether the lane steps);
@@ -450,11 +452,23 @@ static int s_narrow_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint3
                                 _mm256_sub_epi32(c, _mm256_srai_epi32(c, 31)));                    \
     } while (0)
 
-/* The m neurons ord[0..m) of s through sixteen narrow lanes, in that order.
- * Each lane counts its steps and stops at the last, so that all lanes run a
- * fixed block of steps between checks: no run ends early for the sake of
- * one lane, and a lane done waits less than a block for the next neuron,
- * which is blended in without going through memory. */
+/* The same step for lanes that all step: no count, no blend; v past theta
+ * is only recorded (o), the lane goes on (its words may wrap: it is redone). */
+#define S_PLAIN8(u, v, o)                                                                          \
+    do {                                                                                           \
+        u = _mm256_srli_epi32(_mm256_mullo_epi32(u, ku), 12);                                      \
+        v = _mm256_add_epi32(_mm256_srli_epi32(_mm256_mullo_epi32(v, kv), 12), u);                 \
+        o = _mm256_or_si256(o, _mm256_cmpgt_epi32(v, th));                                         \
+    } while (0)
+
+/* The m neurons ord[0..m) of s through sixteen narrow lanes. First each
+ * takes its k mod S_BLOCK steps, sixteen at a time, each lane counting
+ * them and frozen after its last (S_STEP8); what is left of every run is
+ * then whole blocks, so that in the lanes proper all busy lanes step
+ * (S_PLAIN8) and a lane can only be done at the end of a block: no run
+ * ends early for the sake of one lane, and a lane done waits for nothing
+ * before the next neuron, which is blended in without going through
+ * memory. */
 __attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p,
                                                          sm_loihi_state_t *s, const uint32_t *k,
                                                          const uint32_t *ord, uint32_t m)
@@ -464,40 +478,79 @@ __attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p
     static const int32_t one_lane[32] = {[16] = -1};
     const __m256i ku = _mm256_set1_epi32(p->ku), kv = _mm256_set1_epi32(p->kv);
     const __m256i th = _mm256_set1_epi32(p->theta);
-    __m256i u0 = _mm256_setzero_si256(), u1 = u0, v0 = u0, v1 = u0, c0 = u0, c1 = u0;
-    _Alignas(32) int32_t U[S_LANES], V[S_LANES];
+    _Alignas(32) int32_t U[S_LANES], V[S_LANES], C[S_LANES];
+    /* The magnitudes after the first k mod S_BLOCK steps, by place in ord. */
+    uint32_t mu[S_CHUNK], mv[S_CHUNK];
+    for (uint32_t g = 0; g < m; g += S_LANES) {
+        for (uint32_t j = 0; j < S_LANES; j++) {
+            uint64_t a = 0, b = 0;
+            C[j] = 0;
+            if (g + j < m) {
+                s_mag(&s[ord[g + j]], &a, &b);
+                C[j] = -(int32_t)(k[ord[g + j]] % S_BLOCK);
+            }
+            U[j] = (int32_t)a;
+            V[j] = (int32_t)b;
+        }
+        __m256i u0 = _mm256_load_si256((const __m256i *)&U[0]);
+        __m256i u1 = _mm256_load_si256((const __m256i *)&U[8]);
+        __m256i v0 = _mm256_load_si256((const __m256i *)&V[0]);
+        __m256i v1 = _mm256_load_si256((const __m256i *)&V[8]);
+        __m256i c0 = _mm256_load_si256((const __m256i *)&C[0]);
+        __m256i c1 = _mm256_load_si256((const __m256i *)&C[8]);
+        for (int r = 1; r < S_BLOCK; r++) {
+            S_STEP8(u0, v0, c0);
+            S_STEP8(u1, v1, c1);
+        }
+        _mm256_store_si256((__m256i *)&U[0], u0);
+        _mm256_store_si256((__m256i *)&U[8], u1);
+        _mm256_store_si256((__m256i *)&V[0], v0);
+        _mm256_store_si256((__m256i *)&V[8], v1);
+        for (uint32_t j = 0; j < S_LANES && g + j < m; j++) {
+            mu[g + j] = (uint32_t)U[j];
+            mv[g + j] = (uint32_t)V[j];
+        }
+    }
+    __m256i u0 = _mm256_setzero_si256(), u1 = u0, v0 = u0, v1 = u0, o0 = u0, o1 = u0, c0 = u0,
+            c1 = u0;
     uint32_t who[S_LANES], next = 0, busy = 0;
-    /* Lane j takes the next neuron. */
+    /* Lane j takes the next neuron; one past theta already is redone. */
 #define S_PUT(j)                                                                                   \
     do {                                                                                           \
-        const uint32_t i_ = ord[next++];                                                           \
-        uint64_t mu_, mv_;                                                                         \
-        s_mag(&s[i_], &mu_, &mv_);                                                                 \
-        const __m256i lo_ = _mm256_loadu_si256((const __m256i *)&one_lane[16 - (j)]);             \
-        const __m256i hi_ = _mm256_loadu_si256((const __m256i *)&one_lane[24 - (j)]);             \
-        const __m256i bu_ = _mm256_set1_epi32((int32_t)mu_);                                       \
-        const __m256i bv_ = _mm256_set1_epi32((int32_t)mv_);                                       \
-        const __m256i bc_ = _mm256_set1_epi32(-(int32_t)k[i_]);                                    \
-        u0 = _mm256_blendv_epi8(u0, bu_, lo_);                                                     \
-        u1 = _mm256_blendv_epi8(u1, bu_, hi_);                                                     \
-        v0 = _mm256_blendv_epi8(v0, bv_, lo_);                                                     \
-        v1 = _mm256_blendv_epi8(v1, bv_, hi_);                                                     \
-        c0 = _mm256_blendv_epi8(c0, bc_, lo_);                                                     \
-        c1 = _mm256_blendv_epi8(c1, bc_, hi_);                                                     \
-        who[j] = i_;                                                                               \
+        const uint32_t x_ = next++, i_ = ord[x_];                                                  \
+        if ((int32_t)mv[x_] > p->theta) {                                                          \
+            (void)sm_loihi_advance(p, &s[i_], k[i_]);                                              \
+        } else {                                                                                   \
+            const __m256i lo_ = _mm256_loadu_si256((const __m256i *)&one_lane[16 - (j)]);         \
+            const __m256i hi_ = _mm256_loadu_si256((const __m256i *)&one_lane[24 - (j)]);         \
+            const __m256i bu_ = _mm256_set1_epi32((int32_t)mu[x_]);                                \
+            const __m256i bv_ = _mm256_set1_epi32((int32_t)mv[x_]);                                \
+            const __m256i bc_ = _mm256_set1_epi32(-(int32_t)(k[i_] / S_BLOCK));                    \
+            u0 = _mm256_blendv_epi8(u0, bu_, lo_);                                                 \
+            u1 = _mm256_blendv_epi8(u1, bu_, hi_);                                                 \
+            v0 = _mm256_blendv_epi8(v0, bv_, lo_);                                                 \
+            v1 = _mm256_blendv_epi8(v1, bv_, hi_);                                                 \
+            o0 = _mm256_andnot_si256(lo_, o0);                                                     \
+            o1 = _mm256_andnot_si256(hi_, o1);                                                     \
+            c0 = _mm256_blendv_epi8(c0, bc_, lo_);                                                 \
+            c1 = _mm256_blendv_epi8(c1, bc_, hi_);                                                 \
+            who[j] = i_;                                                                           \
+            busy |= 1u << (j);                                                                     \
+        }                                                                                          \
     } while (0)
-    for (uint32_t j = 0; j < S_LANES && next < m; j++) {
-        S_PUT(j);
-        busy |= 1u << j;
-    }
+    for (uint32_t j = 0; j < S_LANES; j++)
+        while (!(busy & (1u << j)) && next < m)
+            S_PUT(j);
+    const __m256i z = _mm256_setzero_si256();
     while (busy) {
         uint32_t done;
         do {
             for (int r = 0; r < S_BLOCK; r++) {
-                S_STEP8(u0, v0, c0);
-                S_STEP8(u1, v1, c1);
+                S_PLAIN8(u0, v0, o0);
+                S_PLAIN8(u1, v1, o1);
             }
-            const __m256i z = _mm256_setzero_si256();
+            c0 = _mm256_sub_epi32(c0, _mm256_srai_epi32(c0, 31));
+            c1 = _mm256_sub_epi32(c1, _mm256_srai_epi32(c1, 31));
             done = ((uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c0, z))) |
                     (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c1, z)))
                         << 8) &
@@ -507,15 +560,17 @@ __attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p
         _mm256_store_si256((__m256i *)&U[8], u1);
         _mm256_store_si256((__m256i *)&V[0], v0);
         _mm256_store_si256((__m256i *)&V[8], v1);
+        _mm256_store_si256((__m256i *)&C[0], o0);
+        _mm256_store_si256((__m256i *)&C[8], o1);
         /* The lanes done give back their neuron and take the next one, or
-         * fall idle at (0, 0) and a count of 0, which stays so. */
+         * fall idle: a count of 0 stays 0, and an idle lane's words are
+         * never read. */
         for (uint32_t d = done; d; d &= d - 1) {
             const uint32_t j = (uint32_t)__builtin_ctz(d);
-            s_lane_back(p, &s[who[j]], k[who[j]], (uint32_t)U[j], (uint32_t)V[j], V[j] > p->theta);
-            if (next < m)
+            s_lane_back(p, &s[who[j]], k[who[j]], (uint32_t)U[j], (uint32_t)V[j], C[j]);
+            busy &= ~(1u << j);
+            while (!(busy & (1u << j)) && next < m)
                 S_PUT(j);
-            else
-                busy &= ~(1u << j);
         }
     }
 #undef S_PUT
