@@ -72,35 +72,6 @@ int sm_loihi_state_check(const sm_loihi_state_t *s, sm_error_t *err)
     return 0;
 }
 
-/* Section 3.1, steps 3-4: the new v before the threshold, from the new u. */
-static int32_t s_volt(const sm_loihi_lif_t *p, int32_t v, int32_t u)
-{
-    int64_t y = (int64_t)v * p->kv / S_DECAY_UNITY + u + p->bias;
-    if (y > SM_LOIHI_V_MAX)
-        y = SM_LOIHI_V_MAX;
-    else if (y < -SM_LOIHI_V_MAX)
-        y = -SM_LOIHI_V_MAX;
-    return (int32_t)y;
-}
-
-int sm_loihi_step(const sm_loihi_lif_t *p, sm_loihi_state_t *s, int32_t a)
-{
-    int64_t x = (int64_t)s->u * p->ku / S_DECAY_UNITY + (int64_t)a * S_ACT_SHIFT;
-    /* One conditional wrap, as Lava does it: +2^23 stays, -2^23 becomes
-     * +2^23, hence the 25 bits. */
-    if (x > SM_LOIHI_U_MAX)
-        x -= 2 * (int64_t)SM_LOIHI_U_MAX;
-    else if (x <= -SM_LOIHI_U_MAX)
-        x += 2 * (int64_t)SM_LOIHI_U_MAX;
-    s->u = (int32_t)x;
-    s->v = s_volt(p, s->v, s->u);
-    if (s->v > p->theta) {
-        s->v = 0;
-        return 1;
-    }
-    return 0;
-}
-
 /* With u = 0 and dv = 0 (Kv = 4096) the decay of v is exact and u stays 0,
  * so v moves linearly, v' = clip(v + B), and with B > 0 and a threshold below
  * saturation it fires periodically. This is the one input-free phase that
@@ -139,7 +110,7 @@ static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, int bound
 static inline int s_step0(const sm_loihi_lif_t *p, int32_t *u, int32_t *v)
 {
     *u = (int32_t)((int64_t)*u * p->ku / S_DECAY_UNITY);
-    *v = s_volt(p, *v, *u);
+    *v = sm_loihi_volt(p, *v, *u);
     if (*v > p->theta) {
         *v = 0;
         return 1;
@@ -252,7 +223,8 @@ static int s_lane_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint32_
  * steps several lanes at once; a lane also records whether v passed theta.
  * An idle lane holds (0, 0), which stays (0, 0). */
 #define S_LANES 16
-/* Runs this short are not worth a lane. */
+/* Runs this short are not worth a lane (and the narrow lanes need one
+ * whole block, S_BLOCK, at least). */
 #define S_LANE_MIN 8u
 
 typedef struct {
@@ -353,87 +325,308 @@ static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, uin
 }
 #endif
 
-/* Neurons sorted at a time: their lanes then run about as long as one
- * another, and a run (as long as the shortest lane's) is seldom cut short. */
+/* Neurons scheduled at a time. */
 #define S_CHUNK 64u
+/* Runs longer than this go through sm_loihi_advance, so that a lane's end
+ * (the steps since the chunk began) stays well inside 32 bits. */
+#define S_LANE_MAX (1u << 24)
 
-static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
-                            uint32_t n)
+/* State q as the magnitudes a lane holds. */
+static inline void s_mag(const sm_loihi_state_t *q, uint64_t *mu, uint64_t *mv)
 {
-    /* The neurons for the lanes, roughly by their number of steps (a
-     * counting sort on k / 16, up to 256 steps). */
-    uint32_t ord[S_CHUNK], cnt[17] = {0}, m = 0;
-    uint8_t key[S_CHUNK];
-    for (uint32_t i = 0; i < n; i++) {
-        if (k[i] < S_LANE_MIN || !s_lane_ok(p, &s[i], k[i])) {
-            (void)sm_loihi_advance(p, &s[i], k[i]);
-            key[i] = 16;
-            continue;
-        }
-        key[i] = (uint8_t)(k[i] < 256 ? k[i] >> 4 : 15);
-        cnt[key[i] + 1]++;
-        m++;
+    const int neg = q->u < 0 || q->v < 0;
+    *mu = (uint64_t)(neg ? -(int64_t)q->u : q->u);
+    *mv = (uint64_t)(neg ? -(int64_t)q->v : q->v);
+}
+
+/* Lane magnitudes back into q, which still holds the state they came from
+ * (and so the sign); or, if v went past theta on the way, q is redone by
+ * the exact path. */
+static inline void s_lane_back(const sm_loihi_lif_t *p, sm_loihi_state_t *q, uint32_t k,
+                               uint64_t mu, uint64_t mv, uint64_t over)
+{
+    if (over) {
+        (void)sm_loihi_advance(p, q, k);
+        return;
     }
-    for (int b = 1; b < 17; b++)
-        cnt[b] += cnt[b - 1];
-    for (uint32_t i = 0; i < n; i++)
-        if (key[i] < 16)
-            ord[cnt[key[i]]++] = i;
+    const int neg = q->u < 0 || q->v < 0;
+    q->u = neg ? -(int32_t)mu : (int32_t)mu;
+    q->v = neg ? -(int32_t)mv : (int32_t)mv;
+}
+
+/* The m neurons ord[0..m) of s through the 64-bit lanes, in that order: a
+ * lane that frees up takes the next one. */
+static void s_wide_run(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
+                       const uint32_t *ord, uint32_t m)
+{
     s_lanes_t L;
-    uint32_t left[S_LANES], who[S_LANES];
+    /* end[j]: the step of the chunk at which lane j's neuron is done. */
+    uint32_t end[S_LANES], who[S_LANES];
     /* An idle lane: (0, 0) stays (0, 0). */
     memset(&L, 0, sizeof L);
-    uint32_t nl = 0, next = 0;
-    for (;;) {
-        while (nl < S_LANES && next < m) {
-            const uint32_t i = ord[next++];
-            const int neg = s[i].u < 0 || s[i].v < 0;
-            L.mu[nl] = (uint64_t)(neg ? -(int64_t)s[i].u : s[i].u);
-            L.mv[nl] = (uint64_t)(neg ? -(int64_t)s[i].v : s[i].v);
-            L.over[nl] = 0;
-            left[nl] = k[i];
-            who[nl] = i;
-            nl++;
-        }
-        if (!nl)
-            return;
-        uint32_t run = left[0];
+    uint32_t nl = 0, next = 0, now = 0;
+    for (; nl < S_LANES && next < m; nl++) {
+        const uint32_t i = ord[next++];
+        s_mag(&s[i], &L.mu[nl], &L.mv[nl]);
+        end[nl] = k[i];
+        who[nl] = i;
+    }
+    while (nl) {
+        uint32_t t = end[0];
         for (uint32_t j = 1; j < nl; j++)
-            if (left[j] < run)
-                run = left[j];
-        s_lanes_run(&L, p, run, nl);
-        /* Lanes that are done (or settled at (0, 0), or went past theta,
-         * which the exact path then redoes) hand their slot to the last. */
+            t = end[j] < t ? end[j] : t;
+        s_lanes_run(&L, p, t - now, nl);
+        now = t;
+        /* The lanes done hand their slot to the next neuron, or, when none
+         * is left, to the last lane. */
         for (uint32_t j = 0; j < nl;) {
-            left[j] -= run;
-            if (!L.over[j] && left[j] > 0 && (L.mu[j] | L.mv[j]) != 0) {
+            if (end[j] != now) {
                 j++;
                 continue;
             }
-            sm_loihi_state_t *q = &s[who[j]];
-            if (L.over[j]) {
-                (void)sm_loihi_advance(p, q, k[who[j]]);
-            } else {
-                const int neg = q->u < 0 || q->v < 0;
-                q->u = neg ? -(int32_t)L.mu[j] : (int32_t)L.mu[j];
-                q->v = neg ? -(int32_t)L.mv[j] : (int32_t)L.mv[j];
+            s_lane_back(p, &s[who[j]], k[who[j]], L.mu[j], L.mv[j], L.over[j]);
+            if (next < m) {
+                const uint32_t i = ord[next++];
+                s_mag(&s[i], &L.mu[j], &L.mv[j]);
+                L.over[j] = 0;
+                end[j] = now + k[i];
+                who[j] = i;
+                j++;
+                continue;
             }
             nl--;
             L.mu[j] = L.mu[nl];
             L.mv[j] = L.mv[nl];
             L.over[j] = L.over[nl];
-            left[j] = left[nl];
+            end[j] = end[nl];
             who[j] = who[nl];
             L.mu[nl] = L.mv[nl] = L.over[nl] = 0;
         }
     }
 }
 
+#if S_AVX2
+/* Narrow lanes: with theta below 2^20, a positive lane with u below 2^20
+ * has products below 2^32 for as long as v stays at or below theta (and u
+ * only shrinks); past theta its words may wrap, but it is redone anyway. A
+ * negative lane whose bound (s_lane_ok) is at most theta stays there. So
+ * 32-bit words do, eight to an AVX2 register: twice the lanes per
+ * instruction of the 64-bit ones. */
+#define S_NARROW ((int32_t)1 << 20)
+
+static int s_narrow_ok(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, uint32_t k)
+{
+    if (p->bias != 0 || p->theta >= S_NARROW || k < S_LANE_MIN || k > S_LANE_MAX)
+        return 0;
+    if (s->u >= 0 && s->v >= 0) {
+        if (s->v > p->theta || s->u >= S_NARROW)
+            return 0;
+    } else if (s->u <= 0 && s->v <= 0) {
+        const uint64_t au = (uint64_t)-(int64_t)s->u, av = (uint64_t)-(int64_t)s->v;
+        const uint64_t D = (uint64_t)(S_DECAY_UNITY - p->ku);
+        if (av * D + au * (uint64_t)p->ku > (uint64_t)p->theta * D)
+            return 0;
+    } else {
+        return 0;
+    }
+    return !s_zero_at(p, s->u, s->v, k);
+}
+
+/* Steps between the lanes' checks for a neuron done. */
+#define S_BLOCK 8
+_Static_assert(S_LANE_MIN >= S_BLOCK, "a narrow lane runs one block at least");
+
+/* One step of the lanes with steps left, whose count c runs from -k up to
+ * 0 (its sign bit, which the blends read, says whether the lane steps);
+ * the others keep their words. A lane whose v passes theta stops there,
+ * with that v to tell. */
+#define S_STEP8(u, v, c)                                                                           \
+    do {                                                                                           \
+        const __m256i u_ = _mm256_srli_epi32(_mm256_mullo_epi32(u, ku), 12);                       \
+        const __m256i v_ =                                                                         \
+            _mm256_add_epi32(_mm256_srli_epi32(_mm256_mullo_epi32(v, kv), 12), u_);                \
+        const __m256 s_ = _mm256_castsi256_ps(c);                                                  \
+        u = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(u), _mm256_castsi256_ps(u_), s_)); \
+        v = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(v), _mm256_castsi256_ps(v_), s_)); \
+        c = _mm256_andnot_si256(_mm256_cmpgt_epi32(v, th),                                         \
+                                _mm256_sub_epi32(c, _mm256_srai_epi32(c, 31)));                    \
+    } while (0)
+
+/* The same step for lanes that all step: no count, no blend; v past theta
+ * is only recorded (o), the lane goes on (its words may wrap: it is redone). */
+#define S_PLAIN8(u, v, o)                                                                          \
+    do {                                                                                           \
+        u = _mm256_srli_epi32(_mm256_mullo_epi32(u, ku), 12);                                      \
+        v = _mm256_add_epi32(_mm256_srli_epi32(_mm256_mullo_epi32(v, kv), 12), u);                 \
+        o = _mm256_or_si256(o, _mm256_cmpgt_epi32(v, th));                                         \
+    } while (0)
+
+/* The m neurons ord[0..m) of s through sixteen narrow lanes. First each
+ * takes its k mod S_BLOCK steps, sixteen at a time, each lane counting
+ * them and frozen after its last (S_STEP8); what is left of every run is
+ * then whole blocks, so that in the lanes proper all busy lanes step
+ * (S_PLAIN8) and a lane can only be done at the end of a block: no run
+ * ends early for the sake of one lane, and a lane done waits for nothing
+ * before the next neuron, which is blended in without going through
+ * memory. */
+__attribute__((target("avx2"))) static void s_narrow_run(const sm_loihi_lif_t *p,
+                                                         sm_loihi_state_t *s, const uint32_t *k,
+                                                         const uint32_t *ord, uint32_t m)
+{
+    /* -1 at 16: loads at 16 - j and 24 - j mask lane j in the low and high
+     * word of eight lanes. */
+    static const int32_t one_lane[32] = {[16] = -1};
+    const __m256i ku = _mm256_set1_epi32(p->ku), kv = _mm256_set1_epi32(p->kv);
+    const __m256i th = _mm256_set1_epi32(p->theta);
+    _Alignas(32) int32_t U[S_LANES], V[S_LANES], C[S_LANES];
+    /* The magnitudes after the first k mod S_BLOCK steps, by place in ord. */
+    uint32_t mu[S_CHUNK], mv[S_CHUNK];
+    for (uint32_t g = 0; g < m; g += S_LANES) {
+        for (uint32_t j = 0; j < S_LANES; j++) {
+            uint64_t a = 0, b = 0;
+            C[j] = 0;
+            if (g + j < m) {
+                s_mag(&s[ord[g + j]], &a, &b);
+                C[j] = -(int32_t)(k[ord[g + j]] % S_BLOCK);
+            }
+            U[j] = (int32_t)a;
+            V[j] = (int32_t)b;
+        }
+        __m256i u0 = _mm256_load_si256((const __m256i *)&U[0]);
+        __m256i u1 = _mm256_load_si256((const __m256i *)&U[8]);
+        __m256i v0 = _mm256_load_si256((const __m256i *)&V[0]);
+        __m256i v1 = _mm256_load_si256((const __m256i *)&V[8]);
+        __m256i c0 = _mm256_load_si256((const __m256i *)&C[0]);
+        __m256i c1 = _mm256_load_si256((const __m256i *)&C[8]);
+        for (int r = 1; r < S_BLOCK; r++) {
+            S_STEP8(u0, v0, c0);
+            S_STEP8(u1, v1, c1);
+        }
+        _mm256_store_si256((__m256i *)&U[0], u0);
+        _mm256_store_si256((__m256i *)&U[8], u1);
+        _mm256_store_si256((__m256i *)&V[0], v0);
+        _mm256_store_si256((__m256i *)&V[8], v1);
+        for (uint32_t j = 0; j < S_LANES && g + j < m; j++) {
+            mu[g + j] = (uint32_t)U[j];
+            mv[g + j] = (uint32_t)V[j];
+        }
+    }
+    __m256i u0 = _mm256_setzero_si256(), u1 = u0, v0 = u0, v1 = u0, o0 = u0, o1 = u0, c0 = u0,
+            c1 = u0;
+    uint32_t who[S_LANES], next = 0, busy = 0;
+    /* Lane j takes the next neuron; one past theta already is redone. */
+#define S_PUT(j)                                                                                   \
+    do {                                                                                           \
+        const uint32_t x_ = next++, i_ = ord[x_];                                                  \
+        if ((int32_t)mv[x_] > p->theta) {                                                          \
+            (void)sm_loihi_advance(p, &s[i_], k[i_]);                                              \
+        } else {                                                                                   \
+            const __m256i lo_ = _mm256_loadu_si256((const __m256i *)&one_lane[16 - (j)]);         \
+            const __m256i hi_ = _mm256_loadu_si256((const __m256i *)&one_lane[24 - (j)]);         \
+            const __m256i bu_ = _mm256_set1_epi32((int32_t)mu[x_]);                                \
+            const __m256i bv_ = _mm256_set1_epi32((int32_t)mv[x_]);                                \
+            const __m256i bc_ = _mm256_set1_epi32(-(int32_t)(k[i_] / S_BLOCK));                    \
+            u0 = _mm256_blendv_epi8(u0, bu_, lo_);                                                 \
+            u1 = _mm256_blendv_epi8(u1, bu_, hi_);                                                 \
+            v0 = _mm256_blendv_epi8(v0, bv_, lo_);                                                 \
+            v1 = _mm256_blendv_epi8(v1, bv_, hi_);                                                 \
+            o0 = _mm256_andnot_si256(lo_, o0);                                                     \
+            o1 = _mm256_andnot_si256(hi_, o1);                                                     \
+            c0 = _mm256_blendv_epi8(c0, bc_, lo_);                                                 \
+            c1 = _mm256_blendv_epi8(c1, bc_, hi_);                                                 \
+            who[j] = i_;                                                                           \
+            busy |= 1u << (j);                                                                     \
+        }                                                                                          \
+    } while (0)
+    for (uint32_t j = 0; j < S_LANES; j++)
+        while (!(busy & (1u << j)) && next < m)
+            S_PUT(j);
+    const __m256i z = _mm256_setzero_si256();
+    while (busy) {
+        uint32_t done;
+        do {
+            for (int r = 0; r < S_BLOCK; r++) {
+                S_PLAIN8(u0, v0, o0);
+                S_PLAIN8(u1, v1, o1);
+            }
+            c0 = _mm256_sub_epi32(c0, _mm256_srai_epi32(c0, 31));
+            c1 = _mm256_sub_epi32(c1, _mm256_srai_epi32(c1, 31));
+            done = ((uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c0, z))) |
+                    (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(c1, z)))
+                        << 8) &
+                   busy;
+        } while (!done);
+        _mm256_store_si256((__m256i *)&U[0], u0);
+        _mm256_store_si256((__m256i *)&U[8], u1);
+        _mm256_store_si256((__m256i *)&V[0], v0);
+        _mm256_store_si256((__m256i *)&V[8], v1);
+        _mm256_store_si256((__m256i *)&C[0], o0);
+        _mm256_store_si256((__m256i *)&C[8], o1);
+        /* The lanes done give back their neuron and take the next one, or
+         * fall idle: a count of 0 stays 0, and an idle lane's words are
+         * never read. */
+        for (uint32_t d = done; d; d &= d - 1) {
+            const uint32_t j = (uint32_t)__builtin_ctz(d);
+            s_lane_back(p, &s[who[j]], k[who[j]], (uint32_t)U[j], (uint32_t)V[j], C[j]);
+            busy &= ~(1u << j);
+            while (!(busy & (1u << j)) && next < m)
+                S_PUT(j);
+        }
+    }
+#undef S_PUT
+}
+#endif
+
+static void s_advance_chunk(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
+                            uint32_t n, int narrow)
+{
+    /* The neurons for the narrow lanes, then those for the wide ones, each
+     * longest runs first (a counting sort on k / 16, up to 256 steps): a
+     * lane that frees up takes the next one, and the short runs left for
+     * the end keep the lanes full until then. */
+    uint32_t ord[S_CHUNK], cnt[33] = {0};
+    uint8_t key[S_CHUNK];
+    (void)narrow;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = 0;
+#if S_AVX2
+        if (!narrow || !s_narrow_ok(p, &s[i], k[i]))
+#endif
+        {
+            if (k[i] < S_LANE_MIN || k[i] > S_LANE_MAX || !s_lane_ok(p, &s[i], k[i])) {
+                (void)sm_loihi_advance(p, &s[i], k[i]);
+                key[i] = 32;
+                continue;
+            }
+            c = 16;
+        }
+        key[i] = (uint8_t)(c + 15 - (k[i] < 256 ? k[i] >> 4 : 15));
+        cnt[key[i] + 1]++;
+    }
+    for (int b = 1; b < 33; b++)
+        cnt[b] += cnt[b - 1];
+    const uint32_t m_narrow = cnt[16], m = cnt[32];
+    for (uint32_t i = 0; i < n; i++)
+        if (key[i] < 32)
+            ord[cnt[key[i]]++] = i;
+#if S_AVX2
+    if (m_narrow)
+        s_narrow_run(p, s, k, ord, m_narrow);
+#endif
+    if (m > m_narrow)
+        s_wide_run(p, s, k, ord + m_narrow, m - m_narrow);
+}
+
 void sm_loihi_advance_many(const sm_loihi_lif_t *p, sm_loihi_state_t *s, const uint32_t *k,
                            uint32_t n)
 {
+#if S_AVX2
+    const int narrow = __builtin_cpu_supports("avx2");
+#else
+    const int narrow = 0;
+#endif
     for (uint32_t a = 0; a < n; a += S_CHUNK)
-        s_advance_chunk(p, s + a, k + a, n - a < S_CHUNK ? n - a : S_CHUNK);
+        s_advance_chunk(p, s + a, k + a, n - a < S_CHUNK ? n - a : S_CHUNK, narrow);
 }
 
 /* A bound on v for all input-free steps to come, from the current state.
@@ -499,7 +692,7 @@ static int s_quiet(const sm_loihi_lif_t *p, const sm_loihi_state_t *s, int bound
         return 0;
     if (s->u <= 0 && p->bias <= 0)
         return 1;
-    if (s->u == 0 && s_volt(p, s->v, 0) <= s->v)
+    if (s->u == 0 && sm_loihi_volt(p, s->v, 0) <= s->v)
         return 1;
     if (!bound)
         return 0;
@@ -524,14 +717,20 @@ uint32_t sm_loihi_next_spike(const sm_loihi_lif_t *p, const sm_loihi_state_t *s)
         t.v >= 0 && t.v <= p->theta) {
         const uint64_t ku = (uint64_t)p->ku, kv = (uint64_t)p->kv, th = (uint64_t)p->theta;
         uint64_t u = (uint64_t)t.u, v = (uint64_t)t.v;
-        if (v * (S_DECAY_UNITY - ku) + u * ku <= th * (S_DECAY_UNITY - ku))
+        const uint64_t D = S_DECAY_UNITY - ku;
+        if (v * D + u * ku <= th * D)
             return SM_LOIHI_NEVER;
+        /* The loose bound never grows along the way (v' <= v + u' and
+         * u' <= u Ku / 4096), so once it is 2 below theta the search below
+         * would find s_quiet true at its first step, in doubles, margin and
+         * all: never, without the steps and the logarithms. */
+        const uint64_t th2 = th >= 2 ? (th - 2) * D : 0;
         for (; d < S_FAST_STEPS; d++) {
             u = (u * ku) >> 12;
             v = ((v * kv) >> 12) + u;
             if (v > th)
                 return d;
-            if (u == 0)
+            if (u == 0 || v * D + u * ku <= th2)
                 return SM_LOIHI_NEVER;
         }
         t.u = (int32_t)u;

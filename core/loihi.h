@@ -131,9 +131,37 @@ int sm_loihi_bias(int32_t bias_mant, int32_t bias_exp, int32_t *out, sm_error_t 
  * step keeps: u in (-2^23, 2^23], v in [-(2^23 - 1), 2^23 - 1]. */
 int sm_loihi_state_check(const sm_loihi_state_t *s, sm_error_t *err);
 
+/* Section 3.1, steps 3-4: the new v before the threshold, from the new u
+ * (the decay truncates toward zero, as C's division does). */
+static inline int32_t sm_loihi_volt(const sm_loihi_lif_t *p, int32_t v, int32_t u)
+{
+    int64_t y = (int64_t)v * p->kv / 4096 + u + p->bias;
+    if (y > SM_LOIHI_V_MAX)
+        y = SM_LOIHI_V_MAX;
+    else if (y < -SM_LOIHI_V_MAX)
+        y = -SM_LOIHI_V_MAX;
+    return (int32_t)y;
+}
+
 /* One step with input a (the integer a_in of Lava, |a| <= SM_LOIHI_A_MAX):
- * section 3.1, steps 1-6. Returns the spike, 0 or 1. */
-int sm_loihi_step(const sm_loihi_lif_t *p, sm_loihi_state_t *s, int32_t a);
+ * section 3.1, steps 1-6. Returns the spike, 0 or 1. Inline, so that a
+ * caller's state stays in registers: the engine steps every update. */
+static inline int sm_loihi_step(const sm_loihi_lif_t *p, sm_loihi_state_t *s, int32_t a)
+{
+    /* The input is MSB-aligned by 6 bits, as the threshold is. */
+    int64_t x = (int64_t)s->u * p->ku / 4096 + (int64_t)a * 64;
+    /* One conditional wrap, as Lava does it: +2^23 stays, -2^23 becomes
+     * +2^23, hence the 25 bits. */
+    if (x > SM_LOIHI_U_MAX)
+        x -= 2 * (int64_t)SM_LOIHI_U_MAX;
+    else if (x <= -SM_LOIHI_U_MAX)
+        x += 2 * (int64_t)SM_LOIHI_U_MAX;
+    const int32_t u = (int32_t)x, v = sm_loihi_volt(p, s->v, u);
+    const int spk = v > p->theta;
+    s->u = u;
+    s->v = spk ? 0 : v;
+    return spk;
+}
 
 /* k steps with a = 0, integer-equal to k calls of sm_loihi_step. The engine
  * calls it only for k < sm_loihi_next_spike(), but it stays exact across

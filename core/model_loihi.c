@@ -25,12 +25,15 @@ static inline void s_put(sm_nstate_t *s, const sm_loihi_state_t *q)
     memcpy(s, q, sizeof *q);
 }
 
+/* An accumulator scaled by its exponent; most are 0, which leaves it as it is. */
+static inline int64_t s_scale(float x, int32_t e)
+{
+    return e ? sm_loihi_dense_scale((int64_t)x, e) : (int64_t)x;
+}
+
 static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
 {
-    const int64_t a = x_exc == 0.0f && x_inh == 0.0f
-                          ? 0
-                          : sm_loihi_dense_scale((int64_t)x_exc, m->in_exp[0]) +
-                                sm_loihi_dense_scale((int64_t)x_inh, m->in_exp[1]);
+    const int64_t a = s_scale(x_exc, m->in_exp[0]) + s_scale(x_inh, m->in_exp[1]);
     sm_loihi_state_t q;
     s_get(s, &q);
     /* |a| <= 2^24 by the same bound; past SM_LOIHI_A_MAX the step still

@@ -602,6 +602,21 @@ int sm_shard_run(sm_shard_t *sh)
                 s_apply_delay0(sh, tick);
             }
             for (uint32_t i = 0; i < sh->woken.n; i++) {
+                /* A neuron due is about to fire, mostly: fetch ahead what
+                 * its emission reads by gid, scattered over tables that
+                 * its own update never touches. */
+                if (i + 8 < sh->woken.n) {
+                    const uint64_t w = sh->woken.a[i + 8];
+                    __builtin_prefetch(&e->cores[w >> 32].gid[(uint32_t)w], 0);
+                }
+                if (i + 4 < sh->woken.n) {
+                    const uint64_t w = sh->woken.a[i + 4];
+                    const uint32_t g = e->cores[w >> 32].gid[(uint32_t)w];
+                    __builtin_prefetch(&e->emit_packets[g], 0);
+                    __builtin_prefetch(&e->emit_hops[g], 0);
+                    __builtin_prefetch(&e->emits[g], 1);
+                    __builtin_prefetch(&e->tab.fan_off[g], 0);
+                }
                 sm_core_t *c = &e->cores[sh->woken.a[i] >> 32];
                 uint32_t l = (uint32_t)sh->woken.a[i];
                 const sm_cell_t *x = &c->cell[l];
