@@ -38,8 +38,16 @@ static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_
     const int clamp = t->binary && ev->count > 1;
     const uint64_t f0 = t->fan_off[ev->src], f1 = t->fan_off[ev->src + 1];
     for (uint64_t f = f0; f < f1; f++) {
-        if (f + 2 < f1)
-            s_prefetch_seg(cx, ev->src, f + 2, ev->te);
+        /* The next segment's first target: a row's segments are short and
+         * its cores far apart (prefetching all of a segment's targets costs
+         * more than it saves). */
+        if (f + 2 < f1) {
+            const sm_core_t *nc = &cx->cores[t->fan[f + 2].core];
+            const uint32_t tg = sm_fan_syn(t, ev->src, f + 2)->tgt;
+            __builtin_prefetch(sm_core_acc(nc, (ev->te + sm_syn_delay(tg)) & cx->ring_mask,
+                                           sm_syn_port(tg), sm_syn_local(tg)),
+                               1);
+        }
         sm_core_t *c = &cx->cores[t->fan[f].core];
         const uint32_t len = sm_fan_len(t, ev->src, f);
         const sm_syn_t *s = sm_fan_syn(t, ev->src, f);
