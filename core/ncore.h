@@ -32,14 +32,16 @@
 #define SM_NONE UINT32_MAX
 
 /* A spike waiting for its delayed synapses: emitted at te by src, for the
- * core of fan-out entry `fan`, or for every core of its row (SM_WEV_ROW:
- * a source whose synapses all lie on its own shard, delayed, none
- * structured: one event instead of one per target core). */
+ * core of fan-out entry `fan`, or, for fan = SM_WEV_ROW + s, for every core
+ * of its row on shard s (a row event: a source whose synapses on its own
+ * shard are all delayed and none structured; one event instead of one per
+ * target core there). */
 typedef struct {
     uint32_t te, src, fan, count;
 } sm_wev_t;
 
-#define SM_WEV_ROW UINT32_MAX
+#define SM_WEV_ROW 0xffff0000u
+#define SM_WEV_MAX_SHARDS 0xffffu
 
 /* A spike whose delay-0 synapses are applied before the next stage. */
 typedef struct {

@@ -26,10 +26,10 @@ static inline void s_prefetch_seg(const sm_core_ctx_t *cx, uint32_t src, uint64_
     }
 }
 
-/* A row event (SM_WEV_ROW): every segment of the source's row in order,
- * which is the order of the fan-out entries one event each would have been
- * delivered in, so every sum is the same. No delay-0 synapse, no
- * structured one (sm_shard_prepare checks). */
+/* A row event (SM_WEV_ROW + shard): every segment of the source's row on
+ * that shard's cores, in order, which is the order the fan-out entries'
+ * events one each would have been delivered in, so every sum is the same.
+ * No delay-0 synapse there, no structured one (s_row_sources checks). */
 static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_t *active)
 {
     const sm_syntab_t *t = cx->tab;
@@ -37,6 +37,7 @@ static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_
     const float cnt = cx->neg && cx->neg[ev->src] ? (float)(int32_t)ev->count : (float)ev->count;
     const int clamp = t->binary && ev->count > 1;
     const uint64_t f0 = t->fan_off[ev->src], f1 = t->fan_off[ev->src + 1];
+    const uint32_t own = ev->fan - SM_WEV_ROW;
     for (uint64_t f = f0; f < f1; f++) {
         /* The next segment's first target: a row's segments are short and
          * its cores far apart (prefetching all of a segment's targets costs
@@ -49,6 +50,8 @@ static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_
                                1);
         }
         sm_core_t *c = &cx->cores[t->fan[f].core];
+        if (c->shard != own)
+            continue; /* sent to its shard apart */
         const uint32_t len = sm_fan_len(t, ev->src, f);
         const sm_syn_t *s = sm_fan_syn(t, ev->src, f);
         c->cnt.synaptic_events += len;
@@ -72,10 +75,10 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
     const int mark = !cx->dense;
     for (uint32_t i = 0; i < n; i++) {
         const sm_wev_t *ev = &evs[i];
-        if (ev->fan == SM_WEV_ROW) {
+        if (ev->fan >= SM_WEV_ROW) {
             /* The row two events ahead: its fan-out entries and synapses,
              * a few hundred bytes each, somewhere in the table. */
-            if (i + 2 < n && evs[i + 2].fan == SM_WEV_ROW) {
+            if (i + 2 < n && evs[i + 2].fan >= SM_WEV_ROW) {
                 const uint32_t g = evs[i + 2].src;
                 const char *fp = (const char *)&t->fan[t->fan_off[g]];
                 const char *sp = (const char *)(t->syn + t->row[g]);
@@ -102,11 +105,11 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
          * first target's input and cell of the event 4 ahead (its segment was
          * fetched 4 events ago). Segments are short when connectivity is
          * scattered, so the look-ahead has to cross events. */
-        if (i + 8 < n && evs[i + 8].fan != SM_WEV_ROW) {
+        if (i + 8 < n && evs[i + 8].fan < SM_WEV_ROW) {
             const sm_wev_t *nx = &evs[i + 8];
             __builtin_prefetch(sm_fan_syn(t, nx->src, nx->fan), 0);
         }
-        if (i + 4 < n && evs[i + 4].fan != SM_WEV_ROW)
+        if (i + 4 < n && evs[i + 4].fan < SM_WEV_ROW)
             s_prefetch_seg(cx, evs[i + 4].src, evs[i + 4].fan, evs[i + 4].te);
         for (; j < len; j++) {
             uint32_t tg = s[j].tgt;

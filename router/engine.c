@@ -397,7 +397,7 @@ static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh)
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
             cnt->packets_out += pk;
             cnt->hops += pk * sm_mesh_route(mesh, c->id, e->tab.fan[f].core, pk, NULL);
-            if (e->row_src[g])
+            if (e->row_src[g] && e->cores[e->tab.fan[f].core].shard == c->shard)
                 e->cores[e->tab.fan[f].core].cnt.events_received += pk;
         }
         if (e->tab.route_off)
@@ -460,27 +460,31 @@ static void *s_thread(void *arg)
     return NULL;
 }
 
-/* Which sources send one window event for their whole row instead of one
- * per target core: all their synapses delayed, none structured, every
- * target core on their own shard (so its thread delivers the row in the
- * canonical order on its own; nothing goes to another shard or process).
- * Their row is walked at delivery in fan-out order, the order the events
- * one per core would have had, so every sum is the same. */
+/* Which sources send one window event for their row on their own shard
+ * instead of one per target core there: their synapses on that shard all
+ * delayed, none structured (so its thread delivers that part in the
+ * canonical order on its own). SM_ROW_ALL: every target core is on their
+ * shard; SM_ROW_PART: the others get one entry per core, as before. The
+ * row is walked at delivery in fan-out order, the order the events one per
+ * core would have had, so every sum is the same. */
 static int s_row_sources(sm_engine_t *e, sm_error_t *err)
 {
     const sm_syntab_t *t = &e->tab;
     const uint32_t n = e->net->n_neurons;
     if (!(e->row_src = calloc((size_t)n + 1, 1)))
         return sm_fail(err, SM_ENOMEM, "out of memory");
-    if (t->n_st)
+    if (t->n_st || e->n_shards > SM_WEV_MAX_SHARDS)
         return 0;
     for (uint32_t g = 0; g < n; g++) {
         const uint32_t own = e->shard_of_core[e->core_of[g]];
-        int ok = t->fan_off[g + 1] > t->fan_off[g] &&
-                 !(t->route_off && t->route_off[g + 1] > t->route_off[g]);
-        for (uint64_t f = t->fan_off[g]; f < t->fan_off[g + 1] && ok; f++)
-            ok = t->fan_kind[f] == SM_FAN_DL && e->shard_of_core[t->fan[f].core] == own;
-        e->row_src[g] = (uint8_t)ok;
+        int ok = 1, mine = 0, all = !(t->route_off && t->route_off[g + 1] > t->route_off[g]);
+        for (uint64_t f = t->fan_off[g]; f < t->fan_off[g + 1] && ok; f++) {
+            const int here = e->shard_of_core[t->fan[f].core] == own;
+            ok = !here || t->fan_kind[f] == SM_FAN_DL;
+            mine += here;
+            all &= here;
+        }
+        e->row_src[g] = (uint8_t)(!ok || !mine ? 0 : all ? SM_ROW_ALL : SM_ROW_PART);
     }
     return 0;
 }

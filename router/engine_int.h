@@ -14,6 +14,10 @@
 
 /* Shards per run: each holds a link to every shard it feeds. */
 #define SM_MAX_SHARDS 64
+/* sm_engine_t.row_src: every target core on the source's shard, or some
+ * elsewhere (sent one entry per core). */
+#define SM_ROW_ALL 1
+#define SM_ROW_PART 2
 /* Cores per mesh: ids, routes and counters are sized for this. */
 #define SM_MAX_CORES (1u << 24)
 
@@ -94,9 +98,11 @@ struct sm_engine {
     sm_shard_t *shards;
     sm_syntab_t tab;
     uint32_t *emits;            /* per gid: emissions (one packet per fan-out entry each) */
-    uint8_t *row_src;           /* per gid: its spikes travel as one row event
-                                   (SM_WEV_ROW; s_row_sources), so its targets'
-                                   events_received come from emits at the end */
+    uint8_t *row_src;           /* per gid: 0, or SM_ROW_ALL / SM_ROW_PART: its
+                                   spikes travel as one row event for its own
+                                   shard (SM_WEV_ROW; s_row_sources), so its
+                                   targets there count events_received from
+                                   emits at the end                          */
     uint32_t *emit_packets;     /* per gid: packets and hops of one emission,     */
     uint32_t *emit_hops;        /* for the per-tick series                        */
     /* The per-tick series of the run under way, one for all local shards:

@@ -23,7 +23,8 @@ import json, sys
 d = json.load(open(sys.argv[1])); t = d['totals']
 print(json.dumps({'energy': d['energy'], 'chip': d['chip_seconds_per_tick'],
                   'counts': [t[k] for k in ('spikes', 'synaptic_events', 'active_neuron_updates',
-                                            'dense_neuron_updates', 'packets', 'hops')]},
+                                            'dense_neuron_updates', 'packets', 'hops',
+                                            'events_received')]},
                  sort_keys=True))" "$1"; }
 
 for chip in loihi truenorth spinnaker; do
@@ -85,9 +86,13 @@ for chip in loihi truenorth spinnaker; do
   for en in event dense; do
     "$BIN" run "$EX/cuba.json" --chip $chip --engine $en --out "$T/cuba-$chip-$en" --quiet 2>"$T/cuba-$chip-$en.err"
   done
+  # two threads: rows split between the shards (row events for each part)
+  "$BIN" run "$EX/cuba.json" --chip $chip --threads 2 --out "$T/cuba-$chip-event2" --quiet 2>/dev/null
   check "cuba on $chip: the engines agree on the spikes" "cmp -s $T/cuba-$chip-event/spikes.csv $T/cuba-$chip-dense/spikes.csv"
   check "cuba on $chip: energy and chip time of event = dense, bit for bit" \
       "[ \"\$(cost $T/cuba-$chip-event/stats.json)\" = \"\$(cost $T/cuba-$chip-dense/stats.json)\" ]"
+  check "cuba on $chip: energy, chip time and counts of 2 threads = 1, bit for bit" \
+      "[ \"\$(cost $T/cuba-$chip-event/stats.json)\" = \"\$(cost $T/cuba-$chip-event2/stats.json)\" ] && cmp -s $T/cuba-$chip-event/spikes.csv $T/cuba-$chip-event2/spikes.csv"
 done
 check "cuba on loihi: time per tick includes the neuron updates (> 5 us)" \
     "python3 -c \"import json; d=json.load(open('$T/cuba-loihi-event/stats.json')); exit(0 if d['energy']['busy_ns_per_tick'] > 5000 else 1)\""
