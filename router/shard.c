@@ -115,27 +115,14 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t pop, uint32
     /* One packet per fan-out entry and emission: counting emissions per
      * neuron is enough to recover every link's load at the end. */
     e->emits[gid]++;
-    if (e->row_src[gid]) {
-        /* Its row on this shard as one event (engine.c, s_row_sources);
-         * one entry per core elsewhere, as below. */
+    /* Its row on this shard as one event (engine.c, s_row_sources); one
+     * entry per core elsewhere, as for any source, below. */
+    const int row = e->row_src[gid] != 0;
+    if (row) {
         sm_wev_t ev = {tick, gid, SM_WEV_ROW + sh->id, count};
         SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
         if (e->row_src[gid] == SM_ROW_ALL)
             return 0;
-        for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++) {
-            uint32_t core = t->fan[f].core, dst = e->shard_of_core[core];
-            if (dst != sh->id &&
-                s_post(sh, dst, gid, core, (t->fan_kind[f] & SM_FAN_D0) != 0, tick - w0, count))
-                return -1;
-        }
-        if (t->route_off)
-            for (uint64_t r = t->route_off[gid]; r < t->route_off[gid + 1]; r++) {
-                uint32_t core = SM_ROUTE_CORE(t->route[r]);
-                if (s_post(sh, e->shard_of_core[core], gid, core,
-                           (t->route[r] & SM_ROUTE_D0) != 0, tick - w0, count))
-                    return -1;
-            }
-        return 0;
     }
     if (sh->one_event && sh->one_event[gid]) {
         /* Each core still receives its packet; the first event delivers
@@ -150,6 +137,8 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t pop, uint32
         uint32_t core = t->fan[f].core, kind = t->fan_kind[f];
         int d0 = (kind & SM_FAN_D0) != 0;
         uint32_t dst = e->shard_of_core[core];
+        if (dst == sh->id && row)
+            continue; /* in the row event */
         int rc = dst == sh->id ? s_enqueue(sh, core, gid, f, d0, (kind & SM_FAN_DL) != 0, tick, count)
                                : s_post(sh, dst, gid, core, d0, tick - w0, count);
         if (rc)
