@@ -336,6 +336,7 @@ void sm_engine_link_opts(const sm_engine_t *e, uint32_t shard, sm_link_opts_t *o
     o->n_cores = e->n_cores;
     o->window = e->window;
     o->max_entries = e->shards[shard].in_max;
+    o->rows = e->xrow;
     o->curve_public = e->curve_public;
     o->curve_secret = e->curve_secret;
 }
@@ -477,14 +478,19 @@ static int s_row_sources(sm_engine_t *e, sm_error_t *err)
         return 0;
     for (uint32_t g = 0; g < n; g++) {
         const uint32_t own = e->shard_of_core[e->core_of[g]];
-        int ok = 1, mine = 0, all = !(t->route_off && t->route_off[g + 1] > t->route_off[g]);
+        const int routed = t->route_off && t->route_off[g + 1] > t->route_off[g];
+        int ok = 1, mine = 0, all = !routed, dl = !routed;
         for (uint64_t f = t->fan_off[g]; f < t->fan_off[g + 1] && ok; f++) {
             const int here = e->shard_of_core[t->fan[f].core] == own;
             ok = !here || t->fan_kind[f] == SM_FAN_DL;
+            dl &= t->fan_kind[f] == SM_FAN_DL;
             mine += here;
             all &= here;
         }
-        e->row_src[g] = (uint8_t)(!ok || !mine ? 0 : all ? SM_ROW_ALL : SM_ROW_PART);
+        e->row_src[g] = (uint8_t)(!ok || !mine ? 0
+                                  : all        ? SM_ROW_ALL
+                                  : dl         ? SM_ROW_PART_DL
+                                               : SM_ROW_PART);
     }
     return 0;
 }
@@ -802,6 +808,7 @@ int sm_engine_run_local(sm_engine_t *e, uint32_t first, uint32_t n, sm_error_t *
 {
     e->local_first = first;
     e->local_n = n;
+    e->xrow = e->link == &sm_link_local && first == 0 && n == e->n_shards;
     if (s_alloc_ticks(e, err))
         return -1;
     /* Every shard listens once and dials each shard it feeds. */

@@ -18,6 +18,11 @@
  * elsewhere (sent one entry per core). */
 #define SM_ROW_ALL 1
 #define SM_ROW_PART 2
+/* ... and every synapse of it delayed, on any shard: with in-process links
+ * (sm_engine_t.xrow) each other shard gets one row entry per spike too. */
+#define SM_ROW_PART_DL 3
+/* A batch entry for every core of the source's row on the receiving shard. */
+#define SM_BATCH_ROW SM_LINK_ROW
 /* Cores per mesh: ids, routes and counters are sized for this. */
 #define SM_MAX_CORES (1u << 24)
 
@@ -118,6 +123,8 @@ struct sm_engine {
     uint32_t *probe_gid;
     uint8_t *d0_link, *dl_link; /* [from][to] shard traffic kinds                 */
     const sm_link_ops_t *link;  /* one kind for all the links of a run           */
+    int xrow;                   /* every shard in this process, local links: row
+                                   entries go between shards (SM_ROW_PART_DL)   */
     sm_linkctx_t *links;
     char run_id[64];
     /* A barrier whose party can shrink: a thread that could not be started

@@ -45,7 +45,8 @@ int sm_link_check(const sm_batch_t *b, const sm_link_opts_t *o, sm_error_t *err)
         return sm_fail(err, SM_ETOOBIG, "AER batch: %u entries, more than the %llu any batch here can hold",
                        b->n, (unsigned long long)o->max_entries);
     for (uint32_t i = 0; i < b->n; i++)
-        if (b->src_gid[i] >= o->n_gids || b->dst_core[i] >= o->n_cores ||
+        if (b->src_gid[i] >= o->n_gids ||
+            (b->dst_core[i] >= o->n_cores && !(o->rows && b->dst_core[i] == SM_LINK_ROW)) ||
             b->dtick[i] >= o->window || b->count[i] == 0)
             return sm_fail(err, SM_EPROTO,
                            "AER batch: entry %u out of range (gid %u of %u, core %u of %u, dtick %u of %u, count %u)",

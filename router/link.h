@@ -24,6 +24,8 @@ typedef struct sm_link sm_link_t;
  * local listeners. Links are opened and closed from several threads at once. */
 typedef struct sm_linkctx sm_linkctx_t;
 
+#define SM_LINK_ROW UINT32_MAX
+
 typedef struct {
     /* What a listener accepts: entries with src_gid < n_gids, dst_core <
      * n_cores, dtick < window, and at most max_entries of them per batch. A
@@ -31,6 +33,9 @@ typedef struct {
      * legal batch (ZMQ_MAXMSGSIZE). Unused by dial. */
     uint32_t n_gids, n_cores, window;
     uint64_t max_entries;
+    /* Also entries with dst_core SM_LINK_ROW (a source's whole row on the
+     * receiving shard): only between shards of one process (local links). */
+    int rows;
     /* CURVE keys, Z85 (40 chars), ipc and tcp only; NULL or "" = plain. A
      * listener uses the secret key (the ZAP handler of ctl.h must run in the
      * same ZeroMQ context); a dialer uses both. Not retained after the call. */

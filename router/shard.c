@@ -123,6 +123,17 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t pop, uint32
         SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
         if (e->row_src[gid] == SM_ROW_ALL)
             return 0;
+        if (e->row_src[gid] == SM_ROW_PART_DL && e->xrow) {
+            /* One row entry for each other shard it reaches. */
+            uint64_t to = 0;
+            for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++)
+                to |= 1ull << e->shard_of_core[t->fan[f].core];
+            to &= ~(1ull << sh->id);
+            for (uint32_t dst = 0; to; dst++, to >>= 1)
+                if ((to & 1u) && s_post(sh, dst, gid, SM_BATCH_ROW, 0, tick - w0, count))
+                    return -1;
+            return 0;
+        }
     }
     if (sh->one_event && sh->one_event[gid]) {
         /* Each core still receives its packet; the first event delivers
@@ -420,6 +431,26 @@ static uint64_t s_find_from(const sm_syntab_t *t, uint64_t lo, uint64_t hi, uint
  * spike's entries in its fan-out order, so the search for an entry of the
  * same source starts after the previous one's: about one step per entry
  * instead of a search over the source's whole fan-out. */
+/* A row entry (SM_BATCH_ROW): this shard's part of gid's row, as one row
+ * event; its cores count the event as they would one entry each. */
+static int s_receive_row(sm_shard_t *sh, uint32_t gid, int same_tick, uint32_t te, uint32_t count)
+{
+    sm_engine_t *e = sh->e;
+    const sm_syntab_t *t = &e->tab;
+    if (gid >= t->n_gids || same_tick || !e->xrow || e->row_src[gid] != SM_ROW_PART_DL) {
+        sm_fail(&sh->err, SM_EPROTO, "shard %u: row entry for neuron %u does not match its synapses",
+                sh->id, gid);
+        sh->failed = 1;
+        return -1;
+    }
+    for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++)
+        if (e->shard_of_core[t->fan[f].core] == sh->id)
+            e->cores[t->fan[f].core].cnt.events_received++;
+    sm_wev_t ev = {te, gid, SM_WEV_ROW + sh->id, count};
+    SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
+    return 0;
+}
+
 static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_tick)
 {
     sm_engine_t *e = sh->e;
@@ -428,6 +459,11 @@ static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_t
     uint64_t prev_f = 0;
     for (uint32_t i = 0; i < b->n; i++) {
         uint32_t gid = b->src_gid[i], core = b->dst_core[i];
+        if (core == SM_BATCH_ROW) {
+            if (s_receive_row(sh, gid, same_tick, te_base + b->dtick[i], b->count[i]))
+                return -1;
+            continue;
+        }
         uint64_t f = UINT64_MAX;
         if (gid < t->n_gids) {
             uint64_t lo = gid == prev_gid && core > prev_core ? prev_f + 1 : t->fan_off[gid];
