@@ -145,8 +145,8 @@ void sm_cost_estimate(const sm_net_t *net, uint32_t ticks, uint32_t neurons_per_
         if (d > c->max_delay)
             c->max_delay = d >= SM_MAX_DELAY ? SM_MAX_DELAY : (uint32_t)d;
     }
-    c->ring = 1;
-    while (c->ring <= c->max_delay)
+    c->ring = 1; /* as the engine sizes it (engine.c) */
+    while (c->ring < c->max_delay)
         c->ring *= 2;
 
     c->syn_bytes = c->synapses * S_SYN_BYTES + fan * sizeof(sm_fan_t) + row * S_ROW_SCRATCH;

@@ -129,7 +129,7 @@ typedef struct {
     const sm_syntab_t *tab;
     sm_core_t *cores;           /* every core, by id: fan-out entries name them  */
     uint32_t ticks;             /* length of the run                             */
-    uint32_t ring, ring_mask;   /* input ring slots (a power of two > max delay) */
+    uint32_t ring, ring_mask;   /* input ring slots (a power of two >= max delay) */
     uint32_t cal;               /* calendar buckets                              */
     int dense;                  /* every neuron every tick: no wake-ups asked    */
     const uint8_t *neg;         /* per gid: 1 for a source whose counts are

@@ -761,8 +761,12 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
     e->window = e->tab.min_delay == UINT32_MAX ? 64 : e->tab.min_delay;
     if (e->window > 64)
         e->window = 64;
+    /* Input arrives at window ends, after the window's ticks have consumed
+     * their slots, so the live arrival ticks are the next max_delay ones
+     * (delay 0 arrives at the current tick, which is one of them): a ring of
+     * max_delay slots holds them. (CUBA: one slot, half the planes.) */
     uint32_t ring = 1;
-    while (ring <= e->tab.max_delay)
+    while (ring < e->tab.max_delay)
         ring *= 2;
     e->cx = (sm_core_ctx_t){.net = net, .tab = &e->tab, .ticks = e->ticks, .ring = ring,
                             .ring_mask = ring - 1, .cal = 256, .dense = e->opts.dense,
