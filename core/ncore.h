@@ -137,6 +137,8 @@ typedef struct {
     sm_kern_t *const *kern;     /* per population: its one model resolved
                                    (model_kern.h), or NULL; NULL: none at all  */
     uint32_t lanes;             /* the sweep's vector width (sm_core_lane_width) */
+    const uint32_t *core_shard; /* core -> shard, for row events (a small array
+                                   that stays cached, unlike the cores')      */
 } sm_core_ctx_t;
 
 /* Whether neuron x is stepped every tick by the event engine too: its

@@ -39,10 +39,13 @@ static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_
     const uint64_t f0 = t->fan_off[ev->src], f1 = t->fan_off[ev->src + 1];
     const uint32_t own = ev->fan - SM_WEV_ROW;
     for (uint64_t f = f0; f < f1; f++) {
-        /* The next segment's first target: a row's segments are short and
-         * its cores far apart (prefetching all of a segment's targets costs
-         * more than it saves). */
-        if (f + 2 < f1) {
+        if (cx->core_shard[t->fan[f].core] != own)
+            continue; /* its shard delivers it */
+        /* The next segment's first target, if it is this shard's (another
+         * shard's input would only be pulled over here): a row's segments
+         * are short and its cores far apart (prefetching all of a segment's
+         * targets costs more than it saves). */
+        if (f + 2 < f1 && cx->core_shard[t->fan[f + 2].core] == own) {
             const sm_core_t *nc = &cx->cores[t->fan[f + 2].core];
             const uint32_t tg = sm_fan_syn(t, ev->src, f + 2)->tgt;
             __builtin_prefetch(sm_core_acc(nc, (ev->te + sm_syn_delay(tg)) & cx->ring_mask,
@@ -50,8 +53,6 @@ static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_
                                1);
         }
         sm_core_t *c = &cx->cores[t->fan[f].core];
-        if (c->shard != own)
-            continue; /* sent to its shard apart */
         const uint32_t len = sm_fan_len(t, ev->src, f);
         const sm_syn_t *s = sm_fan_syn(t, ev->src, f);
         c->cnt.synaptic_events += len;

@@ -385,7 +385,9 @@ static int s_dial(sm_shard_t *sh)
 
 /* Expands core c's emission counts along their routes: its packets and hops,
  * and each link's packets into mesh. */
-static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh)
+/* xrecv: where the events of c's row sources to other shards' cores are
+ * counted (their shards may still be running); NULL: into the cores. */
+static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh, uint64_t *xrecv)
 {
     sm_counters_t *cnt = &c->cnt;
     for (uint32_t l = 0; l < c->n; l++) {
@@ -394,12 +396,19 @@ static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh)
         if (!pk)
             continue;
         /* Each emission sent one packet to every target core (which a row
-         * source's targets, on this shard, count here rather than live). */
+         * source's targets count here rather than live: on this shard, and
+         * with xrow on every shard). */
+        const int xrow = e->xrow && e->row_src[g] == SM_ROW_PART_DL;
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
+            const uint32_t to = e->tab.fan[f].core;
             cnt->packets_out += pk;
-            cnt->hops += pk * sm_mesh_route(mesh, c->id, e->tab.fan[f].core, pk, NULL);
-            if (e->row_src[g] && e->cores[e->tab.fan[f].core].shard == c->shard)
-                e->cores[e->tab.fan[f].core].cnt.events_received += pk;
+            cnt->hops += pk * sm_mesh_route(mesh, c->id, to, pk, NULL);
+            if (!e->row_src[g])
+                continue;
+            if (e->cores[to].shard == c->shard)
+                e->cores[to].cnt.events_received += pk;
+            else if (xrow)
+                *(xrecv ? &xrecv[to] : &e->cores[to].cnt.events_received) += pk;
         }
         if (e->tab.route_off)
             for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
@@ -425,10 +434,14 @@ static int s_route_shard(sm_shard_t *sh)
     size_t n_links = (size_t)e->n_cores * SM_DIRS;
     if (!sh->links && !(sh->links = malloc(n_links * sizeof *sh->links)))
         return 0;
+    if (e->xrow && !sh->xrecv && !(sh->xrecv = calloc(e->n_cores, sizeof *sh->xrecv)))
+        return 0;
     memset(sh->links, 0, n_links * sizeof *sh->links);
+    if (sh->xrecv)
+        memset(sh->xrecv, 0, e->n_cores * sizeof *sh->xrecv);
     sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = sh->links};
     for (uint32_t k = 0; k < sh->n_cores; k++)
-        s_route_core(e, &e->cores[sh->cores[k]], &mesh);
+        s_route_core(e, &e->cores[sh->cores[k]], &mesh, sh->xrecv);
     sh->routed = 1;
     return 0;
 }
@@ -620,8 +633,11 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
         }
         sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = r->link_dense};
         for (uint32_t k = 0; k < sh->n_cores; k++)
-            s_route_core(e, &e->cores[sh->cores[k]], &mesh);
+            s_route_core(e, &e->cores[sh->cores[k]], &mesh, NULL);
     }
+    for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++)
+        for (uint32_t c = 0; e->shards[i].routed && e->shards[i].xrecv && c < e->n_cores; c++)
+            e->cores[c].cnt.events_received += e->shards[i].xrecv[c];
     for (uint32_t c = 0; c < e->n_cores; c++) {
         sm_core_t *co = &e->cores[c];
         if (co->shard < e->local_first || co->shard >= e->local_first + e->local_n)
@@ -770,7 +786,7 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         ring *= 2;
     e->cx = (sm_core_ctx_t){.net = net, .tab = &e->tab, .ticks = e->ticks, .ring = ring,
                             .ring_mask = ring - 1, .cal = 256, .dense = e->opts.dense,
-                            .lanes = sm_core_lane_width()};
+                            .lanes = sm_core_lane_width(), .core_shard = e->shard_of_core};
     /* Sources with negative payloads: their events' counts are signed. */
     for (uint32_t p = 0; p < net->n_pops; p++) {
         const sm_pop_t *pp = &net->pops[p];

@@ -81,6 +81,9 @@ typedef struct {
                                    previous tick (S_SEEN of them)                 */
     uint64_t *links;            /* [core][direction]: its sources' packets, once
                                    its run is done (routed), for the gather      */
+    uint64_t *xrecv;            /* [core]: events its row sources sent other
+                                   shards' cores (sm_engine_t.xrow), counted
+                                   with the routes, added in by the gather      */
     int routed;
     uint8_t *one_event;         /* per gid: every fan-out entry is one sentinel of
                                    the same projection delivered whole here, so

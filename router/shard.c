@@ -124,10 +124,15 @@ static int s_emit(sm_shard_t *sh, sm_core_t *c, uint32_t l, uint32_t pop, uint32
         if (e->row_src[gid] == SM_ROW_ALL)
             return 0;
         if (e->row_src[gid] == SM_ROW_PART_DL && e->xrow) {
-            /* One row entry for each other shard it reaches. */
+            /* One row entry for each other shard it reaches: with two,
+             * the other (its row is not all here); else a look at its
+             * row's cores. */
             uint64_t to = 0;
-            for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++)
-                to |= 1ull << e->shard_of_core[t->fan[f].core];
+            if (e->n_shards == 2)
+                to = 1ull << (1 - sh->id);
+            else
+                for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++)
+                    to |= 1ull << e->shard_of_core[t->fan[f].core];
             to &= ~(1ull << sh->id);
             for (uint32_t dst = 0; to; dst++, to >>= 1)
                 if ((to & 1u) && s_post(sh, dst, gid, SM_BATCH_ROW, 0, tick - w0, count))
@@ -432,7 +437,8 @@ static uint64_t s_find_from(const sm_syntab_t *t, uint64_t lo, uint64_t hi, uint
  * same source starts after the previous one's: about one step per entry
  * instead of a search over the source's whole fan-out. */
 /* A row entry (SM_BATCH_ROW): this shard's part of gid's row, as one row
- * event; its cores count the event as they would one entry each. */
+ * event. Its cores' events_received are counted from the emissions at the
+ * end (engine.c, s_route_core), as the sender's own cores' are. */
 static int s_receive_row(sm_shard_t *sh, uint32_t gid, int same_tick, uint32_t te, uint32_t count)
 {
     sm_engine_t *e = sh->e;
@@ -443,9 +449,6 @@ static int s_receive_row(sm_shard_t *sh, uint32_t gid, int same_tick, uint32_t t
         sh->failed = 1;
         return -1;
     }
-    for (uint64_t f = t->fan_off[gid]; f < t->fan_off[gid + 1]; f++)
-        if (e->shard_of_core[t->fan[f].core] == sh->id)
-            e->cores[t->fan[f].core].cnt.events_received++;
     sm_wev_t ev = {te, gid, SM_WEV_ROW + sh->id, count};
     SM_VEC_PUSH(sh->win, ev, S_OOM(sh));
     return 0;
@@ -775,6 +778,7 @@ void sm_shard_fini(sm_shard_t *sh)
     free(sh->st_last);
     free(sh->one_event);
     free(sh->links);
+    free(sh->xrecv);
     free(sh->tick_seen);
     free(sh->tick_cores);
     free(sh->cores);
