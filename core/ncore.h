@@ -89,7 +89,10 @@ typedef struct {
  * calendar of their wake-ups. The synapses are in the run's sm_syntab_t,
  * segmented per core. */
 typedef struct {
-    uint32_t id, x, y, shard;
+    /* A cache line of its own: threads write their own cores' counters
+     * and inputs' pointers are read by every delivery. */
+    _Alignas(64) uint32_t id;
+    uint32_t x, y, shard;
     uint32_t n;
     uint32_t n_model;           /* neurons with a model (not sources)             */
     uint32_t *gid;              /* local -> gid                                  */

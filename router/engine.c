@@ -55,7 +55,9 @@ static void s_engine_fini(sm_engine_t *e)
 static int s_build_cores(sm_engine_t *e, sm_error_t *err)
 {
     const sm_net_t *net = e->net;
-    e->cores = calloc(e->n_cores, sizeof *e->cores);
+    e->cores = aligned_alloc(64, (size_t)e->n_cores * sizeof *e->cores);
+    if (e->cores)
+        memset(e->cores, 0, (size_t)e->n_cores * sizeof *e->cores);
     e->pop_models = calloc(net->n_pops, sizeof *e->pop_models);
     if (!e->cores || !e->pop_models)
         return sm_fail(err, SM_ENOMEM, "out of memory for %u cores", e->n_cores);
