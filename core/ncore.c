@@ -40,18 +40,23 @@ int sm_core_seal(sm_core_t *c, const sm_core_ctx_t *cx, sm_error_t *err)
 {
     if (!c->n_model)
         return 0;
-    for (uint32_t l = 0; l < c->n; l++)
-        if (c->cell[l].model && !sm_core_stepped(cx, &c->cell[l]))
+    for (uint32_t l = 0; l < c->n; l++) {
+        const sm_cell_t *x = &c->cell[l];
+        if (x->model && (!sm_core_stepped(cx, x) || x->model->refractory_ticks > SM_SWEPT_REFRAC_MAX ||
+                         x->st.refrac > SM_SWEPT_REFRAC_MAX))
             return 0;
-    /* Each array a whole number of cache lines. */
+    }
+    /* Each array a whole number of cache lines: three of floats, then the
+     * bytes. */
     const size_t np = ((size_t)c->n + 15) / 16 * 16;
-    float *block = aligned_alloc(64, 4 * np * sizeof *block);
+    const size_t bytes = (3 * np * sizeof(float) + np + 63) / 64 * 64;
+    float *block = aligned_alloc(64, bytes);
     if (block && c->inl && !(c->acc = calloc((size_t)c->n * 2 * cx->ring, sizeof *c->acc)))
         free(block), block = NULL;
     if (!block)
         return sm_fail(err, SM_ENOMEM, "out of memory for core (%u, %u)", c->x, c->y);
-    memset(block, 0, 4 * np * sizeof *block);
-    c->ss = (sm_soa_t){block, block + np, block + 2 * np, (uint32_t *)(void *)(block + 3 * np)};
+    memset(block, 0, bytes);
+    c->ss = (sm_soa_t){block, block + np, block + 2 * np, (uint8_t *)(void *)(block + 3 * np)};
     c->inl = 0;
     c->swept = 1;
     for (uint32_t l = 0; l < c->n; l++)

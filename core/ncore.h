@@ -79,10 +79,13 @@ static inline int sm_cell_done(const sm_cell_t *x, uint32_t tick)
 
 /* A swept core's neuron states, one array per field (sm_nstate_t's), so
  * that the sweep loads eight neurons' membranes with one instruction. One
- * allocation, at v. */
+ * allocation, at v. The refractory count in a byte: the sweep is bound by
+ * the bytes it streams each tick (sm_core_seal sweeps no core whose
+ * refractory period is longer). */
+#define SM_SWEPT_REFRAC_MAX UINT8_MAX
 typedef struct {
     float *v, *ie, *ii;
-    uint32_t *refrac;
+    uint8_t *refrac;
 } sm_soa_t;
 
 /* A neuron core: a slice of neurons, their state, their input rings and the
@@ -190,7 +193,7 @@ static inline sm_nstate_t sm_core_state(const sm_core_t *c, uint32_t l)
 {
     if (!c->swept)
         return c->cell[l].st;
-    return (sm_nstate_t){c->ss.v[l], c->ss.ie[l], c->ss.ii[l], c->ss.refrac[l]};
+    return (sm_nstate_t){c->ss.v[l], c->ss.ie[l], c->ss.ii[l], (uint32_t)c->ss.refrac[l]};
 }
 
 /* Sets the state of model neuron l of a swept core. */
@@ -199,7 +202,7 @@ static inline void sm_core_set_state(sm_core_t *c, uint32_t l, const sm_nstate_t
     c->ss.v[l] = s->v;
     c->ss.ie[l] = s->ie;
     c->ss.ii[l] = s->ii;
-    c->ss.refrac[l] = s->refrac;
+    c->ss.refrac[l] = (uint8_t)s->refrac; /* <= SM_SWEPT_REFRAC_MAX: sm_core_seal */
 }
 
 /* Schedules every neuron's first wake-up, before the first tick. */

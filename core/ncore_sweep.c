@@ -43,7 +43,7 @@ s_eight(const sm_kern_t *k, const sm_soa_t *ss, uint32_t l, float *exc, float *i
     const __m256 v = _mm256_loadu_ps(&ss->v[l]), ie = _mm256_loadu_ps(&ss->ie[l]),
                  ii = _mm256_loadu_ps(&ss->ii[l]);
     const __m256 xe = _mm256_loadu_ps(&exc[l]), xi = _mm256_loadu_ps(&inh[l]);
-    const __m256i r = _mm256_loadu_si256((const __m256i *)(const void *)&ss->refrac[l]);
+    const __m256i r = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)&ss->refrac[l]));
     _mm256_storeu_ps(&exc[l], _mm256_setzero_ps());
     _mm256_storeu_ps(&inh[l], _mm256_setzero_ps());
     const __m512d vd = _mm512_cvtps_pd(v), ied = _mm512_cvtps_pd(ie), iid = _mm512_cvtps_pd(ii);
@@ -71,7 +71,7 @@ s_eight(const sm_kern_t *k, const sm_soa_t *ss, uint32_t l, float *exc, float *i
     _mm256_storeu_ps(&ss->v[l], nv);
     _mm256_storeu_ps(&ss->ie[l], nie);
     _mm256_storeu_ps(&ss->ii[l], nii);
-    _mm256_storeu_si256((__m256i *)(void *)&ss->refrac[l], nr);
+    _mm_storel_epi64((__m128i *)(void *)&ss->refrac[l], _mm256_cvtepi32_epi8(nr));
     sum->updates += 8;
     sum->active += (uint64_t)__builtin_popcount(act);
     return fire;
@@ -84,7 +84,9 @@ s_four(const sm_kern_t *k, const sm_soa_t *ss, uint32_t l, float *exc, float *in
     const __m128 v = _mm_loadu_ps(&ss->v[l]), ie = _mm_loadu_ps(&ss->ie[l]),
                  ii = _mm_loadu_ps(&ss->ii[l]);
     const __m128 xe = _mm_loadu_ps(&exc[l]), xi = _mm_loadu_ps(&inh[l]);
-    const __m128i r = _mm_loadu_si128((const __m128i *)(const void *)&ss->refrac[l]);
+    int32_t r4;
+    memcpy(&r4, &ss->refrac[l], sizeof r4);
+    const __m128i r = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(r4));
     _mm_storeu_ps(&exc[l], _mm_setzero_ps());
     _mm_storeu_ps(&inh[l], _mm_setzero_ps());
     const __m256d vd = _mm256_cvtps_pd(v), ied = _mm256_cvtps_pd(ie), iid = _mm256_cvtps_pd(ii);
@@ -111,7 +113,9 @@ s_four(const sm_kern_t *k, const sm_soa_t *ss, uint32_t l, float *exc, float *in
     _mm_storeu_ps(&ss->v[l], nv);
     _mm_storeu_ps(&ss->ie[l], nie);
     _mm_storeu_ps(&ss->ii[l], nii);
-    _mm_storeu_si128((__m128i *)(void *)&ss->refrac[l], nr);
+    /* Counts are at most SM_SWEPT_REFRAC_MAX: packing saturates nothing. */
+    r4 = _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packus_epi32(nr, nr), _mm_setzero_si128()));
+    memcpy(&ss->refrac[l], &r4, sizeof r4);
     sum->updates += 4;
     sum->active += (uint64_t)__builtin_popcount((unsigned)_mm_movemask_ps(act));
     return (unsigned)_mm_movemask_ps(fire);

@@ -210,3 +210,37 @@ Test(engine, cuba_sweep_lanes_equal_scalar_steps, .timeout = 600)
     sm_result_destroy(&scalar);
     sm_net_destroy(&net);
 }
+
+/* A swept core keeps refractory counts in a byte (ncore.h, sm_soa_t): a
+ * refractory period longer than that must leave the core unswept, stepped
+ * through its cells, and give what one model per neuron (never swept)
+ * gives in the dense engine. A count cut to its low byte would shorten every refractory
+ * period (300 ticks to 44) and change the spikes. */
+Test(engine, refractory_longer_than_a_byte_not_swept, .timeout = 600)
+{
+    sm_net_t *net = s_load("cuba.json");
+    net->ticks = 2000;
+    for (uint32_t p = 0; p < net->n_pops; p++) {
+        sm_pop_t *pop = &net->pops[p];
+        cr_assert_eq(pop->n_models, 1);
+        cr_assert_lt(pop->models[0].refractory_ticks, 256u);
+        pop->models[0].refractory_ticks = 300;
+    }
+    sm_result_t *one = s_run(net, 0, 1, 0, NULL);
+    for (uint32_t p = 0; p < net->n_pops; p++) {
+        sm_pop_t *pop = &net->pops[p];
+        sm_model_t *each = malloc(pop->size * sizeof *each);
+        cr_assert_not_null(each);
+        for (uint32_t i = 0; i < pop->size; i++)
+            each[i] = pop->models[0];
+        free(pop->models);
+        pop->models = each;
+        pop->n_models = pop->size;
+    }
+    sm_result_t *each = s_run(net, 1, 1, 0, NULL);
+    cr_assert_gt(one->n_spikes, 500);
+    s_same_spikes(one, each, "refractory 300 ticks: one model vs one per neuron");
+    sm_result_destroy(&one);
+    sm_result_destroy(&each);
+    sm_net_destroy(&net);
+}
