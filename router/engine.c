@@ -387,9 +387,32 @@ static int s_dial(sm_shard_t *sh)
 
 /* Expands core c's emission counts along their routes: its packets and hops,
  * and each link's packets into mesh. */
+/* Scratch for s_route_core: packets per target core, and which are set. */
+typedef struct {
+    uint64_t *per;
+    uint32_t *to, n;
+} s_dsts_t;
+
+/* pk packets from c to core `to`: into d, or (d NULL: a mesh too large for
+ * the scratch) routed at once. */
+static void s_dst_add(s_dsts_t *d, sm_core_t *c, sm_mesh_t *mesh, uint32_t to, uint64_t pk)
+{
+    if (!d) {
+        c->cnt.packets_out += pk;
+        c->cnt.hops += pk * sm_mesh_route(mesh, c->id, to, pk, NULL);
+        return;
+    }
+    if (!d->per[to])
+        d->to[d->n++] = to;
+    d->per[to] += pk;
+}
+
 /* xrecv: where the events of c's row sources to other shards' cores are
- * counted (their shards may still be running); NULL: into the cores. */
-static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh, uint64_t *xrecv)
+ * counted (their shards may still be running); NULL: into the cores. The
+ * packets of all of c's neurons to one core take one route walk (CUBA 64k:
+ * 4.4 M fan-out entries, 65,000 core pairs): the same integer sums. */
+static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh, uint64_t *xrecv,
+                         s_dsts_t *d)
 {
     sm_counters_t *cnt = &c->cnt;
     for (uint32_t l = 0; l < c->n; l++) {
@@ -403,8 +426,7 @@ static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh, ui
         const int xrow = e->xrow && e->row_src[g] == SM_ROW_PART_DL;
         for (uint64_t f = e->tab.fan_off[g]; f < e->tab.fan_off[g + 1]; f++) {
             const uint32_t to = e->tab.fan[f].core;
-            cnt->packets_out += pk;
-            cnt->hops += pk * sm_mesh_route(mesh, c->id, to, pk, NULL);
+            s_dst_add(d, c, mesh, to, pk);
             if (!e->row_src[g])
                 continue;
             if (e->cores[to].shard == c->shard)
@@ -413,11 +435,42 @@ static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh, ui
                 *(xrecv ? &xrecv[to] : &e->cores[to].cnt.events_received) += pk;
         }
         if (e->tab.route_off)
-            for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++) {
-                cnt->packets_out += pk;
-                cnt->hops +=
-                    pk * sm_mesh_route(mesh, c->id, SM_ROUTE_CORE(e->tab.route[r]), pk, NULL);
-            }
+            for (uint64_t r = e->tab.route_off[g]; r < e->tab.route_off[g + 1]; r++)
+                s_dst_add(d, c, mesh, SM_ROUTE_CORE(e->tab.route[r]), pk);
+    }
+    for (uint32_t i = 0; d && i < d->n; i++) {
+        const uint32_t to = d->to[i];
+        const uint64_t pk = d->per[to];
+        cnt->packets_out += pk;
+        cnt->hops += pk * sm_mesh_route(mesh, c->id, to, pk, NULL);
+        d->per[to] = 0;
+    }
+    if (d)
+        d->n = 0;
+}
+
+/* The scratch (12 bytes a core), or NULL (a mesh of more than 2^16 cores,
+ * or no memory). */
+static s_dsts_t *s_dsts_new(s_dsts_t *d, uint32_t n_cores)
+{
+    if (n_cores > 65536u)
+        return NULL;
+    d->per = calloc(n_cores, sizeof *d->per);
+    d->to = malloc((size_t)n_cores * sizeof *d->to);
+    d->n = 0;
+    if (d->per && d->to)
+        return d;
+    free(d->per);
+    free(d->to);
+    return NULL;
+}
+
+static void s_dsts_destroy(s_dsts_t **d)
+{
+    if (*d) {
+        free((*d)->per);
+        free((*d)->to);
+        *d = NULL;
     }
 }
 
@@ -442,8 +495,10 @@ static int s_route_shard(sm_shard_t *sh)
     if (sh->xrecv)
         memset(sh->xrecv, 0, e->n_cores * sizeof *sh->xrecv);
     sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = sh->links};
+    s_dsts_t space, *d = s_dsts_new(&space, e->n_cores);
     for (uint32_t k = 0; k < sh->n_cores; k++)
-        s_route_core(e, &e->cores[sh->cores[k]], &mesh, sh->xrecv);
+        s_route_core(e, &e->cores[sh->cores[k]], &mesh, sh->xrecv, d);
+    s_dsts_destroy(&d);
     sh->routed = 1;
     return 0;
 }
@@ -634,8 +689,10 @@ int sm_engine_gather(sm_engine_t *e, sm_result_t *r, sm_error_t *err)
             continue;
         }
         sm_mesh_t mesh = {.width = e->width, .height = e->height, .link = r->link_dense};
+        s_dsts_t space, *d = s_dsts_new(&space, e->n_cores);
         for (uint32_t k = 0; k < sh->n_cores; k++)
-            s_route_core(e, &e->cores[sh->cores[k]], &mesh, NULL);
+            s_route_core(e, &e->cores[sh->cores[k]], &mesh, NULL, d);
+        s_dsts_destroy(&d);
     }
     for (uint32_t i = e->local_first; i < e->local_first + e->local_n; i++)
         for (uint32_t c = 0; e->shards[i].routed && e->shards[i].xrecv && c < e->n_cores; c++)
