@@ -68,7 +68,9 @@ typedef struct {
                                    population each, as (core << 32 | first
                                    local, pop << 32 | end) pairs, in core and
                                    local order; NULL: no sweep               */
-    sm_u64vec_t fired;          /* dense engine: local << 32 | count, a run's     */
+    sm_u64vec_t fired;          /* dense engine: local << 32 | count, a stage's   */
+    sm_u32vec_t fired_runs;     /* per run that fired: its index in staged, the
+                                   end of its entries in fired                */
     uint8_t *st_whole;          /* per structured projection: all its target
                                    cores are here (sm_stwhole_t)                  */
     uint32_t *st_last;

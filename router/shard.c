@@ -589,6 +589,60 @@ static void s_progress(sm_shard_t *sh, uint32_t tick)
     sm_progress(e->opts.on_progress, "running", tick + 1, e->ticks, all);
 }
 
+/* The spikes of a stage's runs, in the runs' order and local order: the
+ * same order as emitting after each run (a run's spikes reach no other run
+ * of the stage: delays of 0 go to the next stage). Emitting reads per-gid
+ * tables the sweep never touches, a miss each: fetched for all of them
+ * first, so the misses overlap. */
+static int s_emit_fired(sm_shard_t *sh, const sm_u64vec_t *st, uint32_t tick, uint32_t w0)
+{
+    sm_engine_t *e = sh->e;
+    const uint32_t *fr = sh->fired_runs.a, nr = sh->fired_runs.n;
+    for (uint32_t r = 0, f = 0; r < nr; r += 2)
+        for (const sm_core_t *c = &e->cores[st->a[fr[r]] >> 32]; f < fr[r + 1]; f++)
+            __builtin_prefetch(&c->gid[sh->fired.a[f] >> 32], 0);
+    for (uint32_t r = 0, f = 0; r < nr; r += 2)
+        for (const sm_core_t *c = &e->cores[st->a[fr[r]] >> 32]; f < fr[r + 1]; f++) {
+            const uint32_t g = c->gid[sh->fired.a[f] >> 32];
+            __builtin_prefetch(&e->emit_packets[g], 0);
+            __builtin_prefetch(&e->emit_hops[g], 0);
+            __builtin_prefetch(&e->emits[g], 1);
+            __builtin_prefetch(&e->row_src[g], 0);
+            __builtin_prefetch(&e->tab.fan_off[g], 0);
+        }
+    for (uint32_t r = 0, f = 0; r < nr; r += 2) {
+        sm_core_t *c = &e->cores[st->a[fr[r]] >> 32];
+        const uint32_t pop = (uint32_t)(st->a[fr[r] + 1] >> 32);
+        for (; f < fr[r + 1]; f++)
+            if (s_emit(sh, c, (uint32_t)(sh->fired.a[f] >> 32), pop, tick, w0,
+                       (uint32_t)sh->fired.a[f]))
+                return -1;
+    }
+    return 0;
+}
+
+/* Runs of a core's neurons (all of them in the dense engine, the
+ * self-driven ones in the event engine): each stepped in a row, then the
+ * stage's spikes routed. */
+static int s_sweep_stage(sm_shard_t *sh, const sm_u64vec_t *st, uint32_t tick, uint32_t w0)
+{
+    sm_engine_t *e = sh->e;
+    sh->fired.n = 0;
+    sh->fired_runs.n = 0;
+    for (uint32_t i = 0; i + 1 < st->n; i += 2) {
+        sm_core_t *c = &e->cores[st->a[i] >> 32];
+        const uint32_t n0 = (uint32_t)sh->fired.n;
+        if (sm_core_update_dense(&e->cx, c, (uint32_t)(st->a[i + 1] >> 32), (uint32_t)st->a[i],
+                                 (uint32_t)st->a[i + 1], tick, &sh->fired))
+            S_OOM(sh);
+        if (sh->fired.n > n0) {
+            SM_VEC_PUSH(sh->fired_runs, i, S_OOM(sh));
+            SM_VEC_PUSH(sh->fired_runs, (uint32_t)sh->fired.n, S_OOM(sh));
+        }
+    }
+    return s_emit_fired(sh, st, tick, w0);
+}
+
 int sm_shard_run(sm_shard_t *sh)
 {
     sm_engine_t *e = sh->e;
@@ -669,24 +723,8 @@ int sm_shard_run(sm_shard_t *sh)
                     s_update(sh, c, l, tick, w0, !e->opts.dense))
                     return -1;
             }
-            if (sh->staged) {
-                /* Runs of a core's neurons (all of them in the dense engine,
-                 * the self-driven ones in the event engine): stepped in a
-                 * row, then their spikes routed in local order. */
-                const sm_u64vec_t *st = &sh->staged[s];
-                for (uint32_t i = 0; i + 1 < st->n; i += 2) {
-                    sm_core_t *c = &e->cores[st->a[i] >> 32];
-                    const uint32_t pop = (uint32_t)(st->a[i + 1] >> 32);
-                    sh->fired.n = 0;
-                    if (sm_core_update_dense(&e->cx, c, pop, (uint32_t)st->a[i],
-                                             (uint32_t)st->a[i + 1], tick, &sh->fired))
-                        S_OOM(sh);
-                    for (uint32_t f = 0; f < sh->fired.n; f++)
-                        if (s_emit(sh, c, (uint32_t)(sh->fired.a[f] >> 32), pop, tick, w0,
-                                   (uint32_t)sh->fired.a[f]))
-                            return -1;
-                }
-            }
+            if (sh->staged && s_sweep_stage(sh, &sh->staged[s], tick, w0))
+                return -1;
             /* Only the cores with input this tick; the list may grow as
              * delay-0 input reaches cores in later stages. */
             for (uint32_t k = 0; !e->opts.dense && k < sh->active[slot].n; k++) {
@@ -771,6 +809,7 @@ void sm_shard_fini(sm_shard_t *sh)
         free(sh->staged[s].a);
     free(sh->staged);
     free(sh->fired.a);
+    free(sh->fired_runs.a);
     for (uint32_t i = 0; sh->st_rows && i < sh->e->tab.n_st; i++)
         sm_strows_fini(&sh->st_rows[i]);
     free(sh->st_rows);
