@@ -166,6 +166,23 @@ Test(engine, cuba_event_equals_dense, .timeout = 600)
     sm_net_destroy(&net);
 }
 
+/* Gives every neuron of net's one-model populations a model of its own (the
+ * same parameters): no population kernel, so never swept or laned. */
+static void s_one_model_per_neuron(sm_net_t *net)
+{
+    for (uint32_t p = 0; p < net->n_pops; p++) {
+        sm_pop_t *pop = &net->pops[p];
+        cr_assert_eq(pop->n_models, 1);
+        sm_model_t *each = malloc(pop->size * sizeof *each);
+        cr_assert_not_null(each);
+        for (uint32_t i = 0; i < pop->size; i++)
+            each[i] = pop->models[0];
+        free(pop->models);
+        pop->models = each;
+        pop->n_models = pop->size;
+    }
+}
+
 /* The sweep's vector lanes (ncore_sweep.c) against the scalar step: a
  * population with one model per neuron has no kernel, so its neurons go
  * through sm_model_step one by one; the same parameters as one model go
@@ -191,17 +208,7 @@ Test(engine, cuba_sweep_lanes_equal_scalar_steps, .timeout = 600)
         cr_assert_eq(memcmp(lanes->trace, narrow->trace, tr), 0, "width %s: traces differ", w);
         sm_result_destroy(&narrow);
     }
-    for (uint32_t p = 0; p < net->n_pops; p++) {
-        sm_pop_t *pop = &net->pops[p];
-        cr_assert_eq(pop->n_models, 1);
-        sm_model_t *each = malloc(pop->size * sizeof *each);
-        cr_assert_not_null(each);
-        for (uint32_t i = 0; i < pop->size; i++)
-            each[i] = pop->models[0];
-        free(pop->models);
-        pop->models = each;
-        pop->n_models = pop->size;
-    }
+    s_one_model_per_neuron(net);
     sm_result_t *scalar = s_run(net, 1, 1, 0, NULL);
     cr_assert_gt(lanes->n_spikes, 1000);
     s_same_spikes(lanes, scalar, "lanes vs scalar");
@@ -227,16 +234,7 @@ Test(engine, refractory_longer_than_a_byte_not_swept, .timeout = 600)
         pop->models[0].refractory_ticks = 300;
     }
     sm_result_t *one = s_run(net, 0, 1, 0, NULL);
-    for (uint32_t p = 0; p < net->n_pops; p++) {
-        sm_pop_t *pop = &net->pops[p];
-        sm_model_t *each = malloc(pop->size * sizeof *each);
-        cr_assert_not_null(each);
-        for (uint32_t i = 0; i < pop->size; i++)
-            each[i] = pop->models[0];
-        free(pop->models);
-        pop->models = each;
-        pop->n_models = pop->size;
-    }
+    s_one_model_per_neuron(net);
     sm_result_t *each = s_run(net, 1, 1, 0, NULL);
     cr_assert_gt(one->n_spikes, 500);
     s_same_spikes(one, each, "refractory 300 ticks: one model vs one per neuron");
