@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "loihi.h"
 #include "sm_error.h"
@@ -172,6 +173,29 @@ typedef struct {
     float ii;
     uint32_t refrac;       /* ticks of refractoriness left (EXACT style)             */
 } sm_nstate_t;
+
+/* loihi_lif's step (SM_STYLE_LOIHI), the one sm_model_step makes for that
+ * style, inline for the engine's update: each float accumulator holds an
+ * exact integer, scaled by its exponent (flooring a negative one, as
+ * Lava's Dense does) before the integer step on the (u, v) that the
+ * state's first 8 bytes hold. |a| <= 2^24 by the bound sm_net_finish
+ * checks; past SM_LOIHI_A_MAX the step still computes what Lava does. */
+static inline int64_t sm_model_loihi_scale(float x, int32_t e)
+{
+    return e ? sm_loihi_dense_scale((int64_t)x, e) : (int64_t)x;
+}
+
+static inline uint32_t sm_model_loihi_step(const sm_model_t *m, sm_nstate_t *s, float x_exc,
+                                           float x_inh)
+{
+    const int64_t a = sm_model_loihi_scale(x_exc, m->in_exp[0]) +
+                      sm_model_loihi_scale(x_inh, m->in_exp[1]);
+    sm_loihi_state_t q;
+    memcpy(&q, s, sizeof q);
+    const int spk = sm_loihi_step(&m->lif, &q, (int32_t)a);
+    memcpy(s, &q, sizeof q);
+    return (uint32_t)spk;
+}
 
 /* Sets up the EXACT style's propagators from physical constants (ms, nF);
  * the JSON reader (tools/io/model_json.c) calls it. */

@@ -350,6 +350,38 @@ static inline uint32_t s_nonzero2(const float in[2])
     return ((a | b) & 0x7fffffffu) != 0;
 }
 
+/* sm_core_update of a loihi_lif neuron: the same update through the style's
+ * own step and prediction, called directly. The style has no closed form of
+ * the kernel's, no margin (its prediction leaves slack 0) and no monotone
+ * input (its current wraps), so none of the general path's checks apply. */
+static uint32_t s_update_loihi(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
+                               const float in[2], int predict)
+{
+    sm_cell_t *x = &c->cell[l];
+    const sm_model_t *m = x->model;
+    uint32_t k = tick - x->last;
+    if (k > 2)
+        sm_model_advance(m, &x->st, k);
+    else
+        for (; k; k--)
+            sm_model_loihi_step(m, &x->st, 0.0f, 0.0f);
+    const uint32_t n = sm_model_loihi_step(m, &x->st, in[0], in[1]);
+    x->last = tick + 1;
+    c->cnt.neuron_updates++;
+    c->cnt.active_updates += s_nonzero2(in) | (n != 0);
+    if (predict) {
+        sm_loihi_state_t q;
+        memcpy(&q, &x->st, sizeof q);
+        const uint32_t d = sm_loihi_next_spike(&m->lif, &q);
+        x->slack = 0.0f;
+        if (d == SM_NEVER)
+            s_unschedule(cx, c, l);
+        else
+            s_schedule(cx, c, l, tick, (uint64_t)tick + d);
+    }
+    return n;
+}
+
 uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
                         int predict)
 {
@@ -361,6 +393,8 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
     const sm_kern_t *kn = sm_core_kern(cx, x);
     const uint32_t slot = tick & cx->ring_mask;
     const float in[2] = {*sm_core_acc(c, slot, 0, l), *sm_core_acc(c, slot, 1, l)};
+    if (x->model->style == SM_STYLE_LOIHI)
+        return s_update_loihi(cx, c, l, tick, in, predict);
     uint32_t n;
     if (kn) {
         uint32_t k = tick - x->last;
