@@ -39,10 +39,20 @@ static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_
     const uint64_t f0 = t->fan_off[ev->src], f1 = t->fan_off[ev->src + 1];
     const uint32_t own = ev->fan - SM_WEV_ROW;
     for (uint64_t f = f0; f < f1; f++) {
-        /* The next segment's first target: a row's segments are short and
-         * its cores far apart (prefetching all of a segment's targets costs
-         * more than it saves). */
-        if (f + 2 < f1) {
+        /* Targets ahead: a row's segments are short and its cores far apart.
+         * Where the cores keep input in the cells (inl: 64 bytes a neuron,
+         * which outgrow the caches first) each target of the segment four
+         * ahead is a miss of its own: fetch them all. Input planes (4 bytes
+         * a neuron, CUBA's swept cores) mostly hit: there the first target of the segment two
+         * ahead is enough, and fetching all of them costs more than it
+         * saves. */
+        if (f + 4 < f1 && cx->cores[t->fan[f + 4].core].inl) {
+            const sm_core_t *nc = &cx->cores[t->fan[f + 4].core];
+            const sm_syn_t *ns = sm_fan_syn(t, ev->src, f + 4);
+            const uint32_t nl = sm_fan_len(t, ev->src, f + 4);
+            for (uint32_t q = 0; q < nl && q < 8; q++)
+                __builtin_prefetch(&nc->cell[sm_syn_local(ns[q].tgt)], 1);
+        } else if (f + 2 < f1) {
             const sm_core_t *nc = &cx->cores[t->fan[f + 2].core];
             const uint32_t tg = sm_fan_syn(t, ev->src, f + 2)->tgt;
             __builtin_prefetch(sm_core_acc(nc, (ev->te + sm_syn_delay(tg)) & cx->ring_mask,
