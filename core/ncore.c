@@ -7,7 +7,7 @@
 #include "rng.h"
 
 int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x, uint32_t y,
-                 uint32_t n, sm_error_t *err)
+                 uint32_t n, sm_cell_t *cells, sm_error_t *err)
 {
     memset(c, 0, sizeof *c);
     c->id = id;
@@ -22,7 +22,8 @@ int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x,
     /* Structured projections add into the input planes row by row. */
     c->inl = cx->ring <= 2 && !(cx->tab && cx->tab->n_st);
     c->gid = malloc(m * sizeof *c->gid);
-    c->cell = aligned_alloc(64, m * sizeof *c->cell);
+    c->own_cell = !cells;
+    c->cell = cells ? cells : aligned_alloc(64, m * sizeof *c->cell);
     c->wheel = malloc(cx->cal * sizeof *c->wheel);
     c->acc = c->inl ? NULL : calloc(m * 2 * cx->ring, sizeof *c->acc);
     c->bits = calloc((size_t)(c->words ? c->words : 1) * cx->ring, sizeof *c->bits);
@@ -64,7 +65,8 @@ void sm_core_fini(sm_core_t *c, const sm_core_ctx_t *cx)
 {
     free(c->ss.v);
     free(c->gid);
-    free(c->cell);
+    if (c->own_cell)
+        free(c->cell);
     free(c->wheel);
     free(c->acc);
     free(c->bits);
