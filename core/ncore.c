@@ -120,6 +120,7 @@ void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx)
         c->wheel[b] = SM_NONE;
     c->n_sched = 0;
     c->batched = SM_NONE;
+    c->consumed = 0;
     if (c->acc)
         memset(c->acc, 0, (size_t)(c->n ? c->n : 1) * 2 * cx->ring * sizeof *c->acc);
     for (uint32_t l = 0; l < c->n; l++) {
@@ -369,6 +370,17 @@ static uint32_t s_update_loihi(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l
             sm_model_loihi_step(m, &x->st, 0.0f, 0.0f);
     const uint32_t n = sm_model_loihi_step(m, &x->st, in[0], in[1]);
     x->last = tick + 1;
+    /* Its input is taken: clear it now, in the line the update writes, so
+     * that sm_core_clear_slot need not visit the cell again (a neuron's
+     * input for its tick is complete when it is updated: delay-0 input
+     * goes to later stages). */
+    const uint32_t slot = tick & cx->ring_mask;
+    const uint8_t bit = (uint8_t)(1u << slot);
+    if (c->inl && (x->mark & bit)) {
+        x->in[slot][0] = x->in[slot][1] = 0.0f;
+        x->mark &= (uint8_t)~bit;
+        c->consumed++;
+    }
     c->cnt.neuron_updates++;
     c->cnt.active_updates += s_nonzero2(in) | (n != 0);
     if (predict) {

@@ -107,6 +107,8 @@ typedef struct {
     sm_soa_t ss;                /* swept: the model neurons' state, by local (the
                                    cells' st is unused); else all NULL          */
     uint32_t batched;           /* tick whose inputs were caught up together      */
+    uint32_t consumed;          /* inl: touched cells of the tick's slot whose
+                                   update took and cleared their input         */
     sm_counters_t cnt;
 } sm_core_t;
 

@@ -209,6 +209,13 @@ void sm_core_clear_slot(sm_core_t *c, uint32_t slot)
 {
     sm_u32vec_t *tv = &c->touched[slot];
     if (c->inl) {
+        /* Every touched cell's update cleared it already (loihi_lif's). */
+        const uint32_t done = c->consumed;
+        c->consumed = 0;
+        if (done == tv->n) {
+            tv->n = 0;
+            return;
+        }
         const uint8_t keep = (uint8_t)~(1u << slot);
         for (uint32_t i = 0; i < tv->n; i++) {
             sm_cell_t *x = &c->cell[tv->a[i]];
