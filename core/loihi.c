@@ -326,7 +326,7 @@ static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, uin
 #endif
 
 /* Neurons scheduled at a time. */
-#define S_CHUNK 64u
+#define S_CHUNK 256u
 /* Runs longer than this go through sm_loihi_advance, so that a lane's end
  * (the steps since the chunk began) stays well inside 32 bits. */
 #define S_LANE_MAX (1u << 24)

@@ -250,7 +250,7 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
  * Worth calling only where sm_model_batches(m): the loihi style, whose
  * advance steps, interleaves the neurons so that their serial chains overlap
  * (SM_MODEL_BATCH at a time); any other style advances them one by one. */
-#define SM_MODEL_BATCH 64u
+#define SM_MODEL_BATCH 256u
 void sm_model_advance_many(const sm_model_t *m, sm_nstate_t *const *s, const uint32_t *k,
                            uint32_t n);
 bool sm_model_batches(const sm_model_t *m);
