@@ -358,10 +358,12 @@ static inline uint32_t s_nonzero2(const float in[2])
  * the kernel's, no margin (its prediction leaves slack 0) and no monotone
  * input (its current wraps), so none of the general path's checks apply. */
 static uint32_t s_update_loihi(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
-                               const float in[2], int predict)
+                               int predict)
 {
     sm_cell_t *x = &c->cell[l];
     const sm_model_t *m = x->model;
+    const uint32_t slot = tick & cx->ring_mask;
+    const float in[2] = {*sm_core_acc(c, slot, 0, l), *sm_core_acc(c, slot, 1, l)};
     uint32_t k = tick - x->last;
     if (k > 2)
         sm_model_advance(m, &x->st, k);
@@ -374,7 +376,6 @@ static uint32_t s_update_loihi(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l
      * that sm_core_clear_slot need not visit the cell again (a neuron's
      * input for its tick is complete when it is updated: delay-0 input
      * goes to later stages). */
-    const uint32_t slot = tick & cx->ring_mask;
     const uint8_t bit = (uint8_t)(1u << slot);
     if (c->inl && (x->mark & bit)) {
         x->in[slot][0] = x->in[slot][1] = 0.0f;
@@ -404,11 +405,11 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
         return s_source_fire(cx, c, l, tick);
     if (c->batched != tick && !cx->dense)
         s_catch_up_core(cx, c, tick);
+    if (x->model->style == SM_STYLE_LOIHI)
+        return s_update_loihi(cx, c, l, tick, predict);
     const sm_kern_t *kn = sm_core_kern(cx, x);
     const uint32_t slot = tick & cx->ring_mask;
     const float in[2] = {*sm_core_acc(c, slot, 0, l), *sm_core_acc(c, slot, 1, l)};
-    if (x->model->style == SM_STYLE_LOIHI)
-        return s_update_loihi(cx, c, l, tick, in, predict);
     uint32_t n;
     if (kn) {
         uint32_t k = tick - x->last;
