@@ -132,8 +132,12 @@ static int s_zero_at(const sm_loihi_lif_t *p, int32_t u, int32_t v, uint32_t k)
     const uint64_t m = av + (uint64_t)k * au + 1;
     const int bits = 64 - __builtin_clzll(m);
     const int32_t top = p->kv > p->ku ? p->kv : p->ku;
-    const double decay = (double)k * (S_DECAY_UNITY - top) / S_DECAY_UNITY * 1.4426950408889634;
-    return decay > bits + 1.0;
+    /* decay = k (4096 - top) / 4096 log2(e) > bits + 1, in integers with
+     * 94548 / 2^16 just below log2(e): true only where the doubles would
+     * say so too (a false answer steps, exactly, instead of jumping). The
+     * product stays below 2^61 for any k < 2^32. */
+    return (uint64_t)k * (uint64_t)(S_DECAY_UNITY - top) * 94548u >
+           ((uint64_t)bits + 1) * ((uint64_t)S_DECAY_UNITY << 16);
 }
 
 uint32_t sm_loihi_advance(const sm_loihi_lif_t *p, sm_loihi_state_t *s, uint32_t k)
@@ -326,7 +330,7 @@ static void s_lanes_run(s_lanes_t *L, const sm_loihi_lif_t *p, uint32_t run, uin
 #endif
 
 /* Neurons scheduled at a time. */
-#define S_CHUNK 64u
+#define S_CHUNK 256u
 /* Runs longer than this go through sm_loihi_advance, so that a lane's end
  * (the steps since the chunk began) stays well inside 32 bits. */
 #define S_LANE_MAX (1u << 24)

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "loihi.h"
 #include "sm_error.h"
@@ -173,6 +174,29 @@ typedef struct {
     uint32_t refrac;       /* ticks of refractoriness left (EXACT style)             */
 } sm_nstate_t;
 
+/* loihi_lif's step (SM_STYLE_LOIHI), the one sm_model_step makes for that
+ * style, inline for the engine's update: each float accumulator holds an
+ * exact integer, scaled by its exponent (flooring a negative one, as
+ * Lava's Dense does) before the integer step on the (u, v) that the
+ * state's first 8 bytes hold. |a| <= 2^24 by the bound sm_net_finish
+ * checks; past SM_LOIHI_A_MAX the step still computes what Lava does. */
+static inline int64_t sm_model_loihi_scale(float x, int32_t e)
+{
+    return e ? sm_loihi_dense_scale((int64_t)x, e) : (int64_t)x;
+}
+
+static inline uint32_t sm_model_loihi_step(const sm_model_t *m, sm_nstate_t *s, float x_exc,
+                                           float x_inh)
+{
+    const int64_t a = sm_model_loihi_scale(x_exc, m->in_exp[0]) +
+                      sm_model_loihi_scale(x_inh, m->in_exp[1]);
+    sm_loihi_state_t q;
+    memcpy(&q, s, sizeof q);
+    const int spk = sm_loihi_step(&m->lif, &q, (int32_t)a);
+    memcpy(s, &q, sizeof q);
+    return (uint32_t)spk;
+}
+
 /* Sets up the EXACT style's propagators from physical constants (ms, nF);
  * the JSON reader (tools/io/model_json.c) calls it. */
 int sm_model_exact_setup(sm_model_t *m, double tau_m, double tau_e, double tau_i,
@@ -226,7 +250,7 @@ void sm_model_advance(const sm_model_t *m, sm_nstate_t *s, uint32_t k);
  * Worth calling only where sm_model_batches(m): the loihi style, whose
  * advance steps, interleaves the neurons so that their serial chains overlap
  * (SM_MODEL_BATCH at a time); any other style advances them one by one. */
-#define SM_MODEL_BATCH 64u
+#define SM_MODEL_BATCH 256u
 void sm_model_advance_many(const sm_model_t *m, sm_nstate_t *const *s, const uint32_t *k,
                            uint32_t n);
 bool sm_model_batches(const sm_model_t *m);

@@ -25,23 +25,9 @@ static inline void s_put(sm_nstate_t *s, const sm_loihi_state_t *q)
     memcpy(s, q, sizeof *q);
 }
 
-/* An accumulator scaled by its exponent; most are 0, which leaves it as it is. */
-static inline int64_t s_scale(float x, int32_t e)
-{
-    return e ? sm_loihi_dense_scale((int64_t)x, e) : (int64_t)x;
-}
-
 static uint32_t s_step(const sm_model_t *m, sm_nstate_t *s, float x_exc, float x_inh)
 {
-    const int64_t a = s_scale(x_exc, m->in_exp[0]) + s_scale(x_inh, m->in_exp[1]);
-    sm_loihi_state_t q;
-    s_get(s, &q);
-    /* |a| <= 2^24 by the same bound; past SM_LOIHI_A_MAX the step still
-     * computes what Lava computes (u may then leave its 25-bit range, as it
-     * does in Lava). */
-    const int spk = sm_loihi_step(&m->lif, &q, (int32_t)a);
-    s_put(s, &q);
-    return (uint32_t)spk;
+    return sm_model_loihi_step(m, s, x_exc, x_inh);
 }
 
 static uint32_t s_lin_form(const sm_model_t *m, sm_linform_t *f)

@@ -7,7 +7,7 @@
 #include "rng.h"
 
 int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x, uint32_t y,
-                 uint32_t n, sm_error_t *err)
+                 uint32_t n, sm_cell_t *cells, sm_error_t *err)
 {
     memset(c, 0, sizeof *c);
     c->id = id;
@@ -22,7 +22,8 @@ int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x,
     /* Structured projections add into the input planes row by row. */
     c->inl = cx->ring <= 2 && !(cx->tab && cx->tab->n_st);
     c->gid = malloc(m * sizeof *c->gid);
-    c->cell = aligned_alloc(64, m * sizeof *c->cell);
+    c->own_cell = !cells;
+    c->cell = cells ? cells : aligned_alloc(64, m * sizeof *c->cell);
     c->wheel = malloc(cx->cal * sizeof *c->wheel);
     c->acc = c->inl ? NULL : calloc(m * 2 * cx->ring, sizeof *c->acc);
     c->bits = calloc((size_t)(c->words ? c->words : 1) * cx->ring, sizeof *c->bits);
@@ -69,7 +70,8 @@ void sm_core_fini(sm_core_t *c, const sm_core_ctx_t *cx)
 {
     free(c->ss.v);
     free(c->gid);
-    free(c->cell);
+    if (c->own_cell)
+        free(c->cell);
     free(c->wheel);
     free(c->acc);
     free(c->bits);
@@ -123,6 +125,7 @@ void sm_core_reset(sm_core_t *c, const sm_core_ctx_t *cx)
         c->wheel[b] = SM_NONE;
     c->n_sched = 0;
     c->batched = SM_NONE;
+    c->consumed = 0;
     if (c->acc)
         memset(c->acc, 0, (size_t)(c->n ? c->n : 1) * 2 * cx->ring * sizeof *c->acc);
     for (uint32_t l = 0; l < c->n; l++) {
@@ -355,6 +358,50 @@ static inline uint32_t s_nonzero2(const float in[2])
     return ((a | b) & 0x7fffffffu) != 0;
 }
 
+/* sm_core_update of a loihi_lif neuron: the same update through the style's
+ * own step and prediction, called directly. The style has no closed form of
+ * the kernel's, no margin (its prediction leaves slack 0) and no monotone
+ * input (its current wraps), so none of the general path's checks apply. */
+static uint32_t s_update_loihi(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
+                               int predict)
+{
+    sm_cell_t *x = &c->cell[l];
+    const sm_model_t *m = x->model;
+    const uint32_t slot = tick & cx->ring_mask;
+    const float in[2] = {*sm_core_acc(c, slot, 0, l), *sm_core_acc(c, slot, 1, l)};
+    uint32_t k = tick - x->last;
+    if (k > 2)
+        sm_model_advance(m, &x->st, k);
+    else
+        for (; k; k--)
+            sm_model_loihi_step(m, &x->st, 0.0f, 0.0f);
+    const uint32_t n = sm_model_loihi_step(m, &x->st, in[0], in[1]);
+    x->last = tick + 1;
+    /* Its input is taken: clear it now, in the line the update writes, so
+     * that sm_core_clear_slot need not visit the cell again (a neuron's
+     * input for its tick is complete when it is updated: delay-0 input
+     * goes to later stages). */
+    const uint8_t bit = (uint8_t)(1u << slot);
+    if (c->inl && (x->mark & bit)) {
+        x->in[slot][0] = x->in[slot][1] = 0.0f;
+        x->mark &= (uint8_t)~bit;
+        c->consumed++;
+    }
+    c->cnt.neuron_updates++;
+    c->cnt.active_updates += s_nonzero2(in) | (n != 0);
+    if (predict) {
+        sm_loihi_state_t q;
+        memcpy(&q, &x->st, sizeof q);
+        const uint32_t d = sm_loihi_next_spike(&m->lif, &q);
+        x->slack = 0.0f;
+        if (d == SM_NEVER)
+            s_unschedule(cx, c, l);
+        else
+            s_schedule(cx, c, l, tick, (uint64_t)tick + d);
+    }
+    return n;
+}
+
 uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint32_t tick,
                         int predict)
 {
@@ -363,6 +410,8 @@ uint32_t sm_core_update(const sm_core_ctx_t *cx, sm_core_t *c, uint32_t l, uint3
         return s_source_fire(cx, c, l, tick);
     if (c->batched != tick && !cx->dense)
         s_catch_up_core(cx, c, tick);
+    if (x->model->style == SM_STYLE_LOIHI)
+        return s_update_loihi(cx, c, l, tick, predict);
     const sm_kern_t *kn = sm_core_kern(cx, x);
     const uint32_t slot = tick & cx->ring_mask;
     const float in[2] = {*sm_core_acc(c, slot, 0, l), *sm_core_acc(c, slot, 1, l)};

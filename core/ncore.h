@@ -100,6 +100,7 @@ typedef struct {
     uint32_t n_model;           /* neurons with a model (not sources)             */
     uint32_t *gid;              /* local -> gid                                  */
     sm_cell_t *cell;            /* 64-byte aligned                               */
+    uint8_t own_cell;           /* cell is the core's own block (sm_core_init)   */
     uint32_t *wheel;            /* calendar buckets: head local index or SM_NONE  */
     float *acc;                 /* [ring][port][n]: input per arrival tick and
                                    port (sm_core_in); NULL when inl              */
@@ -112,6 +113,8 @@ typedef struct {
     sm_soa_t ss;                /* swept: the model neurons' state, by local (the
                                    cells' st is unused); else all NULL          */
     uint32_t batched;           /* tick whose inputs were caught up together      */
+    uint32_t consumed;          /* inl: touched cells of the tick's slot whose
+                                   update took and cleared their input         */
     sm_counters_t cnt;
 } sm_core_t;
 
@@ -167,10 +170,12 @@ static inline const sm_kern_t *sm_core_kern(const sm_core_ctx_t *cx, const sm_ce
 }
 
 /* Sets up core `id` at (x, y) for n neurons, sized by cx; its neurons are
- * then placed with sm_core_place. On failure the core is left for
+ * then placed with sm_core_place. Its cells are `cells` (max(n, 1) of them,
+ * 64-byte aligned, which the caller owns and frees after sm_core_fini), or,
+ * if NULL, a block of its own. On failure the core is left for
  * sm_core_fini. */
 int sm_core_init(sm_core_t *c, const sm_core_ctx_t *cx, uint32_t id, uint32_t x, uint32_t y,
-                 uint32_t n, sm_error_t *err);
+                 uint32_t n, sm_cell_t *cells, sm_error_t *err);
 /* Frees what sm_core_init allocated; a zeroed core is fine. */
 void sm_core_fini(sm_core_t *c, const sm_core_ctx_t *cx);
 

@@ -41,11 +41,22 @@ static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_
     for (uint64_t f = f0; f < f1; f++) {
         if (cx->core_shard[t->fan[f].core] != own)
             continue; /* its shard delivers it */
-        /* The next segment's first target, if it is this shard's (another
-         * shard's input would only be pulled over here): a row's segments
-         * are short and its cores far apart (prefetching all of a segment's
-         * targets costs more than it saves). */
-        if (f + 2 < f1 && cx->core_shard[t->fan[f + 2].core] == own) {
+        /* Targets ahead on this shard (another shard's would only be pulled
+         * over here): a row's segments are short and its cores far apart.
+         * Where the cores keep input in the cells (inl: 64 bytes a neuron,
+         * which outgrow the caches first) each target of the segment four
+         * ahead is a miss of its own: fetch them all. Input planes (4 bytes a
+         * neuron, CUBA's swept cores) mostly hit: there the first target of
+         * the segment two ahead is enough, and fetching all of them costs
+         * more than it saves. */
+        if (f + 4 < f1 && cx->core_shard[t->fan[f + 4].core] == own &&
+            cx->cores[t->fan[f + 4].core].inl) {
+            const sm_core_t *nc = &cx->cores[t->fan[f + 4].core];
+            const sm_syn_t *ns = sm_fan_syn(t, ev->src, f + 4);
+            const uint32_t nl = sm_fan_len(t, ev->src, f + 4);
+            for (uint32_t q = 0; q < nl && q < 8; q++)
+                __builtin_prefetch(&nc->cell[sm_syn_local(ns[q].tgt)], 1);
+        } else if (f + 2 < f1 && cx->core_shard[t->fan[f + 2].core] == own) {
             const sm_core_t *nc = &cx->cores[t->fan[f + 2].core];
             const uint32_t tg = sm_fan_syn(t, ev->src, f + 2)->tgt;
             __builtin_prefetch(sm_core_acc(nc, (ev->te + sm_syn_delay(tg)) & cx->ring_mask,
@@ -200,6 +211,13 @@ void sm_core_clear_slot(sm_core_t *c, uint32_t slot)
 {
     sm_u32vec_t *tv = &c->touched[slot];
     if (c->inl) {
+        /* Every touched cell's update cleared it already (loihi_lif's). */
+        const uint32_t done = c->consumed;
+        c->consumed = 0;
+        if (done == tv->n) {
+            tv->n = 0;
+            return;
+        }
         const uint8_t keep = (uint8_t)~(1u << slot);
         for (uint32_t i = 0; i < tv->n; i++) {
             sm_cell_t *x = &c->cell[tv->a[i]];

@@ -7,6 +7,7 @@
 
 #include "cost.h"
 #include "engine_int.h"
+#include "hugemem.h"
 
 void sm_run_opts_default(sm_run_opts_t *o)
 {
@@ -28,6 +29,7 @@ static void s_engine_fini(sm_engine_t *e)
         for (uint32_t i = 0; i < e->n_cores; i++)
             sm_core_fini(&e->cores[i], &e->cx);
     free(e->cores);
+    sm_huge_free(e->cells);
     if (e->kern)
         for (uint32_t p = 0; p < e->net->n_pops; p++)
             free(e->kern[p]);
@@ -89,9 +91,21 @@ static int s_build_cores(sm_engine_t *e, sm_error_t *err)
     e->cx.kern = e->kern;
     for (uint32_t g = 0; g < net->n_neurons; g++)
         e->cores[e->core_of[g]].n++;
+    /* All cells in one block, on huge pages where the system allows: a
+     * synaptic event's target is a cell anywhere in it, and on 4 KB pages
+     * each would be a TLB miss too. */
+    size_t n_cells = 0;
     for (uint32_t c = 0; c < e->n_cores; c++)
-        if (sm_core_init(&e->cores[c], &e->cx, c, c % e->width, c / e->width, e->cores[c].n, err))
+        n_cells += e->cores[c].n ? e->cores[c].n : 1;
+    if (!(e->cells = sm_huge_alloc(n_cells * sizeof *e->cells)))
+        return sm_fail(err, SM_ENOMEM, "out of memory for %zu neuron cells", n_cells);
+    n_cells = 0;
+    for (uint32_t c = 0; c < e->n_cores; c++) {
+        if (sm_core_init(&e->cores[c], &e->cx, c, c % e->width, c / e->width, e->cores[c].n,
+                         e->cells + n_cells, err))
             return -1;
+        n_cells += e->cores[c].n ? e->cores[c].n : 1;
+    }
     for (uint32_t p = 0; p < net->n_pops; p++) {
         const sm_pop_t *pop = &net->pops[p];
         for (uint32_t i = 0; i < pop->size; i++) {

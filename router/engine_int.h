@@ -103,6 +103,7 @@ struct sm_engine {
     uint32_t *local_of;
     sm_mapping_t *own_map;
     sm_core_t *cores;
+    sm_cell_t *cells;           /* every core's cells, one block (sm_huge_alloc)  */
     uint32_t n_shards;
     uint32_t *shard_of_core;
     sm_shard_t *shards;
