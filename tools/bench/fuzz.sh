@@ -103,8 +103,10 @@ for t in "${TARGETS[@]}"; do
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<< "$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<< "$last")
   corp=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<< "$last")
+  # -quit, not "| head -1": with pipefail, find killed by SIGPIPE (many
+  # files) would end the script before the target's line.
   new=$(find "$W/crashes/$t" -type f -newer "$W/logs/$t.start" \
-          \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | head -1)
+          \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) -print -quit)
   if [ "$rc" = 0 ]; then
     result="ok"
     # A libhdf5 crash in nir's reader process runs libFuzzer's handler there
