@@ -351,6 +351,11 @@ static void s_bad_batches(const sm_link_ops_t *ops)
     b.kind = SM_BATCH_WINDOW;
     sm_batch_push(&b, 5, 16, 0, 1);
     s_refused(&p, &b, SM_EPROTO, "core out of range");
+    /* A source's whole row (engine.c, xrow): only between the shards of one
+     * process, and only where the listener says so (sm_link_opts_t.rows). */
+    b.kind = SM_BATCH_WINDOW;
+    sm_batch_push(&b, 5, SM_LINK_ROW, 0, 1);
+    s_refused(&p, &b, SM_EPROTO, "a row entry where rows are not accepted");
     b.kind = SM_BATCH_WINDOW;
     sm_batch_push(&b, 5, 3, 8, 1);
     s_refused(&p, &b, SM_EPROTO, "dtick out of range");
