@@ -432,10 +432,6 @@ static uint64_t s_find_from(const sm_syntab_t *t, uint64_t lo, uint64_t hi, uint
     return sm_syntab_search(t, lo, hi, core);
 }
 
-/* Queues the entries of a received batch for delivery. A sender posts a
- * spike's entries in its fan-out order, so the search for an entry of the
- * same source starts after the previous one's: about one step per entry
- * instead of a search over the source's whole fan-out. */
 /* A row entry (SM_BATCH_ROW): this shard's part of gid's row, as one row
  * event. Its cores' events_received are counted from the emissions at the
  * end (engine.c, s_route_core), as the sender's own cores' are. */
@@ -454,6 +450,10 @@ static int s_receive_row(sm_shard_t *sh, uint32_t gid, int same_tick, uint32_t t
     return 0;
 }
 
+/* Queues the entries of a received batch for delivery. A sender posts a
+ * spike's entries in its fan-out order, so the search for an entry of the
+ * same source starts after the previous one's: about one step per entry
+ * instead of a search over the source's whole fan-out. */
 static int s_receive(sm_shard_t *sh, sm_batch_t *b, uint32_t te_base, int same_tick)
 {
     sm_engine_t *e = sh->e;
