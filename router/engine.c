@@ -407,13 +407,19 @@ typedef struct {
     uint32_t *to, n;
 } s_dsts_t;
 
+/* pk packets from c to core `to`, along their route. */
+static void s_route_pair(sm_core_t *c, sm_mesh_t *mesh, uint32_t to, uint64_t pk)
+{
+    c->cnt.packets_out += pk;
+    c->cnt.hops += pk * sm_mesh_route(mesh, c->id, to, pk, NULL);
+}
+
 /* pk packets from c to core `to`: into d, or (d NULL: a mesh too large for
  * the scratch) routed at once. */
 static void s_dst_add(s_dsts_t *d, sm_core_t *c, sm_mesh_t *mesh, uint32_t to, uint64_t pk)
 {
     if (!d) {
-        c->cnt.packets_out += pk;
-        c->cnt.hops += pk * sm_mesh_route(mesh, c->id, to, pk, NULL);
+        s_route_pair(c, mesh, to, pk);
         return;
     }
     if (!d->per[to])
@@ -428,7 +434,6 @@ static void s_dst_add(s_dsts_t *d, sm_core_t *c, sm_mesh_t *mesh, uint32_t to, u
 static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh, uint64_t *xrecv,
                          s_dsts_t *d)
 {
-    sm_counters_t *cnt = &c->cnt;
     for (uint32_t l = 0; l < c->n; l++) {
         uint32_t g = c->gid[l];
         uint64_t pk = e->emits[g];
@@ -453,11 +458,8 @@ static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh, ui
                 s_dst_add(d, c, mesh, SM_ROUTE_CORE(e->tab.route[r]), pk);
     }
     for (uint32_t i = 0; d && i < d->n; i++) {
-        const uint32_t to = d->to[i];
-        const uint64_t pk = d->per[to];
-        cnt->packets_out += pk;
-        cnt->hops += pk * sm_mesh_route(mesh, c->id, to, pk, NULL);
-        d->per[to] = 0;
+        s_route_pair(c, mesh, d->to[i], d->per[d->to[i]]);
+        d->per[d->to[i]] = 0;
     }
     if (d)
         d->n = 0;
