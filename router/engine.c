@@ -541,8 +541,14 @@ static void *s_thread(void *arg)
     }
     /* Nobody closes a link while another shard may still use it. */
     s_barrier_wait(e);
-    for (uint32_t b = 0; b < N; b++)
+    /* A failed run's peers (other workers) will not read what is still
+     * queued for them: closing must not wait to deliver it. */
+    int failed = atomic_load(&e->abort);
+    for (uint32_t b = 0; b < N; b++) {
+        if (failed)
+            e->link->drop(sh->out[b]);
         e->link->close(&sh->out[b]);
+    }
     e->link->close(&sh->in);
     return NULL;
 }

@@ -92,6 +92,10 @@ typedef struct {
      * closing listener are dropped; a dialer's batches already sent stay
      * queued for the listener (ZeroMQ: dropped unless already delivered). */
     void (*close)(sm_link_t **l);
+    /* Tells a dialled link that its queued batches are no longer needed (the
+     * run has failed, so no peer will use them): its close then drops them at
+     * once instead of waiting to deliver them (ZeroMQ's linger). NULL-safe. */
+    void (*drop)(sm_link_t *l);
 } sm_link_ops_t;
 
 extern const sm_link_ops_t sm_link_local;

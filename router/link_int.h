@@ -21,6 +21,7 @@ struct sm_link {
     sm_linkctx_t *ctx;
     sm_link_opts_t o;           /* the bounds; key pointers cleared              */
     int listening;
+    int dropping;               /* close drops what is queued (ops drop)         */
     /* ZeroMQ */
     void *sock;
     size_t max_msg;             /* bytes of the biggest legal batch              */

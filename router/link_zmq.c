@@ -92,13 +92,20 @@ static void s_close(sm_link_t **l_p)
     sm_link_t *l = *l_p;
     /* A sender's last batches may still be in its queue when its shard is
      * done: a peer that is behind still needs them, so ZeroMQ keeps sending
-     * them after the close, for a while. A listener has nothing to flush. */
-    int linger = l->listening ? 0 : SM_LINK_LINGER_MS;
+     * them after the close, for a while. A listener has nothing to flush,
+     * and a failed run's sender nobody to flush to. */
+    int linger = l->listening || l->dropping ? 0 : SM_LINK_LINGER_MS;
     zmq_setsockopt(l->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_close(l->sock);
     free(l->wire);
     free(l);
     *l_p = NULL;
+}
+
+static void s_drop(sm_link_t *l)
+{
+    if (l)
+        l->dropping = 1;
 }
 
 static sm_link_t *s_listen(sm_linkctx_t *ctx, const char *ep, const sm_link_opts_t *o,
@@ -222,6 +229,7 @@ const sm_link_ops_t sm_link_inproc = {
     .send = s_send,
     .recv = s_recv,
     .close = s_close,
+    .drop = s_drop,
 };
 
 const sm_link_ops_t sm_link_ipc = {
@@ -233,6 +241,7 @@ const sm_link_ops_t sm_link_ipc = {
     .send = s_send,
     .recv = s_recv,
     .close = s_close,
+    .drop = s_drop,
 };
 
 const sm_link_ops_t sm_link_tcp = {
@@ -244,4 +253,5 @@ const sm_link_ops_t sm_link_tcp = {
     .send = s_send,
     .recv = s_recv,
     .close = s_close,
+    .drop = s_drop,
 };

@@ -836,8 +836,10 @@ void sm_shard_fini(sm_shard_t *sh)
     uint32_t N = sh->e ? sh->e->n_shards : 0;
     /* Links a failed start left open (the shard loop closes its own). */
     if (sh->e && sh->e->link) {
-        for (uint32_t i = 0; sh->out && i < N; i++)
+        for (uint32_t i = 0; sh->out && i < N; i++) {
+            sh->e->link->drop(sh->out[i]);
             sh->e->link->close(&sh->out[i]);
+        }
         sh->e->link->close(&sh->in);
     }
     if (sh->out_same)

@@ -261,7 +261,42 @@ Test(link, zmq_listener_closes)
             cr_assert(rc == 0 || rc == SM_LINK_FULL, "%s: rc %d: %s", p.ops->scheme, rc, err.msg);
         }
         sm_batch_fini(&b);
+        /* Nobody will come back for them: do not wait out the linger. */
+        p.ops->drop(p.out);
         s_pair_close(&p);
+    }
+}
+
+/* A failed run's sender drops what it still queues: closing it and ending
+ * ZeroMQ then takes no time, where a linger would wait seconds for a peer
+ * that has gone (a worker that has lost its coordinator must exit soon). */
+Test(link, dropped_sender_closes_at_once)
+{
+    const sm_link_ops_t *kinds[] = {&sm_link_local, &sm_link_inproc, &sm_link_ipc, &sm_link_tcp};
+    for (int i = 0; i < 4; i++) {
+        s_pair_t p;
+        s_pair_open(&p, kinds[i]);
+        sm_batch_t b;
+        sm_batch_init(&b);
+        sm_error_t err;
+        s_fill(&b, 4);
+        s_send_ok(&p, &b);
+        cr_assert_eq(s_recv(&p, &b, 5000, &err), 1, "%s: %s", p.ops->scheme, err.msg);
+        p.ops->close(&p.in);
+        nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+        for (uint32_t k = 0; k < 3; k++) {
+            s_fill(&b, k);
+            int rc = p.ops->send(p.out, &b, &err);
+            cr_assert(rc == 0 || rc == SM_LINK_FULL || (rc < 0 && kinds[i] == &sm_link_local),
+                      "%s: rc %d: %s", p.ops->scheme, rc, err.msg);
+        }
+        sm_batch_fini(&b);
+        p.ops->drop(p.out);
+        p.ops->drop(NULL);
+        double t0 = s_now();
+        s_pair_close(&p);
+        double took = s_now() - t0;
+        cr_assert_lt(took, 1.0, "%s: closing a dropped sender took %.2f s", p.ops->scheme, took);
     }
 }
 
