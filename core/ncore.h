@@ -31,6 +31,12 @@
 /* No neuron, no tick. */
 #define SM_NONE UINT32_MAX
 
+/* Declares a helper whose only effect is to prefetch. GCC counts such a
+ * function as const (a prefetch has no side effect) and drops every call
+ * to it that it has not inlined early (one with a loop, say), prefetches
+ * and all; inlined always, they stay. */
+#define SM_PREFETCHER __attribute__((always_inline)) static inline
+
 /* A spike waiting for its delayed synapses: emitted at te by src, for the
  * core of fan-out entry `fan`, or, for fan = SM_WEV_ROW + s, for every core
  * of its row on shard s (a row event: a source whose synapses on its own
@@ -148,6 +154,8 @@ typedef struct {
     uint32_t lanes;             /* the sweep's vector width (sm_core_lane_width) */
     const uint32_t *core_shard; /* core -> shard, for row events (a small array
                                    that stays cached, unlike the cores')      */
+    const uint32_t *shard_first;/* shard -> its first core, n_shards + 1, when
+                                   each shard is a range of core ids; or NULL */
 } sm_core_ctx_t;
 
 /* Whether neuron x is stepped every tick by the event engine too: its

@@ -5,25 +5,35 @@
 
 #include "ncore_int.h"
 
-/* Prefetches the inputs of (up to 8) targets of segment f of src, for a
- * delivery at te: a segment holds a few scattered targets, each a miss. */
-static inline void s_prefetch_seg(const sm_core_ctx_t *cx, uint32_t src, uint64_t f, uint32_t te)
+/* Fetches up to 1 KB from p, the first 16 lines of n bytes. */
+SM_PREFETCHER void s_prefetch_bytes(const void *p, size_t n)
 {
-    const sm_syntab_t *t = cx->tab;
-    const sm_core_t *nc = &cx->cores[t->fan[f].core];
-    const sm_syn_t *ns = sm_fan_syn(t, src, f);
-    uint32_t nlen = sm_fan_len(t, src, f);
-    if (nlen > 8)
-        nlen = 8;
-    for (uint32_t q = 0; q < nlen; q++) {
-        uint32_t tg = ns[q].tgt;
-        uint32_t nslot = (te + sm_syn_delay(tg)) & cx->ring_mask;
-        if (sm_syn_local(tg) < nc->n) {
-            __builtin_prefetch(sm_core_acc(nc, nslot, sm_syn_port(tg), sm_syn_local(tg)), 1);
-            if (!nc->inl && !nc->swept)
-                __builtin_prefetch(&nc->cell[sm_syn_local(tg)], 1);
-        }
+    for (size_t o = 0; o < n && o < 1024; o += 64)
+        __builtin_prefetch((const char *)p + o, 0);
+}
+
+/* Narrows [*f0, *f1), a row's fan-out entries (in core order), to those
+ * for cores lo .. hi - 1. */
+static inline void s_shard_part(const sm_syntab_t *t, uint32_t lo, uint32_t hi, uint64_t *f0,
+                                uint64_t *f1)
+{
+    uint64_t a = *f0, b = *f1;
+    while (a < b) {
+        uint64_t m = a + (b - a) / 2;
+        if (t->fan[m].core < lo)
+            a = m + 1;
+        else
+            b = m;
     }
+    *f0 = a;
+    for (b = *f1; a < b;) {
+        uint64_t m = a + (b - a) / 2;
+        if (t->fan[m].core < hi)
+            a = m + 1;
+        else
+            b = m;
+    }
+    *f1 = a;
 }
 
 /* A row event (SM_WEV_ROW + shard): every segment of the source's row on
@@ -36,8 +46,10 @@ static int s_deliver_row(const sm_core_ctx_t *cx, const sm_wev_t *ev, sm_u32vec_
     const int mark = !cx->dense;
     const float cnt = cx->neg && cx->neg[ev->src] ? (float)(int32_t)ev->count : (float)ev->count;
     const int clamp = t->binary && ev->count > 1;
-    const uint64_t f0 = t->fan_off[ev->src], f1 = t->fan_off[ev->src + 1];
+    uint64_t f0 = t->fan_off[ev->src], f1 = t->fan_off[ev->src + 1];
     const uint32_t own = ev->fan - SM_WEV_ROW;
+    if (cx->shard_first)
+        s_shard_part(t, cx->shard_first[own], cx->shard_first[own + 1], &f0, &f1);
     for (uint64_t f = f0; f < f1; f++) {
         if (cx->core_shard[t->fan[f].core] != own)
             continue; /* its shard delivers it */
@@ -89,17 +101,26 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
         const sm_wev_t *ev = &evs[i];
         if (ev->fan >= SM_WEV_ROW) {
             /* The row two events ahead: its fan-out entries and synapses,
-             * a few hundred bytes each, somewhere in the table. */
+             * a few hundred bytes each, somewhere in the table. A shard
+             * that is a range of cores fetches only its part of the
+             * synapses, found in the entries fetched one event earlier. */
             if (i + 2 < n && evs[i + 2].fan >= SM_WEV_ROW) {
                 const uint32_t g = evs[i + 2].src;
-                const char *fp = (const char *)&t->fan[t->fan_off[g]];
-                const char *sp = (const char *)(t->syn + t->row[g]);
-                const size_t fb = (size_t)(t->fan_off[g + 1] - t->fan_off[g]) * sizeof *t->fan;
-                const size_t sb = (size_t)(t->row[g + 1] - t->row[g]) * sizeof *t->syn;
-                for (size_t o = 0; o < fb && o < 1024; o += 64)
-                    __builtin_prefetch(fp + o, 0);
-                for (size_t o = 0; o < sb && o < 1024; o += 64)
-                    __builtin_prefetch(sp + o, 0);
+                s_prefetch_bytes(&t->fan[t->fan_off[g]],
+                                 (size_t)(t->fan_off[g + 1] - t->fan_off[g]) * sizeof *t->fan);
+                if (!cx->shard_first)
+                    s_prefetch_bytes(t->syn + t->row[g],
+                                     (size_t)(t->row[g + 1] - t->row[g]) * sizeof *t->syn);
+            }
+            if (cx->shard_first && i + 1 < n && evs[i + 1].fan >= SM_WEV_ROW) {
+                const uint32_t g = evs[i + 1].src, own = evs[i + 1].fan - SM_WEV_ROW;
+                uint64_t f0 = t->fan_off[g], f1 = t->fan_off[g + 1];
+                s_shard_part(t, cx->shard_first[own], cx->shard_first[own + 1], &f0, &f1);
+                if (f0 < f1) {
+                    const uint64_t r1 = f1 < t->fan_off[g + 1] ? t->row[g] + t->fan[f1].off : t->row[g + 1];
+                    s_prefetch_bytes(sm_fan_syn(t, g, f0),
+                                     (size_t)(r1 - t->row[g] - t->fan[f0].off) * sizeof *t->syn);
+                }
             }
             if (s_deliver_row(cx, ev, active))
                 return -1;
@@ -113,16 +134,15 @@ int sm_core_deliver_window(const sm_core_ctx_t *cx, const sm_wev_t *evs, uint32_
         const int clamp = t->binary && ev->count > 1;
         uint32_t j = t->has_delay0 ? sm_seg_n0(s, len) : 0;
         c->cnt.synaptic_events += len - j;
-        /* Look ahead: fetch the synapse segment of the event 8 ahead, and the
-         * first target's input and cell of the event 4 ahead (its segment was
-         * fetched 4 events ago). Segments are short when connectivity is
-         * scattered, so the look-ahead has to cross events. */
+        /* Look ahead: fetch the synapse segment of the event 8 ahead.
+         * Segments are short when connectivity is scattered, so the
+         * look-ahead has to cross events. (Fetching the targets' inputs of
+         * the event 4 ahead too was never compiled in: GCC dropped the
+         * helper, see SM_PREFETCHER. Measured since, it did not pay.) */
         if (i + 8 < n && evs[i + 8].fan < SM_WEV_ROW) {
             const sm_wev_t *nx = &evs[i + 8];
             __builtin_prefetch(sm_fan_syn(t, nx->src, nx->fan), 0);
         }
-        if (i + 4 < n && evs[i + 4].fan < SM_WEV_ROW)
-            s_prefetch_seg(cx, evs[i + 4].src, evs[i + 4].fan, evs[i + 4].te);
         for (; j < len; j++) {
             uint32_t tg = s[j].tgt;
             uint32_t slot = (ev->te + sm_syn_delay(tg)) & cx->ring_mask;

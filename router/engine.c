@@ -39,6 +39,7 @@ static void s_engine_fini(sm_engine_t *e)
             free(e->pop_models[p]);
     free(e->pop_models);
     free(e->shard_of_core);
+    free(e->shard_first);
     free(e->local_of);
     free(e->emits);
     free(e->row_src);
@@ -170,17 +171,18 @@ static void s_cut_lines(sm_engine_t *e, const uint64_t *per_line, uint32_t lines
     }
 }
 
-/* The same walk core by core, line after line, for threads: they share one
- * process and one table, so a shard may end inside a line. Lines' neurons
- * rarely split evenly (CUBA 64k on 16 x 16 cores of 250: whole columns give
- * 32,768 and 31,232 neurons), and the larger shard sets the pace of all of
- * them, every window. A shard ends before the core that would take it
- * further past its share than it stops short of it; every shard gets at
- * least one core with neurons (N <= busy lines <= busy cores). */
-static void s_cut_cores(sm_engine_t *e, const uint32_t *count, uint32_t lines, uint32_t N)
+/* The same walk core by core for threads, in id order (row after row): they
+ * share one process and one table, so a shard may end inside a line, and a
+ * shard that is a range of core ids finds its part of a row's fan-out
+ * entries (in core order) by bisection (sm_core_ctx_t.shard_first). Lines'
+ * neurons rarely split evenly (CUBA 64k on 16 x 16 cores of 250: whole
+ * columns give 32,768 and 31,232 neurons), and the larger shard sets the
+ * pace of all of them, every window. A shard ends before the core that
+ * would take it further past its share than it stops short of it; every
+ * shard gets at least one core with neurons (N <= busy lines <= busy
+ * cores). */
+static void s_cut_cores(sm_engine_t *e, const uint32_t *count, uint32_t N)
 {
-    int by_col = e->width >= e->height;
-    uint32_t other = by_col ? e->height : e->width;
     uint64_t total = 0, acc = 0;
     uint32_t busy_left = 0;
     for (uint32_t c = 0; c < e->n_cores; c++) {
@@ -188,21 +190,40 @@ static void s_cut_cores(sm_engine_t *e, const uint32_t *count, uint32_t lines, u
         busy_left += count[c] > 0;
     }
     uint32_t s = 0, busy_in_s = 0;
-    for (uint32_t a = 0; a < lines; a++)
-        for (uint32_t b = 0; b < other; b++) {
-            uint32_t c = by_col ? b * e->width + a : a * e->width + b;
-            if (count[c]) {
-                if (s + 1 < N && busy_in_s > 0 &&
-                    (2 * acc + count[c] > 2 * (total * (s + 1) / N) || busy_left <= N - 1 - s)) {
-                    s++;
-                    busy_in_s = 0;
-                }
-                busy_in_s++;
-                busy_left--;
+    for (uint32_t c = 0; c < e->n_cores; c++) {
+        if (count[c]) {
+            if (s + 1 < N && busy_in_s > 0 &&
+                (2 * acc + count[c] > 2 * (total * (s + 1) / N) || busy_left <= N - 1 - s)) {
+                s++;
+                busy_in_s = 0;
             }
-            e->shard_of_core[c] = s;
-            acc += count[c];
+            busy_in_s++;
+            busy_left--;
         }
+        e->shard_of_core[c] = s;
+        acc += count[c];
+    }
+}
+
+/* The first core of each shard (n_shards + 1 entries), when there are
+ * several and every shard is a range of core ids; NULL otherwise or without
+ * memory (row delivery then walks the whole row, one shard's all of it). */
+static uint32_t *s_shard_first(const sm_engine_t *e)
+{
+    if (e->n_shards < 2)
+        return NULL;
+    for (uint32_t c = 1; c < e->n_cores; c++)
+        if (e->shard_of_core[c] < e->shard_of_core[c - 1])
+            return NULL;
+    uint32_t *first = malloc(((size_t)e->n_shards + 1) * sizeof *first);
+    if (!first)
+        return NULL;
+    for (uint32_t b = 0, c = 0; b <= e->n_shards; b++) {
+        while (c < e->n_cores && e->shard_of_core[c] < b)
+            c++;
+        first[b] = c;
+    }
+    return first;
 }
 
 /* The default thread count: shards exchange their spikes once per window
@@ -253,8 +274,9 @@ static int s_plan_shards(sm_engine_t *e, const uint32_t *count, uint32_t forced,
     if (forced)
         s_cut_lines(e, per_line, lines, busy, e->n_shards);
     else
-        s_cut_cores(e, count, lines, e->n_shards);
+        s_cut_cores(e, count, e->n_shards);
     free(per_line);
+    e->shard_first = s_shard_first(e);
     return 0;
 }
 
@@ -867,7 +889,8 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
         ring *= 2;
     e->cx = (sm_core_ctx_t){.net = net, .tab = &e->tab, .ticks = e->ticks, .ring = ring,
                             .ring_mask = ring - 1, .cal = 256, .dense = e->opts.dense,
-                            .lanes = sm_core_lane_width(), .core_shard = e->shard_of_core};
+                            .lanes = sm_core_lane_width(), .core_shard = e->shard_of_core,
+                            .shard_first = e->shard_first};
     /* Sources with negative payloads: their events' counts are signed. */
     for (uint32_t p = 0; p < net->n_pops; p++) {
         const sm_pop_t *pp = &net->pops[p];

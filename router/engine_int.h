@@ -106,6 +106,7 @@ struct sm_engine {
     sm_cell_t *cells;           /* every core's cells, one block (sm_huge_alloc)  */
     uint32_t n_shards;
     uint32_t *shard_of_core;
+    uint32_t *shard_first;      /* s_shard_first, or NULL                         */
     sm_shard_t *shards;
     sm_syntab_t tab;
     uint32_t *emits;            /* per gid: emissions (one packet per fan-out entry each) */

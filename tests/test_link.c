@@ -497,6 +497,42 @@ static sm_result_t *s_run(const sm_net_t *net, uint32_t threads, const char *lin
     return r;
 }
 
+/* Threads cut the mesh in core-id order: each shard is a range of core ids
+ * (so a row's fan-out entries for it are a range too, which row delivery
+ * finds by bisection), with its share of the neurons to within a core. */
+Test(link, threads_cut_core_ranges, .timeout = 60)
+{
+    sm_net_t *net = s_load("cuba.json");
+    for (uint32_t th = 2; th <= 3; th++) {
+        sm_run_opts_t o;
+        sm_run_opts_default(&o);
+        o.threads = th;
+        sm_error_t err;
+        sm_engine_t *e = sm_engine_open(net, &o, &err);
+        cr_assert_not_null(e, "%s", err.msg);
+        cr_assert_eq(e->n_shards, th);
+        cr_assert_not_null(e->shard_first);
+        cr_assert_eq(e->shard_first[0], 0);
+        cr_assert_eq(e->shard_first[th], e->n_cores);
+        uint64_t total = 0, most = 0, per[3] = {0};
+        for (uint32_t c = 0; c < e->n_cores; c++) {
+            uint32_t b = e->shard_of_core[c];
+            cr_assert(c >= e->shard_first[b] && c < e->shard_first[b + 1],
+                      "%u threads: core %u of shard %u outside [%u, %u)", th, c, b,
+                      e->shard_first[b], e->shard_first[b + 1]);
+            per[b] += e->cores[c].n;
+            total += e->cores[c].n;
+            most = e->cores[c].n > most ? e->cores[c].n : most;
+        }
+        for (uint32_t b = 0; b < th; b++)
+            cr_assert_leq(llabs((long long)per[b] * th - (long long)total), (long long)(most * th),
+                          "%u threads: shard %u has %llu of %llu neurons", th, b,
+                          (unsigned long long)per[b], (unsigned long long)total);
+        sm_engine_close(&e);
+    }
+    sm_net_destroy(&net);
+}
+
 /* Threads linked in memory give what they give linked through ZeroMQ. */
 Test(link, local_equals_inproc, .timeout = 300)
 {
