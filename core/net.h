@@ -212,6 +212,19 @@ typedef int (*sm_syn_run_fn)(void *ctx, uint32_t dst, const uint32_t *src, uint3
 int sm_proj_generate_runs(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn,
                           sm_syn_run_fn run, void *ctx);
 
+/* Whether pr's synapses come a target at a time from each target's own
+ * random stream (constant weight and delay; all_to_all, or
+ * fixed_probability with p > 0), so that ranges of targets can be
+ * generated apart, in any order, on any thread. */
+bool sm_proj_runs_by_target(const sm_proj_t *pr);
+
+/* The runs sm_proj_generate_runs gives to `run` for targets t0 .. t1 - 1 of
+ * such a projection. Returns 0, -1 if run stopped it, or 1 (nothing given)
+ * if pr is not one (sm_proj_runs_by_target) or there is no memory for the
+ * scratch. Thread-safe: reads net and pr only. */
+int sm_proj_generate_target_runs(const sm_net_t *net, const sm_proj_t *pr, uint32_t t0, uint32_t t1,
+                                 sm_syn_run_fn run, void *ctx);
+
 /* Bounds of the structured connectors' parameters: strides, dilations,
  * paddings and kernel sizes (far past any input of SM_MAX_NEURONS, and
  * keeping dilation * (kernel - 1) inside 64 bits); grid positions, spacings

@@ -403,13 +403,13 @@ static inline bool s_next_source(sm_rng_t *r, bool every, double inv_lq, uint64_
 
 /* The runs of a constant all_to_all or fixed_probability projection: the
  * same sources, from the same draws, as the loops below. */
-static int s_gen_runs(const sm_proj_t *pr, uint32_t pj, uint32_t n_src, uint32_t n_dst,
+static int s_gen_runs(const sm_proj_t *pr, uint32_t pj, uint32_t n_src, uint32_t t0, uint32_t t1,
                       bool no_self, float w, uint32_t d, uint32_t *buf, sm_syn_run_fn run,
                       void *ctx)
 {
     const bool every = pr->conn == SM_CONN_ALL_TO_ALL || pr->p >= 1.0;
     const double inv_lq = every ? 0.0 : 1.0 / log1p(-pr->p);
-    for (uint32_t t = 0; t < n_dst; t++) {
+    for (uint32_t t = t0; t < t1; t++) {
         sm_rng_t r = sm_rng_stream(pr->seed, pj, t);
         const uint64_t m = no_self && t < n_src ? n_src - 1u : n_src;
         uint32_t n = 0;
@@ -442,7 +442,7 @@ static int s_generate(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn, sm
         (pr->conn == SM_CONN_ALL_TO_ALL || pr->p > 0)) {
         uint32_t *buf = malloc(((size_t)n_src + 1) * sizeof *buf);
         if (buf) {
-            int rc = s_gen_runs(pr, pj, n_src, n_dst, no_self, cw, cd, buf, run, ctx);
+            int rc = s_gen_runs(pr, pj, n_src, 0, n_dst, no_self, cw, cd, buf, run, ctx);
             free(buf);
             return rc;
         }
@@ -565,4 +565,34 @@ int sm_proj_generate_runs(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn
                           sm_syn_run_fn run, void *ctx)
 {
     return s_generate(net, pr, fn, run, ctx);
+}
+
+bool sm_proj_runs_by_target(const sm_proj_t *pr)
+{
+    s_draws_t dr;
+    s_draws_init(&dr, pr);
+    float cw;
+    uint32_t cd;
+    return s_constant(&dr, &cw, &cd) &&
+           (pr->conn == SM_CONN_ALL_TO_ALL || (pr->conn == SM_CONN_FIXED_PROB && pr->p > 0));
+}
+
+int sm_proj_generate_target_runs(const sm_net_t *net, const sm_proj_t *pr, uint32_t t0, uint32_t t1,
+                                 sm_syn_run_fn run, void *ctx)
+{
+    const uint32_t n_src = net->pops[pr->src_pop].size;
+    const uint32_t n_dst = net->pops[pr->dst_pop].size;
+    s_draws_t dr;
+    s_draws_init(&dr, pr);
+    float cw = 0.0f;
+    uint32_t cd = 0;
+    if (!sm_proj_runs_by_target(pr) || !s_constant(&dr, &cw, &cd) || t1 > n_dst || t0 > t1)
+        return 1;
+    uint32_t *buf = malloc(((size_t)n_src + 1) * sizeof *buf);
+    if (!buf)
+        return 1;
+    const bool no_self = pr->src_pop == pr->dst_pop && !pr->allow_self;
+    int rc = s_gen_runs(pr, s_proj_index(net, pr), n_src, t0, t1, no_self, cw, cd, buf, run, ctx);
+    free(buf);
+    return rc;
 }

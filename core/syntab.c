@@ -1,5 +1,6 @@
 #include "syntab.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +372,105 @@ static int s_rec_run(void *ctx, uint32_t dst, const uint32_t *src, uint32_t n, f
     return 0;
 }
 
+/* Below this many targets (or synapses) a projection is generated (or
+ * replayed) on the calling thread alone: a thread costs more than it saves. */
+#define S_SPLIT_MIN 4096u
+
+/* The second half of a projection's targets, recorded on a thread of its
+ * own while the caller records the first half into its s_rec_t: runs only,
+ * appended as they come, nothing counted. */
+typedef struct {
+    const sm_net_t *net;
+    const sm_proj_t *pr;
+    uint32_t t0, t1;
+    s_rec_t r;              /* src, runs (run_end set for each)    */
+    int failed;
+} s_half_t;
+
+static int s_half_run(void *ctx, uint32_t dst, const uint32_t *src, uint32_t n, float w,
+                      uint32_t delay)
+{
+    (void)w;
+    (void)delay;
+    s_rec_t *r = &((s_half_t *)ctx)->r;
+    if (s_rec_reserve(r, n))
+        return 1;
+    r->run_dst[r->n_run] = dst;
+    memcpy(r->src + r->n, src, (size_t)n * sizeof *src);
+    r->n += n;
+    r->run_end[r->n_run++] = r->n;
+    return 0;
+}
+
+static void *s_half_main(void *arg)
+{
+    s_half_t *h = arg;
+    h->failed = sm_proj_generate_target_runs(h->net, h->pr, h->t0, h->t1, s_half_run, h) != 0;
+    return NULL;
+}
+
+/* Appends h's runs to r, which holds the targets before them. */
+static int s_rec_append(s_rec_t *r, const s_half_t *h)
+{
+    const s_rec_t *q = &h->r;
+    if (r->n + q->n > r->cap) {
+        uint32_t *a = realloc(r->src, (r->n + q->n) * sizeof *a);
+        if (!a)
+            return -1;
+        r->src = a;
+        r->cap = r->n + q->n;
+    }
+    if (r->n_run + q->n_run > r->cap_run) {
+        uint64_t nc = r->n_run + q->n_run;
+        uint32_t *d = realloc(r->run_dst, nc * sizeof *d);
+        if (!d)
+            return -1;
+        r->run_dst = d;
+        uint64_t *e = realloc(r->run_end, nc * sizeof *e);
+        if (!e)
+            return -1;
+        r->run_end = e;
+        r->cap_run = nc;
+    }
+    if (r->n_run)
+        r->run_end[r->n_run - 1] = r->n;
+    memcpy(r->src + r->n, q->src, q->n * sizeof *q->src);
+    memcpy(r->run_dst + r->n_run, q->run_dst, q->n_run * sizeof *q->run_dst);
+    for (uint64_t k = 0; k < q->n_run; k++)
+        r->run_end[r->n_run + k] = r->n + q->run_end[k];
+    r->n += q->n;
+    r->n_run += q->n_run;
+    return 0;
+}
+
+/* Pass 1's generation of projection pr into r. With threads, a projection
+ * whose targets each draw from their own stream is generated in two halves
+ * at once, the second on a thread of its own, and its runs appended after
+ * the first's: the record the calling thread alone would have made. When
+ * that cannot be (no thread, no memory, the first half gave up its record
+ * or recorded nothing), the second half is generated here after the first.
+ * Returns sm_proj_generate_runs's answer. */
+static int s_record(s_build_t *b, const sm_proj_t *pr, s_rec_t *r, uint32_t threads)
+{
+    const uint32_t n_dst = b->net->pops[pr->dst_pop].size;
+    if (threads < 2 || n_dst < S_SPLIT_MIN || !sm_proj_runs_by_target(pr))
+        return sm_proj_generate_runs(b->net, pr, s_rec_add, s_rec_run, r);
+    s_half_t h = {.net = b->net, .pr = pr, .t0 = n_dst / 2, .t1 = n_dst};
+    pthread_t th;
+    const int spawned = pthread_create(&th, NULL, s_half_main, &h) == 0;
+    int rc = sm_proj_generate_target_runs(b->net, pr, 0, h.t0, s_rec_run, r);
+    if (spawned)
+        pthread_join(th, NULL);
+    if (rc == 0 && (!spawned || h.failed || !r->ok || !r->n || s_rec_append(r, &h)))
+        rc = sm_proj_generate_target_runs(b->net, pr, h.t0, n_dst, s_rec_run, r);
+    s_rec_free(&h.r);
+    /* 1: no memory for the generator's scratch (the first half's before it
+     * gave anything: all of it is generated the serial way then). */
+    if (rc == 1 && !r->n && !r->n_run)
+        return sm_proj_generate_runs(b->net, pr, s_rec_add, s_rec_run, r);
+    return rc == 0 ? 0 : -1;
+}
+
 /* The weight a synapse stores: a fixed-point projection's effective
  * integer, converted once per run of equal weights. */
 static inline float s_weight_of(s_build_t *b, float w)
@@ -446,6 +546,65 @@ static void s_replay(s_build_t *b, const s_rec_t *r)
             }
         }
     }
+}
+
+/* One thread's part of a parallel replay: the record's synapses from
+ * sources lo .. hi - 1 (relative to the projection's first), which no
+ * other part writes (their rows, cursors and order keys are theirs). */
+typedef struct {
+    const s_build_t *b;
+    const s_rec_t *r;
+    float w;                /* s_weight_of, found once by the caller */
+    uint32_t lo, hi;
+} s_span_t;
+
+static void *s_replay_span(void *arg)
+{
+    const s_span_t *sp = arg;
+    const s_build_t *b = sp->b;
+    const s_rec_t *r = sp->r;
+    const uint32_t m = s_meta_of(b->pr, r->d);
+    sm_syn_t *syn = b->t->syn;
+    uint64_t *cur = b->cursor + b->src_first;
+    uint32_t *order = b->order + b->src_first;
+    uint64_t i = 0;
+    for (uint64_t k = 0; k < r->n_run; k++) {
+        const uint32_t dg = b->dst_first + r->run_dst[k], dcore = b->core_of[dg];
+        const uint64_t end = r->run_end[k];
+        const uint32_t key = dcore << 1 | (r->d != 0), tgt = dg << S_M_BITS | m;
+        for (; i < end; i++) {
+            const uint32_t s = r->src[i];
+            if (s < sp->lo || s >= sp->hi)
+                continue;
+            const uint32_t o = order[s];
+            syn[cur[s]++] = (sm_syn_t){.tgt = tgt, .w = sp->w};
+            order[s] = key | (o & S_UNSORTED) | (key < (o & ~S_UNSORTED) ? S_UNSORTED : 0u);
+        }
+    }
+    return NULL;
+}
+
+/* s_replay, the sources split in two halves on two threads where that is
+ * the same writes: every target on this table's cores, gids packed. */
+static void s_replay_par(s_build_t *b, const s_rec_t *r, uint32_t threads)
+{
+    const uint32_t n_src = b->net->pops[b->pr->src_pop].size;
+    if (threads < 2 || b->local || b->meta || r->n < S_SPLIT_MIN || n_src < 2) {
+        s_replay(b, r);
+        return;
+    }
+    b->any_clamp |= b->pr->clamp && r->n > 0;
+    const float w = s_weight_of(b, r->w);
+    s_span_t hi = {.b = b, .r = r, .w = w, .lo = n_src / 2, .hi = n_src};
+    s_span_t lo = {.b = b, .r = r, .w = w, .lo = 0, .hi = n_src / 2};
+    pthread_t th;
+    if (pthread_create(&th, NULL, s_replay_span, &hi)) {
+        s_replay_span(&hi);
+        s_replay_span(&lo);
+        return;
+    }
+    s_replay_span(&lo);
+    pthread_join(th, NULL);
 }
 
 typedef struct {
@@ -546,23 +705,24 @@ static inline void s_place(s_row_t *w, uint64_t j, uint32_t gid, uint32_t m, flo
 }
 
 /* The kind of the row's last entry. */
-static inline void s_row_end(sm_syntab_t *t, const s_row_t *w)
+static inline void s_row_end(const s_row_t *w, uint64_t *n_fan)
 {
     if (w->cur_core != UINT32_MAX)
         w->kind[w->n_fan - 1] = (uint8_t)w->cur_kind;
-    t->n_fan = w->n_fan;
+    *n_fan = w->n_fan;
 }
 
 /* Pass 3 of row g: ordered by (core, delayed) keeping generation order,
  * targets packed, fan-out entries cut. A row already in that order, as
  * pass 2 noted (every row of a projection generated target by target onto
  * cores that follow the gids), is done in place. */
-static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t *s)
+static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t *s,
+                        uint64_t *n_fan)
 {
     const uint64_t r0 = t->row[g], len = t->row[g + 1] - r0;
     s_row_t w = {.syn = t->syn + r0, .r0 = r0, .binary = t->binary, .core_of = b->core_of,
                  .local_of = t->local_of, .fan = t->fan, .kind = t->fan_kind,
-                 .n_fan = t->n_fan, .cur_core = UINT32_MAX};
+                 .n_fan = *n_fan, .cur_core = UINT32_MAX};
     const uint16_t *meta = b->meta ? b->meta + r0 : NULL;
     sm_syn_t *syn = w.syn;
     if (!(b->order[g] & S_UNSORTED)) {
@@ -572,7 +732,7 @@ static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t
         else
             for (uint64_t j = 0; j < len; j++)
                 s_place(&w, j, syn[j].tgt >> S_M_BITS, syn[j].tgt & S_M_MASK, syn[j].w);
-        s_row_end(t, &w);
+        s_row_end(&w, n_fan);
         return 0;
     }
     if (len > s->cap) {
@@ -600,12 +760,86 @@ static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t
         uint32_t m = meta ? s->tmpm[from] : tgt & S_M_MASK;
         s_place(&w, j, s_staged_gid(b, tgt), m, s->tmp[from].w);
     }
-    s_row_end(t, &w);
+    s_row_end(&w, n_fan);
+    return 0;
+}
+
+/* Pass 3 of rows g0 .. g1 - 1, their fan-out entries written from *n_fan
+ * on (which ends past them). */
+typedef struct {
+    sm_syntab_t *t;
+    const s_build_t *b;
+    uint32_t g0, g1;
+    uint64_t n_fan;
+    s_sort_t sort;
+    int rc;
+} s_rows_t;
+
+static void *s_rows_main(void *arg)
+{
+    s_rows_t *w = arg;
+    for (uint32_t g = w->g0; g < w->g1 && !w->rc; g++) {
+        w->t->fan_off[g] = w->n_fan;
+        w->rc = s_finish_row(w->t, w->b, g, &w->sort, &w->n_fan);
+    }
+    return NULL;
+}
+
+/* Pass 3 of rows g0 .. g1 - 1, on two threads where rows are independent
+ * (no clamp bits, whose words two rows may share): the second half's
+ * entries are written from its first synapse's index (a row has at most an
+ * entry a synapse, so the first half ends before), then moved down. */
+static int s_finish_rows(sm_syntab_t *t, const s_build_t *b, uint32_t g0, uint32_t g1,
+                         uint32_t threads, s_sort_t *sort, uint64_t *n_fan)
+{
+    uint32_t gm = g0;
+    if (threads >= 2 && !t->binary && t->row[g1] - t->row[g0] >= 2 * S_SPLIT_MIN) {
+        /* The row at which half the synapses are behind. */
+        uint32_t lo = g0, hi = g1;
+        const uint64_t half = t->row[g0] + (t->row[g1] - t->row[g0]) / 2;
+        while (lo < hi) {
+            uint32_t m = lo + (hi - lo) / 2;
+            if (t->row[m] < half)
+                lo = m + 1;
+            else
+                hi = m;
+        }
+        gm = lo;
+    }
+    s_rows_t one = {.t = t, .b = b, .g0 = g0, .g1 = gm > g0 ? gm : g1, .n_fan = *n_fan, .sort = *sort};
+    s_rows_t two = {.t = t, .b = b, .g0 = gm, .g1 = g1, .n_fan = t->row[gm]};
+    pthread_t th;
+    const int spawned = gm > g0 && gm < g1 && pthread_create(&th, NULL, s_rows_main, &two) == 0;
+    if (!spawned)
+        one.g1 = g1;
+    s_rows_main(&one);
+    *sort = one.sort;
+    if (!spawned) {
+        *n_fan = one.n_fan;
+        return one.rc;
+    }
+    pthread_join(th, NULL);
+    s_sort_fini(&two.sort);
+    if (one.rc || two.rc)
+        return -1;
+    const uint64_t from = t->row[gm], n2 = two.n_fan - from;
+    memmove(t->fan + one.n_fan, t->fan + from, n2 * sizeof *t->fan);
+    memmove(t->fan_kind + one.n_fan, t->fan_kind + from, n2);
+    for (uint32_t g = gm; g < g1; g++)
+        t->fan_off[g] -= from - one.n_fan;
+    *n_fan = one.n_fan + n2;
     return 0;
 }
 
 int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of,
                     const uint32_t *local_of, const uint8_t *local, sm_error_t *err)
+{
+    return sm_syntab_build_par(t, net, core_of, local_of, local, 1, err);
+}
+
+int sm_syntab_build_par(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of,
+                        const uint32_t *local_of, const uint8_t *local, uint32_t threads,
+                        sm_error_t *err)
 {
     memset(t, 0, sizeof *t);
     t->n_gids = net->n_neurons;
@@ -659,7 +893,7 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         b.dst_first = net->pops[pr->dst_pop].first;
         /* -1 without b.failed: the generator's own scratch did not fit. */
         rec[i] = (s_rec_t){.b = &b, .ok = 1};
-        if (sm_proj_generate_runs(net, pr, s_rec_add, s_rec_run, &rec[i]) < 0 && !b.failed)
+        if (s_record(&b, pr, &rec[i], threads) < 0 && !b.failed)
             goto nomem;
         if (b.failed || (rec[i].ok && s_rec_count(&b, &rec[i])))
             goto fail;
@@ -705,7 +939,7 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
         b.dst_first = net->pops[pr->dst_pop].first;
         b.fw_valid = 0;
         if (rec[i].ok) {
-            s_replay(&b, &rec[i]);
+            s_replay_par(&b, &rec[i], threads);
             s_rec_free(&rec[i]);
         } else if (sm_proj_generate(net, pr, s_fill, &b) < 0) {
             goto nomem;
@@ -727,11 +961,8 @@ int sm_syntab_build(sm_syntab_t *t, const sm_net_t *net, const uint32_t *core_of
     t->fan_kind = malloc(t->n_syn + 1);
     if (!t->fan || !t->fan_kind)
         goto nomem;
-    for (uint32_t g = 0; g < n; g++) {
-        t->fan_off[g] = t->n_fan;
-        if (s_finish_row(t, &b, g, &sort))
-            goto nomem;
-    }
+    if (s_finish_rows(t, &b, 0, n, threads, &sort, &t->n_fan))
+        goto nomem;
     t->fan_off[n] = t->n_fan;
     free(st_of);
     free(rec);

@@ -868,7 +868,9 @@ sm_engine_t *sm_engine_new(const sm_net_t *net, const sm_run_opts_t *opts, uint3
     }
     if (e->opts.progress)
         sm_progress(e->opts.on_progress, "building synapses", 0, 0, 0);
-    int built = sm_syntab_build(&e->tab, net, e->core_of, e->local_of, local, err);
+    /* The run's threads build the table too (a worker's shard is one). */
+    int built = sm_syntab_build_par(&e->tab, net, e->core_of, e->local_of, local,
+                                    local ? 1 : e->n_shards, err);
     free(local);
     if (built)
         goto fail;
