@@ -17,23 +17,8 @@ SM_PREFETCHER void s_prefetch_bytes(const void *p, size_t n)
 static inline void s_shard_part(const sm_syntab_t *t, uint32_t lo, uint32_t hi, uint64_t *f0,
                                 uint64_t *f1)
 {
-    uint64_t a = *f0, b = *f1;
-    while (a < b) {
-        uint64_t m = a + (b - a) / 2;
-        if (t->fan[m].core < lo)
-            a = m + 1;
-        else
-            b = m;
-    }
-    *f0 = a;
-    for (b = *f1; a < b;) {
-        uint64_t m = a + (b - a) / 2;
-        if (t->fan[m].core < hi)
-            a = m + 1;
-        else
-            b = m;
-    }
-    *f1 = a;
+    *f0 = sm_syntab_lower(t, *f0, *f1, lo);
+    *f1 = sm_syntab_lower(t, *f0, *f1, hi);
 }
 
 /* A row event (SM_WEV_ROW + shard): every segment of the source's row on

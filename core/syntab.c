@@ -238,10 +238,9 @@ static int s_rec_drop(s_rec_t *r)
     return rc;
 }
 
-/* Twice the room for runs (targets) in r; -1 if it cannot grow. */
-static int s_rec_more_runs(s_rec_t *r)
+/* Room for nc runs (targets) in r; -1 if it cannot grow. */
+static int s_rec_runs_room(s_rec_t *r, uint64_t nc)
 {
-    uint64_t nc = r->cap_run ? r->cap_run * 2 : 256;
     uint32_t *a = realloc(r->run_dst, nc * sizeof *a);
     if (!a)
         return -1;
@@ -252,6 +251,12 @@ static int s_rec_more_runs(s_rec_t *r)
     r->run_end = e;
     r->cap_run = nc;
     return 0;
+}
+
+/* Twice the room for runs in r. */
+static int s_rec_more_runs(s_rec_t *r)
+{
+    return s_rec_runs_room(r, r->cap_run ? r->cap_run * 2 : 256);
 }
 
 static int s_rec_grow(s_rec_t *r, uint32_t dst)
@@ -420,18 +425,8 @@ static int s_rec_append(s_rec_t *r, const s_half_t *h)
         r->src = a;
         r->cap = r->n + q->n;
     }
-    if (r->n_run + q->n_run > r->cap_run) {
-        uint64_t nc = r->n_run + q->n_run;
-        uint32_t *d = realloc(r->run_dst, nc * sizeof *d);
-        if (!d)
-            return -1;
-        r->run_dst = d;
-        uint64_t *e = realloc(r->run_end, nc * sizeof *e);
-        if (!e)
-            return -1;
-        r->run_end = e;
-        r->cap_run = nc;
-    }
+    if (r->n_run + q->n_run > r->cap_run && s_rec_runs_room(r, r->n_run + q->n_run))
+        return -1;
     if (r->n_run)
         r->run_end[r->n_run - 1] = r->n;
     memcpy(r->src + r->n, q->src, q->n * sizeof *q->src);

@@ -162,13 +162,11 @@ static inline uint32_t sm_syn_struct_index(const sm_syn_t *s)
     return x.u;
 }
 
-/* The fan-out entry for core among entries [lo, hi) of one source (in core
- * order), by halving; UINT64_MAX if none. Inline: the shard's receive path
- * calls it per entry. */
-static inline uint64_t sm_syntab_search(const sm_syntab_t *t, uint64_t lo, uint64_t hi,
-                                        uint32_t core)
+/* The first of entries [lo, hi) of one source (in core order) whose core is
+ * at least `core`, by halving; hi if none. */
+static inline uint64_t sm_syntab_lower(const sm_syntab_t *t, uint64_t lo, uint64_t hi,
+                                       uint32_t core)
 {
-    const uint64_t end = hi;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         if (t->fan[mid].core < core)
@@ -176,7 +174,17 @@ static inline uint64_t sm_syntab_search(const sm_syntab_t *t, uint64_t lo, uint6
         else
             hi = mid;
     }
-    return lo < end && t->fan[lo].core == core ? lo : UINT64_MAX;
+    return lo;
+}
+
+/* The fan-out entry for core among entries [lo, hi) of one source (in core
+ * order); UINT64_MAX if none. Inline: the shard's receive path calls it per
+ * entry. */
+static inline uint64_t sm_syntab_search(const sm_syntab_t *t, uint64_t lo, uint64_t hi,
+                                        uint32_t core)
+{
+    lo = sm_syntab_lower(t, lo, hi, core);
+    return lo < hi && t->fan[lo].core == core ? lo : UINT64_MAX;
 }
 
 /* The fan-out entry of source gid for core, or UINT64_MAX if none. */
