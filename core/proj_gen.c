@@ -401,6 +401,13 @@ static inline bool s_next_source(sm_rng_t *r, bool every, double inv_lq, uint64_
     return *c < m;
 }
 
+/* Connectivity whose synapses s_gen_runs gives a target at a time, each
+ * target from its own stream. */
+static bool s_by_target(const sm_proj_t *pr)
+{
+    return pr->conn == SM_CONN_ALL_TO_ALL || (pr->conn == SM_CONN_FIXED_PROB && pr->p > 0);
+}
+
 /* The runs of a constant all_to_all or fixed_probability projection: the
  * same sources, from the same draws, as the loops below. */
 static int s_gen_runs(const sm_proj_t *pr, uint32_t pj, uint32_t n_src, uint32_t t0, uint32_t t1,
@@ -438,8 +445,7 @@ static int s_generate(const sm_net_t *net, const sm_proj_t *pr, sm_syn_fn fn, sm
     uint32_t cd = 0;
     if (run && !s_constant(&dr, &cw, &cd))
         run = NULL;
-    if (run && (pr->conn == SM_CONN_ALL_TO_ALL || pr->conn == SM_CONN_FIXED_PROB) &&
-        (pr->conn == SM_CONN_ALL_TO_ALL || pr->p > 0)) {
+    if (run && s_by_target(pr)) {
         uint32_t *buf = malloc(((size_t)n_src + 1) * sizeof *buf);
         if (buf) {
             int rc = s_gen_runs(pr, pj, n_src, 0, n_dst, no_self, cw, cd, buf, run, ctx);
@@ -573,8 +579,7 @@ bool sm_proj_runs_by_target(const sm_proj_t *pr)
     s_draws_init(&dr, pr);
     float cw;
     uint32_t cd;
-    return s_constant(&dr, &cw, &cd) &&
-           (pr->conn == SM_CONN_ALL_TO_ALL || (pr->conn == SM_CONN_FIXED_PROB && pr->p > 0));
+    return s_constant(&dr, &cw, &cd) && s_by_target(pr);
 }
 
 int sm_proj_generate_target_runs(const sm_net_t *net, const sm_proj_t *pr, uint32_t t0, uint32_t t1,
@@ -586,7 +591,7 @@ int sm_proj_generate_target_runs(const sm_net_t *net, const sm_proj_t *pr, uint3
     s_draws_init(&dr, pr);
     float cw = 0.0f;
     uint32_t cd = 0;
-    if (!sm_proj_runs_by_target(pr) || !s_constant(&dr, &cw, &cd) || t1 > n_dst || t0 > t1)
+    if (!s_constant(&dr, &cw, &cd) || !s_by_target(pr) || t1 > n_dst || t0 > t1)
         return 1;
     uint32_t *buf = malloc(((size_t)n_src + 1) * sizeof *buf);
     if (!buf)

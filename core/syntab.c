@@ -501,6 +501,15 @@ static int s_fill(void *ctx, uint32_t src, uint32_t dst, float w, uint32_t delay
     return 0;
 }
 
+/* Appends to source s's row a synapse whose gid carries its meta bits
+ * (tgt), onto core dcore. */
+static inline void s_put_packed(sm_syn_t *syn, uint64_t *cur, uint32_t *order, uint32_t s,
+                                uint32_t tgt, uint32_t dcore, uint32_t delayed, float w)
+{
+    syn[cur[s]++] = (sm_syn_t){.tgt = tgt, .w = w};
+    s_order(order, s, dcore, delayed);
+}
+
 /* Pass 2 of a projection pass 1 kept, in the order it was generated: one
  * weight, one staged target per run. */
 static void s_replay(s_build_t *b, const s_rec_t *r)
@@ -524,7 +533,6 @@ static void s_replay(s_build_t *b, const s_rec_t *r)
         }
         b->any_clamp |= b->pr->clamp && i < end;
         uint32_t *order = b->order + b->src_first;
-        const uint32_t key = dcore << 1 | (r->d != 0);
         if (b->meta) {
             for (; i < end; i++) {
                 uint64_t at = cur[r->src[i]]++;
@@ -534,11 +542,8 @@ static void s_replay(s_build_t *b, const s_rec_t *r)
             }
         } else {
             const uint32_t tgt = dg << S_M_BITS | m;
-            for (; i < end; i++) {
-                const uint32_t s = r->src[i], o = order[s];
-                syn[cur[s]++] = (sm_syn_t){.tgt = tgt, .w = w};
-                order[s] = key | (o & S_UNSORTED) | (key < (o & ~S_UNSORTED) ? S_UNSORTED : 0u);
-            }
+            for (; i < end; i++)
+                s_put_packed(syn, cur, order, r->src[i], tgt, dcore, r->d != 0, w);
         }
     }
 }
@@ -566,14 +571,11 @@ static void *s_replay_span(void *arg)
     for (uint64_t k = 0; k < r->n_run; k++) {
         const uint32_t dg = b->dst_first + r->run_dst[k], dcore = b->core_of[dg];
         const uint64_t end = r->run_end[k];
-        const uint32_t key = dcore << 1 | (r->d != 0), tgt = dg << S_M_BITS | m;
+        const uint32_t tgt = dg << S_M_BITS | m;
         for (; i < end; i++) {
             const uint32_t s = r->src[i];
-            if (s < sp->lo || s >= sp->hi)
-                continue;
-            const uint32_t o = order[s];
-            syn[cur[s]++] = (sm_syn_t){.tgt = tgt, .w = sp->w};
-            order[s] = key | (o & S_UNSORTED) | (key < (o & ~S_UNSORTED) ? S_UNSORTED : 0u);
+            if (s >= sp->lo && s < sp->hi)
+                s_put_packed(syn, cur, order, s, tgt, dcore, r->d != 0, sp->w);
         }
     }
     return NULL;
@@ -759,7 +761,7 @@ static int s_finish_row(sm_syntab_t *t, const s_build_t *b, uint32_t g, s_sort_t
     return 0;
 }
 
-/* Pass 3 of rows g0 .. g1 - 1, their fan-out entries written from *n_fan
+/* Pass 3 of rows g0 .. g1 - 1, their fan-out entries written from n_fan
  * on (which ends past them). */
 typedef struct {
     sm_syntab_t *t;
@@ -780,39 +782,37 @@ static void *s_rows_main(void *arg)
     return NULL;
 }
 
-/* Pass 3 of rows g0 .. g1 - 1, on two threads where rows are independent
- * (no clamp bits, whose words two rows may share): the second half's
- * entries are written from its first synapse's index (a row has at most an
- * entry a synapse, so the first half ends before), then moved down. */
-static int s_finish_rows(sm_syntab_t *t, const s_build_t *b, uint32_t g0, uint32_t g1,
-                         uint32_t threads, s_sort_t *sort, uint64_t *n_fan)
+/* Pass 3 of all n rows, into t->n_fan entries; on two threads where rows
+ * are independent (no clamp bits, whose words two rows may share), split
+ * at the row with half the synapses before it. The second half's entries
+ * are written from its first synapse's index (a row has at most an entry a
+ * synapse, so the first half ends before), then moved down. */
+static int s_finish_rows(sm_syntab_t *t, const s_build_t *b, uint32_t n, uint32_t threads,
+                         s_sort_t *sort)
 {
-    uint32_t gm = g0;
-    if (threads >= 2 && !t->binary && t->row[g1] - t->row[g0] >= 2 * S_SPLIT_MIN) {
-        /* The row at which half the synapses are behind. */
-        uint32_t lo = g0, hi = g1;
-        const uint64_t half = t->row[g0] + (t->row[g1] - t->row[g0]) / 2;
-        while (lo < hi) {
+    uint32_t gm = n;
+    if (threads >= 2 && !t->binary && t->n_syn >= 2 * S_SPLIT_MIN) {
+        uint32_t lo = 0;
+        for (uint32_t hi = n; lo < hi;) {
             uint32_t m = lo + (hi - lo) / 2;
-            if (t->row[m] < half)
+            if (t->row[m] < t->n_syn / 2)
                 lo = m + 1;
             else
                 hi = m;
         }
         gm = lo;
     }
-    s_rows_t one = {.t = t, .b = b, .g0 = g0, .g1 = gm > g0 ? gm : g1, .n_fan = *n_fan, .sort = *sort};
-    s_rows_t two = {.t = t, .b = b, .g0 = gm, .g1 = g1, .n_fan = t->row[gm]};
+    s_rows_t one = {.t = t, .b = b, .g0 = 0, .g1 = gm, .sort = *sort};
+    s_rows_t two = {.t = t, .b = b, .g0 = gm, .g1 = n, .n_fan = t->row[gm]};
     pthread_t th;
-    const int spawned = gm > g0 && gm < g1 && pthread_create(&th, NULL, s_rows_main, &two) == 0;
+    const int spawned = gm > 0 && gm < n && pthread_create(&th, NULL, s_rows_main, &two) == 0;
     if (!spawned)
-        one.g1 = g1;
+        one.g1 = n;
     s_rows_main(&one);
     *sort = one.sort;
-    if (!spawned) {
-        *n_fan = one.n_fan;
+    t->n_fan = one.n_fan;
+    if (!spawned)
         return one.rc;
-    }
     pthread_join(th, NULL);
     s_sort_fini(&two.sort);
     if (one.rc || two.rc)
@@ -820,9 +820,9 @@ static int s_finish_rows(sm_syntab_t *t, const s_build_t *b, uint32_t g0, uint32
     const uint64_t from = t->row[gm], n2 = two.n_fan - from;
     memmove(t->fan + one.n_fan, t->fan + from, n2 * sizeof *t->fan);
     memmove(t->fan_kind + one.n_fan, t->fan_kind + from, n2);
-    for (uint32_t g = gm; g < g1; g++)
+    for (uint32_t g = gm; g < n; g++)
         t->fan_off[g] -= from - one.n_fan;
-    *n_fan = one.n_fan + n2;
+    t->n_fan += n2;
     return 0;
 }
 
@@ -956,7 +956,7 @@ int sm_syntab_build_par(sm_syntab_t *t, const sm_net_t *net, const uint32_t *cor
     t->fan_kind = malloc(t->n_syn + 1);
     if (!t->fan || !t->fan_kind)
         goto nomem;
-    if (s_finish_rows(t, &b, 0, n, threads, &sort, &t->n_fan))
+    if (s_finish_rows(t, &b, n, threads, &sort))
         goto nomem;
     t->fan_off[n] = t->n_fan;
     free(st_of);

@@ -421,8 +421,6 @@ static int s_dial(sm_shard_t *sh)
     return 0;
 }
 
-/* Expands core c's emission counts along their routes: its packets and hops,
- * and each link's packets into mesh. */
 /* Scratch for s_route_core: packets per target core, and which are set. */
 typedef struct {
     uint64_t *per;
@@ -449,8 +447,10 @@ static void s_dst_add(s_dsts_t *d, sm_core_t *c, sm_mesh_t *mesh, uint32_t to, u
     d->per[to] += pk;
 }
 
-/* xrecv: where the events of c's row sources to other shards' cores are
- * counted (their shards may still be running); NULL: into the cores. The
+/* Expands core c's emission counts along their routes: its packets and hops,
+ * and each link's packets into mesh. xrecv: where the events of c's row
+ * sources to other shards' cores are counted (their shards may still be
+ * running); NULL: into the cores. The
  * packets of all of c's neurons to one core take one route walk (CUBA 64k:
  * 4.4 M fan-out entries, 65,000 core pairs): the same integer sums. */
 static void s_route_core(const sm_engine_t *e, sm_core_t *c, sm_mesh_t *mesh, uint64_t *xrecv,
